@@ -1,0 +1,149 @@
+# untangle: a teaching shell for deep learning on MNIST.
+#
+#   make          build ./untangle
+#   make lab      install what is missing, fetch MNIST, build, replay the lessons
+#   make check    the same set-up, then every test (unit tests and lesson replays)
+#   make check SAN=1   the same under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make bench    speed beside PyTorch and scikit-learn, printed as ratios
+#   make fuzz     each fuzz target for FUZZ_SECONDS (60); make valgrind
+#   make deps | data | clean
+
+PKGS    := readline libpng zlib openblas lapack chafa cairo
+CC      ?= cc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+VERSION := 0.1.0
+WARN    := -Wall -Wextra -Wshadow -Werror
+OPT     ?= -O2 -march=x86-64-v2 -g
+
+# SAN=1: AddressSanitizer and UndefinedBehaviorSanitizer (build-san). FUZZ=1: the
+# libFuzzer build of `make fuzz` (clang, build-fuzz; warnings do not stop it, so
+# that a new warning in a module does not keep its reader from being fuzzed).
+# Both come before CFLAGS so that their OPT is the one compiled with.
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ifeq ($(SAN),1)
+BUILD   := build-san
+OPT     := -O1 -g
+MODE_CFLAGS := $(SAN_CFLAGS)
+LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(FUZZ),1)
+BUILD   := build-fuzz
+CC      := clang
+OPT     := -O1 -g
+MODE_CFLAGS := -fsanitize=fuzzer-no-link $(SAN_CFLAGS)
+WARN    := -Wall -Wextra -Wshadow
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   := build
+endif
+CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(MODE_CFLAGS) $(WARN) -Iinclude -DUNTANGLE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC  := $(sort $(shell find src -name '*.c' ! -name main.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+TEST_SRC := $(sort $(wildcard tests/check_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/untangle,untangle)
+
+LAB_LANG ?= $(if $(filter fr%,$(LANG)),fr,en)
+
+.PHONY: all deps data lab check check-san-pass unit-tests bench fuzz fuzz-targets fuzz-seeds valgrind clean
+
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(BUILD)/libuntangle.a
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libuntangle.a: $(LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libuntangle.a
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/libuntangle.a $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d)
+
+# Debian packages (apt-get as root or through sudo; otherwise prints the line to run).
+deps:
+	@sh scripts/deps.sh
+
+# The four MNIST IDX files in data/mnist/, checked against data/SHA256SUMS.
+data:
+	@sh data/fetch-mnist.sh
+
+# The lab: every lesson in order, pausing for the class on a terminal.
+lab: deps data
+	@$(MAKE) --no-print-directory all
+	./untangle --step lessons/$(LAB_LANG)/*.md
+
+# Sanitizer settings for test runs: stop at the first report, look for leaks;
+# tests/lsan.supp silences only the caches external libraries keep.
+SAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+# Every test: unit tests per module, then the command-line and lesson replays.
+# A plain `make check` then runs the unit tests and the command-line tests again
+# under the sanitizers (in $(BUILD)-san), so that CI, which runs `make check`,
+# runs the sanitizer build too; `make check SAN=1` runs everything under them.
+check: deps data
+	@$(MAKE) --no-print-directory unit-tests
+	@$(if $(filter 1,$(SAN)),$(SAN_ENV)) BUILD=$(BUILD) UNTANGLE=./$(BIN) sh tests/run.sh $(TEST_BIN)
+ifneq ($(SAN),1)
+	@echo
+	@echo "== the same under AddressSanitizer and UndefinedBehaviorSanitizer ($(BUILD)-san)"
+	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)-san BIN=$(BUILD)-san/untangle check-san-pass
+endif
+
+# The sanitizer pass of a plain `make check` (the lesson replays are left to
+# `make check SAN=1`: too slow under the sanitizers for CI's time).
+check-san-pass: unit-tests
+	@$(SAN_ENV) BUILD=$(BUILD) UNTANGLE=./$(BIN) UNTANGLE_SKIP_REPLAYS=1 sh tests/run.sh $(TEST_BIN)
+
+unit-tests: $(BIN) $(TEST_BIN)
+
+bench: deps data
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
+
+# Fuzzing with libFuzzer: each target of tests/fuzz/ for FUZZ_SECONDS from its
+# seed corpus; crashes land in $(FUZZ_BUILD)/crashes/ (see tests/fuzz/run.sh).
+FUZZ_TARGETS := cmd lesson idx png model
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	@$(MAKE) --no-print-directory FUZZ=1 BUILD=$(FUZZ_BUILD) fuzz-targets
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_util.h $(BUILD)/libuntangle.a
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -DFUZZ_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(BUILD)/libuntangle.a $(LDFLAGS) $(LDLIBS)
+
+# Rewrites the binary seeds (IDX, PNG and model files) from tests/fuzz/seedgen.c.
+fuzz-seeds: $(BUILD)/libuntangle.a
+	@mkdir -p $(BUILD)/fuzz
+	@$(CC) $(CFLAGS) -o $(BUILD)/fuzz/seedgen tests/fuzz/seedgen.c $(BUILD)/libuntangle.a $(LDFLAGS) $(LDLIBS)
+	@$(BUILD)/fuzz/seedgen tests/fuzz/seeds
+
+# valgrind on a lesson replay and a short training (not in `make check`: slow).
+valgrind: $(BIN)
+	@UNTANGLE=./$(BIN) sh tests/valgrind.sh
+
+clean:
+	rm -rf build build-san build-fuzz untangle

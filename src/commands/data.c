@@ -1,0 +1,153 @@
+/* data.c: `load` (MNIST or Fashion-MNIST into the session) and `info` (what the
+ * session holds). */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "untangle/commands.h"
+#include "untangle/idx.h"
+#include "untangle/mnist.h"
+
+const char *const cmd_load_words[] = {"mnist", "fashion", "train", "test", NULL};
+
+static const OptSpec load_opts[] = {{"train", 1}, {"test", 1}, {NULL, 0}};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* In --quick replays the data is capped so that lessons run in seconds; an explicit
+ * smaller N is kept. Returns 1 when the cap changed what was asked. */
+static int quick_cap(long *asked, long cap)
+{
+    if (*asked == 0 || *asked > cap) {
+        *asked = cap;
+        return 1;
+    }
+    return 0;
+}
+
+/* After loading: an explicit N larger than the part is refused, naming the range. */
+static int check_count(Shell *sh, const char *opt, long asked, int quick_capped,
+                       const Dataset *d, const char *set)
+{
+    if (asked == 0 || quick_capped || (size_t)asked <= d->n)
+        return 0;
+    return sh_error(sh, "bad %s %ld: %s holds only %zu %s images (should be 1..%zu)", opt,
+                    asked, set, d->n, strcmp(opt, "train") == 0 ? "training" : "test", d->n);
+}
+
+int cmd_load(Shell *sh, int argc, char **argv)
+{
+    int which = arg_choice(sh, "data set", argv[1], mnist_set_names);
+    if (which < 0)
+        return CMD_ERR;
+    const char *set = mnist_set_names[which];
+
+    Opts o;
+    long ntrain = 0, ntest = 0; /* 0: all */
+    if (opts_parse(sh, argv[0], argc, argv, 2, load_opts, &o) != 0 ||
+        opts_long(sh, &o, "train", 1, IDX_MAX_COUNT, &ntrain) != 0 ||
+        opts_long(sh, &o, "test", 1, IDX_MAX_COUNT, &ntest) != 0)
+        return CMD_ERR;
+
+    int capped_train = 0, capped_test = 0;
+    if (sh->quick) {
+        capped_train = quick_cap(&ntrain, SH_QUICK_TRAIN);
+        capped_test = quick_cap(&ntest, SH_QUICK_TEST);
+    }
+
+    /* Build the new data aside; the session changes only on success. */
+    Dataset train = {0}, test = {0};
+    char where[SH_PATH_MAX];
+    Err e;
+    err_clear(&e);
+    double t0 = now_seconds();
+    if (mnist_load(set, (size_t)ntrain, (size_t)ntest, &train, &test, where, sizeof where,
+                   &e) != 0)
+        return sh_error_err(sh, &e);
+    double elapsed = now_seconds() - t0;
+    if (check_count(sh, "train", ntrain, capped_train, &train, set) != 0 ||
+        check_count(sh, "test", ntest, capped_test, &test, set) != 0) {
+        dataset_free(&train);
+        dataset_free(&test);
+        return CMD_ERR;
+    }
+
+    dataset_free(&sh->train);
+    dataset_free(&sh->test);
+    sh->train = train;
+    sh->test = test;
+    snprintf(sh->data_name, sizeof sh->data_name, "%s", set);
+
+    if (capped_train || capped_test)
+        sh_printf(sh, "quick mode: at most %d train and %d test images\n", SH_QUICK_TRAIN,
+                  SH_QUICK_TEST);
+    sh_printf(sh, "%s: %zu train, %zu test images of %dx%d (from %s, %.2f s)\n", set,
+              sh->train.n, sh->test.n, sh->train.rows, sh->train.cols, where, elapsed);
+    sh_report(sh, "train", (double)sh->train.n);
+    sh_report(sh, "test", (double)sh->test.n);
+    return CMD_OK;
+}
+
+/* One table row: the number of images of each class in d. */
+static void print_label_counts(Shell *sh, const char *part, const Dataset *d)
+{
+    size_t counts[MNIST_CLASSES] = {0}, other = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->y[i] < MNIST_CLASSES)
+            counts[d->y[i]]++;
+        else
+            other++; /* cannot happen after mnist_load; counted rather than trusted */
+    }
+    sh_printf(sh, "  %-6s", part);
+    for (int c = 0; c < MNIST_CLASSES; c++)
+        sh_printf(sh, "%7zu", counts[c]);
+    if (other)
+        sh_printf(sh, "   (%zu other)", other);
+    sh_printf(sh, "\n");
+}
+
+static void print_matrix(Shell *sh, const char *what, const LabelledMatrix *m)
+{
+    if (!m->x || m->n == 0) {
+        sh_printf(sh, "%s: none\n", what);
+        return;
+    }
+    sh_printf(sh, "%s: %zu x %zu", what, m->n, m->d);
+    if (m->name[0])
+        sh_printf(sh, " (%s)", m->name);
+    sh_printf(sh, "%s\n", m->y ? "" : ", no labels");
+}
+
+int cmd_info(Shell *sh, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (sh->train.n == 0 && sh->test.n == 0) {
+        sh_printf(sh, "data: none (`load mnist` loads MNIST)\n");
+    } else {
+        sh_printf(sh, "data: %s, %zu train and %zu test images of %dx%d\n",
+                  sh->data_name[0] ? sh->data_name : "?", sh->train.n, sh->test.n,
+                  sh->train.rows, sh->train.cols);
+        sh_printf(sh, "  %-6s", "label");
+        for (int c = 0; c < MNIST_CLASSES; c++)
+            sh_printf(sh, "%7d", c);
+        sh_printf(sh, "\n");
+        print_label_counts(sh, "train", &sh->train);
+        print_label_counts(sh, "test", &sh->test);
+    }
+    if (sh->model)
+        sh_printf(sh, "model: yes (see `model summary`)\n");
+    else
+        sh_printf(sh, "model: none (`model new` starts one)\n");
+    print_matrix(sh, "features", &sh->features);
+    print_matrix(sh, "embedding", &sh->embedding);
+    sh_printf(sh, "settings: seed %llu, threads %d, term %s, output %s\n",
+              (unsigned long long)sh->seed, sh->threads, term_mode_names[sh->term],
+              sh->output_dir[0] ? sh->output_dir : ".");
+    return CMD_OK;
+}

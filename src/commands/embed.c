@@ -1,0 +1,319 @@
+/* embed.c: `tsne` (a 2-D embedding of test images or predicted features) and the
+ * three class-separation criteria of the lab on that embedding: `hull`, `ellipse`
+ * and `nh`. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "untangle/commands.h"
+#include "untangle/geom.h"
+#include "untangle/tsne.h"
+#include "untangle/xalloc.h"
+
+const char *const cmd_tsne_words[] = {"raw", "features", "first", "perplexity", "init", "pca",
+                                      "random", "iterations", "verbose", "angle", NULL};
+const char *const cmd_nh_words[] = {"k", NULL};
+
+static const char *const tsne_sources[] = {"raw", "features", NULL};
+static const char *const tsne_inits[] = {"pca", "random", NULL};
+static const OptSpec tsne_opts[] = {{"first", 1},      {"perplexity", 1}, {"init", 1},
+                                    {"iterations", 1}, {"verbose", 1},    {"angle", 1},
+                                    {NULL, 0}};
+static const OptSpec nh_opts[] = {{"k", 1}, {NULL, 0}};
+
+#define TSNE_MIN_ITER 250      /* scikit-learn refuses fewer (the exploration phase) */
+#define TSNE_MAX_ITER 100000
+#define NH_DEFAULT_K 6         /* the lab's k */
+
+/* ---- tsne ---- */
+
+/* Appends s to the string in dst (capacity cap), cutting it short when full: names
+ * are for display. */
+static void str_append(char *dst, size_t cap, const char *s)
+{
+    size_t len = strlen(dst), add = strlen(s);
+    if (len + 1 >= cap)
+        return;
+    if (add > cap - 1 - len)
+        add = cap - 1 - len;
+    memcpy(dst + len, s, add);
+    dst[len + add] = '\0';
+}
+
+static void tsne_log_line(void *ctx, const char *line)
+{
+    Shell *sh = ctx;
+    sh_printf(sh, "%s\n", line);
+    fflush(sh->out);   /* a long run shows its progress as it comes */
+}
+
+/* The positions tsne_run left after an interruption are worth keeping only when they
+ * are finite and have moved apart (an interruption before the first iteration leaves
+ * nothing useful). */
+static int tsne_partial_usable(const float *y, size_t n)
+{
+    int spread = 0;
+    for (size_t i = 0; i < 2 * n; i++) {
+        if (!isfinite(y[i]))
+            return 0;
+        spread |= y[i] != y[i % 2];
+    }
+    return spread;
+}
+
+int cmd_tsne(Shell *sh, int argc, char **argv)
+{
+    int src = arg_choice(sh, "source", argv[1], tsne_sources);
+    if (src < 0)
+        return CMD_ERR;
+    Opts o;
+    if (opts_parse(sh, argv[0], argc, argv, 2, tsne_opts, &o) != 0)
+        return CMD_ERR;
+
+    /* what to embed: rows of a (n, d) float matrix, borrowed from the session */
+    const float *x;
+    const uint8_t *y;
+    size_t avail, d;
+    const char *what;
+    if (src == 0) {
+        if (sh->test.n == 0 || !sh->test.x)
+            return sh_error(sh, "no test images loaded; run `load mnist` first");
+        x = sh->test.x;
+        y = sh->test.y;
+        avail = sh->test.n;
+        d = dataset_dim(&sh->test);
+        what = "test images";
+    } else {
+        if (sh->features.n == 0 || !sh->features.x)
+            return sh_error(sh, "no features; run `predict` on a model first");
+        x = sh->features.x;
+        y = sh->features.y;
+        avail = sh->features.n;
+        d = sh->features.d;
+        what = "feature rows";
+    }
+
+    /* --quick replays cap the work, so a lesson's `first 10000` must not fail there
+     * because `load` already kept fewer images. */
+    long first = (long)avail;
+    if (opts_long(sh, &o, "first", 1, sh->quick ? LONG_MAX : (long)avail, &first) != 0)
+        return CMD_ERR;
+    int capped = 0;
+    long quick_max = (long)avail < SH_QUICK_TEST ? (long)avail : SH_QUICK_TEST;
+    long asked = first;
+    if (sh->quick && first > quick_max) {
+        first = quick_max;
+        capped = 1;
+    }
+    size_t n = (size_t)first;
+
+    TsneParams p;
+    tsne_params_default(&p);
+    long iters = p.n_iter, verbose = 0;
+    if (opts_double(sh, &o, "perplexity", 1e-3, 1e6, &p.perplexity) != 0 ||
+        opts_long(sh, &o, "iterations", TSNE_MIN_ITER, TSNE_MAX_ITER, &iters) != 0 ||
+        opts_long(sh, &o, "verbose", 0, 2, &verbose) != 0 ||
+        opts_double(sh, &o, "angle", 0, 1, &p.angle) != 0)
+        return CMD_ERR;
+    if (opts_get(&o, "init")) {
+        int k = arg_choice(sh, "init", opts_get(&o, "init"), tsne_inits);
+        if (k < 0)
+            return CMD_ERR;
+        p.init_pca = k == 0;
+    }
+    if (n < 4)
+        return sh_error(sh, "t-SNE needs at least 4 points, not %zu; use first 4 or more", n);
+    if (!(p.perplexity < (double)n))
+        return sh_error(sh, "perplexity %g is too large for %zu points (it must be below the "
+                        "number of points); use a smaller perplexity (5 to 50 is usual) or more "
+                        "points with first N", p.perplexity, n);
+    p.n_iter = (int)iters;
+    p.verbose = (int)verbose;
+    p.seed = sh->seed;
+    p.threads = sh->threads > 0 ? sh->threads : 1;
+
+    char name[sizeof sh->embedding.name], range[40];
+    snprintf(range, sizeof range, "[0:%zu]", n);
+    name[0] = '\0';
+    str_append(name, sizeof name, src == 0 ? "raw test" : "features");
+    str_append(name, sizeof name, range);
+    if (src == 1 && sh->features.name[0]) {
+        str_append(name, sizeof name, " (");
+        str_append(name, sizeof name, sh->features.name);
+        str_append(name, sizeof name, ")");
+    }
+    if (capped)
+        sh_printf(sh, "(quick replay: embedding %zu %s, not %ld)\n", n, what, asked);
+    sh_printf(sh, "t-SNE of %s: %zu points of %zu values, perplexity %g, init %s, %d "
+              "iterations, angle %g, seed %llu, %d thread%s\n", name, n, d, p.perplexity,
+              p.init_pca ? "pca" : "random", p.n_iter, p.angle, (unsigned long long)p.seed,
+              p.threads, p.threads > 1 ? "s" : "");
+    fflush(sh->out);
+
+    /* The new embedding is built aside and replaces the old one only when usable. */
+    size_t cells;
+    Err e;
+    err_clear(&e);
+    if (size_mul(n, 2 * sizeof(float), &cells) != 0 ||
+        mem_check_budget(cells, "the embedding", &e) != 0)
+        return sh_error_err(sh, &e);
+    float *out = xmalloc(n * 2 * sizeof *out);   /* (n, 2) */
+    for (size_t i = 0; i < 2 * n; i++)
+        out[i] = NAN;
+    TsneResult res = {0};
+    int rc = tsne_run(x, n, d, &p, out, &res, tsne_log_line, sh, &e);
+    if (rc != 0 && !(e.interrupted && tsne_partial_usable(out, n))) {
+        free(out);
+        if (e.interrupted)
+            return sh_error(sh, "t-SNE interrupted before its first iteration; the embedding "
+                            "is unchanged");
+        return sh_error_err(sh, &e);
+    }
+
+    free(sh->embedding.x);
+    free(sh->embedding.y);
+    sh->embedding.x = out;
+    sh->embedding.y = NULL;
+    if (y) {
+        sh->embedding.y = xmalloc(n);
+        memcpy(sh->embedding.y, y, n);
+    }
+    sh->embedding.n = n;
+    sh->embedding.d = 2;
+    memcpy(sh->embedding.name, name, sizeof name);
+    if (rc != 0)
+        str_append(sh->embedding.name, sizeof sh->embedding.name, " (interrupted)");
+    if (rc != 0) {
+        sh_printf(sh, "interrupted: kept the embedding of the last iteration as \"%s\"\n",
+                  sh->embedding.name);
+        return sh_error_err(sh, &e);
+    }
+    sh_printf(sh, "embedded %zu points in %.1f s: KL divergence %.4f after %d iterations\n", n,
+              res.seconds, res.kl, res.iterations);
+    sh_report(sh, "kl", res.kl);
+    sh_report(sh, "tsne_seconds", res.seconds);
+    sh_report(sh, "n", (double)n);
+    return CMD_OK;
+}
+
+/* ---- hull, ellipse, nh ---- */
+
+/* The session's embedding with its labels, or an error saying how to get one. */
+static int need_embedding(Shell *sh)
+{
+    if (!sh->embedding.x || sh->embedding.n == 0)
+        return sh_error(sh, "no embedding; run `tsne raw` first");
+    if (!sh->embedding.y)
+        return sh_error(sh, "the embedding \"%s\" has no labels; embed `tsne raw` or features "
+                        "from `predict test`", sh->embedding.name);
+    return CMD_OK;
+}
+
+static void report_class(Shell *sh, const char *what, int c, double v)
+{
+    char name[FIGURE_NAME_MAX];
+    snprintf(name, sizeof name, "%s.%d", what, c);
+    sh_report(sh, name, v);
+}
+
+int cmd_hull(Shell *sh, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (need_embedding(sh) != CMD_OK)
+        return CMD_ERR;
+    const LabelledMatrix *m = &sh->embedding;
+    GeomHulls h;
+    Err e;
+    err_clear(&e);
+    if (geom_hulls(m->x, m->y, m->n, &h, &e) != 0)
+        return sh_error_err(sh, &e);
+    /* The hull of all points, to say how much the class hulls overlap: their areas
+     * add up to more than the whole when they do. */
+    size_t *all = xmalloc(m->n * sizeof *all);
+    double all_area, sum = 0;
+    geom_convex_hull(m->x, NULL, m->n, all, &all_area);
+    free(all);
+
+    sh_printf(sh, "convex hulls of %s\n", m->name);
+    sh_printf(sh, "%5s %7s %9s %12s\n", "class", "points", "vertices", "area");
+    for (int c = 0; c < h.n_classes; c++) {
+        const GeomHull *hc = &h.cls[c];
+        if (hc->count == 0)
+            continue;
+        sh_printf(sh, "%5d %7zu %9zu %12.1f%s\n", c, hc->count, hc->n_vertices, hc->area,
+                  hc->degenerate ? "  (flat: under 3 points, or all on a line)" : "");
+        report_class(sh, "hull.area", c, hc->area);
+        report_class(sh, "hull.vertices", c, (double)hc->n_vertices);
+        sum += hc->area;
+    }
+    sh_printf(sh, "all points: area %.1f; the class hulls add up to %.2f times that%s\n",
+              all_area, all_area > 0 ? sum / all_area : 0.0,
+              all_area > 0 && sum > all_area ? " (they overlap)" : "");
+    if (all_area > 0)
+        sh_report(sh, "hull.ratio", sum / all_area);
+    geom_hulls_free(&h);
+    return CMD_OK;
+}
+
+int cmd_ellipse(Shell *sh, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (need_embedding(sh) != CMD_OK)
+        return CMD_ERR;
+    const LabelledMatrix *m = &sh->embedding;
+    GeomEllipses el;
+    Err e;
+    err_clear(&e);
+    if (geom_ellipses(m->x, m->y, m->n, &el, &e) != 0)
+        return sh_error_err(sh, &e);
+    sh_printf(sh, "Gaussian ellipses of %s (full axes 2*sqrt(2)*sqrt(eigenvalue))\n", m->name);
+    sh_printf(sh, "%5s %7s %9s %9s %9s %9s %7s\n", "class", "points", "mean x", "mean y", "major",
+              "minor", "angle");
+    for (int c = 0; c < el.n_classes; c++) {
+        const GeomEllipse *g = &el.cls[c];
+        if (g->count == 0)
+            continue;
+        sh_printf(sh, "%5d %7zu %9.2f %9.2f %9.2f %9.2f %7.1f\n", c, g->count, g->mean[0],
+                  g->mean[1], g->major, g->minor, g->angle);
+        report_class(sh, "ellipse.major", c, g->major);
+        report_class(sh, "ellipse.minor", c, g->minor);
+    }
+    geom_ellipses_free(&el);
+    return CMD_OK;
+}
+
+int cmd_nh(Shell *sh, int argc, char **argv)
+{
+    Opts o;
+    if (opts_parse(sh, argv[0], argc, argv, 1, nh_opts, &o) != 0)
+        return CMD_ERR;
+    if (need_embedding(sh) != CMD_OK)
+        return CMD_ERR;
+    const LabelledMatrix *m = &sh->embedding;
+    if (m->n < 2)
+        return sh_error(sh, "the embedding has %zu point; Neighborhood Hit needs at least 2",
+                        m->n);
+    long k = NH_DEFAULT_K < m->n ? NH_DEFAULT_K : (long)m->n - 1;
+    if (opts_long(sh, &o, "k", 1, (long)m->n - 1, &k) != 0)
+        return CMD_ERR;
+    GeomNH nh;
+    Err e;
+    err_clear(&e);
+    if (geom_nh(m->x, m->y, m->n, (size_t)k, &nh, &e) != 0)
+        return sh_error_err(sh, &e);
+    sh_printf(sh, "Neighborhood Hit (k %ld) of %s: %.1f%%\n", k, m->name, 100 * nh.global);
+    sh_printf(sh, "%5s %7s %7s\n", "class", "points", "NH");
+    for (int c = 0; c < nh.n_classes; c++) {
+        if (nh.count[c] == 0)
+            continue;
+        sh_printf(sh, "%5d %7zu %6.1f%%\n", c, nh.count[c], 100 * nh.per_class[c]);
+        report_class(sh, "nh", c, nh.per_class[c]);
+    }
+    sh_report(sh, "nh", nh.global);
+    geom_nh_free(&nh);
+    return CMD_OK;
+}

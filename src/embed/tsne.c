@@ -1,0 +1,346 @@
+/* tsne.c: t-SNE as scikit-learn 1.2 runs it: neighbours, P, PCA init, then gradient
+ * descent in two phases (early exaggeration, then the rest). */
+#include <float.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tsne_internal.h"
+#include "untangle/interrupt.h"
+#include "untangle/knn.h"
+#include "untangle/pca.h"
+#include "untangle/rng.h"
+#include "untangle/xalloc.h"
+
+#define TSNE_CHECK_EVERY 50       /* iterations between error and stop checks */
+#define TSNE_MOMENTUM_EXPLORE 0.5 /* phase 1 */
+#define TSNE_MOMENTUM_FINAL 0.8   /* phase 2 */
+#define TSNE_GAIN_UP 0.2
+#define TSNE_GAIN_DOWN 0.8
+#define TSNE_MIN_GAIN 0.01
+#define TSNE_INIT_STD 1e-4        /* std of the first coordinate at the start */
+#define TSNE_LR_FLOOR 50.0        /* learning rate 'auto' = max(n / exaggeration / 4, 50) */
+#define TSNE_MAX_THREADS 64
+#define TSNE_RNG_TAG 0x74736e65ull /* "tsne": the stream of the random init */
+
+void tsne_params_default(TsneParams *p)
+{
+    p->perplexity = 30.0;
+    p->early_exaggeration = 12.0;
+    p->learning_rate = 0.0;
+    p->n_iter = 1000;
+    p->exploration_iter = 250;
+    p->n_iter_without_progress = 300;
+    p->min_grad_norm = 1e-7;
+    p->angle = 0.5;
+    p->init_pca = 1;
+    p->verbose = 0;
+    p->seed = 0;
+    p->threads = 1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void say(TsneLog log_fn, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(TsneLog log_fn, void *ctx, const char *fmt, ...)
+{
+    if (!log_fn)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log_fn(ctx, line);
+}
+
+static int tsne_validate(size_t n, size_t d, const TsneParams *p, Err *e)
+{
+    if (n < 4)
+        return err_set(e, "t-SNE needs at least 4 points, not %zu; embed more points", n);
+    if (d < 1)
+        return err_set(e, "t-SNE needs at least one feature per point");
+    if (!(p->perplexity > 0) || !isfinite(p->perplexity))
+        return err_set(e, "perplexity %g is not a positive number; use e.g. perplexity 30",
+                       p->perplexity);
+    if (!(p->perplexity < (double)n))
+        return err_set(e, "perplexity %g must be less than the number of points (%zu); use a smaller perplexity",
+                       p->perplexity, n);
+    if (!(p->early_exaggeration >= 1) || !isfinite(p->early_exaggeration))
+        return err_set(e, "early exaggeration %g must be at least 1; the default is 12",
+                       p->early_exaggeration);
+    if (isnan(p->learning_rate) || isinf(p->learning_rate))
+        return err_set(e, "learning rate %g is not a number; use a positive rate or 'auto'",
+                       p->learning_rate);
+    if (p->n_iter < 1 || p->exploration_iter < 0 || p->exploration_iter > p->n_iter)
+        return err_set(e, "iterations: %d in all with %d of exploration; need 0 <= exploration <= iterations, iterations >= 1",
+                       p->n_iter, p->exploration_iter);
+    if (p->n_iter_without_progress < 1)
+        return err_set(e, "iterations without progress %d must be at least 1",
+                       p->n_iter_without_progress);
+    if (!(p->min_grad_norm >= 0))
+        return err_set(e, "minimum gradient norm %g must be >= 0", p->min_grad_norm);
+    if (!(p->angle >= 0 && p->angle <= 1))
+        return err_set(e, "angle %g must be between 0 (exact) and 1; the default is 0.5", p->angle);
+    if (p->threads < 1 || p->threads > TSNE_MAX_THREADS)
+        return err_set(e, "threads %d must be between 1 and %d", p->threads, TSNE_MAX_THREADS);
+    if (p->verbose < 0 || p->verbose > 2)
+        return err_set(e, "verbose %d must be 0, 1 or 2", p->verbose);
+    return 0;
+}
+
+/* Peak memory of a run, roughly, so that absurd sizes are refused before allocating. */
+static int tsne_budget(size_t n, size_t d, size_t k, Err *e)
+{
+    size_t nd, nk, total = 0, part;
+    int bad = size_mul(n, d, &nd) || size_mul(n, k, &nk);
+    bad = bad || size_mul(nd, 2 * sizeof(float), &part) || size_add(total, part, &total);
+    /* neighbours and distances, conditional P, C and its transpose, the joint P */
+    bad = bad || size_mul(nk, 4 + 4 + 8 + 12 + 12 + 2 * 16, &part) || size_add(total, part, &total);
+    /* per point: tree, codes, forces, optimiser state */
+    bad = bad || size_mul(n, 256, &part) || size_add(total, part, &total);
+    bad = bad || size_add(total, (size_t)64 << 20, &total); /* distance blocks, covariance */
+    if (bad)
+        return err_set(e, "t-SNE of %zu points in %zu dimensions: the size overflows; use fewer points",
+                       n, d);
+    return mem_check_budget(total, "t-SNE", e);
+}
+
+/* Starting positions y (n, 2): PCA scaled so column 0 has std 1e-4, or 1e-4 N(0, 1). */
+static int tsne_init(const float *x, size_t n, size_t d, const TsneParams *p, double *y, Err *e)
+{
+    if (!p->init_pca) {
+        Rng root, r;
+        rng_seed(&root, p->seed);
+        r = rng_fork(&root, TSNE_RNG_TAG);
+        for (size_t i = 0; i < 2 * n; i++)
+            y[i] = TSNE_INIT_STD * rng_normal(&r);
+        return 0;
+    }
+    size_t kc = d < 2 ? d : 2;
+    float *proj = xmalloc_floats(n * kc); /* (n, kc) */
+    if (pca_project(x, n, d, kc, proj, NULL, e) != 0) {
+        free(proj);
+        return -1;
+    }
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += proj[i * kc];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        var += ((double)proj[i * kc] - mean) * ((double)proj[i * kc] - mean);
+    double sd = sqrt(var / (double)n);
+    if (!(sd > 0)) {
+        free(proj);
+        return err_set(e, "all points are identical: there is nothing to embed");
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < 2; c++) {
+            /* as scikit-learn: float32 projection, divided by column 0's std, times 1e-4 */
+            float v = c < kc ? (float)((double)proj[i * kc + c] / sd) : 0.0f;
+            y[2 * i + c] = (double)(float)(v * (float)TSNE_INIT_STD);
+        }
+    free(proj);
+    return 0;
+}
+
+typedef struct Descent {
+    size_t n;
+    const TsneSparseP *P;
+    const TsneParams *p;
+    TsneBh *bh;
+    TsnePool *pool;
+    double lr;
+    double *y;       /* (n, 2) positions */
+    float *yf;       /* (n, 2) the positions the forces see */
+    double *grad;    /* (n, 2) */
+    double *update;  /* (n, 2) velocity */
+    double *gains;   /* (n, 2) */
+    TsneLog log;
+    void *log_ctx;
+} Descent;
+
+/* Iterations it0 .. it_end-1 of one phase. On return *kl is the error at the last
+ * iteration run and *last its index; returns -1 on Ctrl-C or divergence. */
+static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double exaggeration,
+                        int no_progress, double *kl, int *last, Err *e)
+{
+    size_t m = 2 * s->n;
+    for (size_t t = 0; t < m; t++) {
+        s->update[t] = 0.0;
+        s->gains[t] = 1.0;
+    }
+    double error = DBL_MAX, best_error = DBL_MAX;
+    int best_iter = it0, i;
+    double tic = now_seconds();
+    for (i = it0; i < it_end; i++) {
+        if (interrupt_pending())
+            return err_interrupted(e, "t-SNE");
+        int check = (i + 1) % TSNE_CHECK_EVERY == 0;
+        int want = check || i == it_end - 1;
+        for (size_t t = 0; t < m; t++)
+            s->yf[t] = (float)s->y[t];
+        tsne_bh_gradient(s->bh, s->pool, s->P, s->yf, exaggeration, s->p->angle, s->grad,
+                         want ? &error : NULL);
+        for (size_t t = 0; t < m; t++) {
+            double g = s->grad[t];
+            double gain = s->update[t] * g < 0.0 ? s->gains[t] + TSNE_GAIN_UP
+                                                 : s->gains[t] * TSNE_GAIN_DOWN;
+            if (gain < TSNE_MIN_GAIN)
+                gain = TSNE_MIN_GAIN;
+            s->gains[t] = gain;
+            s->grad[t] = g * gain;
+            s->update[t] = momentum * s->update[t] - s->lr * s->grad[t];
+            s->y[t] += s->update[t];
+        }
+        *last = i;
+        *kl = error;
+        if (!check)
+            continue;
+        double toc = now_seconds(), norm2 = 0;
+        for (size_t t = 0; t < m; t++)
+            norm2 += s->grad[t] * s->grad[t];
+        double grad_norm = sqrt(norm2);
+        if (!isfinite(error) || !isfinite(grad_norm))
+            return err_set(e, "t-SNE diverged at iteration %d (non-finite values); use a smaller learning rate",
+                           i + 1);
+        if (s->p->verbose >= 2)
+            say(s->log, s->log_ctx,
+                "[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)",
+                i + 1, error, grad_norm, TSNE_CHECK_EVERY, toc - tic);
+        tic = toc;
+        if (error < best_error) {
+            best_error = error;
+            best_iter = i;
+        } else if (i - best_iter > no_progress) {
+            if (s->p->verbose >= 2)
+                say(s->log, s->log_ctx,
+                    "[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished.",
+                    i + 1, no_progress);
+            break;
+        }
+        if (grad_norm <= s->p->min_grad_norm) {
+            if (s->p->verbose >= 2)
+                say(s->log, s->log_ctx, "[t-SNE] Iteration %d: gradient norm %f. Finished.", i + 1,
+                    grad_norm);
+            break;
+        }
+    }
+    return 0;
+}
+
+int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
+             TsneResult *res, TsneLog log_fn, void *log_ctx, Err *e)
+{
+    if (tsne_validate(n, d, p, e) != 0)
+        return -1;
+    size_t k = tsne_neighbours(n, p->perplexity);
+    if (tsne_budget(n, d, k, e) != 0)
+        return -1;
+    if (n >= UINT32_MAX)
+        return err_set(e, "t-SNE handles fewer than %u points, not %zu", UINT32_MAX, n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < d; c++)
+            if (!isfinite(x[i * d + c]))
+                return err_set(e, "point %zu has a non-finite value (NaN or infinity) in column %zu; clean the data first",
+                               i, c);
+
+    TsneLog vlog = p->verbose >= 2 ? log_fn : NULL; /* the detailed lines */
+    double t_start = now_seconds(), t0 = t_start;
+    int rc = -1;
+    uint32_t *nbr = xmalloc(n * k * sizeof(uint32_t)); /* (n, k) */
+    float *dist2 = xmalloc_floats(n * k);              /* (n, k) */
+    double *pcond = NULL;                              /* (n, k) */
+    double *ybuf = xmalloc(2 * n * sizeof(double));    /* (n, 2) */
+    TsneSparseP P = {0};
+    TsnePool *pool = NULL;
+    TsneBh *bh = NULL;
+    Descent s = {0};
+
+    say(vlog, log_ctx, "[t-SNE] Computing %zu nearest neighbors...", k);
+    say(vlog, log_ctx, "[t-SNE] Indexed %zu samples in %.3fs...", n, now_seconds() - t0);
+    t0 = now_seconds();
+    /* BLAS work (neighbours, PCA) before our own threads start. */
+    if (knn_exact(x, n, d, k, nbr, dist2, e) != 0)
+        goto out;
+    say(vlog, log_ctx, "[t-SNE] Computed neighbors for %zu samples in %.3fs...", n,
+        now_seconds() - t0);
+    if (tsne_init(x, n, d, p, ybuf, e) != 0)
+        goto out;
+
+    t0 = now_seconds();
+    pcond = xmalloc(n * k * sizeof(double));
+    if (tsne_conditional_p(dist2, n, k, p->perplexity, pcond, NULL, p->threads, vlog, log_ctx,
+                           e) != 0)
+        goto out;
+    tsne_joint_p(nbr, pcond, n, k, &P);
+    free(pcond);
+    pcond = NULL;
+    say(vlog, log_ctx, "[t-SNE] Computed conditional probabilities in %.3fs", now_seconds() - t0);
+
+    pool = p->threads > 1 ? tsne_pool_new(p->threads) : NULL;
+    bh = tsne_bh_new(n);
+    s.n = n;
+    s.P = &P;
+    s.p = p;
+    s.bh = bh;
+    s.pool = pool;
+    s.lr = p->learning_rate > 0 ? p->learning_rate
+                                : fmax((double)n / p->early_exaggeration / 4.0, TSNE_LR_FLOOR);
+    s.y = ybuf;
+    s.yf = xmalloc_floats(2 * n);
+    s.grad = xmalloc(2 * n * sizeof(double));
+    s.update = xmalloc(2 * n * sizeof(double));
+    s.gains = xmalloc(2 * n * sizeof(double));
+    s.log = log_fn;
+    s.log_ctx = log_ctx;
+
+    double kl = 0;
+    int last = -1;
+    if (p->exploration_iter > 0) {
+        if (tsne_descend(&s, 0, p->exploration_iter, TSNE_MOMENTUM_EXPLORE,
+                         p->early_exaggeration, p->exploration_iter, &kl, &last, e) != 0)
+            goto out;
+        if (p->verbose >= 1)
+            say(log_fn, log_ctx, "[t-SNE] KL divergence after %d iterations with early exaggeration: %f",
+                last + 1, kl);
+    }
+    if (last + 1 < p->n_iter) {
+        if (tsne_descend(&s, last + 1, p->n_iter, TSNE_MOMENTUM_FINAL, 1.0,
+                         p->n_iter_without_progress, &kl, &last, e) != 0)
+            goto out;
+    }
+    if (p->verbose >= 1)
+        say(log_fn, log_ctx, "[t-SNE] KL divergence after %d iterations: %f", last + 1, kl);
+    if (res) {
+        res->kl = kl;
+        res->iterations = last + 1;
+        res->seconds = now_seconds() - t_start;
+    }
+    rc = 0;
+out:
+    /* On success and on interruption alike, y holds the last completed positions. */
+    if (rc == 0 || (e && e->interrupted))
+        for (size_t t = 0; t < 2 * n; t++)
+            y[t] = (float)ybuf[t];
+    free(nbr);
+    free(dist2);
+    free(pcond);
+    free(ybuf);
+    free(s.yf);
+    free(s.grad);
+    free(s.update);
+    free(s.gains);
+    tsne_bh_free(bh);
+    tsne_pool_free(pool);
+    tsne_sparse_free(&P);
+    return rc;
+}

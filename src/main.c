@@ -1,0 +1,159 @@
+/* main.c: untangle's command line: the REPL, lesson replays, -c and pipes. */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "untangle/interrupt.h"
+#include "untangle/run.h"
+#include "untangle/xalloc.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: untangle [OPTIONS] [FILE...]\n"
+            "\n"
+            "A teaching shell for deep learning on MNIST. With no FILE and a terminal, an\n"
+            "interactive prompt; with FILEs, replays them in order (FILE.md: a lesson, whose\n"
+            "prose is printed and whose `untangle` blocks are run; any other file: one\n"
+            "command per line); with a pipe, reads commands from it.\n"
+            "\n"
+            "options:\n"
+            "  -c COMMANDS          run COMMANDS (separated by ';') and exit\n"
+            "  --step               pause before each block of commands and each answer\n"
+            "  --quick              run lessons on subsets (train %d, test %d, %d epochs at most)\n"
+            "  --allow-write PATH   let lessons write under PATH too (default: the output folder)\n"
+            "  --output DIR         where pictures go (default ./out)\n"
+            "  --term MODE          auto, kitty, sixel, blocks, ascii or none\n"
+            "  --seed N             random seed (default 0)\n"
+            "  --threads N          threads for the heavy work (default: 2 at most)\n"
+            "  --help, --version\n"
+            "\n"
+            "Errors name their place (FILE:LINE) and end a non-interactive run with status 1.\n"
+            "Type `help` at the prompt for the commands.\n",
+            SH_QUICK_TRAIN, SH_QUICK_TEST, SH_QUICK_EPOCHS);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Applies an option that takes a value through the matching `set` command, so that
+ * both paths validate alike. */
+static int set_option(Shell *sh, const char *key, const char *value)
+{
+    char *argv[] = {"set", (char *)key, (char *)value, NULL};
+    extern int cmd_set(Shell *, int, char **);
+    if (cmd_set(sh, 3, argv) != CMD_OK) {
+        fprintf(stderr, "untangle: --%s: %s\n", key, sh->errmsg);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_file(Shell *sh, const char *path)
+{
+    if (ends_with(path, ".md"))
+        return lesson_replay(sh, path);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "untangle: cannot open '%s'\n", path);
+        return CMD_ERR;
+    }
+    sh->depth++; /* a command file is a lesson too: it writes only in the output folder */
+    int rc = shell_run_stream(sh, f, path);
+    sh->depth--;
+    fclose(f);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    Shell sh;
+    shell_init(&sh);
+    interrupt_install();
+    openblas_set_num_threads(sh.threads);
+
+    const char *commands = NULL;
+    int nfiles = 0, status = 0;
+    FILE *quiet = fopen("/dev/null", "w");
+    FILE *saved_out = sh.out;
+    sh.out = quiet ? quiet : stdout; /* `set` from options speaks only on error */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            goto done;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("untangle %s\n", UNTANGLE_VERSION);
+            goto done;
+        } else if (strcmp(a, "--step") == 0) {
+            sh.step = 1;
+        } else if (strcmp(a, "--quick") == 0) {
+            sh.quick = 1;
+        } else if (strcmp(a, "-c") == 0 || strcmp(a, "--allow-write") == 0 ||
+                   strcmp(a, "--output") == 0 || strcmp(a, "--term") == 0 ||
+                   strcmp(a, "--seed") == 0 || strcmp(a, "--threads") == 0) {
+            if (!next) {
+                fprintf(stderr, "untangle: %s needs a value; see --help\n", a);
+                status = 2;
+                goto done;
+            }
+            i++;
+            if (strcmp(a, "-c") == 0) {
+                commands = next;
+            } else if (strcmp(a, "--allow-write") == 0) {
+                sh.allow_write = xrealloc(sh.allow_write, (sh.n_allow_write + 1) * sizeof(char *));
+                sh.allow_write[sh.n_allow_write++] = xstrdup(next);
+            } else if (set_option(&sh, a + 2, next) != 0) {
+                status = 2;
+                goto done;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "untangle: unknown option '%s'; see --help\n", a);
+            status = 2;
+            goto done;
+        } else {
+            nfiles++;
+        }
+    }
+    sh.out = saved_out;
+
+    if (sh.step && !isatty(STDIN_FILENO)) {
+        sh.step = 0; /* nobody to press Enter: run straight through */
+    }
+    int rc = CMD_OK;
+    if (commands) {
+        sh.where_file = "-c";
+        sh.where_line = 1;
+        rc = shell_run_line(&sh, commands);
+    }
+    for (int i = 1; i < argc && rc == CMD_OK && nfiles; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--allow-write") == 0 || strcmp(a, "--output") == 0 ||
+            strcmp(a, "--term") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--threads") == 0) {
+            i++;
+            continue;
+        }
+        if (a[0] == '-' && a[1] != '\0')
+            continue;
+        rc = run_file(&sh, a);
+    }
+    if (!commands && !nfiles) {
+        if (isatty(STDIN_FILENO))
+            rc = shell_repl(&sh);
+        else
+            rc = shell_run_stream(&sh, stdin, "stdin");
+    }
+    status = rc == CMD_ERR ? 1 : 0;
+done:
+    sh.out = saved_out;
+    if (quiet)
+        fclose(quiet);
+    shell_free(&sh);
+    return status;
+}

@@ -1,0 +1,73 @@
+/* layer_activation.c: y = f(x) elementwise (sigmoid, relu, tanh, linear), or
+ * softmax over each sample's values. The derivative uses y only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "untangle/nn_layer.h"
+
+static int activation_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
+{
+    char got[64];
+    if ((int)s->act < 0 || s->act >= NN_ACTS)
+        return err_set(e, "bad activation %d", (int)s->act);
+    if (s->act == NN_ACT_SOFTMAX && in.rank != 1)
+        return err_set(e, "softmax expects a flat input of shape (D), got %s; add `model add "
+                          "flatten` first", nn_shape_str(in, got, sizeof got));
+    *out = in;
+    return 0;
+}
+
+static int activation_param_count(const NnLayerSpec *s, NnShape in, size_t *weights,
+                                   size_t *biases)
+{
+    (void)s;
+    (void)in;
+    *weights = *biases = 0;
+    return 0;
+}
+
+static void activation_init(NnLayer *l, Rng *r)
+{
+    (void)l;
+    (void)r;
+}
+
+static size_t activation_scratch(const NnLayer *l, size_t n)
+{
+    (void)l;
+    (void)n;
+    return 0;
+}
+
+static void activation_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n,
+                               int train)
+{
+    (void)s;
+    (void)train;
+    nn_act_forward(l->spec.act, x, y, n, nn_shape_size(l->in));
+}
+
+static void activation_backward(NnLayer *l, NnScratch *s, const float *x, const float *y,
+                                float *dy, float *dx, size_t n)
+{
+    (void)s;
+    (void)x;
+    size_t dim = nn_shape_size(l->in);
+    if (!dx)
+        return;
+    nn_act_backward(l->spec.act, y, dy, n, dim);
+    memcpy(dx, dy, n * dim * sizeof(float));
+}
+
+static void activation_describe(const NnLayer *l, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", nn_act_names[l->spec.act]);
+}
+
+static void activation_free_state(NnLayer *l) { (void)l; }
+
+const NnLayerOps nn_activation_ops = {
+    NN_ACTIVATION, "Activation", activation_out_shape, activation_param_count, activation_init,
+    activation_scratch, activation_forward, activation_backward, activation_describe,
+    activation_free_state,
+};

@@ -1,0 +1,85 @@
+/* layer_dense.c: fully connected layer, y = x W + b.
+ *
+ * W is (in, units) row-major as Keras' kernel, b is (units). A batch is one
+ * sgemm each way: forward (n, in) x (in, units); backward dW = x^T dy and
+ * dx = dy W^T. */
+#include <stdio.h>
+#include <string.h>
+
+#include "untangle/blas.h"
+#include "untangle/nn_layer.h"
+#include "untangle/xalloc.h"
+
+static int dense_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
+{
+    char got[64];
+    if (s->units < 1 || s->units > NN_MAX_DIM)
+        return err_set(e, "bad dense size %d (should be 1..%d)", s->units, NN_MAX_DIM);
+    if (in.rank != 1)
+        return err_set(e, "dense expects a flat input of shape (D), got %s; add `model add "
+                          "flatten` first", nn_shape_str(in, got, sizeof got));
+    out->rank = 1;
+    out->d[0] = s->units;
+    out->d[1] = out->d[2] = 0;
+    return 0;
+}
+
+static int dense_param_count(const NnLayerSpec *s, NnShape in, size_t *weights, size_t *biases)
+{
+    *biases = (size_t)s->units;
+    return size_mul((size_t)in.d[0], (size_t)s->units, weights);
+}
+
+static void dense_init(NnLayer *l, Rng *r)
+{
+    nn_glorot_uniform(l->w, l->n_weights, (size_t)l->in.d[0], (size_t)l->spec.units, r);
+    memset(l->b, 0, l->n_biases * sizeof(float));
+}
+
+static size_t dense_scratch(const NnLayer *l, size_t n)
+{
+    (void)l;
+    (void)n;
+    return 0;
+}
+
+static void dense_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
+{
+    (void)s;
+    (void)train;
+    size_t in = (size_t)l->in.d[0], units = (size_t)l->spec.units;
+    /* y (n, units) starts as the bias on every row, then += x W */
+    for (size_t i = 0; i < n; i++)
+        memcpy(y + i * units, l->b, units * sizeof(float));
+    blas_sgemm(0, 0, n, units, in, 1.0f, x, in, l->w, units, 1.0f, y, units);
+}
+
+static void dense_backward(NnLayer *l, NnScratch *s, const float *x, const float *y, float *dy,
+                           float *dx, size_t n)
+{
+    (void)s;
+    (void)y;
+    size_t in = (size_t)l->in.d[0], units = (size_t)l->spec.units;
+    /* dW (in, units) += x^T (in, n) dy (n, units) */
+    blas_sgemm(1, 0, in, units, n, 1.0f, x, in, dy, units, 1.0f, l->dw, units);
+    for (size_t i = 0; i < n; i++) {
+        const float *row = dy + i * units;
+        for (size_t j = 0; j < units; j++)
+            l->db[j] += row[j];
+    }
+    /* dx (n, in) = dy (n, units) W^T (units, in) */
+    if (dx)
+        blas_sgemm(0, 1, n, in, units, 1.0f, dy, units, l->w, units, 0.0f, dx, in);
+}
+
+static void dense_describe(const NnLayer *l, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%d units", l->spec.units);
+}
+
+static void dense_free_state(NnLayer *l) { (void)l; }
+
+const NnLayerOps nn_dense_ops = {
+    NN_DENSE, "Dense", dense_out_shape, dense_param_count, dense_init, dense_scratch,
+    dense_forward, dense_backward, dense_describe, dense_free_state,
+};

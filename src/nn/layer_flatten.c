@@ -1,0 +1,69 @@
+/* layer_flatten.c: (H, W, C) -> (H*W*C). Channels-last samples are already
+ * stored in that order, so both ways are a copy. */
+#include <stdio.h>
+#include <string.h>
+
+#include "untangle/nn_layer.h"
+
+static int flatten_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
+{
+    (void)s;
+    size_t n = nn_shape_size(in);
+    if (n > (size_t)NN_MAX_DIM)
+        return err_set(e, "flatten would give %zu values per sample; that is too many", n);
+    out->rank = 1;
+    out->d[0] = (int)n;
+    out->d[1] = out->d[2] = 0;
+    return 0;
+}
+
+static int flatten_param_count(const NnLayerSpec *s, NnShape in, size_t *weights, size_t *biases)
+{
+    (void)s;
+    (void)in;
+    *weights = *biases = 0;
+    return 0;
+}
+
+static void flatten_init(NnLayer *l, Rng *r)
+{
+    (void)l;
+    (void)r;
+}
+
+static size_t flatten_scratch(const NnLayer *l, size_t n)
+{
+    (void)l;
+    (void)n;
+    return 0;
+}
+
+static void flatten_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
+{
+    (void)s;
+    (void)train;
+    memcpy(y, x, n * nn_shape_size(l->in) * sizeof(float));
+}
+
+static void flatten_backward(NnLayer *l, NnScratch *s, const float *x, const float *y, float *dy,
+                             float *dx, size_t n)
+{
+    (void)s;
+    (void)x;
+    (void)y;
+    if (dx)
+        memcpy(dx, dy, n * nn_shape_size(l->in) * sizeof(float));
+}
+
+static void flatten_describe(const NnLayer *l, char *buf, size_t cap)
+{
+    char a[64];
+    snprintf(buf, cap, "%s -> %zu values", nn_shape_str(l->in, a, sizeof a), nn_shape_size(l->in));
+}
+
+static void flatten_free_state(NnLayer *l) { (void)l; }
+
+const NnLayerOps nn_flatten_ops = {
+    NN_FLATTEN, "Flatten", flatten_out_shape, flatten_param_count, flatten_init, flatten_scratch,
+    flatten_forward, flatten_backward, flatten_describe, flatten_free_state,
+};

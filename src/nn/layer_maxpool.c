@@ -1,0 +1,134 @@
+/* layer_maxpool.c: max over ph x pw windows with stride (ph, pw), 'valid' as
+ * Keras' MaxPooling2D: Hout = H / ph, Wout = W / pw (rounded down; the last
+ * rows or columns that do not fill a window are dropped).
+ *
+ * Channels-last makes the inner loop run over C contiguous values. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "untangle/nn_layer.h"
+
+static int maxpool_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
+{
+    char got[64];
+    if (s->ph < 1 || s->pw < 1 || s->ph > NN_MAX_KERNEL || s->pw > NN_MAX_KERNEL)
+        return err_set(e, "bad pool size %dx%d (should be 1x1..%dx%d)", s->ph, s->pw,
+                       NN_MAX_KERNEL, NN_MAX_KERNEL);
+    if (in.rank != 3)
+        return err_set(e, "maxpool expects images of shape (H, W, C), got %s; maxpool goes "
+                          "after conv2d", nn_shape_str(in, got, sizeof got));
+    if (in.d[0] < s->ph || in.d[1] < s->pw)
+        return err_set(e, "maxpool %dx%d does not fit in input of shape %s; use a smaller pool",
+                       s->ph, s->pw, nn_shape_str(in, got, sizeof got));
+    out->rank = 3;
+    out->d[0] = in.d[0] / s->ph;
+    out->d[1] = in.d[1] / s->pw;
+    out->d[2] = in.d[2];
+    return 0;
+}
+
+static int maxpool_param_count(const NnLayerSpec *s, NnShape in, size_t *weights, size_t *biases)
+{
+    (void)s;
+    (void)in;
+    *weights = *biases = 0;
+    return 0;
+}
+
+static void maxpool_init(NnLayer *l, Rng *r)
+{
+    (void)l;
+    (void)r;
+}
+
+static size_t maxpool_scratch(const NnLayer *l, size_t n)
+{
+    (void)l;
+    (void)n;
+    return 0;
+}
+
+/* y (n, Ho, Wo, C) = max over each window of x (n, H, W, C). No branch on the
+ * data: the comparison selects, so the loop over channels vectorises. */
+static void maxpool_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
+{
+    (void)s;
+    (void)train;
+    size_t H = (size_t)l->in.d[0], W = (size_t)l->in.d[1], C = (size_t)l->in.d[2];
+    size_t Ho = (size_t)l->out.d[0], Wo = (size_t)l->out.d[1];
+    size_t ph = (size_t)l->spec.ph, pw = (size_t)l->spec.pw;
+    for (size_t i = 0; i < n; i++) {
+        const float *xi = x + i * H * W * C;
+        for (size_t oy = 0; oy < Ho; oy++)
+            for (size_t ox = 0; ox < Wo; ox++) {
+                float *restrict yo = y + ((i * Ho + oy) * Wo + ox) * C;
+                const float *first = xi + ((oy * ph) * W + ox * pw) * C;
+                for (size_t c = 0; c < C; c++)
+                    yo[c] = first[c];
+                for (size_t ky = 0; ky < ph; ky++)
+                    for (size_t kx = 0; kx < pw; kx++) {
+                        const float *restrict cell = xi + ((oy * ph + ky) * W + ox * pw + kx) * C;
+                        for (size_t c = 0; c < C; c++)
+                            yo[c] = cell[c] > yo[c] ? cell[c] : yo[c];
+                    }
+            }
+    }
+}
+
+/* dy goes to the first cell of each window that holds the maximum (as
+ * TensorFlow), found again by comparing x with y; every other cell gets 0.
+ * Rows and columns no window covers (odd sizes) get 0 too. */
+static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const float *y, float *dy,
+                             float *dx, size_t n)
+{
+    (void)s;
+    if (!dx)
+        return;
+    size_t H = (size_t)l->in.d[0], W = (size_t)l->in.d[1], C = (size_t)l->in.d[2];
+    size_t Ho = (size_t)l->out.d[0], Wo = (size_t)l->out.d[1];
+    size_t pw = (size_t)l->spec.pw, ph = (size_t)l->spec.ph;
+    if (Ho * ph != H || Wo * pw != W)
+        memset(dx, 0, n * H * W * C * sizeof(float));
+    float *taken = nn_layer_state(l, C * sizeof(float)); /* (C) 1 once a cell won */
+    for (size_t i = 0; i < n; i++) {
+        const float *xi = x + i * H * W * C;
+        float *dxi = dx + i * H * W * C;
+        for (size_t oy = 0; oy < Ho; oy++)
+            for (size_t ox = 0; ox < Wo; ox++) {
+                size_t o = ((i * Ho + oy) * Wo + ox) * C;
+                const float *restrict yo = y + o, *restrict go = dy + o;
+                for (size_t c = 0; c < C; c++)
+                    taken[c] = 0.0f;
+                for (size_t ky = 0; ky < ph; ky++)
+                    for (size_t kx = 0; kx < pw; kx++) {
+                        size_t at = ((oy * ph + ky) * W + ox * pw + kx) * C;
+                        const float *restrict cell = xi + at;
+                        float *restrict d = dxi + at;
+                        for (size_t c = 0; c < C; c++) {
+                            float win = (cell[c] == yo[c]) & (taken[c] == 0.0f) ? 1.0f : 0.0f;
+                            d[c] = win * go[c];
+                            taken[c] += win;
+                        }
+                    }
+            }
+    }
+}
+
+static void maxpool_describe(const NnLayer *l, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%dx%d", l->spec.ph, l->spec.pw);
+}
+
+static void maxpool_free_state(NnLayer *l)
+{
+    free(l->state);
+    l->state = NULL;
+    l->state_cap = 0;
+}
+
+const NnLayerOps nn_maxpool_ops = {
+    NN_MAXPOOL, "MaxPooling2D", maxpool_out_shape, maxpool_param_count, maxpool_init,
+    maxpool_scratch, maxpool_forward, maxpool_backward, maxpool_describe, maxpool_free_state,
+};

@@ -1,0 +1,351 @@
+/* model.c: the sequential model: adding and removing layers, the one parameter
+ * block, names, shapes, compile settings. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "untangle/nn_layer.h"
+#include "untangle/xalloc.h"
+
+void nn_work_free(NnWork *w); /* engine.c */
+
+const char *const nn_act_names[] = {"linear", "sigmoid", "softmax", "relu", "tanh", NULL};
+const char *const nn_kind_names[] = {"dense", "activation", "conv2d", "maxpool", "flatten", NULL};
+const char *const nn_padding_names[] = {"valid", "same", NULL};
+/* Keras' automatic layer names, which summaries show. */
+static const char *const auto_names[] = {"dense", "activation", "conv2d", "max_pooling2d",
+                                         "flatten"};
+
+/* A batch size that add refuses to exceed in memory: a model whose activations
+ * for this many samples do not fit would fail at fit anyway. */
+#define BUDGET_BATCH 256
+
+size_t nn_shape_size(NnShape s)
+{
+    size_t n = 1;
+    for (int i = 0; i < s.rank && i < 3; i++)
+        n *= (size_t)(s.d[i] > 0 ? s.d[i] : 0);
+    return s.rank > 0 ? n : 0;
+}
+
+const char *nn_shape_str(NnShape s, char *buf, size_t cap)
+{
+    if (s.rank == 1)
+        snprintf(buf, cap, "(%d)", s.d[0]);
+    else if (s.rank == 3)
+        snprintf(buf, cap, "(%d, %d, %d)", s.d[0], s.d[1], s.d[2]);
+    else
+        snprintf(buf, cap, "(?)");
+    return buf;
+}
+
+const NnLayerOps *nn_layer_ops(NnLayerKind kind)
+{
+    switch (kind) {
+    case NN_DENSE: return &nn_dense_ops;
+    case NN_ACTIVATION: return &nn_activation_ops;
+    case NN_CONV2D: return &nn_conv2d_ops;
+    case NN_MAXPOOL: return &nn_maxpool_ops;
+    case NN_FLATTEN: return &nn_flatten_ops;
+    default: return NULL;
+    }
+}
+
+void *nn_layer_state(NnLayer *l, size_t bytes)
+{
+    if (l->state_cap < bytes) {
+        free(l->state);
+        l->state = xmalloc(bytes);
+        l->state_cap = bytes;
+    }
+    return l->state;
+}
+
+Model *model_new(void)
+{
+    Model *m = xcalloc(1, sizeof *m);
+    m->compile.lr = 0.01; /* Keras' SGD default, until compile says otherwise */
+    m->compile.accuracy = 1;
+    m->params = xmalloc_floats(0);
+    m->grads = xmalloc_floats(0);
+    return m;
+}
+
+static void free_layer(NnLayer *l)
+{
+    if (!l)
+        return;
+    l->ops->free_state(l);
+    free(l);
+}
+
+static void history_free(NnHistory *h)
+{
+    free(h->loss);
+    free(h->accuracy);
+    free(h->val_loss);
+    free(h->val_accuracy);
+    memset(h, 0, sizeof *h);
+}
+
+void model_free(struct Model *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_layers; i++)
+        free_layer(m->layers[i]);
+    free(m->params);
+    free(m->grads);
+    history_free(&m->history);
+    nn_work_free(m->work);
+    free(m);
+}
+
+/* Points every layer's w, b, dw, db into the current blocks. */
+static void bind_params(Model *m)
+{
+    for (size_t i = 0; i < m->n_layers; i++) {
+        NnLayer *l = m->layers[i];
+        int has = l->n_weights + l->n_biases > 0;
+        l->w = has ? m->params + l->offset : NULL;
+        l->b = has ? m->params + l->offset + l->n_weights : NULL;
+        l->dw = has ? m->grads + l->offset : NULL;
+        l->db = has ? m->grads + l->offset + l->n_weights : NULL;
+    }
+}
+
+static float *copy_floats(const float *src, size_t n)
+{
+    float *p = xmalloc_floats(n);
+    if (n)
+        memcpy(p, src, n * sizeof(float));
+    return p;
+}
+
+Model *model_clone(const Model *m)
+{
+    Model *c = xcalloc(1, sizeof *c);
+    c->input = m->input;
+    c->n_layers = m->n_layers;
+    for (size_t i = 0; i < m->n_layers; i++) {
+        NnLayer *l = xmalloc(sizeof *l);
+        *l = *m->layers[i];
+        l->state = NULL;
+        l->state_cap = 0;
+        c->layers[i] = l;
+    }
+    c->n_params = m->n_params;
+    c->params = copy_floats(m->params, m->n_params);
+    c->grads = xcalloc_floats(m->n_params);
+    memcpy(c->name_count, m->name_count, sizeof c->name_count);
+    c->compile = m->compile;
+    c->epochs_trained = m->epochs_trained;
+    const NnHistory *h = &m->history;
+    c->history.n = c->history.cap = h->n;
+    float **dst[4] = {&c->history.loss, &c->history.accuracy, &c->history.val_loss,
+                      &c->history.val_accuracy};
+    float *src[4] = {h->loss, h->accuracy, h->val_loss, h->val_accuracy};
+    for (int k = 0; k < 4; k++) {
+        *dst[k] = xmalloc((h->n ? h->n : 1) * sizeof(float));
+        if (h->n)
+            memcpy(*dst[k], src[k], h->n * sizeof(float));
+    }
+    bind_params(c);
+    return c;
+}
+
+static int valid_shape(NnShape s)
+{
+    if (s.rank != 1 && s.rank != 3)
+        return 0;
+    size_t n = 1;
+    for (int i = 0; i < s.rank; i++)
+        if (s.d[i] < 1 || s.d[i] > NN_MAX_DIM || size_mul(n, (size_t)s.d[i], &n) != 0)
+            return 0;
+    return n <= NN_MAX_VALUES;
+}
+
+static int valid_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= NN_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '-' && name[i] != '.')
+            return 0;
+    return 1;
+}
+
+static int name_taken(const Model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_layers; i++)
+        if (strcmp(m->layers[i]->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init, Err *e)
+{
+    char shp[64];
+    const NnLayerOps *ops = nn_layer_ops(spec->kind);
+    if (!ops)
+        return err_set(e, "bad layer kind %d", (int)spec->kind);
+    if (m->n_layers >= NN_MAX_LAYERS)
+        return err_set(e, "the model already has %d layers, the most untangle holds; remove "
+                          "some with `model pop`", NN_MAX_LAYERS);
+    NnShape in;
+    if (m->n_layers == 0) {
+        if (!input)
+            return err_set(e, "the first layer needs the input shape; add `input 784` (dense) "
+                              "or `input 28x28x1` (conv2d)");
+        if (!valid_shape(*input))
+            return err_set(e, "bad input shape %s (each size should be 1..%d)",
+                           nn_shape_str(*input, shp, sizeof shp), NN_MAX_DIM);
+        in = *input;
+    } else {
+        in = model_output_shape(m);
+        if (input) {
+            char want[64];
+            if (input->rank != in.rank || memcmp(input->d, in.d, sizeof in.d[0] * (size_t)in.rank))
+                return err_set(e, "input %s given, but the layer below gives %s; only the first "
+                                  "layer takes `input`",
+                               nn_shape_str(*input, want, sizeof want),
+                               nn_shape_str(in, shp, sizeof shp));
+        }
+    }
+    NnShape out;
+    if (ops->out_shape(spec, in, &out, e) != 0)
+        return -1;
+    if (!valid_shape(out))
+        return err_set(e, "%s on input %s would give an empty or oversized output",
+                       nn_kind_names[spec->kind], nn_shape_str(in, shp, sizeof shp));
+    if (spec->name[0] && !valid_name(spec->name))
+        return err_set(e, "bad layer name '%s' (letters, digits, _ - . and at most %d "
+                          "characters)", spec->name, NN_NAME_MAX - 1);
+    if (spec->name[0] && name_taken(m, spec->name))
+        return err_set(e, "a layer is already named '%s'; choose another name", spec->name);
+
+    /* Memory: parameters and their gradients, plus a batch of activations. */
+    size_t nw, nb, np, total, bytes, act;
+    if (ops->param_count(spec, in, &nw, &nb) != 0 || size_add(nw, nb, &np) != 0 || size_add(m->n_params, np, &total) != 0 ||
+        size_mul(total, 2 * sizeof(float), &bytes) != 0 ||
+        size_mul(nn_shape_size(out), BUDGET_BATCH * 2 * sizeof(float), &act) != 0 ||
+        size_add(bytes, act, &bytes) != 0)
+        return err_set(e, "%s of that size would need more memory than exists; use a smaller "
+                          "size", nn_kind_names[spec->kind]);
+    if (mem_check_budget(bytes, nn_kind_names[spec->kind], e) != 0)
+        return -1;
+
+    /* Everything checked: build. */
+    NnLayer *l = xcalloc(1, sizeof *l);
+    l->ops = ops;
+    l->spec = *spec;
+    l->in = in;
+    l->out = out;
+    l->n_weights = nw;
+    l->n_biases = nb;
+    l->offset = m->n_params;
+    m->name_count[spec->kind]++;
+    if (spec->name[0])
+        snprintf(l->name, sizeof l->name, "%s", spec->name);
+    else {
+        unsigned k = m->name_count[spec->kind];
+        snprintf(l->name, sizeof l->name, "%s_%u", auto_names[spec->kind], k);
+        while (name_taken(m, l->name))
+            snprintf(l->name, sizeof l->name, "%s_%u", auto_names[spec->kind], ++k);
+    }
+    l->spec.name[0] = '\0';
+    snprintf(l->spec.name, sizeof l->spec.name, "%s", l->name);
+    if (m->n_layers == 0)
+        m->input = in;
+
+    if (np > 0) {
+        float *p = xmalloc_floats(total), *g = xcalloc_floats(total);
+        if (m->n_params)
+            memcpy(p, m->params, m->n_params * sizeof(float));
+        memset(p + m->n_params, 0, np * sizeof(float));
+        free(m->params);
+        free(m->grads);
+        m->params = p;
+        m->grads = g;
+        m->n_params = total;
+    }
+    m->layers[m->n_layers++] = l;
+    bind_params(m);
+    if (init && np > 0)
+        ops->init(l, init);
+    nn_work_free(m->work);
+    m->work = NULL;
+    return 0;
+}
+
+int model_pop(Model *m, Err *e)
+{
+    if (m->n_layers == 0)
+        return err_set(e, "the model has no layer to remove; add one with `model add`");
+    NnLayer *l = m->layers[--m->n_layers];
+    m->n_params = l->offset; /* the block keeps its size; only the count shrinks */
+    m->layers[m->n_layers] = NULL;
+    free_layer(l);
+    bind_params(m);
+    nn_work_free(m->work);
+    m->work = NULL;
+    return 0;
+}
+
+NnShape model_output_shape(const Model *m)
+{
+    return m->n_layers ? m->layers[m->n_layers - 1]->out : m->input;
+}
+
+const char *model_layer_name(const Model *m, size_t i) { return m->layers[i]->name; }
+const char *model_layer_type(const Model *m, size_t i) { return m->layers[i]->ops->keras; }
+NnShape model_layer_output(const Model *m, size_t i) { return m->layers[i]->out; }
+const NnLayerSpec *model_layer_spec(const Model *m, size_t i) { return &m->layers[i]->spec; }
+
+size_t model_layer_params(const Model *m, size_t i)
+{
+    return m->layers[i]->n_weights + m->layers[i]->n_biases;
+}
+
+void model_layer_describe(const Model *m, size_t i, char *buf, size_t cap)
+{
+    m->layers[i]->ops->describe(m->layers[i], buf, cap);
+}
+
+const float *model_layer_weights(const Model *m, size_t i, size_t *n)
+{
+    *n = m->layers[i]->n_weights;
+    return *n ? m->layers[i]->w : NULL;
+}
+
+const float *model_layer_biases(const Model *m, size_t i, size_t *n)
+{
+    *n = m->layers[i]->n_biases;
+    return *n ? m->layers[i]->b : NULL;
+}
+
+int model_compile(Model *m, NnLoss loss, double lr, int accuracy, Err *e)
+{
+    if (loss != NN_LOSS_CCE)
+        return err_set(e, "bad loss %d (should be categorical_crossentropy)", (int)loss);
+    if (!isfinite(lr) || lr <= 0 || lr > 1e6)
+        return err_set(e, "bad learning rate %g (should be a positive number, e.g. 0.5)", lr);
+    if (m->n_layers == 0)
+        return err_set(e, "the model has no layer; build it with `model add` first");
+    const NnLayer *top = m->layers[m->n_layers - 1];
+    if (top->spec.kind != NN_ACTIVATION || top->spec.act != NN_ACT_SOFTMAX) {
+        char shp[64];
+        return err_set(e, "categorical_crossentropy needs class probabilities: the top layer "
+                          "'%s' gives %s values that are not a softmax; add `model add "
+                          "activation softmax` (or `model add dense 10 softmax`)",
+                       top->name, nn_shape_str(top->out, shp, sizeof shp));
+    }
+    m->compile.compiled = 1;
+    m->compile.loss = loss;
+    m->compile.lr = lr;
+    m->compile.accuracy = accuracy;
+    return 0;
+}

@@ -1,0 +1,217 @@
+/* term.c: draws a Canvas in the terminal through libchafa (1.12).
+ *
+ * chafa draws into a grid of character cells: in symbol mode each cell gets a
+ * Unicode (or ASCII) symbol with a foreground and background colour; in the
+ * pixel modes (kitty graphics, sixel) the picture itself is sent, scaled to
+ * cover the cells. chafa_canvas_print needs a ChafaTermInfo holding the escape
+ * sequences to emit: a forced mode uses chafa's fallback info (it knows every
+ * sequence), ASCII uses an empty one so that not a single escape is written, and
+ * TERM_AUTO uses what chafa's terminal database detects from the environment.
+ *
+ * chafa 1.12 has no "best pixel mode" query, so the choice is made here from the
+ * sequences the detected terminal supports. */
+#include <chafa.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "untangle/term.h"
+
+const char *const term_mode_names[] = {"auto", "kitty", "sixel", "blocks", "ascii", "none", NULL};
+
+#define TERM_DEFAULT_COLS 80
+#define TERM_MAX_ROWS 400     /* a very tall picture is shrunk to this many text rows */
+#define TERM_CELL_W_PX 10     /* cell size in pixels when the terminal does not say */
+#define TERM_CELL_H_PX 20
+
+/* What will be drawn, once TERM_AUTO is resolved. */
+typedef struct TermPlan {
+    TermMode mode;               /* never TERM_AUTO */
+    ChafaCanvasMode canvas_mode; /* colours for symbol modes */
+    ChafaTermInfo *info;         /* owned reference */
+    int cols, cell_w, cell_h;    /* width limit in cells; cell size in pixels */
+} TermPlan;
+
+static int env_is(const char *name, const char *value)
+{
+    const char *v = getenv(name);
+    return v && strcmp(v, value) == 0;
+}
+
+/* Terminal width in cells and cell size in pixels when out is a terminal. */
+static void terminal_size(FILE *out, int is_tty, TermPlan *p)
+{
+    p->cols = 0;
+    p->cell_w = TERM_CELL_W_PX;
+    p->cell_h = TERM_CELL_H_PX;
+    struct winsize ws;
+    if (!is_tty || ioctl(fileno(out), TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+        return;
+    p->cols = ws.ws_col;
+    if (ws.ws_xpixel > 0 && ws.ws_ypixel > 0 && ws.ws_row > 0) {
+        int cw = ws.ws_xpixel / ws.ws_col, ch = ws.ws_ypixel / ws.ws_row;
+        if (cw >= 2 && ch >= 2) {
+            p->cell_w = cw;
+            p->cell_h = ch;
+        }
+    }
+}
+
+/* Resolves TERM_AUTO: ASCII off a terminal or on a dumb one; otherwise kitty or
+ * sixel when the terminal speaks them, else colour blocks. Takes an info reference
+ * for the chosen mode. */
+static void plan_mode(TermPlan *p, TermMode mode, int is_tty)
+{
+    ChafaTermDb *db = chafa_term_db_get_default(); /* borrowed, owned by chafa */
+    p->mode = mode;
+    p->canvas_mode = CHAFA_CANVAS_MODE_TRUECOLOR;
+    if (mode == TERM_AUTO) {
+        const char *term = getenv("TERM");
+        if (!is_tty || !term || !*term || strcmp(term, "dumb") == 0) {
+            p->mode = TERM_ASCII;
+        } else {
+            gchar **envp = g_get_environ();
+            ChafaTermInfo *detected = chafa_term_db_detect(db, envp);
+            g_strfreev(envp);
+            /* chafa 1.12 does not look at KITTY_WINDOW_ID (set by kitty even when TERM
+             * was changed); tmux and screen inherit it but do not pass the graphics on. */
+            int multiplexed = getenv("TMUX") || strncmp(term, "screen", 6) == 0 ||
+                              strncmp(term, "tmux", 4) == 0;
+            int kitty = chafa_term_info_have_seq(detected,
+                                                 CHAFA_TERM_SEQ_BEGIN_KITTY_IMMEDIATE_IMAGE_V1) ||
+                        (getenv("KITTY_WINDOW_ID") != NULL && !multiplexed);
+            int sixel = chafa_term_info_have_seq(detected, CHAFA_TERM_SEQ_BEGIN_SIXELS);
+            int truecolor = env_is("COLORTERM", "truecolor") || env_is("COLORTERM", "24bit") ||
+                            kitty;
+            int c256 = chafa_term_info_have_seq(detected, CHAFA_TERM_SEQ_SET_COLOR_FGBG_256);
+            p->mode = kitty ? TERM_KITTY : sixel ? TERM_SIXEL : TERM_BLOCKS;
+            p->canvas_mode = truecolor ? CHAFA_CANVAS_MODE_TRUECOLOR
+                             : c256    ? CHAFA_CANVAS_MODE_INDEXED_256
+                                       : CHAFA_CANVAS_MODE_INDEXED_16;
+            /* Keep the detected sequences, and borrow the rest (kitty's when found
+             * through KITTY_WINDOW_ID, direct colour) from the fallback. */
+            ChafaTermInfo *fallback = chafa_term_db_get_fallback_info(db);
+            chafa_term_info_supplement(detected, fallback);
+            chafa_term_info_unref(fallback);
+            p->info = detected;
+            return;
+        }
+    }
+    if (p->mode == TERM_ASCII) {
+        p->canvas_mode = CHAFA_CANVAS_MODE_FGBG;
+        p->info = chafa_term_info_new(); /* no sequences at all: plain text */
+    } else {
+        p->info = chafa_term_db_get_fallback_info(db);
+    }
+}
+
+/* Size of the chafa canvas in cells: at most max_cols wide, the picture's aspect
+ * kept, never enlarged beyond one cell per source pixel (symbols) or beyond the
+ * picture's own pixel size (pixel modes). */
+static void plan_geometry(const TermPlan *p, const Canvas *c, int max_cols, int *w, int *h)
+{
+    int cols = max_cols > 0 ? max_cols : p->cols > 0 ? p->cols : TERM_DEFAULT_COLS;
+    if (p->mode == TERM_KITTY || p->mode == TERM_SIXEL) {
+        int want = (c->w + p->cell_w - 1) / p->cell_w;
+        *w = want < cols ? want : cols;
+        if (*w < 1)
+            *w = 1;
+        double rows = (double)*w * p->cell_w * c->h / ((double)c->w * p->cell_h);
+        *h = (int)(rows + 0.999);
+        if (*h > TERM_MAX_ROWS) {
+            *h = TERM_MAX_ROWS;
+            *w = (int)((double)*h * p->cell_h * c->w / ((double)c->h * p->cell_w));
+        }
+    } else {
+        *w = cols;
+        *h = TERM_MAX_ROWS;
+        /* font ratio: cell width / height */
+        chafa_calc_canvas_geometry(c->w, c->h, w, h, (float)p->cell_w / (float)p->cell_h, FALSE,
+                                   FALSE);
+    }
+    if (*w < 1)
+        *w = 1;
+    if (*h < 1)
+        *h = 1;
+}
+
+/* Mean brightness of c in [0, 255], transparent pixels counting as black. */
+static double mean_brightness(const Canvas *c)
+{
+    size_t n = (size_t)c->w * (size_t)c->h;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = c->px + i * 4;
+        sum += (p[0] + p[1] + p[2]) / 3.0 * p[3] / 255.0;
+    }
+    return sum / (double)n;
+}
+
+int term_draw(FILE *out, const Canvas *c, TermMode mode, int max_cols, Err *e)
+{
+    if ((int)mode < TERM_AUTO || mode > TERM_NONE)
+        return err_set(e, "unknown terminal mode %d; use auto, kitty, sixel, blocks, ascii or none",
+                       (int)mode);
+    if (mode == TERM_NONE)
+        return 0;
+    if (!c || !c->px || c->w < 1 || c->h < 1)
+        return err_set(e, "cannot draw an empty picture");
+
+    int fd = fileno(out); /* -1 for memory streams */
+    int is_tty = fd >= 0 && isatty(fd);
+    TermPlan plan;
+    memset(&plan, 0, sizeof plan);
+    terminal_size(out, is_tty, &plan);
+    plan_mode(&plan, mode, is_tty);
+    int w, h;
+    plan_geometry(&plan, c, max_cols, &w, &h);
+
+    ChafaSymbolMap *symbols = chafa_symbol_map_new();
+    if (plan.mode == TERM_ASCII) {
+        chafa_symbol_map_add_by_tags(symbols, CHAFA_SYMBOL_TAG_ASCII);
+    } else {
+        /* blocks and box borders read well at small sizes; wide symbols would
+         * break the column count and inverted ones confuse some terminals. */
+        chafa_symbol_map_add_by_tags(symbols, CHAFA_SYMBOL_TAG_BLOCK | CHAFA_SYMBOL_TAG_BORDER |
+                                                  CHAFA_SYMBOL_TAG_SPACE);
+        chafa_symbol_map_remove_by_tags(symbols, CHAFA_SYMBOL_TAG_WIDE |
+                                                     CHAFA_SYMBOL_TAG_INVERTED);
+    }
+    ChafaCanvasConfig *cfg = chafa_canvas_config_new();
+    chafa_canvas_config_set_geometry(cfg, w, h);
+    chafa_canvas_config_set_cell_geometry(cfg, plan.cell_w, plan.cell_h);
+    chafa_canvas_config_set_canvas_mode(cfg, plan.canvas_mode);
+    chafa_canvas_config_set_pixel_mode(cfg, plan.mode == TERM_KITTY   ? CHAFA_PIXEL_MODE_KITTY
+                                            : plan.mode == TERM_SIXEL ? CHAFA_PIXEL_MODE_SIXELS
+                                                                      : CHAFA_PIXEL_MODE_SYMBOLS);
+    chafa_canvas_config_set_symbol_map(cfg, symbols); /* copies the map */
+    if (plan.mode == TERM_ASCII && mean_brightness(c) > 127.5) {
+        /* Two-colour mode draws characters where the picture is near the
+         * foreground colour: on a light picture (a plot on white) the ink is the
+         * dark part, so characters go there and the white stays blank. */
+        chafa_canvas_config_set_fg_color(cfg, 0x000000);
+        chafa_canvas_config_set_bg_color(cfg, 0xffffff);
+    }
+    ChafaCanvas *cv = chafa_canvas_new(cfg);
+    int rc = 0;
+    if (!cv) {
+        rc = err_set(e, "the terminal library could not draw a %dx%d picture", c->w, c->h);
+        goto out;
+    }
+    chafa_canvas_draw_all_pixels(cv, CHAFA_PIXEL_RGBA8_UNASSOCIATED, c->px, c->w, c->h, c->w * 4);
+    GString *text = chafa_canvas_print(cv, plan.info);
+    errno = 0;
+    if (fwrite(text->str, 1, text->len, out) != text->len || fputc('\n', out) == EOF ||
+        fflush(out) != 0)
+        rc = err_set(e, "cannot draw the picture in the terminal: %s",
+                     errno ? strerror(errno) : "write error");
+    g_string_free(text, TRUE);
+    chafa_canvas_unref(cv);
+out:
+    chafa_canvas_config_unref(cfg);
+    chafa_symbol_map_unref(symbols);
+    chafa_term_info_unref(plan.info);
+    return rc;
+}

@@ -1,0 +1,122 @@
+/* run.c: one line of commands through the table, and plain command streams. */
+#include <string.h>
+#include <time.h>
+
+#include "untangle/commands.h"
+#include "untangle/interrupt.h"
+#include "untangle/run.h"
+#include "untangle/tokenizer.h"
+#include "untangle/xalloc.h"
+
+void shell_print_error(Shell *sh, const char *msg)
+{
+    fflush(sh->out);
+    if (sh->where_file)
+        fprintf(sh->err, "%s:%ld: error: %s\n", sh->where_file, sh->where_line, msg);
+    else
+        fprintf(sh->err, "error: %s\n", msg);
+    fflush(sh->err);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int arity_error(Shell *sh, const CmdSpec *c, int given)
+{
+    char range[64];
+    if (c->max_args < 0)
+        snprintf(range, sizeof range, "at least %d", c->min_args);
+    else if (c->min_args == c->max_args)
+        snprintf(range, sizeof range, "%d", c->min_args);
+    else
+        snprintf(range, sizeof range, "%d to %d", c->min_args, c->max_args);
+    return sh_error(sh, "%s takes %s word%s after it, got %d; usage: %s", c->name, range,
+                    (c->max_args == 1 && c->min_args <= 1) ? "" : "s", given, c->synopsis);
+}
+
+static int run_command(Shell *sh, int argc, char **argv)
+{
+    const CmdSpec *c = cmd_find(argv[0]);
+    if (!c) {
+        const CmdSpec *near = cmd_nearest(argv[0]);
+        if (near)
+            return sh_error(sh, "unknown command '%s'; did you mean '%s'? (`help` lists commands)",
+                            argv[0], near->name);
+        return sh_error(sh, "unknown command '%s'; `help` lists the commands", argv[0]);
+    }
+    int given = argc - 1;
+    if (given < c->min_args || (c->max_args >= 0 && given > c->max_args))
+        return arity_error(sh, c, given);
+    interrupt_clear();
+    double t0 = now_seconds();
+    int rc = c->handler(sh, argc, argv);
+    double dt = now_seconds() - t0;
+    /* Slow work tells how long it took, where a person is watching. */
+    if (rc == CMD_OK && dt >= 2.0 && (sh->interactive || sh->tty_out))
+        sh_printf(sh, "(%s: %.1f s)\n", c->name, dt);
+    return rc;
+}
+
+int shell_run_line(Shell *sh, const char *line)
+{
+    TokLine t;
+    Err e;
+    err_clear(&e);
+    if (tok_split(line, &t, &e) != 0) {
+        shell_print_error(sh, e.msg);
+        return CMD_ERR;
+    }
+    int rc = CMD_OK;
+    for (size_t i = 0; i < t.ncmds && rc == CMD_OK; i++) {
+        sh->errmsg[0] = '\0';
+        rc = run_command(sh, t.cmds[i].argc, t.cmds[i].argv);
+        if (rc == CMD_ERR)
+            shell_print_error(sh, sh->errmsg[0] ? sh->errmsg : "command failed");
+    }
+    fflush(sh->out);
+    tok_free(&t);
+    return rc;
+}
+
+/* Reads one whole line of any length; returns NULL at EOF. Caller frees. */
+static char *read_line(FILE *f)
+{
+    size_t cap = 256, len = 0;
+    char *buf = xmalloc(cap);
+    int ch;
+    while ((ch = fgetc(f)) != EOF) {
+        if (len + 1 >= cap)
+            buf = xrealloc(buf, cap *= 2);
+        if (ch == '\n')
+            break;
+        buf[len++] = (char)ch;
+    }
+    if (ch == EOF && len == 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+int shell_run_stream(Shell *sh, FILE *f, const char *name)
+{
+    const char *saved_file = sh->where_file;
+    long saved_line = sh->where_line;
+    sh->where_file = name;
+    sh->where_line = 0;
+    int rc = CMD_OK;
+    char *line;
+    while (rc == CMD_OK && (line = read_line(f)) != NULL) {
+        sh->where_line++;
+        rc = shell_run_line(sh, line);
+        free(line);
+    }
+    sh->where_file = saved_file;
+    sh->where_line = saved_line;
+    return rc;
+}
