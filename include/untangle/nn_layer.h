@@ -67,8 +67,12 @@ void *nn_layer_state(NnLayer *l, size_t bytes);
 /* Elementwise activations (nn_act.c), shared by the activation layer and conv2d.
  * Softmax works on rows of `dim` values. y may equal x. */
 void nn_act_forward(NnAct a, const float *x, float *y, size_t n, size_t dim);
-/* dy <- dL/dx in place, from y = f(x) and dy = dL/dy. */
-void nn_act_backward(NnAct a, const float *y, float *dy, size_t n, size_t dim);
+/* dy <- dL/dx in place, from y = f(x) and dy = dL/dy (y and dy distinct). */
+void nn_act_backward(NnAct a, const float *restrict y, float *restrict dy, size_t n, size_t dim);
+/* y (rows, dim) += b (dim) on every row. */
+void nn_add_bias(float *restrict y, const float *restrict b, size_t rows, size_t dim);
+/* db (dim) += the sum of the rows of g (rows, dim). */
+void nn_sum_rows(float *restrict db, const float *restrict g, size_t rows, size_t dim);
 
 /* Glorot uniform limit sqrt(6 / (fan_in + fan_out)), drawn into w[0..n). */
 void nn_glorot_uniform(float *w, size_t n, size_t fan_in, size_t fan_out, Rng *r);

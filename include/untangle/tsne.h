@@ -84,6 +84,12 @@ void tsne_joint_p(const uint32_t *nbr, const double *pcond, size_t n, size_t k,
 int tsne_gradient(const TsneSparseP *P, const float *y, double exaggeration, double angle,
                   int threads, double *grad, double *kl, Err *e);
 
+/* The starting positions y (n, 2): with p->init_pca the first two principal
+ * components of x (see pca.h for their signs) divided by the standard deviation of
+ * the first and multiplied by 1e-4; otherwise 1e-4 N(0, 1) from p->seed. */
+int tsne_init_positions(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
+                        Err *e);
+
 /* The reference: exact O(n^2) gradient and KL in double precision, single-threaded. */
 void tsne_gradient_exact(const TsneSparseP *P, const float *y, double exaggeration,
                          double *grad, double *kl);

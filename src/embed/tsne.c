@@ -114,7 +114,6 @@ static int tsne_budget(size_t n, size_t d, size_t k, Err *e)
     return mem_check_budget(total, "t-SNE", e);
 }
 
-/* Starting positions y (n, 2): PCA scaled so column 0 has std 1e-4, or 1e-4 N(0, 1). */
 static int tsne_init(const float *x, size_t n, size_t d, const TsneParams *p, double *y, Err *e)
 {
     if (!p->init_pca) {
@@ -150,6 +149,25 @@ static int tsne_init(const float *x, size_t n, size_t d, const TsneParams *p, do
         }
     free(proj);
     return 0;
+}
+
+int tsne_init_positions(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
+                        Err *e)
+{
+    if (n < 2 || d < 1)
+        return err_set(e, "t-SNE init needs at least 2 points with at least one feature");
+    size_t bytes;
+    if (size_mul(n, 2 * sizeof(double), &bytes) != 0)
+        return err_set(e, "t-SNE init: %zu points is too many", n);
+    if (mem_check_budget(bytes, "t-SNE init", e) != 0)
+        return -1;
+    double *yd = xmalloc(bytes);
+    int rc = tsne_init(x, n, d, p, yd, e);
+    if (rc == 0)
+        for (size_t t = 0; t < 2 * n; t++)
+            y[t] = (float)yd[t];
+    free(yd);
+    return rc;
 }
 
 typedef struct Descent {

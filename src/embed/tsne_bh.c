@@ -307,10 +307,11 @@ static size_t bh_walk(const TsneBh *bh, uint32_t lo, uint32_t hi, BhList *l)
     const BhNode *nodes = bh->nodes;
     float x0 = bh->sx[lo], x1 = x0, y0 = bh->sy[lo], y1 = y0;
     for (uint32_t s = lo + 1; s < hi; s++) {
-        x0 = fminf(x0, bh->sx[s]);
-        x1 = fmaxf(x1, bh->sx[s]);
-        y0 = fminf(y0, bh->sy[s]);
-        y1 = fmaxf(y1, bh->sy[s]);
+        float px = bh->sx[s], py = bh->sy[s];
+        x0 = px < x0 ? px : x0;
+        x1 = px > x1 ? px : x1;
+        y0 = py < y0 ? py : y0;
+        y1 = py > y1 ? py : y1;
     }
     size_t len = 0;
     const uint32_t end = (uint32_t)bh->n_nodes;
@@ -318,8 +319,10 @@ static size_t bh_walk(const TsneBh *bh, uint32_t lo, uint32_t hi, BhList *l)
     while (k < end) {
         const BhNode *nd = &nodes[k];
         /* Squared distance from the box to the centre of mass: the group's nearest. */
-        float dx = fmaxf(fmaxf(x0 - nd->cx, nd->cx - x1), 0.0f);
-        float dy = fmaxf(fmaxf(y0 - nd->cy, nd->cy - y1), 0.0f);
+        float dx = x0 - nd->cx > nd->cx - x1 ? x0 - nd->cx : nd->cx - x1;
+        float dy = y0 - nd->cy > nd->cy - y1 ? y0 - nd->cy : nd->cy - y1;
+        dx = dx > 0.0f ? dx : 0.0f;
+        dy = dy > 0.0f ? dy : 0.0f;
         if (dx * dx + dy * dy > nd->r2) {
             l->x[len] = nd->cx;
             l->y[len] = nd->cy;

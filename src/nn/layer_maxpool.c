@@ -2,7 +2,10 @@
  * Keras' MaxPooling2D: Hout = H / ph, Wout = W / pw (rounded down; the last
  * rows or columns that do not fill a window are dropped).
  *
- * Channels-last makes the inner loop run over C contiguous values. */
+ * Channels-last makes the inner loops run over C contiguous values. */
+/* -O2 in GCC 12 vectorises only loops of known trip count; the loops over
+ * channels and rows here have run-time lengths and are the hot path. */
+#pragma GCC optimize("vect-cost-model=dynamic")
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,66 +53,89 @@ static size_t maxpool_scratch(const NnLayer *l, size_t n)
     return 0;
 }
 
-/* y (n, Ho, Wo, C) = max over each window of x (n, H, W, C). No branch on the
- * data: the comparison selects, so the loop over channels vectorises. */
+/* y (n, Ho, Wo, C) = max over each window of x (n, H, W, C). In training, the
+ * winning cell of each window (the first maximum, as TensorFlow) is kept as an
+ * int32 (n, Ho, Wo, C) for backward. Comparisons select instead of branching,
+ * so the loops over channels vectorise. */
 static void maxpool_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
 {
     (void)s;
-    (void)train;
     size_t H = (size_t)l->in.d[0], W = (size_t)l->in.d[1], C = (size_t)l->in.d[2];
     size_t Ho = (size_t)l->out.d[0], Wo = (size_t)l->out.d[1];
     size_t ph = (size_t)l->spec.ph, pw = (size_t)l->spec.pw;
+    int32_t *arg = train ? nn_layer_state(l, n * Ho * Wo * C * sizeof(int32_t)) : NULL;
     for (size_t i = 0; i < n; i++) {
         const float *xi = x + i * H * W * C;
         for (size_t oy = 0; oy < Ho; oy++)
             for (size_t ox = 0; ox < Wo; ox++) {
-                float *restrict yo = y + ((i * Ho + oy) * Wo + ox) * C;
+                size_t o = ((i * Ho + oy) * Wo + ox) * C;
+                float *restrict yo = y + o;
                 const float *first = xi + ((oy * ph) * W + ox * pw) * C;
                 for (size_t c = 0; c < C; c++)
                     yo[c] = first[c];
-                for (size_t ky = 0; ky < ph; ky++)
-                    for (size_t kx = 0; kx < pw; kx++) {
-                        const float *restrict cell = xi + ((oy * ph + ky) * W + ox * pw + kx) * C;
-                        for (size_t c = 0; c < C; c++)
-                            yo[c] = cell[c] > yo[c] ? cell[c] : yo[c];
-                    }
+                if (arg) {
+                    int32_t *restrict ao = arg + o;
+                    for (size_t c = 0; c < C; c++)
+                        ao[c] = 0;
+                    for (size_t ky = 0; ky < ph; ky++)
+                        for (size_t kx = 0; kx < pw; kx++) {
+                            const float *restrict cell =
+                                xi + ((oy * ph + ky) * W + ox * pw + kx) * C;
+                            int32_t k = (int32_t)(ky * pw + kx);
+                            for (size_t c = 0; c < C; c++) {
+                                float v = cell[c], cur = yo[c];
+                                int32_t a = ao[c];
+                                /* a mask select, which GCC vectorises */
+                                int32_t gt = -(int32_t)(v > cur);
+                                ao[c] = (k & gt) | (a & ~gt);
+                                yo[c] = v > cur ? v : cur;
+                            }
+                        }
+                } else {
+                    for (size_t ky = 0; ky < ph; ky++)
+                        for (size_t kx = 0; kx < pw; kx++) {
+                            const float *restrict cell =
+                                xi + ((oy * ph + ky) * W + ox * pw + kx) * C;
+                            for (size_t c = 0; c < C; c++) {
+                                float v = cell[c], cur = yo[c];
+                                yo[c] = v > cur ? v : cur;
+                            }
+                        }
+                }
             }
     }
 }
 
-/* dy goes to the first cell of each window that holds the maximum (as
- * TensorFlow), found again by comparing x with y; every other cell gets 0.
- * Rows and columns no window covers (odd sizes) get 0 too. */
+/* dy goes to the winning cell of each window, every other cell gets 0; rows
+ * and columns no window covers (odd sizes) get 0 too. */
 static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const float *y, float *dy,
                              float *dx, size_t n)
 {
     (void)s;
+    (void)x;
+    (void)y;
     if (!dx)
         return;
     size_t H = (size_t)l->in.d[0], W = (size_t)l->in.d[1], C = (size_t)l->in.d[2];
     size_t Ho = (size_t)l->out.d[0], Wo = (size_t)l->out.d[1];
     size_t pw = (size_t)l->spec.pw, ph = (size_t)l->spec.ph;
+    const int32_t *arg = l->state;
     if (Ho * ph != H || Wo * pw != W)
         memset(dx, 0, n * H * W * C * sizeof(float));
-    float *taken = nn_layer_state(l, C * sizeof(float)); /* (C) 1 once a cell won */
     for (size_t i = 0; i < n; i++) {
-        const float *xi = x + i * H * W * C;
         float *dxi = dx + i * H * W * C;
         for (size_t oy = 0; oy < Ho; oy++)
             for (size_t ox = 0; ox < Wo; ox++) {
                 size_t o = ((i * Ho + oy) * Wo + ox) * C;
-                const float *restrict yo = y + o, *restrict go = dy + o;
-                for (size_t c = 0; c < C; c++)
-                    taken[c] = 0.0f;
+                const float *restrict go = dy + o;
+                const int32_t *restrict ao = arg + o;
                 for (size_t ky = 0; ky < ph; ky++)
                     for (size_t kx = 0; kx < pw; kx++) {
-                        size_t at = ((oy * ph + ky) * W + ox * pw + kx) * C;
-                        const float *restrict cell = xi + at;
-                        float *restrict d = dxi + at;
+                        float *restrict d = dxi + ((oy * ph + ky) * W + ox * pw + kx) * C;
+                        int32_t k = (int32_t)(ky * pw + kx);
                         for (size_t c = 0; c < C; c++) {
-                            float win = (cell[c] == yo[c]) & (taken[c] == 0.0f) ? 1.0f : 0.0f;
-                            d[c] = win * go[c];
-                            taken[c] += win;
+                            float g = go[c];
+                            d[c] = ao[c] == k ? g : 0.0f;
                         }
                     }
             }

@@ -4,6 +4,9 @@
  * gradient with respect to the logits is p - onehot, which never divides by a
  * small probability: the pair is stable where a separate softmax backward and
  * log-loss gradient (1 / p) would overflow. */
+/* -O2 in GCC 12 vectorises only loops of known trip count; the loops over
+ * channels and rows here have run-time lengths and are the hot path. */
+#pragma GCC optimize("vect-cost-model=dynamic")
 #include <math.h>
 
 #include "untangle/nn_layer.h"

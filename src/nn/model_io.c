@@ -191,8 +191,53 @@ static int as_int(uint32_t v, int *out)
     do {                                                                                     \
         err_set(e, "model file is truncated (%zu bytes, ends inside the %s); it cannot be "   \
                    "loaded, save the model again", len, what);                               \
-        goto fail;                                                                           \
+        return NULL;                                                                         \
     } while (0)
+
+/* Reads the layer list into specs[] and follows the shapes through each layer's
+ * ops, so that the parameter count is known, and every setting checked, before
+ * anything is allocated. */
+static int scan_layers(Reader *r, size_t len, uint32_t n_layers, NnShape input,
+                       NnLayerSpec *specs, size_t *n_params, Err *e)
+{
+    NnShape shape = input;
+    size_t total = 0;
+    for (uint32_t i = 0; i < n_layers; i++) {
+        uint32_t f[9];
+        NnLayerSpec *s = &specs[i];
+        memset(s, 0, sizeof *s);
+        for (int k = 0; k < 9; k++)
+            if (get_u32(r, &f[k]) != 0)
+                return err_set(e, "model file is truncated (%zu bytes, ends inside the layer "
+                                  "list); save the model again", len);
+        char name[NN_NAME_MAX];
+        if (get(r, name, NN_NAME_MAX) != 0)
+            return err_set(e, "model file is truncated (%zu bytes, ends inside the layer "
+                              "list); save the model again", len);
+        if (f[0] >= NN_LAYER_KINDS || f[1] >= NN_ACTS || f[6] > NN_PAD_SAME ||
+            as_int(f[2], &s->units) != 0 || as_int(f[3], &s->filters) != 0 ||
+            as_int(f[4], &s->kh) != 0 || as_int(f[5], &s->kw) != 0 || as_int(f[7], &s->ph) != 0 ||
+            as_int(f[8], &s->pw) != 0 || memchr(name, '\0', NN_NAME_MAX) == NULL)
+            return err_set(e, "corrupted model file: layer %u has impossible settings", i + 1);
+        s->kind = (NnLayerKind)f[0];
+        s->act = (NnAct)f[1];
+        s->padding = (NnPadding)f[6];
+        memcpy(s->name, name, NN_NAME_MAX);
+        const NnLayerOps *ops = nn_layer_ops(s->kind);
+        NnShape out;
+        size_t nw, nb;
+        Err le;
+        if (ops->out_shape(s, shape, &out, &le) != 0)
+            return err_set(e, "corrupted model file: layer %u: %s", i + 1, le.msg);
+        if (ops->param_count(s, shape, &nw, &nb) != 0 || size_add(total, nw, &total) != 0 ||
+            size_add(total, nb, &total) != 0 || total > len / 4)
+            return err_set(e, "corrupted model file: layer %u needs more weights than the file "
+                              "holds", i + 1);
+        shape = out;
+    }
+    *n_params = total;
+    return 0;
+}
 
 Model *model_parse(const uint8_t *buf, size_t len, Err *e)
 {
@@ -200,6 +245,8 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
     Model *m = NULL;
     char magic[MAGIC_LEN];
     uint32_t version, n_layers, rank, dims[3];
+    NnLayerSpec specs[NN_MAX_LAYERS];
+    size_t n_expected = 0;
     if (len < MAGIC_LEN || memcmp(buf, MAGIC, MAGIC_LEN) != 0) {
         err_set(e, "not an untangle model file (it does not start with \"%s\"); give a file "
                    "written by `model save`", MAGIC);
@@ -222,47 +269,20 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
     }
     NnShape input = {0, {0, 0, 0}};
     if ((rank != 1 && rank != 3) || as_int(dims[0], &input.d[0]) != 0 ||
-        as_int(dims[1], &input.d[1]) != 0 || as_int(dims[2], &input.d[2]) != 0) {
+        as_int(dims[1], &input.d[1]) != 0 || as_int(dims[2], &input.d[2]) != 0 ||
+        input.d[0] < 1 || (rank == 3 && (input.d[1] < 1 || input.d[2] < 1)) ||
+        (rank == 1 && (input.d[1] != 0 || input.d[2] != 0))) {
         err_set(e, "corrupted model file: bad input shape (rank %u)", rank);
         return NULL;
     }
     input.rank = (int)rank;
+    if (scan_layers(&r, len, n_layers, input, specs, &n_expected, e) != 0)
+        return NULL;
 
-    m = model_new();
-    for (uint32_t i = 0; i < n_layers; i++) {
-        uint32_t f[9];
-        NnLayerSpec s;
-        memset(&s, 0, sizeof s);
-        for (int k = 0; k < 9; k++)
-            if (get_u32(&r, &f[k]) != 0)
-                TRUNCATED("layer list");
-        char name[NN_NAME_MAX];
-        if (get(&r, name, NN_NAME_MAX) != 0)
-            TRUNCATED("layer list");
-        if (f[0] >= NN_LAYER_KINDS || f[1] >= NN_ACTS || f[6] > NN_PAD_SAME ||
-            as_int(f[2], &s.units) != 0 || as_int(f[3], &s.filters) != 0 ||
-            as_int(f[4], &s.kh) != 0 || as_int(f[5], &s.kw) != 0 || as_int(f[7], &s.ph) != 0 ||
-            as_int(f[8], &s.pw) != 0 || memchr(name, '\0', NN_NAME_MAX) == NULL) {
-            err_set(e, "corrupted model file: layer %u has impossible settings", i + 1);
-            goto fail;
-        }
-        s.kind = (NnLayerKind)f[0];
-        s.act = (NnAct)f[1];
-        s.padding = (NnPadding)f[6];
-        memcpy(s.name, name, NN_NAME_MAX);
-        Err le;
-        if (model_add(m, &s, i == 0 ? &input : NULL, NULL, &le) != 0) {
-            err_set(e, "corrupted model file: layer %u: %s", i + 1, le.msg);
-            goto fail;
-        }
-    }
-    for (int k = 0; k < NN_LAYER_KINDS; k++) {
-        uint32_t c;
-        if (get_u32(&r, &c) != 0)
+    uint32_t counts[NN_LAYER_KINDS];
+    for (int k = 0; k < NN_LAYER_KINDS; k++)
+        if (get_u32(&r, &counts[k]) != 0)
             TRUNCATED("layer names");
-        if (c > m->name_count[k])
-            m->name_count[k] = c;
-    }
     uint32_t compiled, loss, acc, n_hist;
     double lr;
     uint64_t epochs, n_params;
@@ -272,63 +292,72 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
     if (compiled > 1 || loss != NN_LOSS_CCE || acc > 1 || !isfinite(lr) || lr <= 0 || lr > 1e6 ||
         epochs > (uint64_t)1 << 40 || n_hist > MAX_HISTORY) {
         err_set(e, "corrupted model file: impossible compile settings or history");
-        goto fail;
+        return NULL;
     }
-    m->compile.compiled = (int)compiled;
-    m->compile.loss = (NnLoss)loss;
-    m->compile.accuracy = (int)acc;
-    m->compile.lr = lr;
-    m->epochs_trained = (long)epochs;
     if ((size_t)n_hist * 16 > r.n - r.at)
         TRUNCATED("history");
-    for (uint32_t i = 0; i < n_hist; i++) {
-        float v[4];
-        for (int k = 0; k < 4; k++)
-            get_f32(&r, &v[k]);
-        /* history_push lives in the engine; fill directly */
-        NnHistory *h = &m->history;
-        if (h->n == h->cap) {
-            size_t cap = h->cap ? 2 * h->cap : 16;
-            h->loss = xrealloc(h->loss, cap * sizeof(float));
-            h->accuracy = xrealloc(h->accuracy, cap * sizeof(float));
-            h->val_loss = xrealloc(h->val_loss, cap * sizeof(float));
-            h->val_accuracy = xrealloc(h->val_accuracy, cap * sizeof(float));
-            h->cap = cap;
-        }
-        h->loss[h->n] = v[0];
-        h->accuracy[h->n] = v[1];
-        h->val_loss[h->n] = v[2];
-        h->val_accuracy[h->n] = v[3];
-        h->n++;
-    }
+    size_t hist_at = r.at;
+    r.at += (size_t)n_hist * 16;
     if (get_u64(&r, &n_params) != 0)
         TRUNCATED("weights");
-    if (n_params != (uint64_t)m->n_params) {
+    if (n_params != (uint64_t)n_expected) {
         err_set(e, "corrupted model file: it holds %llu weights but its layers need %zu",
-                (unsigned long long)n_params, m->n_params);
-        goto fail;
+                (unsigned long long)n_params, n_expected);
+        return NULL;
     }
-    size_t need;
-    if (size_mul(m->n_params, 4, &need) != 0 || size_add(need, 4, &need) != 0)
-        TRUNCATED("weights");
+    size_t need = n_expected * 4 + 4; /* n_expected <= len / 4: no overflow */
     if (r.n - r.at < need)
         TRUNCATED("weights");
     if (r.n - r.at > need) {
         err_set(e, "model file has %zu unexpected bytes after its end; it is not a file "
                    "`model save` wrote", r.n - r.at - need);
-        goto fail;
+        return NULL;
     }
-    for (size_t i = 0; i < m->n_params; i++)
-        get_f32(&r, &m->params[i]);
-    uint32_t stored, actual;
-    size_t body = r.at;
+    size_t body = len - 4, params_at = r.at;
+    r.at = body;
+    uint32_t stored, actual = (uint32_t)crc32_z(0L, buf, body) & 0xffffffffu;
     get_u32(&r, &stored);
-    actual = (uint32_t)crc32_z(0L, buf, body) & 0xffffffffu;
     if (stored != actual) {
         err_set(e, "model file is corrupted (checksum %08x, expected %08x); it cannot be "
                    "trusted, save the model again", actual, stored);
-        goto fail;
+        return NULL;
     }
+
+    /* Everything checked: build through model_add, which checks the shapes again. */
+    m = model_new();
+    for (uint32_t i = 0; i < n_layers; i++) {
+        Err le;
+        if (model_add(m, &specs[i], i == 0 ? &input : NULL, NULL, &le) != 0) {
+            err_set(e, "corrupted model file: layer %u: %s", i + 1, le.msg);
+            goto fail;
+        }
+    }
+    for (int k = 0; k < NN_LAYER_KINDS; k++)
+        if (counts[k] > m->name_count[k])
+            m->name_count[k] = counts[k];
+    m->compile.compiled = (int)compiled;
+    m->compile.loss = (NnLoss)loss;
+    m->compile.accuracy = (int)acc;
+    m->compile.lr = lr;
+    m->epochs_trained = (long)epochs;
+    NnHistory *h = &m->history;
+    size_t cap = n_hist ? n_hist : 1;
+    h->loss = xmalloc(cap * sizeof(float));
+    h->accuracy = xmalloc(cap * sizeof(float));
+    h->val_loss = xmalloc(cap * sizeof(float));
+    h->val_accuracy = xmalloc(cap * sizeof(float));
+    h->cap = cap;
+    r.at = hist_at;
+    for (uint32_t i = 0; i < n_hist; i++) {
+        get_f32(&r, &h->loss[i]);
+        get_f32(&r, &h->accuracy[i]);
+        get_f32(&r, &h->val_loss[i]);
+        get_f32(&r, &h->val_accuracy[i]);
+    }
+    h->n = n_hist;
+    r.at = params_at;
+    for (size_t i = 0; i < m->n_params; i++)
+        get_f32(&r, &m->params[i]);
     return m;
 fail:
     model_free(m);

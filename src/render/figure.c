@@ -61,7 +61,7 @@ static void fig_axes(Plot *p, const PlotArea *a, const FigurePanel *fp, const ch
 static void fig_colorbar(Plot *p, const FigurePanel *fp, int n_classes)
 {
     uint32_t col[256];
-    char text[256][4];
+    char text[256][12];
     const char *lab[256];
     for (int c = 0; c < n_classes; c++) {
         col[c] = plot_palette(c);

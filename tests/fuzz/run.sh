@@ -8,9 +8,11 @@
 #
 #   sh tests/fuzz/run.sh [TARGET...]      default: every target
 set -u
-B=${FUZZ_BUILD:-build-fuzz}
 S=${FUZZ_SECONDS:-60}
-here=$(dirname "$0")
+# Absolute paths: the command target works in a temporary folder of its own.
+mkdir -p "${FUZZ_BUILD:-build-fuzz}"
+B=$(cd "${FUZZ_BUILD:-build-fuzz}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 [ $# -gt 0 ] || set -- cmd lesson idx png model
 mkdir -p "$B/crashes"
 status=0
@@ -31,6 +33,8 @@ for t in "$@"; do
     # The regress inputs seed the run too, so a bug is found again at once.
     regress="$here/regress/$t"
     [ -d "$regress" ] || regress=""
+    LSAN_OPTIONS="suppressions=$here/../lsan.supp:print_suppressions=0" \
+    UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
     "$bin" -max_total_time="$S" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$B/crashes/$t-" $dict "$B/corpus/$t" "$here/seeds/$t" $regress \
         >"$log" 2>&1

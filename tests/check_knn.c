@@ -1,0 +1,146 @@
+/* check_knn.c: exact nearest neighbours against a brute-force search in double. */
+#include <stdint.h>
+
+#include "testutil.h"
+#include "untangle/knn.h"
+#include "untangle/rng.h"
+
+/* Brute force for row i: the k smallest (distance, index) in double, self excluded. */
+static void brute_row(const float *x, size_t n, size_t d, size_t i, size_t k, uint32_t *idx,
+                      double *dist)
+{
+    size_t have = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (j == i)
+            continue;
+        double s = 0;
+        for (size_t c = 0; c < d; c++) {
+            double t = (double)x[i * d + c] - x[j * d + c];
+            s += t * t;
+        }
+        if (have == k && s >= dist[k - 1])
+            continue; /* ties keep the lower index already held */
+        size_t pos = have < k ? have++ : k - 1;
+        while (pos > 0 && dist[pos - 1] > s) {
+            dist[pos] = dist[pos - 1];
+            idx[pos] = idx[pos - 1];
+            pos--;
+        }
+        dist[pos] = s;
+        idx[pos] = (uint32_t)j;
+    }
+}
+
+START_TEST(test_random_data)
+{
+    /* Odd sizes, a block size that does not divide n, uneven scales per column. */
+    const size_t n = 137, d = 11, k = 9;
+    float *x = malloc(n * d * sizeof(float));
+    Rng r;
+    rng_seed(&r, 42);
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = (float)(rng_normal(&r) * (1.0 + (double)(i % d)) + 3.0);
+    uint32_t *idx = malloc(n * k * sizeof(uint32_t)), bi[9];
+    float *dist = malloc(n * k * sizeof(float));
+    double bd[9];
+    Err e = {{0}, 0};
+    ck_assert_int_eq(knn_exact(x, n, d, k, idx, dist, &e), 0);
+    for (size_t i = 0; i < n; i++) {
+        brute_row(x, n, d, i, k, bi, bd);
+        for (size_t t = 0; t < k; t++) {
+            uint32_t j = idx[i * k + t];
+            ck_assert_uint_ne(j, i);
+            ck_assert_uint_lt(j, n);
+            /* The reported distance is the true one... */
+            double s = 0;
+            for (size_t c = 0; c < d; c++) {
+                double u = (double)x[i * d + c] - x[j * d + c];
+                s += u * u;
+            }
+            ck_assert_double_eq_tol(dist[i * k + t], s, 1e-4 * s + 1e-5);
+            /* ...the t-th smallest (random data: no near ties at this tolerance)... */
+            ck_assert_double_eq_tol(dist[i * k + t], bd[t], 1e-4 * bd[t] + 1e-5);
+            ck_assert_uint_eq(j, bi[t]);
+            /* ...in increasing order, without repeats. */
+            if (t > 0)
+                ck_assert(dist[i * k + t] >= dist[i * k + t - 1]);
+            for (size_t u = 0; u < t; u++)
+                ck_assert_uint_ne(idx[i * k + u], j);
+        }
+    }
+    free(x);
+    free(idx);
+    free(dist);
+}
+END_TEST
+
+START_TEST(test_ties_by_index)
+{
+    /* Small integer points, symmetric about 0 so that the centring is exact and every
+     * distance is computed exactly: many exact ties and duplicates, to be broken by
+     * index as the brute force does. */
+    const size_t half = 30, n = 2 * half + 1, d = 3, k = 13;
+    float *x = calloc(n * d, sizeof(float));
+    Rng r;
+    rng_seed(&r, 7);
+    for (size_t i = 0; i < half; i++)
+        for (size_t c = 0; c < d; c++) {
+            float v = (float)((int)rng_below(&r, 5) - 2);
+            x[i * d + c] = v;
+            x[(half + i) * d + c] = -v;
+        }
+    /* row 2 * half stays at the origin */
+    uint32_t *idx = malloc(n * k * sizeof(uint32_t)), bi[13];
+    float *dist = malloc(n * k * sizeof(float));
+    double bd[13];
+    Err e = {{0}, 0};
+    ck_assert_int_eq(knn_exact(x, n, d, k, idx, dist, &e), 0);
+    int ties = 0;
+    for (size_t i = 0; i < n; i++) {
+        brute_row(x, n, d, i, k, bi, bd);
+        for (size_t t = 0; t < k; t++) {
+            ck_assert_uint_eq(idx[i * k + t], bi[t]);
+            ck_assert_double_eq(dist[i * k + t], bd[t]);
+            if (t > 0 && bd[t] == bd[t - 1])
+                ties++;
+        }
+    }
+    ck_assert_int_gt(ties, 100); /* the fixture does exercise ties */
+    free(x);
+    free(idx);
+    free(dist);
+}
+END_TEST
+
+START_TEST(test_all_others_and_bad_sizes)
+{
+    const float x[6] = {0, 0, 3, 4, 1, 0}; /* 3 points in 2-D */
+    uint32_t idx[6];
+    float dist[6];
+    Err e = {{0}, 0};
+    ck_assert_int_eq(knn_exact(x, 3, 2, 2, idx, dist, &e), 0);
+    /* point 0: (1,0) at 1, then (3,4) at 25 */
+    ck_assert_uint_eq(idx[0], 2);
+    ck_assert_uint_eq(idx[1], 1);
+    ck_assert_float_eq_tol(dist[0], 1.0f, 1e-5f);
+    ck_assert_float_eq_tol(dist[1], 25.0f, 1e-4f);
+    ck_assert_int_eq(knn_exact(x, 3, 2, 3, idx, dist, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "between 1 and 2"));
+    ck_assert_int_eq(knn_exact(x, 3, 2, 0, idx, dist, &e), -1);
+    ck_assert_int_eq(knn_exact(x, 1, 2, 1, idx, dist, &e), -1);
+}
+END_TEST
+
+static Suite *knn_suite(void)
+{
+    Suite *s = suite_create("knn");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_random_data);
+    tcase_add_test(tc, test_ties_by_index);
+    tcase_add_test(tc, test_all_others_and_bad_sizes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return tu_run_suite(knn_suite()); }

@@ -1,0 +1,562 @@
+/* check_tsne.c: t-SNE step by step (perplexity search, symmetric P, Barnes-Hut against
+ * the exact gradient) and whole runs (separated clusters, reproducibility whatever the
+ * thread count, Ctrl-C, refused parameters, progress lines). */
+#include <stdint.h>
+
+#include "testutil.h"
+#include "untangle/interrupt.h"
+#include "untangle/knn.h"
+#include "untangle/rng.h"
+#include "untangle/tsne.h"
+
+/* ---- fixtures and helpers ---- */
+
+#define MAX_LINES 256
+
+typedef struct Lines {
+    int count;
+    char *line[MAX_LINES];
+    const char *interrupt_at; /* sets the Ctrl-C flag when a line starts with this */
+} Lines;
+
+static void keep_line(void *ctx, const char *line)
+{
+    Lines *l = ctx;
+    if (l->count < MAX_LINES)
+        l->line[l->count++] = strdup(line);
+    if (l->interrupt_at && strncmp(line, l->interrupt_at, strlen(l->interrupt_at)) == 0)
+        interrupt_flag = 1;
+}
+
+static void lines_free(Lines *l)
+{
+    for (int i = 0; i < l->count; i++)
+        free(l->line[i]);
+    l->count = 0;
+}
+
+static int lines_find(const Lines *l, const char *prefix)
+{
+    for (int i = 0; i < l->count; i++)
+        if (strncmp(l->line[i], prefix, strlen(prefix)) == 0)
+            return i;
+    return -1;
+}
+
+/* Gaussian clusters of the given sizes in d dimensions, centres far apart.
+ * x (n, d) and labels (n) are allocated. */
+static float *clusters(const int *sizes, int nc, size_t d, uint64_t seed, size_t *n_out,
+                       int **labels)
+{
+    size_t n = 0;
+    for (int c = 0; c < nc; c++)
+        n += (size_t)sizes[c];
+    float *x = malloc(n * d * sizeof(float));
+    double *centre = malloc((size_t)nc * d * sizeof(double));
+    *labels = malloc(n * sizeof(int));
+    Rng r;
+    rng_seed(&r, seed);
+    for (size_t t = 0; t < (size_t)nc * d; t++)
+        centre[t] = 12.0 * rng_normal(&r);
+    /* Interleave the clusters, so that indices say nothing of the labels. */
+    int left[16];
+    memcpy(left, sizes, (size_t)nc * sizeof(int));
+    for (size_t i = 0; i < n; i++) {
+        int c = (int)(i % (size_t)nc);
+        while (left[c] == 0)
+            c = (c + 1) % nc;
+        left[c]--;
+        (*labels)[i] = c;
+        for (size_t k = 0; k < d; k++)
+            x[i * d + k] = (float)(centre[(size_t)c * d + k] + rng_normal(&r));
+    }
+    free(centre);
+    *n_out = n;
+    return x;
+}
+
+/* Neighborhood Hit: mean share of each point's k nearest others with its label. */
+static double neighborhood_hit(const float *y, const int *lab, size_t n, int k)
+{
+    double total = 0, bd[16];
+    size_t bi[16];
+    for (size_t i = 0; i < n; i++) {
+        int have = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            double dx = (double)y[2 * i] - y[2 * j], dy = (double)y[2 * i + 1] - y[2 * j + 1];
+            double dd = dx * dx + dy * dy;
+            if (have == k && dd >= bd[k - 1])
+                continue;
+            int pos = have < k ? have++ : k - 1;
+            while (pos > 0 && bd[pos - 1] > dd) {
+                bd[pos] = bd[pos - 1];
+                bi[pos] = bi[pos - 1];
+                pos--;
+            }
+            bd[pos] = dd;
+            bi[pos] = j;
+        }
+        int hits = 0;
+        for (int t = 0; t < k; t++)
+            hits += lab[bi[t]] == lab[i];
+        total += (double)hits / k;
+    }
+    return total / (double)n;
+}
+
+static int all_finite(const float *v, size_t m)
+{
+    for (size_t i = 0; i < m; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+/* P of random clustered data through the real steps (kNN, perplexity, symmetrise). */
+static void make_p(size_t n, double perplexity, uint64_t seed, TsneSparseP *P)
+{
+    int sizes[3] = {(int)(n / 3), (int)(n / 3), (int)(n - 2 * (n / 3))};
+    int *lab;
+    size_t nn;
+    float *x = clusters(sizes, 3, 13, seed, &nn, &lab);
+    size_t k = tsne_neighbours(n, perplexity);
+    uint32_t *nbr = malloc(n * k * sizeof(uint32_t));
+    float *dist = malloc(n * k * sizeof(float));
+    double *pc = malloc(n * k * sizeof(double));
+    Err e = {{0}, 0};
+    ck_assert_int_eq(knn_exact(x, n, 13, k, nbr, dist, &e), 0);
+    ck_assert_int_eq(tsne_conditional_p(dist, n, k, perplexity, pc, NULL, 1, NULL, NULL, &e), 0);
+    tsne_joint_p(nbr, pc, n, k, P);
+    free(x);
+    free(lab);
+    free(nbr);
+    free(dist);
+    free(pc);
+}
+
+static double rel_error(const double *a, const double *ref, size_t m)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < m; i++) {
+        num += (a[i] - ref[i]) * (a[i] - ref[i]);
+        den += ref[i] * ref[i];
+    }
+    return sqrt(num / den);
+}
+
+/* ---- the steps ---- */
+
+static void check_entropy(double scale, size_t n, size_t k, double perplexity, int threads)
+{
+    Rng r;
+    rng_seed(&r, 3);
+    float *dist = malloc(n * k * sizeof(float));
+    for (size_t t = 0; t < n * k; t++)
+        dist[t] = (float)(scale * (0.5 + 40.0 * rng_uniform(&r)));
+    double *p = malloc(n * k * sizeof(double)), *beta = malloc(n * sizeof(double));
+    Err e = {{0}, 0};
+    ck_assert_int_eq(tsne_conditional_p(dist, n, k, perplexity, p, beta, threads, NULL, NULL, &e), 0);
+    for (size_t i = 0; i < n; i++) {
+        double sum = 0, h = 0;
+        for (size_t j = 0; j < k; j++) {
+            double v = p[i * k + j];
+            ck_assert(v >= 0);
+            sum += v;
+            if (v > 0)
+                h -= v * log(v);
+        }
+        ck_assert_double_eq_tol(sum, 1.0, 1e-12);
+        ck_assert_double_eq_tol(h, log(perplexity), 1e-4);
+        ck_assert_double_gt(beta[i], 0);
+    }
+    free(dist);
+    free(p);
+    free(beta);
+}
+
+START_TEST(test_perplexity_calibration)
+{
+    check_entropy(1.0, 57, 23, 7.5, 1);    /* distances like MNIST's (0.5 .. 40) */
+    check_entropy(1e4, 31, 17, 5.0, 2);    /* huge distances: exp() must not underflow */
+    check_entropy(1e-3, 29, 91, 30.0, 3);  /* tiny ones */
+}
+END_TEST
+
+START_TEST(test_perplexity_lines_and_threads)
+{
+    const size_t n = 2101, k = 11;
+    Rng r;
+    rng_seed(&r, 8);
+    float *dist = malloc(n * k * sizeof(float));
+    for (size_t t = 0; t < n * k; t++)
+        dist[t] = (float)(1.0 + 9.0 * rng_uniform(&r));
+    double *p1 = malloc(n * k * sizeof(double)), *p3 = malloc(n * k * sizeof(double));
+    Lines l = {0};
+    Err e = {{0}, 0};
+    ck_assert_int_eq(tsne_conditional_p(dist, n, k, 4.0, p1, NULL, 1, keep_line, &l, &e), 0);
+    ck_assert_int_eq(l.count, 4);
+    ck_assert_str_eq(l.line[0], "[t-SNE] Computed conditional probabilities for sample 1000 / 2101");
+    ck_assert_str_eq(l.line[1], "[t-SNE] Computed conditional probabilities for sample 2000 / 2101");
+    ck_assert_str_eq(l.line[2], "[t-SNE] Computed conditional probabilities for sample 2101 / 2101");
+    ck_assert_int_eq(lines_find(&l, "[t-SNE] Mean sigma: "), 3);
+    lines_free(&l);
+    ck_assert_int_eq(tsne_conditional_p(dist, n, k, 4.0, p3, NULL, 3, NULL, NULL, &e), 0);
+    ck_assert_int_eq(memcmp(p1, p3, n * k * sizeof(double)), 0);
+    free(dist);
+    free(p1);
+    free(p3);
+}
+END_TEST
+
+START_TEST(test_joint_p)
+{
+    const size_t n = 41, k = 6;
+    Rng r;
+    rng_seed(&r, 21);
+    uint32_t *nbr = malloc(n * k * sizeof(uint32_t));
+    double *pc = malloc(n * k * sizeof(double));
+    double *dense = calloc(n * n, sizeof(double)); /* (n, n) C + C^T */
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t j = 0; j < k; j++) {
+            uint32_t c;
+            int again;
+            do { /* distinct, not i */
+                c = (uint32_t)rng_below(&r, n);
+                again = c == i;
+                for (size_t t = 0; t < j; t++)
+                    again |= nbr[i * k + t] == c;
+            } while (again);
+            nbr[i * k + j] = c;
+            pc[i * k + j] = 0.1 + rng_uniform(&r);
+            s += pc[i * k + j];
+        }
+        for (size_t j = 0; j < k; j++)
+            pc[i * k + j] /= s;
+    }
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k; j++) {
+            dense[i * n + nbr[i * k + j]] += pc[i * k + j];
+            dense[nbr[i * k + j] * n + i] += pc[i * k + j];
+            total += 2 * pc[i * k + j];
+        }
+    TsneSparseP P = {0};
+    tsne_joint_p(nbr, pc, n, k, &P);
+    ck_assert_uint_eq(P.n, n);
+    size_t nonzero = 0;
+    for (size_t t = 0; t < n * n; t++)
+        nonzero += dense[t] != 0;
+    ck_assert_uint_eq(P.rowptr[n], nonzero);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = P.rowptr[i]; t < P.rowptr[i + 1]; t++) {
+            uint32_t j = P.col[t];
+            if (t > P.rowptr[i])
+                ck_assert_uint_gt(j, P.col[t - 1]);
+            ck_assert_double_eq_tol(P.val[t], dense[i * n + j] / total, 1e-7 * P.val[t]);
+            /* symmetric, bit for bit: find (j, i) */
+            int found = 0;
+            for (size_t u = P.rowptr[j]; u < P.rowptr[j + 1]; u++)
+                if (P.col[u] == i) {
+                    ck_assert_float_eq(P.val[u], P.val[t]);
+                    found = 1;
+                }
+            ck_assert(found);
+            sum += P.val[t];
+        }
+    ck_assert_double_eq_tol(sum, 1.0, 1e-6);
+    tsne_sparse_free(&P);
+    ck_assert_ptr_null(P.val);
+    tsne_sparse_free(NULL);
+    free(nbr);
+    free(pc);
+    free(dense);
+}
+END_TEST
+
+static void check_gradient(size_t n, uint64_t seed, double spread)
+{
+    TsneSparseP P = {0};
+    make_p(n, 10.0, seed, &P);
+    Rng r;
+    rng_seed(&r, seed + 100);
+    float *y = malloc(2 * n * sizeof(float));
+    for (size_t t = 0; t < 2 * n; t++)
+        y[t] = (float)(spread * rng_normal(&r));
+    double *ge = malloc(2 * n * sizeof(double)), *g = malloc(2 * n * sizeof(double));
+    double *g3 = malloc(2 * n * sizeof(double));
+    double kle, kl;
+    Err e = {{0}, 0};
+    for (int ex = 0; ex < 2; ex++) {
+        double exag = ex ? 12.0 : 1.0;
+        tsne_gradient_exact(&P, y, exag, ge, &kle);
+        /* angle 0: exact, up to float rounding */
+        ck_assert_int_eq(tsne_gradient(&P, y, exag, 0.0, 1, g, &kl, &e), 0);
+        ck_assert_double_lt(rel_error(g, ge, 2 * n), 1e-5);
+        ck_assert_double_eq_tol(kl, kle, 1e-5 * fabs(kle) + 1e-9);
+        /* a tiny angle walks the tree but takes almost everything exactly */
+        ck_assert_int_eq(tsne_gradient(&P, y, exag, 0.02, 1, g, &kl, &e), 0);
+        ck_assert_double_lt(rel_error(g, ge, 2 * n), 1e-4);
+        /* the lab's angle: a small error */
+        ck_assert_int_eq(tsne_gradient(&P, y, exag, 0.5, 1, g, &kl, &e), 0);
+        ck_assert_double_lt(rel_error(g, ge, 2 * n), 1e-2);
+        ck_assert_double_eq_tol(kl, kle, 3e-3 * fabs(kle) + 1e-6);
+        /* and the same numbers on 3 threads */
+        ck_assert_int_eq(tsne_gradient(&P, y, exag, 0.5, 3, g3, NULL, &e), 0);
+        ck_assert_int_eq(memcmp(g, g3, 2 * n * sizeof(double)), 0);
+    }
+    free(y);
+    free(ge);
+    free(g);
+    free(g3);
+    tsne_sparse_free(&P);
+}
+
+START_TEST(test_gradient_small)
+{
+    check_gradient(203, 1, 4.0);
+}
+END_TEST
+
+START_TEST(test_gradient_deep_tree)
+{
+    /* more points, and a compact start (as after the PCA init) */
+    check_gradient(1207, 2, 30.0);
+    check_gradient(611, 3, 1e-3);
+}
+END_TEST
+
+/* ---- whole runs ---- */
+
+static const int cluster_sizes[5] = {53, 61, 67, 59, 61}; /* 301 points */
+
+START_TEST(test_clusters_separate)
+{
+    size_t n;
+    int *lab;
+    float *x = clusters(cluster_sizes, 5, 20, 4, &n, &lab);
+    float *y = malloc(2 * n * sizeof(float));
+    TsneParams p;
+    tsne_params_default(&p);
+    p.verbose = 2;
+    p.threads = 2;
+    TsneResult res;
+    Lines l = {0};
+    Err e = {{0}, 0};
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y, &res, keep_line, &l, &e), 0);
+    ck_assert(all_finite(y, 2 * n));
+    ck_assert_double_eq(neighborhood_hit(y, lab, n, 6), 1.0);
+    ck_assert_int_gt(res.iterations, 250);
+    ck_assert_int_le(res.iterations, 1000);
+    ck_assert(res.kl > 0 && res.kl < 2.0);
+    /* the lines, in scikit-learn's words and order */
+    ck_assert_str_eq(l.line[0], "[t-SNE] Computing 91 nearest neighbors...");
+    int a = lines_find(&l, "[t-SNE] Indexed 301 samples in ");
+    int b = lines_find(&l, "[t-SNE] Computed neighbors for 301 samples in ");
+    int c = lines_find(&l, "[t-SNE] Computed conditional probabilities for sample 301 / 301");
+    int d = lines_find(&l, "[t-SNE] Mean sigma: ");
+    int f = lines_find(&l, "[t-SNE] Computed conditional probabilities in ");
+    int g = lines_find(&l, "[t-SNE] Iteration 50: error = ");
+    int h = lines_find(&l, "[t-SNE] KL divergence after 250 iterations with early exaggeration: ");
+    int i300 = lines_find(&l, "[t-SNE] Iteration 300: error = ");
+    char last[128];
+    snprintf(last, sizeof last, "[t-SNE] KL divergence after %d iterations: ", res.iterations);
+    int z = lines_find(&l, last);
+    ck_assert(a == 1 && b == 2 && c == 3 && d == 4 && f == 5 && g == 6);
+    ck_assert(h > g && i300 > h && z == l.count - 1);
+    ck_assert_ptr_nonnull(strstr(l.line[g], ", gradient norm = "));
+    ck_assert_ptr_nonnull(strstr(l.line[g], " (50 iterations in "));
+    /* the KL goes down in the second phase */
+    double kl300 = atof(strstr(l.line[i300], "error = ") + 8);
+    ck_assert_double_lt(res.kl, kl300);
+    ck_assert_double_eq_tol(atof(strstr(l.line[z], ": ") + 2), res.kl, 1e-6);
+    lines_free(&l);
+    free(x);
+    free(lab);
+    free(y);
+}
+END_TEST
+
+START_TEST(test_exact_run)
+{
+    size_t n;
+    int *lab;
+    float *x = clusters(cluster_sizes, 5, 20, 9, &n, &lab);
+    float *y = malloc(2 * n * sizeof(float));
+    TsneParams p;
+    tsne_params_default(&p);
+    p.angle = 0;
+    p.n_iter = 500;
+    TsneResult res;
+    Err e = {{0}, 0};
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y, &res, NULL, NULL, &e), 0);
+    ck_assert_double_eq(neighborhood_hit(y, lab, n, 6), 1.0);
+    free(x);
+    free(lab);
+    free(y);
+}
+END_TEST
+
+START_TEST(test_reproducible_any_threads)
+{
+    size_t n;
+    int *lab;
+    float *x = clusters(cluster_sizes, 5, 20, 5, &n, &lab);
+    float *y1 = malloc(2 * n * sizeof(float)), *y2 = malloc(2 * n * sizeof(float));
+    TsneParams p;
+    tsne_params_default(&p);
+    p.n_iter = 400;
+    p.verbose = 1;
+    TsneResult r1, r2;
+    Lines l = {0};
+    Err e = {{0}, 0};
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y1, &r1, keep_line, &l, &e), 0);
+    /* verbose 1: the two summary lines only */
+    ck_assert_int_eq(l.count, 2);
+    ck_assert_ptr_nonnull(strstr(l.line[0], "with early exaggeration"));
+    ck_assert_int_eq(lines_find(&l, "[t-SNE] KL divergence after 400 iterations: "), 1);
+    lines_free(&l);
+    p.threads = 2;
+    p.verbose = 0;
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y2, &r2, keep_line, &l, &e), 0);
+    ck_assert_int_eq(l.count, 0);
+    ck_assert_int_eq(memcmp(y1, y2, 2 * n * sizeof(float)), 0);
+    ck_assert_double_eq(r1.kl, r2.kl);
+    p.threads = 3;
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y2, &r2, NULL, NULL, &e), 0);
+    ck_assert_int_eq(memcmp(y1, y2, 2 * n * sizeof(float)), 0);
+    /* random init: the seed decides */
+    p.init_pca = 0;
+    p.seed = 77;
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y1, &r1, NULL, NULL, &e), 0);
+    p.threads = 1;
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y2, &r2, NULL, NULL, &e), 0);
+    ck_assert_int_eq(memcmp(y1, y2, 2 * n * sizeof(float)), 0);
+    p.seed = 78;
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y2, &r2, NULL, NULL, &e), 0);
+    ck_assert_int_ne(memcmp(y1, y2, 2 * n * sizeof(float)), 0);
+    ck_assert_double_eq(neighborhood_hit(y2, lab, n, 6), 1.0);
+    free(x);
+    free(lab);
+    free(y1);
+    free(y2);
+}
+END_TEST
+
+START_TEST(test_interrupt)
+{
+    size_t n;
+    int *lab;
+    float *x = clusters(cluster_sizes, 5, 20, 6, &n, &lab);
+    float *y = malloc(2 * n * sizeof(float));
+    for (size_t t = 0; t < 2 * n; t++)
+        y[t] = NAN;
+    TsneParams p;
+    tsne_params_default(&p);
+    p.verbose = 2;
+    p.threads = 2;
+    TsneResult res = {0, 0, 0};
+    Lines l = {0};
+    l.interrupt_at = "[t-SNE] Iteration 100:";
+    Err e = {{0}, 0};
+    interrupt_clear();
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y, &res, keep_line, &l, &e), -1);
+    ck_assert_int_eq(e.interrupted, 1);
+    ck_assert(interrupt_pending());
+    interrupt_clear();
+    ck_assert(all_finite(y, 2 * n));
+    ck_assert_int_eq(lines_find(&l, "[t-SNE] Iteration 150:"), -1);
+    ck_assert_int_eq(res.iterations, 0); /* untouched on failure */
+    lines_free(&l);
+    free(x);
+    free(lab);
+    free(y);
+}
+END_TEST
+
+START_TEST(test_refusals)
+{
+    float x[40 * 3];
+    float y[2 * 40];
+    for (int i = 0; i < 40 * 3; i++)
+        x[i] = (float)((i * 37) % 11);
+    TsneParams p;
+    tsne_params_default(&p);
+    Err e = {{0}, 0};
+    /* perplexity >= n */
+    ck_assert_int_eq(tsne_run(x, 20, 3, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "perplexity 30"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "(20)"));
+    p.perplexity = 2;
+    /* n < 4 */
+    ck_assert_int_eq(tsne_run(x, 3, 3, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "at least 4 points"));
+    /* NaN */
+    x[7 * 3 + 2] = NAN;
+    ck_assert_int_eq(tsne_run(x, 40, 3, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "point 7"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "column 2"));
+    x[7 * 3 + 2] = INFINITY;
+    ck_assert_int_eq(tsne_run(x, 40, 3, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "non-finite"));
+    x[7 * 3 + 2] = 1;
+    /* absurd sizes: refused before anything is read or allocated */
+    ck_assert_int_eq(tsne_run(x, (size_t)1 << 40, 784, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "memory"));
+    ck_assert_int_eq(tsne_run(x, SIZE_MAX / 2, SIZE_MAX / 4, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_int_eq(e.msg[0] != 0, 1);
+    /* other parameters */
+    p.angle = 1.5;
+    ck_assert_int_eq(tsne_run(x, 40, 3, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "angle"));
+    p.angle = 0.5;
+    p.threads = 0;
+    ck_assert_int_eq(tsne_run(x, 40, 3, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "threads"));
+    p.threads = 1;
+    p.perplexity = NAN;
+    ck_assert_int_eq(tsne_run(x, 40, 3, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "perplexity"));
+    p.perplexity = 2;
+    p.exploration_iter = 2000;
+    ck_assert_int_eq(tsne_run(x, 40, 3, &p, y, NULL, NULL, NULL, &e), -1);
+    p.exploration_iter = 250;
+    /* and all identical points: nothing to embed */
+    float same[12 * 2];
+    for (int i = 0; i < 24; i++)
+        same[i] = 0.25f;
+    ck_assert_int_eq(tsne_run(same, 12, 2, &p, y, NULL, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "identical"));
+    /* while a valid small run works */
+    TsneResult res;
+    ck_assert_int_eq(tsne_run(x, 40, 3, &p, y, &res, NULL, NULL, &e), 0);
+    ck_assert(all_finite(y, 80));
+}
+END_TEST
+
+static Suite *tsne_suite(void)
+{
+    Suite *s = suite_create("tsne");
+    TCase *tc = tcase_create("steps");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_perplexity_calibration);
+    tcase_add_test(tc, test_perplexity_lines_and_threads);
+    tcase_add_test(tc, test_joint_p);
+    tcase_add_test(tc, test_gradient_small);
+    tcase_add_test(tc, test_gradient_deep_tree);
+    suite_add_tcase(s, tc);
+    TCase *tr = tcase_create("runs");
+    tcase_set_timeout(tr, 60);
+    tcase_add_test(tr, test_clusters_separate);
+    tcase_add_test(tr, test_exact_run);
+    tcase_add_test(tr, test_reproducible_any_threads);
+    tcase_add_test(tr, test_interrupt);
+    tcase_add_test(tr, test_refusals);
+    suite_add_tcase(s, tr);
+    return s;
+}
+
+int main(void) { return tu_run_suite(tsne_suite()); }
