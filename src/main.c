@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "untangle/interrupt.h"
+#include "untangle/report.h"
 #include "untangle/run.h"
 #include "untangle/xalloc.h"
 
@@ -24,6 +25,8 @@ static void usage(FILE *f)
             "  --step               pause before each block of commands and each answer\n"
             "  --quick              run lessons on subsets (train %d, test %d, %d epochs at most)\n"
             "  --allow-write PATH   let lessons write under PATH too (default: the output folder)\n"
+            "  --html FILE          also write the replay as one HTML page (prose, commands,\n"
+            "                       their output, every figure, questions and answers)\n"
             "  --output DIR         where pictures go (default ./out)\n"
             "  --term MODE          auto, kitty, sixel, blocks, ascii or none\n"
             "  --seed N             random seed (default 0)\n"
@@ -54,6 +57,22 @@ static int set_option(Shell *sh, const char *key, const char *value)
     return 0;
 }
 
+/* Options followed by a value; `set_key` names the `set` setting they apply. */
+static const struct {
+    const char *flag, *set_key;
+} valued_options[] = {
+    {"-c", NULL},          {"--allow-write", NULL}, {"--html", NULL},      {"--output", "output"},
+    {"--term", "term"},    {"--seed", "seed"},      {"--threads", "threads"},
+};
+
+static int valued_option(const char *a)
+{
+    for (size_t i = 0; i < sizeof valued_options / sizeof valued_options[0]; i++)
+        if (strcmp(a, valued_options[i].flag) == 0)
+            return (int)i;
+    return -1;
+}
+
 static int run_file(Shell *sh, const char *path)
 {
     if (ends_with(path, ".md"))
@@ -78,6 +97,7 @@ int main(int argc, char **argv)
     openblas_set_num_threads(sh.threads);
 
     const char *commands = NULL;
+    const char *html_path = NULL;
     int nfiles = 0, status = 0;
     FILE *quiet = fopen("/dev/null", "w");
     FILE *saved_out = sh.out;
@@ -85,6 +105,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        int k;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             goto done;
@@ -95,9 +116,7 @@ int main(int argc, char **argv)
             sh.step = 1;
         } else if (strcmp(a, "--quick") == 0) {
             sh.quick = 1;
-        } else if (strcmp(a, "-c") == 0 || strcmp(a, "--allow-write") == 0 ||
-                   strcmp(a, "--output") == 0 || strcmp(a, "--term") == 0 ||
-                   strcmp(a, "--seed") == 0 || strcmp(a, "--threads") == 0) {
+        } else if ((k = valued_option(a)) >= 0) {
             if (!next) {
                 fprintf(stderr, "untangle: %s needs a value; see --help\n", a);
                 status = 2;
@@ -106,10 +125,12 @@ int main(int argc, char **argv)
             i++;
             if (strcmp(a, "-c") == 0) {
                 commands = next;
+            } else if (strcmp(a, "--html") == 0) {
+                html_path = next;
             } else if (strcmp(a, "--allow-write") == 0) {
                 sh.allow_write = xrealloc(sh.allow_write, (sh.n_allow_write + 1) * sizeof(char *));
                 sh.allow_write[sh.n_allow_write++] = xstrdup(next);
-            } else if (set_option(&sh, a + 2, next) != 0) {
+            } else if (set_option(&sh, valued_options[k].set_key, next) != 0) {
                 status = 2;
                 goto done;
             }
@@ -126,6 +147,8 @@ int main(int argc, char **argv)
     if (sh.step && !isatty(STDIN_FILENO)) {
         sh.step = 0; /* nobody to press Enter: run straight through */
     }
+    if (html_path)
+        sh.report = report_new();
     int rc = CMD_OK;
     if (commands) {
         sh.where_file = "-c";
@@ -134,8 +157,7 @@ int main(int argc, char **argv)
     }
     for (int i = 1; i < argc && rc == CMD_OK && nfiles; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "-c") == 0 || strcmp(a, "--allow-write") == 0 || strcmp(a, "--output") == 0 ||
-            strcmp(a, "--term") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--threads") == 0) {
+        if (valued_option(a) >= 0) {
             i++;
             continue;
         }
@@ -150,6 +172,17 @@ int main(int argc, char **argv)
             rc = shell_run_stream(&sh, stdin, "stdin");
     }
     status = rc == CMD_ERR ? 1 : 0;
+    if (html_path) {
+        /* Written even after a failure: the page shows where the replay stopped. */
+        Err e;
+        err_clear(&e);
+        if (report_write(sh.report, html_path, &e) != 0) {
+            fprintf(stderr, "untangle: --html: %s\n", e.msg);
+            status = 1;
+        } else {
+            fprintf(stderr, "untangle: wrote %s (%zu figures)\n", html_path, sh.report->figures);
+        }
+    }
 done:
     sh.out = saved_out;
     if (quiet)

@@ -32,17 +32,24 @@ for t in "$@"; do
     rm -f "$log"
 done
 
-# Command-line behaviour and lesson replays: each case counts once.
-if [ -x "${UNTANGLE:-./untangle}" ]; then
+# Scripts that drive the real binary (command line, lesson replays, the HTML
+# report in a browser...): each prints "  ok NAME", "  not ok NAME" or
+# "  skip NAME: why" per case, and each case counts once.
+run_script() {
     out=$(mktemp)
-    UNTANGLE="${UNTANGLE:-./untangle}" sh tests/cli.sh >"$out" 2>&1
+    UNTANGLE="${UNTANGLE:-./untangle}" sh "$1" >"$out" 2>&1
     cat "$out"
     p=$(grep -c '^  ok ' "$out")
     f=$(grep -c '^  not ok ' "$out")
     passed=$((passed + p))
     failed=$((failed + f))
-    [ "$f" -gt 0 ] && failed_names="$failed_names cli"
+    [ "$f" -gt 0 ] && failed_names="$failed_names $(basename "$1")"
     rm -f "$out"
+}
+if [ -x "${UNTANGLE:-./untangle}" ]; then
+    for script in tests/cli.sh tests/html.sh; do
+        [ -f "$script" ] && run_script "$script"
+    done
 fi
 
 echo

@@ -2,7 +2,8 @@
  *
  * Prose is printed; a fenced block whose info string is `untangle` is a list of
  * commands run one by one; a blockquote starting with **Question** is a question
- * and one starting with **Answer** or **Réponse** its answer. Other fenced blocks
+ * and one starting with **Answer** or **Réponse** its answer; one starting with
+ * **My answer** or **Ma réponse** is what a student wrote. Other fenced blocks
  * are prose. Every item keeps its line number for FILE:LINE messages. */
 #ifndef UNTANGLE_LESSON_H
 #define UNTANGLE_LESSON_H
@@ -16,7 +17,8 @@ typedef enum LessonKind {
     LESSON_COMMAND,     /* one line of an `untangle` block (comments and blanks dropped) */
     LESSON_BLOCK_END,
     LESSON_QUESTION,    /* text without the leading "> " */
-    LESSON_ANSWER
+    LESSON_ANSWER,      /* the reference answer */
+    LESSON_STUDENT      /* a student's own answer: > **My answer** / > **Ma réponse** */
 } LessonKind;
 
 typedef struct LessonItem {

@@ -50,6 +50,7 @@ typedef struct LabelledMatrix {
 } LabelledMatrix;
 
 struct Model;       /* nn.h */
+struct Report;      /* report.h */
 
 typedef struct Shell {
     FILE *out;                 /* command output (stdout) */
@@ -88,6 +89,8 @@ typedef struct Shell {
     /* figures for `expect` */
     Figure figures[FIGURES_MAX];
     size_t n_figures;
+
+    struct Report *report;     /* --html: the replay recorded for the page; owned, or NULL */
 
     char errmsg[ERR_MSG_MAX];  /* the last error, set by sh_error */
 } Shell;

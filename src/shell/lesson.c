@@ -177,10 +177,12 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
             size_t qn = m - k;
             int is_answer = starts_with(q, qn, "**Answer") || starts_with(q, qn, "**Réponse") ||
                             starts_with(q, qn, "**Reponse");
+            int is_student = starts_with(q, qn, "**My answer") || starts_with(q, qn, "**Ma réponse") ||
+                             starts_with(q, qn, "**Ma reponse");
             LessonKind kind;
-            if (starts_with(q, qn, "**Question") || is_answer) {
+            if (starts_with(q, qn, "**Question") || is_answer || is_student) {
                 flush(&b);
-                kind = is_answer ? LESSON_ANSWER : LESSON_QUESTION;
+                kind = is_student ? LESSON_STUDENT : is_answer ? LESSON_ANSWER : LESSON_QUESTION;
             } else {
                 kind = b.len ? b.kind : LESSON_PROSE;
             }

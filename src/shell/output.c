@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "untangle/png.h"
+#include "untangle/report.h"
 #include "untangle/shell.h"
 #include "untangle/term.h"
 
@@ -121,6 +122,8 @@ int sh_show_picture(Shell *sh, const Canvas *c, const char *stem, const char *to
     if (png_write_file(c, path, &e) != 0)
         return sh_error_err(sh, &e);
     sh_printf(sh, "wrote %s (%dx%d)\n", path, c->w, c->h);
+    if (sh->report && report_add_figure(sh->report, c, path, &e) != 0)
+        sh_printf(sh, "(not added to the report: %s)\n", e.msg);
     /* A pipe or a log is not a terminal: draw only where someone looks, or when asked. */
     if (sh->term == TERM_NONE || (sh->term == TERM_AUTO && !sh->tty_out))
         return CMD_OK;

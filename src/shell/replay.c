@@ -5,6 +5,7 @@
 
 #include "untangle/interrupt.h"
 #include "untangle/lesson.h"
+#include "untangle/report.h"
 #include "untangle/run.h"
 
 #define STYLE_BOLD "\033[1m"
@@ -57,6 +58,18 @@ static int pause_for(Shell *sh, const char *what)
     return 0;
 }
 
+/* The report keeps the lesson's text; commands are recorded as they run. */
+static void record(struct Report *r, const LessonItem *it)
+{
+    switch (it->kind) {
+    case LESSON_PROSE: report_add(r, REPORT_PROSE, it->text); break;
+    case LESSON_QUESTION: report_add(r, REPORT_QUESTION, it->text); break;
+    case LESSON_STUDENT: report_add(r, REPORT_STUDENT, it->text); break;
+    case LESSON_ANSWER: report_add(r, REPORT_ANSWER, it->text); break;
+    default: break;
+    }
+}
+
 int lesson_replay(Shell *sh, const char *path)
 {
     if (sh->depth >= LESSON_MAX_NESTING) {
@@ -74,10 +87,14 @@ int lesson_replay(Shell *sh, const char *path)
     long saved_line = sh->where_line;
     sh->where_file = path;
     sh->depth++;
+    if (sh->report)
+        report_add(sh->report, REPORT_TITLE, path);
     int rc = CMD_OK;
     for (size_t i = 0; i < l.n && rc == CMD_OK; i++) {
         const LessonItem *it = &l.items[i];
         sh->where_line = it->line;
+        if (sh->report)
+            record(sh->report, it);
         switch (it->kind) {
         case LESSON_PROSE:
             print_prose(sh, it);
@@ -99,6 +116,10 @@ int lesson_replay(Shell *sh, const char *path)
             fputc('\n', sh->out);
             break;
         case LESSON_QUESTION:
+            print_styled(sh, it->text, sh->tty_out ? STYLE_QUOTE : "");
+            fputc('\n', sh->out);
+            break;
+        case LESSON_STUDENT:
             print_styled(sh, it->text, sh->tty_out ? STYLE_QUOTE : "");
             fputc('\n', sh->out);
             break;

@@ -4,6 +4,7 @@
 
 #include "untangle/commands.h"
 #include "untangle/interrupt.h"
+#include "untangle/report.h"
 #include "untangle/run.h"
 #include "untangle/tokenizer.h"
 #include "untangle/xalloc.h"
@@ -61,6 +62,73 @@ static int run_command(Shell *sh, int argc, char **argv)
     return rc;
 }
 
+/* While a report is recorded, everything a command prints goes both to the real
+ * stream and to memory (a tee), so the person still sees progress as it comes. */
+typedef struct Tee {
+    FILE *real;
+    char *mem;
+    size_t len, cap;
+} Tee;
+
+static void tee_keep(Tee *t, const char *buf, size_t n)
+{
+    if (t->len + n > t->cap) {
+        t->cap = (t->len + n) * 2;
+        t->mem = xrealloc(t->mem, t->cap);
+    }
+    memcpy(t->mem + t->len, buf, n);
+    t->len += n;
+}
+
+static ssize_t tee_write(void *cookie, const char *buf, size_t n)
+{
+    Tee *t = cookie;
+    tee_keep(t, buf, n);
+    fwrite(buf, 1, n, t->real);
+    fflush(t->real);
+    return (ssize_t)n;
+}
+
+/* Runs one command recording it in sh->report: command, output, pictures. */
+static int run_recorded(Shell *sh, int argc, char **argv)
+{
+    char text[2048];
+    size_t len = 0;
+    for (int i = 0; i < argc && len + 4 < sizeof text; i++) {
+        int quote = strchr(argv[i], ' ') != NULL || argv[i][0] == '\0';
+        len += (size_t)snprintf(text + len, sizeof text - len, quote ? "%s\"%s\"" : "%s%s",
+                                i ? " " : "", argv[i]);
+    }
+    report_add_command(sh->report, text, "", 0, 1);
+    size_t at = sh->report->n - 1;
+    Tee tee = {.real = sh->out};
+    cookie_io_functions_t io = {.write = tee_write};
+    FILE *f = fopencookie(&tee, "w", io);
+    FILE *saved = sh->out;
+    if (f)
+        sh->out = f;
+    int rc = run_command(sh, argc, argv);
+    if (f) {
+        fclose(f);
+        sh->out = saved;
+    }
+    if (rc == CMD_ERR) {
+        char msg[ERR_MSG_MAX + 16];
+        int n = snprintf(msg, sizeof msg, "error: %s\n", sh->errmsg);
+        if (n > 0)
+            tee_keep(&tee, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+    }
+    ReportItem *it = &sh->report->items[at];
+    free(it->output);
+    it->output = xmalloc(tee.len + 1);
+    if (tee.len)
+        memcpy(it->output, tee.mem, tee.len);
+    it->output[tee.len] = '\0';
+    it->ok = rc != CMD_ERR;
+    free(tee.mem);
+    return rc;
+}
+
 int shell_run_line(Shell *sh, const char *line)
 {
     TokLine t;
@@ -73,7 +141,8 @@ int shell_run_line(Shell *sh, const char *line)
     int rc = CMD_OK;
     for (size_t i = 0; i < t.ncmds && rc == CMD_OK; i++) {
         sh->errmsg[0] = '\0';
-        rc = run_command(sh, t.cmds[i].argc, t.cmds[i].argv);
+        rc = sh->report ? run_recorded(sh, t.cmds[i].argc, t.cmds[i].argv)
+                        : run_command(sh, t.cmds[i].argc, t.cmds[i].argv);
         if (rc == CMD_ERR)
             shell_print_error(sh, sh->errmsg[0] ? sh->errmsg : "command failed");
     }

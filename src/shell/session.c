@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "untangle/nn.h"
+#include "untangle/report.h"
 #include "untangle/shell.h"
 
 void shell_init(Shell *sh)
@@ -37,6 +38,8 @@ void shell_free(Shell *sh)
     sh->model = NULL;
     labelled_free(&sh->features);
     labelled_free(&sh->embedding);
+    report_free(sh->report);
+    sh->report = NULL;
     for (size_t i = 0; i < sh->n_allow_write; i++)
         free(sh->allow_write[i]);
     free(sh->allow_write);

@@ -1,0 +1,58 @@
+#!/bin/sh
+# The HTML report in a real browser: every figure decodes, no console error, and a
+# screenshot is kept (build/report-screenshot.png). Skipped when Chromium is absent
+# (`make check` installs it).
+set -u
+U=${UNTANGLE:-./untangle}
+case $U in /*) ;; *) U="$(pwd)/$U" ;; esac
+SHOT="$(pwd)/${BUILD:-build}/report-screenshot.png"
+T=$(mktemp -d /tmp/untangle-html-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
+    echo "  skip html report: no MNIST (make data)"
+    exit 0
+fi
+if ! "$U" --quick --term none --output "$T/out" --html "$T/report.html" \
+    lessons/en/00-images.md >"$T/log" 2>&1; then
+    echo "  not ok html report: the replay failed"
+    tail -n 5 "$T/log" | sed 's/^/      /'
+    exit 0
+fi
+grep -q 'data:image/png;base64,' "$T/report.html" &&
+    echo "  ok html report embeds its figures" ||
+    echo "  not ok html report embeds its figures"
+
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROME" ]; then
+    echo "  skip html report in a browser: chromium is not installed"
+    exit 0
+fi
+flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+--disable-background-networking --disable-component-update --disable-sync"
+# shellcheck disable=SC2086
+timeout 120 "$CHROME" $flags --user-data-dir="$T/profile" --enable-logging=stderr --v=0 \
+    --virtual-time-budget=5000 --dump-dom "file://$T/report.html" >"$T/dom" 2>"$T/console"
+want=$(grep -c '<img ' "$T/report.html")
+got=$(grep -o 'data-figures="[0-9]*/[0-9]*"' "$T/dom" | head -n 1)
+if [ "$got" = "data-figures=\"$want/$want\"" ] && [ "$want" -gt 0 ]; then
+    echo "  ok html report: $want of $want figures load in Chromium"
+else
+    echo "  not ok html report: figures in Chromium: '$got', expected $want/$want"
+fi
+if grep -E 'CONSOLE|Uncaught' "$T/console" >/dev/null; then
+    echo "  not ok html report: no console message"
+    grep -E 'CONSOLE|Uncaught' "$T/console" | head -n 3 | sed 's/^/      /'
+else
+    echo "  ok html report: no console message"
+fi
+mkdir -p "$(dirname "$SHOT")"
+# shellcheck disable=SC2086
+timeout 120 "$CHROME" $flags --user-data-dir="$T/profile" --window-size=1000,2400 \
+    --hide-scrollbars --screenshot="$SHOT" "file://$T/report.html" >/dev/null 2>&1
+if [ -s "$SHOT" ]; then
+    echo "  ok html report: screenshot kept in ${SHOT#"$(pwd)/"}"
+else
+    echo "  not ok html report: no screenshot"
+fi
+exit 0
