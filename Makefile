@@ -51,7 +51,7 @@ BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/untangle,untangle)
 
 LAB_LANG ?= $(if $(filter fr%,$(LANG)),fr,en)
 
-.PHONY: all deps data lab check check-san-pass unit-tests bench fuzz fuzz-targets fuzz-seeds valgrind clean
+.PHONY: all deps deps-check data lab check check-san-pass unit-tests bench fuzz fuzz-targets fuzz-seeds valgrind clean
 
 all: $(BIN)
 
@@ -79,6 +79,10 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libuntangle.a
 deps:
 	@sh scripts/deps.sh
 
+# Tests also open the HTML report in a real browser: Debian's chromium.
+deps-check:
+	@UNTANGLE_EXTRA_PKGS=chromium sh scripts/deps.sh
+
 # The four MNIST IDX files in data/mnist/, checked against data/SHA256SUMS.
 data:
 	@sh data/fetch-mnist.sh
@@ -89,16 +93,21 @@ lab: deps data
 	./untangle --step lessons/$(LAB_LANG)/*.md
 
 # Sanitizer settings for test runs: stop at the first report, look for leaks;
-# tests/lsan.supp silences only the caches external libraries keep.
-SAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1 \
+# tests/lsan.supp silences only the caches external libraries keep. No test needs
+# one allocation of 2 GiB: a larger one is a missing size check, reported at once
+# instead of touching gigabytes. UNTANGLE_SANITIZED tells the shell tests not to
+# use ulimit -v (AddressSanitizer reserves terabytes of address space).
+SAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:max_allocation_size_mb=2048 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	UNTANGLE_SANITIZED=1
 
-# Every test: unit tests per module, then the command-line and lesson replays.
-# A plain `make check` then runs the unit tests and the command-line tests again
-# under the sanitizers (in $(BUILD)-san), so that CI, which runs `make check`,
-# runs the sanitizer build too; `make check SAN=1` runs everything under them.
-check: deps data
+# Every test: unit tests per module, then the command-line tests, lesson replays,
+# bad inputs, interrupts and valgrind. A plain `make check` then runs the unit
+# tests, bad inputs and interrupts again under the sanitizers (in $(BUILD)-san),
+# so that CI, which runs `make check`, runs the sanitizer build too;
+# `make check SAN=1` runs everything under them.
+check: deps-check data
 	@$(MAKE) --no-print-directory unit-tests
 	@$(if $(filter 1,$(SAN)),$(SAN_ENV)) BUILD=$(BUILD) UNTANGLE=./$(BIN) sh tests/run.sh $(TEST_BIN)
 ifneq ($(SAN),1)
@@ -107,10 +116,12 @@ ifneq ($(SAN),1)
 	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)-san BIN=$(BUILD)-san/untangle check-san-pass
 endif
 
-# The sanitizer pass of a plain `make check` (the lesson replays are left to
-# `make check SAN=1`: too slow under the sanitizers for CI's time).
+# The sanitizer pass of a plain `make check`: the unit tests, the bad inputs and
+# the interrupts on the $(BUILD)-san binaries. The lesson replays of tests/cli.sh
+# take minutes under the sanitizers: `make check SAN=1` runs them.
 check-san-pass: unit-tests
-	@$(SAN_ENV) BUILD=$(BUILD) UNTANGLE=./$(BIN) UNTANGLE_SKIP_REPLAYS=1 sh tests/run.sh $(TEST_BIN)
+	@$(SAN_ENV) BUILD=$(BUILD) UNTANGLE=./$(BIN) \
+		UNTANGLE_SCRIPTS="tests/bad_inputs.sh tests/interrupt.sh" sh tests/run.sh $(TEST_BIN)
 
 unit-tests: $(BIN) $(TEST_BIN)
 
@@ -141,7 +152,7 @@ fuzz-seeds: $(BUILD)/libuntangle.a
 	@$(CC) $(CFLAGS) -o $(BUILD)/fuzz/seedgen tests/fuzz/seedgen.c $(BUILD)/libuntangle.a $(LDFLAGS) $(LDLIBS)
 	@$(BUILD)/fuzz/seedgen tests/fuzz/seeds
 
-# valgrind on a lesson replay and a short training (not in `make check`: slow).
+# valgrind on a lesson replay and a short session (also part of `make check`).
 valgrind: $(BIN)
 	@UNTANGLE=./$(BIN) sh tests/valgrind.sh
 

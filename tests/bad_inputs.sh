@@ -17,6 +17,7 @@
 set -u
 U=${UNTANGLE:-./untangle}
 case "$U" in /*) ;; *) U="$(pwd)/$U" ;; esac
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/untangle-bad-XXXXXX)
 MNT="$T/tiny"
 cleanup() {
@@ -35,7 +36,7 @@ not_ok() {
     shift
     for l in "$@"; do echo "      $l"; done
 }
-skip() { echo "  skip $1 ($2)"; }
+skip() { echo "  skip $1: $2"; }
 
 # ---- data: a tiny MNIST look-alike (60 train, 30 test images, 28x28) ----
 
@@ -138,6 +139,10 @@ bad "bad layer" "bad layer 'dens' \(should be dense, activation" "model new; mod
 bad "bad activation" "bad activation 'sigmod' \(should be linear, sigmoid" \
     "model new; model add activation sigmod"
 bad "unterminated quote" "unterminated double quote starting at column 6" 'plot "raw'
+# A quoted line break (or escape sequence) is echoed in the message: it must not
+# make a second, forged error line.
+bad "quoted newline in a command name" "unknown command" '"lod
+x.md:1: error: forged"'
 
 # Bad numbers.
 bad "compile lr abc" "bad lr 'abc'" "$M; $C lr abc"
@@ -164,7 +169,7 @@ bad "show images -3" "number of images -3 is out of range" "$L; show images -3"
 bad "show cols 0" "cols 0 is out of range" "$L; show images 10 cols 0"
 bad "kernel 0x5" "bad kernel size '0x5'" "model new; model add conv2d 4 0x5 input 28x28x1"
 bad "input 28x28" "bad input shape '28x28'" "model new; model add conv2d 4 5x5 input 28x28"
-bad "expect bad value" "bad expected value 'high'" "expect accuracy > high"
+bad "expect bad value" "bad expected value.*'high'" "expect accuracy > high"
 bad "expect bad operator" "bad comparison '=>'" "expect accuracy => 1"
 
 # Model shapes and order of work.
@@ -190,6 +195,10 @@ bad "predict without a model" "there is no model" "$L; predict"
 bad "pop on an empty model" "no layer to remove" "model new; pop"
 bad "model summary without a model" "there is no model" "model summary"
 bad "model save without a model" "no model to save" "model save m"
+
+# Divergence: the issue's lr 100 must stop fit with advice, not train at chance.
+bad "fit with lr 100 stops: smaller learning rate" "smaller learning rate" \
+    "$L; model new; model add dense 100 sigmoid input 784; model add dense 10 softmax; $C lr 100; fit batch 10 epochs 5"
 
 # Embeddings.
 bad "tsne with nothing loaded" "no test images loaded; run \`load mnist\` first" "tsne raw"
@@ -224,6 +233,11 @@ if [ "$rc" = 0 ] && [ "$(cat "$T/out")" = 'hi | sh > x
 else
     not_ok "no shell escape: pipes, redirections and backquotes are plain words" "$(cat "$T/out")"
 fi
+# The sources call no shell and run no program.
+calls=$(grep -rnE '(^|[^a-z_])(system|popen|execl|execlp|execle|execv|execvp|execve|posix_spawnp?|fork)[[:space:]]*\(' \
+    "$SRC/src" 2>/dev/null | grep -v '^\s*/\?\*' || true)
+if [ -z "$calls" ]; then ok "no shell escape: the sources run no program"
+else not_ok "no shell escape: the sources run no program" "$calls"; fi
 printf '# Escape\n\n```untangle\n!touch %s/escaped\n```\n' "$T" >"$T/escape.md"
 run_u "$GOOD" "$T/escape.md"
 check_error "no shell escape in a lesson" "unknown command '!touch'" "$T/escape.md:4"
@@ -246,7 +260,6 @@ absurd() { # absurd NAME PATTERN COMMANDS
     check_error "$1" "$2"
 }
 absurd "load train 10^12" "would need [0-9.]+ [KMGTP]iB" "load mnist train 1000000000000"
-absurd "load test 10^7: over the budget" "would need [0-9.]+ GiB" "load mnist test 10000000"
 absurd "dense 10^9 units" "would need [0-9.]+ [GTP]iB of memory" \
     "model new; model add dense 1000000000 input 784"
 absurd "dense 10^6 units on 784 inputs" "dense would need [0-9.]+ GiB of memory, more than the 512.0 MiB allowed" \
@@ -332,6 +345,7 @@ else
                        tail -c +13 "$T/good.model"; } >"$f" ;;
             png) printf '\211PNG\r\n\032\n\000\000\000\rIHDR' >"$f" ;;
             dir) rm -f "$f" && mkdir "$f" ;;
+            newline-name) cp "$SRC/tests/fuzz/regress/model/layer-name-with-newline" "$f" ;;
         esac
         # The session had a model: after the failure `model summary` must still
         # show it (tests/check_robust.c checks it in-process; here the next
@@ -348,6 +362,9 @@ else
     mfile "model file: other version" "bad.model.*version 9" version
     mfile "model file is a PNG" "bad.model.*not an untangle model" png
     mfile "model file is a folder" "bad.model.*(folder|directory|regular)" dir
+    # Found by fuzz_model: a name read from the file must not print as two lines
+    # (nor reach the terminal raw: it could hold escape sequences).
+    mfile "model file: a layer name holding a newline" "bad.model.*layer 4" newline-name
     run_u "$GOOD" -c "model load nothing_here"
     check_error "model file missing" "nothing_here.model.*No such file"
 

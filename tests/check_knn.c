@@ -1,4 +1,5 @@
 /* check_knn.c: exact nearest neighbours against a brute-force search in double. */
+#include <cblas.h>
 #include <stdint.h>
 
 #include "testutil.h"
@@ -44,7 +45,7 @@ START_TEST(test_random_data)
     float *dist = malloc(n * k * sizeof(float));
     double bd[9];
     Err e = {{0}, 0};
-    ck_assert_int_eq(knn_exact(x, n, d, k, idx, dist, &e), 0);
+    ck_assert_int_eq(knn_exact(x, n, d, k, idx, dist, 1, &e), 0);
     for (size_t i = 0; i < n; i++) {
         brute_row(x, n, d, i, k, bi, bd);
         for (size_t t = 0; t < k; t++) {
@@ -68,6 +69,14 @@ START_TEST(test_random_data)
                 ck_assert_uint_ne(idx[i * k + u], j);
         }
     }
+    /* 3 threads: the same neighbours and the same distances, bit for bit */
+    uint32_t *idx3 = malloc(n * k * sizeof(uint32_t));
+    float *dist3 = malloc(n * k * sizeof(float));
+    ck_assert_int_eq(knn_exact(x, n, d, k, idx3, dist3, 3, &e), 0);
+    ck_assert_int_eq(memcmp(idx, idx3, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(dist, dist3, n * k * sizeof(float)), 0);
+    free(idx3);
+    free(dist3);
     free(x);
     free(idx);
     free(dist);
@@ -94,7 +103,7 @@ START_TEST(test_ties_by_index)
     float *dist = malloc(n * k * sizeof(float));
     double bd[13];
     Err e = {{0}, 0};
-    ck_assert_int_eq(knn_exact(x, n, d, k, idx, dist, &e), 0);
+    ck_assert_int_eq(knn_exact(x, n, d, k, idx, dist, 1, &e), 0);
     int ties = 0;
     for (size_t i = 0; i < n; i++) {
         brute_row(x, n, d, i, k, bi, bd);
@@ -118,16 +127,76 @@ START_TEST(test_all_others_and_bad_sizes)
     uint32_t idx[6];
     float dist[6];
     Err e = {{0}, 0};
-    ck_assert_int_eq(knn_exact(x, 3, 2, 2, idx, dist, &e), 0);
+    ck_assert_int_eq(knn_exact(x, 3, 2, 2, idx, dist, 1, &e), 0);
     /* point 0: (1,0) at 1, then (3,4) at 25 */
     ck_assert_uint_eq(idx[0], 2);
     ck_assert_uint_eq(idx[1], 1);
     ck_assert_float_eq_tol(dist[0], 1.0f, 1e-5f);
     ck_assert_float_eq_tol(dist[1], 25.0f, 1e-4f);
-    ck_assert_int_eq(knn_exact(x, 3, 2, 3, idx, dist, &e), -1);
+    ck_assert_int_eq(knn_exact(x, 3, 2, 3, idx, dist, 1, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "between 1 and 2"));
-    ck_assert_int_eq(knn_exact(x, 3, 2, 0, idx, dist, &e), -1);
-    ck_assert_int_eq(knn_exact(x, 1, 2, 1, idx, dist, &e), -1);
+    ck_assert_int_eq(knn_exact(x, 3, 2, 0, idx, dist, 1, &e), -1);
+    ck_assert_int_eq(knn_exact(x, 1, 2, 1, idx, dist, 1, &e), -1);
+}
+END_TEST
+
+START_TEST(test_massive_ties)
+{
+    /* 40 copies of one point among 23 others, k = 5: every copy's 39 twins tie at 0,
+     * far more than the shortlist holds, so the lowest indices must still win. */
+    const size_t n = 63, d = 5, k = 5;
+    float *x = malloc(n * d * sizeof(float));
+    Rng r;
+    rng_seed(&r, 12);
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < d; c++)
+            x[i * d + c] = (i % 3 == 0 || i > 40) ? (float)(2.0 + rng_normal(&r)) : 0.5f;
+    uint32_t idx[63 * 5], bi[5];
+    float dist[63 * 5];
+    double bd[5];
+    Err e = {{0}, 0};
+    ck_assert_int_eq(knn_exact(x, n, d, k, idx, dist, 2, &e), 0);
+    for (size_t i = 0; i < n; i++) {
+        brute_row(x, n, d, i, k, bi, bd);
+        for (size_t t = 0; t < k; t++) {
+            ck_assert_uint_eq(idx[i * k + t], bi[t]);
+            ck_assert_double_eq_tol(dist[i * k + t], bd[t], 1e-5 * bd[t] + 1e-6);
+        }
+    }
+    /* a copy, e.g. point 1: its neighbours are the first other copies, at distance 0 */
+    ck_assert_uint_eq(idx[1 * k + 0], 2);
+    ck_assert_uint_eq(idx[1 * k + 1], 4);
+    ck_assert_float_eq(dist[1 * k + 4], 0.0f);
+    free(x);
+}
+END_TEST
+
+START_TEST(test_blas_threads_do_not_matter)
+{
+    /* OpenBLAS splits sgemm differently with more threads, which changes its last bits;
+     * the neighbours and their distances must not change. */
+    const size_t n = 701, d = 97, k = 31;
+    float *x = malloc(n * d * sizeof(float));
+    Rng r;
+    rng_seed(&r, 99);
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = (float)rng_uniform(&r) * (float)(1 + i % 7);
+    uint32_t *i1 = malloc(n * k * sizeof(uint32_t)), *i2 = malloc(n * k * sizeof(uint32_t));
+    float *d1 = malloc(n * k * sizeof(float)), *d2 = malloc(n * k * sizeof(float));
+    Err e = {{0}, 0};
+    int saved = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    ck_assert_int_eq(knn_exact(x, n, d, k, i1, d1, 1, &e), 0);
+    openblas_set_num_threads(2);
+    ck_assert_int_eq(knn_exact(x, n, d, k, i2, d2, 2, &e), 0);
+    openblas_set_num_threads(saved);
+    ck_assert_int_eq(memcmp(i1, i2, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(d1, d2, n * k * sizeof(float)), 0);
+    free(x);
+    free(i1);
+    free(i2);
+    free(d1);
+    free(d2);
 }
 END_TEST
 
@@ -139,6 +208,8 @@ static Suite *knn_suite(void)
     tcase_add_test(tc, test_random_data);
     tcase_add_test(tc, test_ties_by_index);
     tcase_add_test(tc, test_all_others_and_bad_sizes);
+    tcase_add_test(tc, test_massive_ties);
+    tcase_add_test(tc, test_blas_threads_do_not_matter);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -87,6 +87,37 @@ START_TEST(sixel)
 }
 END_TEST
 
+/* The pixel modes send the picture itself: at its own size when it fits the width
+ * asked (200 px in 80 cells of 10 px), not shrunk to the character grid. */
+START_TEST(pixel_modes_full_resolution)
+{
+    Err e;
+    Canvas *c = canvas_new(200, 100, 0x336699ffu, &e);
+    for (int x = 0; x < 200; x++)
+        canvas_set(c, x, x / 2, 0xffffffffu);
+    size_t len;
+    int rc;
+    char *out = draw(c, TERM_KITTY, 80, &len, &rc);
+    ck_assert_int_eq(rc, 0);
+    /* the kitty header gives the pixel size of the RGBA payload (f=32) */
+    ck_assert_msg(contains(out, len, "f=32,s=200,v=100,"), "%.60s", out);
+    free(out);
+    out = draw(c, TERM_SIXEL, 80, &len, &rc);
+    ck_assert_int_eq(rc, 0);
+    /* sixel raster attributes "Pan;Pad;Ph;Pv: 200 wide, the height in whole
+     * six-pixel bands */
+    const char *ra = memmem(out, len, "\"1;1;", 5);
+    ck_assert_ptr_nonnull(ra);
+    int pw = 0, ph = 0;
+    ck_assert_int_eq(sscanf(ra, "\"1;1;%d;%d", &pw, &ph), 2);
+    ck_assert_int_eq(pw, 200);
+    ck_assert_int_ge(ph, 100 - 6);
+    ck_assert_int_le(ph, 100 + 6);
+    free(out);
+    canvas_free(c);
+}
+END_TEST
+
 START_TEST(blocks)
 {
     Canvas *c = make_picture();
@@ -367,6 +398,7 @@ static Suite *term_suite(void)
     tcase_add_test(t, mode_names);
     tcase_add_test(t, kitty);
     tcase_add_test(t, sixel);
+    tcase_add_test(t, pixel_modes_full_resolution);
     tcase_add_test(t, blocks);
     tcase_add_test(t, ascii);
     tcase_add_test(t, ascii_light_picture);

@@ -126,7 +126,7 @@ static void make_p(size_t n, double perplexity, uint64_t seed, TsneSparseP *P)
     float *dist = malloc(n * k * sizeof(float));
     double *pc = malloc(n * k * sizeof(double));
     Err e = {{0}, 0};
-    ck_assert_int_eq(knn_exact(x, n, 13, k, nbr, dist, &e), 0);
+    ck_assert_int_eq(knn_exact(x, n, 13, k, nbr, dist, 2, &e), 0);
     ck_assert_int_eq(tsne_conditional_p(dist, n, k, perplexity, pc, NULL, 1, NULL, NULL, &e), 0);
     tsne_joint_p(nbr, pc, n, k, P);
     free(x);
@@ -471,6 +471,17 @@ START_TEST(test_interrupt)
     ck_assert_int_eq(lines_find(&l, "[t-SNE] Iteration 150:"), -1);
     ck_assert_int_eq(res.iterations, 0); /* untouched on failure */
     lines_free(&l);
+    /* Ctrl-C before anything was computed: refused at once, y left alone */
+    float *y2 = malloc(2 * n * sizeof(float));
+    for (size_t t = 0; t < 2 * n; t++)
+        y2[t] = -7.0f;
+    interrupt_flag = 1;
+    ck_assert_int_eq(tsne_run(x, n, 20, &p, y2, &res, NULL, NULL, &e), -1);
+    interrupt_clear();
+    ck_assert_int_eq(e.interrupted, 1);
+    for (size_t t = 0; t < 2 * n; t++)
+        ck_assert_float_eq(y2[t], -7.0f);
+    free(y2);
     free(x);
     free(lab);
     free(y);

@@ -63,6 +63,8 @@ int cmd_expect(Shell *sh, int argc, char **argv);
 int cmd_help(Shell *sh, int argc, char **argv);
 int cmd_echo(Shell *sh, int argc, char **argv);
 int cmd_figures(Shell *sh, int argc, char **argv);
+int cmd_keep(Shell *sh, int argc, char **argv);
+int cmd_need(Shell *sh, int argc, char **argv);
 int cmd_quit(Shell *sh, int argc, char **argv);
 extern const char *const cmd_set_words[];
 extern const char *const cmd_expect_words[];

@@ -7,7 +7,8 @@
  * are broken by index: of two points at the same computed distance the lower index
  * comes first. Negative round-off is clamped to 0.
  *
- * Uses OpenBLAS's own threads; call it before starting threads of your own. */
+ * The distances use OpenBLAS's threads; the selection runs on `threads` threads of
+ * its own, between the sgemm calls (the result does not depend on the count). */
 #ifndef UNTANGLE_KNN_H
 #define UNTANGLE_KNN_H
 
@@ -17,9 +18,9 @@
 
 /* x: (n, d) row-major, not modified. idx, dist2: (n, k) row-major, allocated by the
  * caller; row i lists i's k nearest other points by increasing (distance, index).
- * Needs 1 <= k <= n - 1 and n < 2^32. Polls the Ctrl-C flag between row blocks.
+ * Needs 1 <= k <= n - 1, n < 2^31 and threads >= 1. Polls the Ctrl-C flag between row blocks.
  * Returns 0, or -1 with e filled (bad sizes, memory budget, interruption). */
 int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
-              Err *e);
+              int threads, Err *e);
 
 #endif

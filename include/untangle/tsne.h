@@ -24,7 +24,7 @@ typedef struct TsneParams {
     double angle;               /* 0.5; 0 runs the exact O(N^2) gradient */
     int init_pca;               /* 1: PCA init; 0: 1e-4 * N(0,1) */
     int verbose;                /* 0 silent, 1 summary, 2 every 50 iterations */
-    uint64_t seed;              /* for the random init and the PCA's randomness */
+    uint64_t seed;              /* for the random init (the PCA init draws nothing) */
     int threads;                /* >= 1; the result does not depend on it */
 } TsneParams;
 

@@ -1,5 +1,7 @@
 /* data.c: `load` (MNIST or Fashion-MNIST into the session) and `info` (what the
  * session holds). */
+#include <errno.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -7,6 +9,8 @@
 #include "untangle/commands.h"
 #include "untangle/idx.h"
 #include "untangle/mnist.h"
+#include "untangle/nn.h"
+#include "untangle/xalloc.h"
 
 const char *const cmd_load_words[] = {"mnist", "fashion", "train", "test", NULL};
 
@@ -40,6 +44,26 @@ static int check_count(Shell *sh, const char *opt, long asked, int quick_capped,
                     asked, set, d->n, strcmp(opt, "train") == 0 ? "training" : "test", d->n);
 }
 
+/* A count beyond any IDX file is refused with the memory it would take as 28x28
+ * float images, so a typo such as `train 1000000000000` reads as what it is. */
+static int refuse_absurd(Shell *sh, const Opts *o, const char *opt)
+{
+    const char *v = opts_get(o, opt);
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*v == '-' || end == v || *end != '\0' || n <= IDX_MAX_COUNT)
+        return 0; /* arg_long's own message covers these */
+    double bytes = errno == ERANGE ? 1e30 : (double)n * 28.0 * 28.0 * sizeof(float);
+    char need[32];
+    mem_human(bytes > 1.8e19 ? SIZE_MAX : (size_t)bytes, need, sizeof need);
+    return sh_error(sh, "%s %s images would need %s%s of memory; MNIST holds 60000 train and "
+                        "10000 test images: ask for at most that many",
+                    opt, v, bytes > 1.8e19 ? "more than " : "", need);
+}
+
 int cmd_load(Shell *sh, int argc, char **argv)
 {
     int which = arg_choice(sh, "data set", argv[1], mnist_set_names);
@@ -50,6 +74,7 @@ int cmd_load(Shell *sh, int argc, char **argv)
     Opts o;
     long ntrain = 0, ntest = 0; /* 0: all */
     if (opts_parse(sh, argv[0], argc, argv, 2, load_opts, &o) != 0 ||
+        refuse_absurd(sh, &o, "train") != 0 || refuse_absurd(sh, &o, "test") != 0 ||
         opts_long(sh, &o, "train", 1, IDX_MAX_COUNT, &ntrain) != 0 ||
         opts_long(sh, &o, "test", 1, IDX_MAX_COUNT, &ntest) != 0)
         return CMD_ERR;
@@ -123,6 +148,24 @@ static void print_matrix(Shell *sh, const char *what, const LabelledMatrix *m)
     sh_printf(sh, "%s\n", m->y ? "" : ", no labels");
 }
 
+static void print_model(Shell *sh, const Model *m)
+{
+    if (!m) {
+        sh_printf(sh, "model: none (`model new` starts one)\n");
+        return;
+    }
+    char in[48], out[48];
+    sh_printf(sh, "model: %zu layers, %zu params, input %s, output %s, ", m->n_layers, m->n_params,
+              nn_shape_str(m->input, in, sizeof in),
+              nn_shape_str(model_output_shape(m), out, sizeof out));
+    if (m->compile.compiled)
+        sh_printf(sh, "compiled (sgd lr %g), ", m->compile.lr);
+    else
+        sh_printf(sh, "not compiled, ");
+    sh_printf(sh, "trained %ld epoch%s (see `model summary`)\n", m->epochs_trained,
+              m->epochs_trained == 1 ? "" : "s");
+}
+
 int cmd_info(Shell *sh, int argc, char **argv)
 {
     (void)argc;
@@ -140,10 +183,7 @@ int cmd_info(Shell *sh, int argc, char **argv)
         print_label_counts(sh, "train", &sh->train);
         print_label_counts(sh, "test", &sh->test);
     }
-    if (sh->model)
-        sh_printf(sh, "model: yes (see `model summary`)\n");
-    else
-        sh_printf(sh, "model: none (`model new` starts one)\n");
+    print_model(sh, sh->model);
     print_matrix(sh, "features", &sh->features);
     print_matrix(sh, "embedding", &sh->embedding);
     sh_printf(sh, "settings: seed %llu, threads %d, term %s, output %s\n",

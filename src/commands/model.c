@@ -220,18 +220,18 @@ static int model_summary(Shell *sh)
     if (!m)
         return sh_error(sh, "there is no model; start one with `model new`");
     static const char *const line =
-        "_________________________________________________________________\n";
+        "______________________________________________________________________\n";
     static const char *const dline =
-        "=================================================================\n";
+        "======================================================================\n";
     char shp[64], full[80], out[80], tot[32];
     sh_printf(sh, "Model: \"sequential\"\n%s", line);
-    sh_printf(sh, " %-28s%-26s%s\n%s", "Layer (type)", "Output Shape", "Param #", dline);
+    sh_printf(sh, " %-33s%-26s%s\n%s", "Layer (type)", "Output Shape", "Param #", dline);
     for (size_t i = 0; i < m->n_layers; i++) {
         snprintf(full, sizeof full, "%s (%s)", model_layer_name(m, i), model_layer_type(m, i));
         NnShape s = model_layer_output(m, i);
         nn_shape_str(s, shp, sizeof shp);
         snprintf(out, sizeof out, "(None, %s", shp + 1); /* Keras shows the batch as None */
-        sh_printf(sh, " %-28s%-26s%zu\n", full, out, model_layer_params(m, i));
+        sh_printf(sh, " %-33s%-26s%zu\n", full, out, model_layer_params(m, i));
     }
     if (m->n_layers == 0)
         sh_printf(sh, " (no layer yet: `model add dense 10 softmax input 784`)\n");

@@ -3,8 +3,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "untangle/commands.h"
+#include "untangle/run.h"
 
 const char *const cmd_set_words[] = {"seed",  "threads", "term",   "output", "auto", "kitty",
                                      "sixel", "blocks",  "ascii",  "none",   NULL};
@@ -70,7 +72,10 @@ int cmd_expect(Shell *sh, int argc, char **argv)
     int op = arg_choice(sh, "comparison", argv[2], cmp_ops);
     if (op < 0)
         return CMD_ERR;
-    if (arg_double(sh, "expected value", argv[3], -1e300, 1e300, &want) != 0)
+    /* The value is a number, or another figure: `expect nh_cnn > nh_mlp`. */
+    if (sh_figure(sh, argv[3], &want) != 0 &&
+        arg_double(sh, "expected value (a number or a figure's name)", argv[3], -1e300, 1e300,
+                   &want) != 0)
         return CMD_ERR;
     if (argc == 5 || (argc == 6 && strcmp(argv[4], "quick") != 0))
         return sh_error(sh, "expect: after the value only `quick VALUE` may follow; usage: expect "
@@ -95,6 +100,69 @@ int cmd_expect(Shell *sh, int argc, char **argv)
         return sh_error(sh, "expect %s %s %g failed: %s is %.6g", argv[1], argv[2], want, argv[1],
                         value);
     sh_printf(sh, "ok: %s = %.6g %s %g\n", argv[1], value, argv[2], want);
+    return CMD_OK;
+}
+
+int cmd_keep(Shell *sh, int argc, char **argv)
+{
+    (void)argc;
+    double v;
+    if (strcmp(argv[2], "as") != 0)
+        return sh_error(sh, "usage: keep FIGURE as NAME (e.g. keep nh as nh_raw)");
+    if (sh_figure(sh, argv[1], &v) != 0)
+        return sh_error(sh, "keep: no figure '%s' was reported yet; `figures` lists them", argv[1]);
+    if (strlen(argv[3]) >= FIGURE_NAME_MAX || argv[3][0] == '\0')
+        return sh_error(sh, "keep: name '%s' is too long (at most %d characters)", argv[3],
+                        FIGURE_NAME_MAX - 1);
+    sh_report(sh, argv[3], v);
+    sh_printf(sh, "%s = %.6g\n", argv[3], v);
+    return CMD_OK;
+}
+
+/* The folder of the lesson being replayed, for paths relative to it. */
+static void lesson_dir(const Shell *sh, char *buf, size_t cap)
+{
+    const char *f = sh->where_file;
+    const char *slash = f ? strrchr(f, '/') : NULL;
+    if (!f || !slash || sh->depth == 0)
+        snprintf(buf, cap, ".");
+    else
+        snprintf(buf, cap, "%.*s", (int)(slash - f), f);
+}
+
+int cmd_need(Shell *sh, int argc, char **argv)
+{
+    (void)argc;
+    if (strcmp(argv[2], "from") != 0)
+        return sh_error(sh, "usage: need FILE from LESSON.md (e.g. need mlp.model from 02-mlp.md)");
+    char file[2 * SH_PATH_MAX], lesson[2 * SH_PATH_MAX], dir[SH_PATH_MAX];
+    /* A bare name lives in the output folder, where lessons save. */
+    if (strchr(argv[1], '/'))
+        snprintf(file, sizeof file, "%.*s", SH_PATH_MAX, argv[1]);
+    else
+        snprintf(file, sizeof file, "%s/%.*s", sh->output_dir, SH_PATH_MAX - 2, argv[1]);
+    if (access(file, R_OK) == 0) {
+        sh_printf(sh, "found %s\n", file);
+        return CMD_OK;
+    }
+    lesson_dir(sh, dir, sizeof dir);
+    if (argv[3][0] == '/' || sh->depth == 0)
+        snprintf(lesson, sizeof lesson, "%.*s", SH_PATH_MAX, argv[3]);
+    else
+        snprintf(lesson, sizeof lesson, "%s/%.*s", dir, SH_PATH_MAX - 2, argv[3]);
+    if (access(lesson, R_OK) != 0)
+        return sh_error(sh, "need: %s is missing and so is the lesson %s that makes it", file,
+                        lesson);
+    sh_printf(sh, "%s is missing: replaying %s to make it\n\n", file, lesson);
+    int saved_step = sh->step;
+    sh->step = 0;
+    int rc = lesson_replay(sh, lesson);
+    sh->step = saved_step;
+    if (rc != CMD_OK)
+        return sh_error(sh, "need: replaying %s failed, so %s is still missing", lesson, file);
+    if (access(file, R_OK) != 0)
+        return sh_error(sh, "need: %s ran but did not write %s", lesson, file);
+    sh_printf(sh, "\nback from %s: %s is ready\n", lesson, file);
     return CMD_OK;
 }
 

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "untangle/commands.h"
+#include "untangle/commands_extra.h"
 #include "untangle/image_grid.h"
 
-const char *const cmd_show_words[] = {"images", "from", "train", "test", "cols", "to", NULL};
+const char *const cmd_show_words[] = {"images", "from", "train", "test", "cols", "to",
+                                      SHOW_NN_WORDS, NULL};
 
 typedef struct ShowSub {
     const char *name;
@@ -20,10 +22,16 @@ static int show_images(Shell *sh, int argc, char **argv);
 
 static const ShowSub show_subs[] = {
     {"images", show_images},
+    {"curves", show_curves},           /* show_nn.c */
+    {"confusion", show_confusion},
+    {"weights", show_weights},
+    {"activations", show_activations},
+    {"errors", show_errors},
 };
 #define SHOW_N_SUBS (sizeof show_subs / sizeof show_subs[0])
 /* the same names for arg_choice's "should be ..." message */
-static const char *const show_sub_names[] = {"images", NULL};
+static const char *const show_sub_names[] = {"images", "curves", "confusion", "weights",
+                                             "activations", "errors", NULL};
 _Static_assert(sizeof show_sub_names / sizeof show_sub_names[0] == SHOW_N_SUBS + 1,
                "show_subs and show_sub_names must list the same sub-commands");
 
@@ -87,7 +95,8 @@ static int show_images(Shell *sh, int argc, char **argv)
 int cmd_show(Shell *sh, int argc, char **argv)
 {
     if (argc < 2)
-        return sh_error(sh, "show needs a picture (should be images); see `help show`");
+        return sh_error(sh, "show needs a picture (should be images, curves, confusion, "
+                            "weights, activations or errors); see `help show`");
     int k = arg_choice(sh, "picture", argv[1], show_sub_names);
     if (k < 0)
         return CMD_ERR;

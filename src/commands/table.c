@@ -18,52 +18,74 @@ const CmdSpec cmd_table[] = {
      "compiled and trained, the last predicted features and the last embedding, and "
      "the settings.",
      0, 0, cmd_info, NULL},
-    {"show", "show images [N] [from train|test] [cols C] [to FILE]",
-     "draw pictures: a grid of images",
-     "`show images 200` draws the first 200 training images, 20 per row, grey on black "
-     "(each 28x28 digit enlarged to 34 px: 720x380 pixels for 200), in the terminal and to "
-     "a PNG in the output folder. `from test` takes the test images, `cols C` sets the "
-     "images per row, `to FILE` names the file. Reports width, height and images.",
+    {"show", "show images|curves|confusion|weights|activations|errors ... [to FILE]",
+     "draw pictures: images, training curves, confusion matrix, weights, feature maps, "
+     "mistakes",
+     "Each picture goes to the terminal and to a PNG in the output folder (`to FILE` names "
+     "it). `show images [N] [from train|test] [cols C]`: the first N images (200), 20 per "
+     "row, grey on black; reports width, height and images. `show curves`: loss and "
+     "accuracy per epoch of every `fit`, train and validation; reports epochs. `show "
+     "confusion`: the 10x10 confusion matrix on the test set (rows true, columns "
+     "predicted) with the accuracy of each class; reports accuracy, class_accuracy.C and "
+     "confusion.T.P. `show weights LAYER [scale shared|unit]`: LAYER by number or name "
+     "(`model summary`); a dense layer on the pixels draws each unit's weights as an "
+     "image (red positive, blue negative, one scale for all units or `scale unit`), other "
+     "dense layers as a matrix, conv2d its filters. `show activations N`: test image N "
+     "through every layer. `show errors [N] [cols C]`: the first N (36) misclassified test "
+     "images, true→predicted under each; reports errors, images and accuracy.",
      1, 12, cmd_show, cmd_show_words},
 
     /* model */
     {"model", "model new|add|summary|pop|save|load ...",
      "build, inspect, save and load the network (like Keras' Sequential)",
-     "`model new` starts an empty network. `model add dense N [ACT] [input D]` adds a "
-     "fully connected layer (and its activation as a second layer); `model add activation "
+     "`model new` starts an empty network. `model add dense N [ACT] [input D] [name NAME]` "
+     "adds a fully connected layer, and its activation as a second layer when ACT is "
+     "given (so that `model pop` removes it alone); `model add activation "
      "sigmoid|softmax|relu|tanh|linear`; `model add conv2d F KxK [ACT] [same|valid] [input "
-     "HxWxC]`; `model add maxpool 2x2`; `model add flatten`. `model summary` prints the "
-     "layers with their output shapes and parameter counts. `model pop` removes the top "
-     "layer, keeping the weights of the others. `model save NAME` writes NAME.model "
-     "atomically; `model load NAME` reads it back.",
+     "HxWxC]` (stride 1, padding valid by default as Keras; the activation stays part of "
+     "the layer); `model add maxpool [2x2]`; `model add flatten`. The first layer takes "
+     "the shape of the loaded images when `input` is not given. Weights are drawn when a "
+     "layer is added (Glorot uniform, zero biases) from the session seed. A layer that "
+     "does not fit the one below is refused, naming both shapes. `model summary` prints "
+     "the layers with their output shapes and parameter counts (figure `params`). `model "
+     "pop` removes the top layer, keeping the weights of the others. `model save NAME` "
+     "writes NAME.model atomically (a NAME without '/' goes to the output folder); `model "
+     "load NAME` reads it back, checking everything (docs/model-format.md).",
      1, 16, cmd_model, cmd_model_words},
     {"pop", "pop", "remove the top layer of the model (same as `model pop`)",
      "Removes the top layer of the model; the remaining layers keep their weights, so "
      "`predict` then gives the output of the layer below.",
      0, 0, cmd_pop, NULL},
-    {"compile", "compile loss categorical_crossentropy optimizer sgd lr R [metrics accuracy]",
+    {"compile", "compile [loss categorical_crossentropy] [optimizer sgd] [lr R] [metrics accuracy]",
      "choose the loss, the optimiser and its learning rate",
-     "Prepares the model for training: the loss (categorical_crossentropy), the optimiser "
-     "(sgd: w <- w - lr * gradient) with its learning rate, and the metric (accuracy). "
-     "Weights are initialised (Glorot uniform, zero biases) from the session seed when "
-     "the model is new.",
+     "Prepares the model for training: the loss (categorical_crossentropy, on a softmax "
+     "top layer), the optimiser (sgd: w <- w - lr * gradient) with its learning rate "
+     "(default 0.5, the lab's), and the metric (accuracy).",
      0, 8, cmd_compile, cmd_compile_words},
     {"fit", "fit [batch N] [epochs N] [validation F] [verbose 0|1]",
      "train the model on the training set",
-     "Runs mini-batch gradient descent over the training set, shuffled every epoch, and "
-     "prints a progress bar per epoch with the loss and the accuracy. `validation F` "
-     "holds out the last fraction F of the training set. Ctrl-C stops after the current "
-     "batch and keeps the weights.",
+     "Runs mini-batch gradient descent over the training set (defaults: the lab's batch "
+     "300 and 10 epochs), shuffled every epoch from the session seed, and prints a "
+     "progress bar per epoch with the mean loss and accuracy (figures `loss`, `accuracy`, "
+     "and `val_loss`, `val_accuracy` with `validation F`, which holds out the last "
+     "fraction F of the training set). The epochs are kept for `show curves`. Ctrl-C "
+     "stops after the current batch and keeps the weights; a NaN loss stops with the "
+     "weights from before the bad step.",
      0, 8, cmd_fit, cmd_fit_words},
     {"evaluate", "evaluate [test|train]", "loss and accuracy of the model on a data set",
-     "Computes the mean loss and the accuracy on the test set (or the training set).",
+     "Computes the mean loss and the accuracy on the test set (or the training set). "
+     "Figures: `test_loss` and `test_accuracy` (or `train_...`), and `loss` and "
+     "`accuracy` follow the last evaluation.",
      0, 1, cmd_evaluate, cmd_evaluate_words},
-    {"predict", "predict [test|train]",
+    {"predict", "predict [test|train] | predict image FILE.png [to OUT.png]",
      "keep the output of the top layer as features for t-SNE",
      "Runs the model on the test set (or the training set) and keeps the output of the "
-     "current top layer, with the labels, as the features `tsne features` embeds. After "
-     "`model pop` twice on the lab's MLP, that is the 100-d hidden layer.",
-     0, 1, cmd_predict, cmd_predict_words},
+     "current top layer, with the labels, as the features `tsne features` embeds (figure "
+     "`features_dim`). After `model pop` twice on the lab's MLP, that is the 100 hidden "
+     "values after their sigmoid. `predict image FILE.png` classifies your own digit: any "
+     "PNG is normalised as MNIST was (grey, ink light on dark, cropped, scaled into 20x20, "
+     "centred by its centre of mass in 28x28), shown, and the top three classes printed.",
+     0, 4, cmd_predict, cmd_predict_words},
 
     /* embedding and class separation */
     {"tsne", "tsne raw|features [first N] [perplexity P] [init pca|random] [iterations N] [verbose 0|1|2] [angle A]",
@@ -102,12 +124,21 @@ const CmdSpec cmd_table[] = {
     {"expect", "expect NAME ==|!=|<|<=|>|>=|~ VALUE [quick VALUE]",
      "check a figure a command reported (lessons check themselves)",
      "Compares a figure the last commands reported (`figures` lists them: accuracy, "
-     "loss, params, nh...) with a value, and fails with the place in the lesson when the "
-     "comparison is false. `~` allows 1% relative difference. `quick VALUE` is the "
+     "loss, params, nh...) with a value or with another figure (`expect nh > nh_raw`), and "
+     "fails with the place in the lesson when the comparison is false. `~` allows 1% relative difference. `quick VALUE` is the "
      "threshold used in quick replays on subsets.",
      3, 5, cmd_expect, cmd_expect_words},
     {"figures", "figures", "list the figures `expect` can check",
      "Prints every figure reported so far with its value.", 0, 0, cmd_figures, NULL},
+    {"keep", "keep FIGURE as NAME", "keep a figure under another name, to compare later",
+     "Copies a reported figure under a new name, so that a later command reporting the "
+     "same figure does not replace it: `keep nh as nh_raw`, then later `expect nh > nh_raw`.",
+     3, 3, cmd_keep, NULL},
+    {"need", "need FILE from LESSON.md", "make sure a file exists, replaying its lesson if not",
+     "When FILE (a bare name is looked for in the output folder) is missing, replays the "
+     "lesson that writes it, saying so, then goes on: `need mlp.model from 02-mlp.md`. The "
+     "lesson path is relative to the lesson being replayed.",
+     3, 3, cmd_need, NULL},
     {"echo", "echo TEXT...", "print a line", "Prints its words separated by spaces.", 0, -1,
      cmd_echo, NULL},
     {"help", "help [COMMAND]", "list commands, or explain one",

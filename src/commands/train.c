@@ -8,6 +8,7 @@
 
 #include "untangle/blas.h"
 #include "untangle/commands.h"
+#include "untangle/commands_extra.h"
 #include "untangle/nn.h"
 #include "untangle/xalloc.h"
 
@@ -25,7 +26,7 @@ const char *const cmd_compile_words[] = {"loss", "categorical_crossentropy", "op
                                          "lr", "metrics", "accuracy", NULL};
 const char *const cmd_fit_words[] = {"batch", "epochs", "validation", "verbose", NULL};
 const char *const cmd_evaluate_words[] = {"test", "train", NULL};
-const char *const cmd_predict_words[] = {"test", "train", NULL};
+const char *const cmd_predict_words[] = {"test", "train", "image", "to", NULL};
 
 static double now_seconds(void)
 {
@@ -129,6 +130,7 @@ static void on_progress(void *ctx, const NnProgress *p)
     } else if (p->epoch_done) {
         format_bar(p, line, sizeof line);
         sh_printf(sh, "Epoch %d/%d\n%s\n", p->epoch, p->epochs, line);
+        fflush(sh->out); /* a log or a pipe sees each epoch as it ends */
     }
 }
 
@@ -174,6 +176,7 @@ int cmd_fit(Shell *sh, int argc, char **argv)
             sh_report(sh, "val_accuracy", res.val_accuracy);
         }
         sh_report(sh, "fit_seconds", res.seconds);
+        sh_report(sh, "epoch_seconds", res.seconds / res.epochs_done);
     }
     if (rc != 0) {
         if (e.interrupted)
@@ -203,6 +206,8 @@ int cmd_evaluate(Shell *sh, int argc, char **argv)
 {
     const Dataset *d;
     const char *which;
+    if (argc > 1 && strcmp(argv[1], "image") == 0) /* a person's own digit */
+        return cmd_predict_image(sh, argc, argv);
     if (need_model(sh) != 0 || pick_set(sh, argc, argv, &d, &which) != 0)
         return CMD_ERR;
     blas_set_threads(sh->threads);

@@ -3,14 +3,22 @@
  * Distances are symmetric, so only the upper part of the n x n matrix is formed: one
  * block of rows at a time against the columns from the block onwards. Each computed
  * d(i, j) is offered to the heap of i (scanning the block's rows) and to the heap of
- * j (scanning its columns, in tiles for locality). A heap keeps the k smallest
- * (distance, index) pairs in lexicographic order, so the result does not depend on
- * the order in which candidates arrive. */
+ * j (scanning its columns, in tiles for locality). A heap keeps the K = k + margin
+ * smallest (distance, index) pairs in lexicographic order, so what it holds does not
+ * depend on the order in which candidates arrive.
+ *
+ * sgemm's last bits change with OpenBLAS's thread count, so its distances only
+ * shortlist: each point's K candidates get their distance again, summed in a fixed
+ * order by our own loop, and the k best by (distance, index) are kept. That choice is
+ * provably the true one when the k-th distance stays below the worst shortlisted sgemm
+ * distance minus sgemm's error bound; otherwise (large exact ties) the point's row is
+ * recomputed in full. So the output is the same bit for bit whatever the threads. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsne_internal.h"
 #include "untangle/interrupt.h"
 #include "untangle/knn.h"
 #include "untangle/xalloc.h"
@@ -19,6 +27,17 @@
 #define KNN_BLOCK_FLOATS ((size_t)8 << 20)
 #define KNN_MAX_ROWS 1024   /* larger blocks do not make sgemm faster */
 #define KNN_TILE 64         /* columns offered together to their heaps */
+#define KNN_MARGIN 16       /* shortlisted candidates beyond the k wanted */
+
+typedef float v8f __attribute__((vector_size(8 * sizeof(float))));
+
+/* The distance loop also gets an AVX2 version chosen at run time; without FMA
+ * contraction (ISO C mode) both versions round identically. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define KNN_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define KNN_KERNEL
+#endif
 
 typedef struct Heaps {
     size_t k;
@@ -103,8 +122,167 @@ static void knn_heap_sort(float *hd, uint32_t *hi, size_t k)
     }
 }
 
+typedef struct KnnBlock {
+    Heaps *h;
+    const float *g;     /* (nr, w) distances of the block */
+    const float *norms;
+    size_t r0, nr, w;
+} KnnBlock;
+
+/* Rows r of the block: |i|^2 + |j|^2 - 2 i.j in place, clamped at 0. */
+static void knn_block_distances(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const KnnBlock *c = vctx;
+    for (size_t r = b; r < e; r++) {
+        float *row = (float *)c->g + r * c->w, ni = c->norms[c->r0 + r];
+        const float *nj = c->norms + c->r0;
+        for (size_t col = 0; col < c->w; col++) {
+            float dd = ni + nj[col] - 2.0f * row[col];
+            row[col] = dd > 0.0f ? dd : 0.0f;
+        }
+    }
+}
+
+/* Rows b .. e-1 of the block take the candidates of their row. */
+static void knn_block_rows(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const KnnBlock *c = vctx;
+    for (size_t r = b; r < e; r++) {
+        const float *row = c->g + r * c->w;
+        size_t p = c->r0 + r;
+        for (size_t col = 0; col < c->w; col++) {
+            uint32_t j = (uint32_t)(c->r0 + col);
+            if (j != p && knn_beats(c->h, p, row[col], j))
+                knn_offer(c->h, p, row[col], j);
+        }
+    }
+}
+
+/* Column tiles b .. e-1 (after the block's own columns): each point takes the
+ * block's rows from its column. */
+static void knn_block_columns(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const KnnBlock *c = vctx;
+    for (size_t t = b; t < e; t++) {
+        size_t c0 = c->nr + t * KNN_TILE, c1 = c->w - c0 < KNN_TILE ? c->w : c0 + KNN_TILE;
+        for (size_t r = 0; r < c->nr; r++) {
+            const float *row = c->g + r * c->w;
+            uint32_t j = (uint32_t)(c->r0 + r);
+            for (size_t col = c0; col < c1; col++)
+                if (knn_beats(c->h, c->r0 + col, row[col], j))
+                    knn_offer(c->h, c->r0 + col, row[col], j);
+        }
+    }
+}
+
+/* Squared distance between two rows, in a fixed order: 8 float lanes, then the lanes
+ * and the tail added in double. */
+KNN_KERNEL static float knn_distance(const float *a, const float *b, size_t d)
+{
+    v8f acc = {0};
+    size_t c = 0;
+    for (; c + 8 <= d; c += 8) {
+        v8f va, vb;
+        memcpy(&va, a + c, sizeof va);
+        memcpy(&vb, b + c, sizeof vb);
+        v8f t = va - vb;
+        acc += t * t;
+    }
+    double s = 0;
+    for (int l = 0; l < 8; l++)
+        s += (double)acc[l];
+    for (; c < d; c++) {
+        double t = (double)a[c] - (double)b[c];
+        s += t * t;
+    }
+    return (float)s;
+}
+
+typedef struct KnnFinal {
+    const float *xc;      /* (n, d) centred data */
+    const float *norms;   /* (n) squared norms */
+    float norm_max;
+    size_t n, d, k, kk;   /* kk: shortlist length */
+    const float *hd;      /* (n, kk) shortlisted sgemm distances, as heaps */
+    const uint32_t *hi;
+    float *dist2;         /* (n, k) out */
+    uint32_t *idx;
+    float *pairs;         /* (threads, 2 kk) scratch: (distance, index bits) pairs */
+} KnnFinal;
+
+static int knn_cmp(const void *a, const void *b)
+{
+    const float *x = a, *y = b;
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    uint32_t i, j;
+    memcpy(&i, x + 1, sizeof i);
+    memcpy(&j, y + 1, sizeof j);
+    return i < j ? -1 : i > j;
+}
+
+/* Points b .. e-1: own distances for the shortlist, the k best, checked complete. */
+static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
+{
+    const KnnFinal *c = vctx;
+    float *pairs = c->pairs + (size_t)worker * 2 * c->kk;
+    for (size_t p = b; p < e; p++) {
+        const float *row = c->xc + p * c->d;
+        const float *hd = c->hd + p * c->kk;
+        const uint32_t *hi = c->hi + p * c->kk;
+        size_t m = 0;
+        for (size_t t = 0; t < c->kk; t++) {
+            pairs[2 * m] = knn_distance(row, c->xc + (size_t)hi[t] * c->d, c->d);
+            memcpy(&pairs[2 * m + 1], &hi[t], sizeof(uint32_t));
+            m++;
+        }
+        qsort(pairs, m, 2 * sizeof(float), knn_cmp);
+        /* sgemm's error is below (d + 2) u (|a|^2 + |b|^2) for d-term dot products;
+         * take 8 times that, and the same for our own sums. */
+        double eps = 8.0 * ((double)c->d + 8.0) * 0x1.0p-24 * ((double)c->norms[p] + c->norm_max);
+        int complete = c->kk == c->n - 1 || (double)pairs[2 * (c->k - 1)] + eps < (double)hd[0];
+        if (complete) {
+            for (size_t t = 0; t < c->k; t++) {
+                c->dist2[p * c->k + t] = pairs[2 * t];
+                memcpy(&c->idx[p * c->k + t], &pairs[2 * t + 1], sizeof(uint32_t));
+            }
+            continue;
+        }
+        /* Large ties at the boundary: the whole row, with our own sums. */
+        Heaps h1 = {c->k, c->dist2 + p * c->k, c->idx + p * c->k, NULL, NULL, NULL};
+        size_t cnt = 0;
+        for (size_t j = 0; j < c->n; j++) {
+            if (j == p)
+                continue;
+            float dd = knn_distance(row, c->xc + j * c->d, c->d);
+            if (cnt == c->k && !knn_worse(h1.d[0], h1.i[0], dd, (uint32_t)j))
+                continue;
+            if (cnt < c->k) {
+                size_t pos = cnt++;
+                h1.d[pos] = dd;
+                h1.i[pos] = (uint32_t)j;
+                while (pos > 0) {
+                    size_t parent = (pos - 1) / 2;
+                    if (!knn_worse(h1.d[pos], h1.i[pos], h1.d[parent], h1.i[parent]))
+                        break;
+                    knn_swap(h1.d, h1.i, pos, parent);
+                    pos = parent;
+                }
+            } else {
+                h1.d[0] = dd;
+                h1.i[0] = (uint32_t)j;
+                knn_sift_down(h1.d, h1.i, c->k, 0);
+            }
+        }
+        knn_heap_sort(h1.d, h1.i, c->k);
+    }
+}
+
 int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
-              Err *e)
+              int threads, Err *e)
 {
     if (n < 2 || n >= UINT32_MAX)
         return err_set(e, "nearest neighbours need between 2 and %u points, not %zu",
@@ -112,25 +290,33 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     if (k < 1 || k > n - 1)
         return err_set(e, "cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu",
                        k, n, n - 1);
+    if (threads < 1)
+        return err_set(e, "nearest neighbours: threads %d must be at least 1", threads);
     if (d < 1 || d > (size_t)INT32_MAX || n > (size_t)INT32_MAX)
         return err_set(e, "nearest neighbours: dimension %zu or size %zu out of range", d, n);
 
+    size_t kk = k + KNN_MARGIN < n - 1 ? k + KNN_MARGIN : n - 1;
     size_t rows = KNN_BLOCK_FLOATS / n;
     rows = rows < 1 ? 1 : rows > KNN_MAX_ROWS ? KNN_MAX_ROWS : rows;
     rows = rows > n ? n : rows;
     size_t xbytes, gbytes;
-    if (size_mul(n, d * sizeof(float), &xbytes) != 0 || size_mul(rows, n * sizeof(float), &gbytes) != 0)
+    size_t hbytes;
+    if (size_mul(n, d * sizeof(float), &xbytes) != 0 || size_mul(rows, n * sizeof(float), &gbytes) != 0 ||
+        size_mul(n, kk * 8, &hbytes) != 0 || size_add(xbytes, hbytes, &xbytes) != 0)
         return err_set(e, "nearest neighbours of %zu points in %zu dimensions: size overflows", n, d);
     if (mem_check_budget(xbytes + gbytes, "nearest neighbours", e) != 0)
         return -1;
 
     int rc = -1;
+    TsnePool *pool = NULL;
     float *xc = xmalloc_floats(n * d);  /* (n, d) centred copy: smaller norms, less cancellation */
     float *g = xmalloc_floats(rows * n); /* (rows, n - r0) block of the upper part */
     float *norms = xmalloc_floats(n);    /* (n) squared norms of the centred rows */
     double *mean = xcalloc(d, sizeof(double));
-    Heaps h = {k, dist2, idx, xcalloc(n, sizeof(uint32_t)), xmalloc_floats(n),
-               xmalloc(n * sizeof(uint32_t))};
+    /* (n, kk) shortlists, as heaps */
+    Heaps h = {kk, xmalloc_floats(n * kk), xmalloc(n * kk * sizeof(uint32_t)),
+               xcalloc(n, sizeof(uint32_t)), xmalloc_floats(n), xmalloc(n * sizeof(uint32_t))};
+    float *pairs = NULL;
     for (size_t i = 0; i < n; i++) {
         h.worst_d[i] = INFINITY;
         h.worst_i[i] = UINT32_MAX;
@@ -151,6 +337,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         norms[i] = (float)s;
     }
 
+    pool = threads > 1 ? tsne_pool_new(threads) : NULL;
     for (size_t r0 = 0; r0 < n; r0 += rows) {
         if (interrupt_pending()) {
             err_interrupted(e, "the nearest neighbour search");
@@ -160,47 +347,32 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         /* g (nr, w) = xc[r0 : r0+nr] (nr, d) . xc[r0 : n]^T (d, w) */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)w, (int)d, 1.0f,
                     xc + r0 * d, (int)d, xc + r0 * d, (int)d, 0.0f, g, (int)w);
-        /* Distances in place: d(i, j) = |i|^2 + |j|^2 - 2 i.j, clamped at 0. */
-        for (size_t r = 0; r < nr; r++) {
-            float *row = g + r * w, ni = norms[r0 + r];
-            const float *nj = norms + r0;
-            for (size_t c = 0; c < w; c++) {
-                float dd = ni + nj[c] - 2.0f * row[c];
-                row[c] = dd > 0.0f ? dd : 0.0f;
-            }
-        }
-        /* Each row of the block takes the candidates of its row... */
-        for (size_t r = 0; r < nr; r++) {
-            const float *row = g + r * w;
-            size_t p = r0 + r;
-            for (size_t c = 0; c < w; c++) {
-                uint32_t j = (uint32_t)(r0 + c);
-                if (j != p && knn_beats(&h, p, row[c], j))
-                    knn_offer(&h, p, row[c], j);
-            }
-        }
-        /* ...and each later point takes the block's rows from its column. */
-        for (size_t c0 = nr; c0 < w; c0 += KNN_TILE) {
-            size_t c1 = w - c0 < KNN_TILE ? w : c0 + KNN_TILE;
-            for (size_t r = 0; r < nr; r++) {
-                const float *row = g + r * w;
-                uint32_t j = (uint32_t)(r0 + r);
-                for (size_t c = c0; c < c1; c++)
-                    if (knn_beats(&h, r0 + c, row[c], j))
-                        knn_offer(&h, r0 + c, row[c], j);
-            }
-        }
+        /* Distances, then the candidates of each row, then of each column. Every heap
+         * is touched by one thread at a time, and its result does not depend on the
+         * order of its candidates. */
+        KnnBlock blk = {&h, g, norms, r0, nr, w};
+        tsne_pool_for(pool, nr, 16, knn_block_distances, &blk);
+        tsne_pool_for(pool, nr, 16, knn_block_rows, &blk);
+        tsne_pool_for(pool, (w - nr + KNN_TILE - 1) / KNN_TILE, 4, knn_block_columns, &blk);
     }
-    for (size_t p = 0; p < n; p++)
-        knn_heap_sort(dist2 + p * k, idx + p * k, k);
+    float norm_max = 0;
+    for (size_t i = 0; i < n; i++)
+        norm_max = norms[i] > norm_max ? norms[i] : norm_max;
+    pairs = xmalloc_floats(2 * kk * (size_t)tsne_pool_threads(pool));
+    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.d, h.i, dist2, idx, pairs};
+    tsne_pool_for(pool, n, 16, knn_finalise, &fin);
     rc = 0;
 out:
     free(xc);
     free(g);
     free(norms);
     free(mean);
+    free(h.d);
+    free(h.i);
+    free(pairs);
     free(h.count);
     free(h.worst_d);
     free(h.worst_i);
+    tsne_pool_free(pool);
     return rc;
 }

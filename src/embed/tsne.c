@@ -278,6 +278,7 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     float *dist2 = xmalloc_floats(n * k);              /* (n, k) */
     double *pcond = NULL;                              /* (n, k) */
     double *ybuf = xmalloc(2 * n * sizeof(double));    /* (n, 2) */
+    int have_y = 0;                                    /* ybuf holds positions */
     TsneSparseP P = {0};
     TsnePool *pool = NULL;
     TsneBh *bh = NULL;
@@ -287,12 +288,13 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     say(vlog, log_ctx, "[t-SNE] Indexed %zu samples in %.3fs...", n, now_seconds() - t0);
     t0 = now_seconds();
     /* BLAS work (neighbours, PCA) before our own threads start. */
-    if (knn_exact(x, n, d, k, nbr, dist2, e) != 0)
+    if (knn_exact(x, n, d, k, nbr, dist2, p->threads, e) != 0)
         goto out;
     say(vlog, log_ctx, "[t-SNE] Computed neighbors for %zu samples in %.3fs...", n,
         now_seconds() - t0);
     if (tsne_init(x, n, d, p, ybuf, e) != 0)
         goto out;
+    have_y = 1;
 
     t0 = now_seconds();
     pcond = xmalloc(n * k * sizeof(double));
@@ -345,8 +347,9 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     }
     rc = 0;
 out:
-    /* On success and on interruption alike, y holds the last completed positions. */
-    if (rc == 0 || (e && e->interrupted))
+    /* On success and on interruption alike, y holds the last completed positions
+     * (left alone when interrupted before there were any). */
+    if (have_y && (rc == 0 || (e && e->interrupted)))
         for (size_t t = 0; t < 2 * n; t++)
             y[t] = (float)ybuf[t];
     free(nbr);

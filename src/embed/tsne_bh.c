@@ -14,10 +14,10 @@
  * when it cannot be summarised, are each taken exactly (the point itself skipped).
  *
  * The walk is shared by a group of nearby points (a subtree of at most BH_GROUP
- * points): a cell is summarised for the whole group only when the group's bounding
- * box is far enough (its nearest corner satisfies the criterion, so every point of
- * the group does), which is stricter, hence at least as accurate, than a walk per
- * point. The walk gathers a list of summaries and single points; each point of the
+ * points): a cell is summarised for the whole group only when the point of the
+ * group's bounding box nearest to the cell's centre of mass satisfies the criterion
+ * (so every point of the group does). That is stricter than a walk per point: fewer
+ * summaries, a sum closer to the exact one. The walk gathers a list of summaries and single points; each point of the
  * group then sums over the list in a branch-free loop on 8-float vectors, with the
  * 8 partial sums added in a fixed order in double. */
 #include <math.h>

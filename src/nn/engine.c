@@ -117,6 +117,9 @@ static int all_finite(const float *p, size_t n)
 
 enum { STEP_OK = 0, STEP_BAD_LOSS = 1, STEP_BAD_WEIGHTS = 2 };
 
+#define DIVERGE_FACTOR 3.0   /* x ln(classes): 6.9 for 10 classes; a sane start is ~2.3 */
+#define DIVERGE_MIN_BATCHES 10 /* let the first noisy batches pass */
+
 /* One SGD step on the gathered batch (xb, yb) of n samples. */
 static int train_step(Model *m, size_t n, float lr, double *loss_sum, size_t *correct)
 {
@@ -279,10 +282,18 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
     for (size_t i = 0; i < n_train; i++)
         idx[i] = (uint32_t)i;
     float lr = (float)m->compile.lr;
+    /* Clipped probabilities keep the loss finite even when SGD has blown up (lr 100
+     * gives a loss near 13.6, never NaN): a running loss far above that of a blind
+     * guess, ln(classes), is divergence too. The weights then go back to those of
+     * the start of the epoch, kept here. */
+    size_t classes = nn_shape_size(model_output_shape(m));
+    double diverged_above = DIVERGE_FACTOR * log((double)(classes > 1 ? classes : 2));
+    float *epoch_start = xmalloc_floats(m->n_params);
     int rc = 0;
     for (int ep = 1; ep <= o->epochs && rc == 0; ep++) {
         double t0 = now_seconds(), loss_sum = 0;
         size_t seen = 0, right = 0;
+        memcpy(epoch_start, m->params, m->n_params * sizeof(float));
         rng_shuffle_indices(rng, idx, n_train);
         NnProgress pr = {ep, o->epochs, 0, batches, NAN, NAN, NAN, NAN, 0, 0};
         for (size_t b = 0; b < batches; b++) {
@@ -308,6 +319,15 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
             pr.loss = loss_sum / (double)seen;
             pr.accuracy = (double)right / (double)seen;
             pr.elapsed = now_seconds() - t0;
+            if ((b + 1 >= DIVERGE_MIN_BATCHES || b + 1 == batches) && pr.loss > diverged_above) {
+                memcpy(m->params, epoch_start, m->n_params * sizeof(float));
+                rc = err_set(e, "the loss diverged (%.4g at epoch %d, batch %zu, far above the "
+                                "%.2f of a blind guess); the weights are back to those of the "
+                                "start of epoch %d; try a smaller learning rate (lr %g)",
+                             pr.loss, ep, b + 1, log((double)classes), ep,
+                             m->compile.lr / 5 > 0.1 ? 0.1 : m->compile.lr / 5);
+                break;
+            }
             if (cb)
                 cb(ctx, &pr);
             if (interrupt_pending() && b + 1 < batches) {
@@ -335,6 +355,7 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
         if (interrupt_pending() && ep < o->epochs)
             rc = err_interrupted(e, "fit");
     }
+    free(epoch_start);
     free(idx);
     res->seconds = now_seconds() - t_fit;
     return rc;

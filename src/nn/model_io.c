@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <zlib.h>
 
 #include "untangle/atomic_file.h"
@@ -231,7 +234,7 @@ static int scan_layers(Reader *r, size_t len, uint32_t n_layers, NnShape input,
             return err_set(e, "corrupted model file: layer %u: %s", i + 1, le.msg);
         if (ops->param_count(s, shape, &nw, &nb) != 0 || size_add(total, nw, &total) != 0 ||
             size_add(total, nb, &total) != 0 || total > len / 4)
-            return err_set(e, "corrupted model file: layer %u needs more weights than the file "
+            return err_set(e, "model file is truncated or corrupted: layer %u needs more weights than the file "
                               "holds", i + 1);
         shape = out;
     }
@@ -366,37 +369,53 @@ fail:
 
 Model *model_load(const char *path, Err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files
+     * are read at all. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         err_set(e, "cannot open model file '%s': %s; save one with `model save NAME`", path,
                 strerror(errno));
         return NULL;
     }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        err_set(e, "'%s' is not a model file but a %s; give the NAME.model file that "
+                   "`model save NAME` wrote",
+                path, S_ISDIR(st.st_mode) ? "folder" : "special file");
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        err_set(e, "cannot read model file '%s': %s", path, strerror(errno));
+        return NULL;
+    }
     Model *m = NULL;
     uint8_t *buf = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        err_set(e, "cannot read model file '%s': it is not a regular file", path);
+    size_t size = (size_t)st.st_size;
+    if (size > MAX_FILE_BYTES) {
+        err_set(e, "model file '%s' is %zu bytes, more than any model untangle builds; is it "
+                   "really a model file?",
+                path, size);
         goto out;
     }
-    if ((size_t)size > MAX_FILE_BYTES) {
-        err_set(e, "model file '%s' is %ld bytes, more than any model untangle builds", path, size);
-        goto out;
-    }
-    buf = xmalloc((size_t)size);
-    if ((size_t)size > 0 && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+    buf = xmalloc(size);
+    if (size > 0 && fread(buf, 1, size, f) != size) {
         err_set(e, "cannot read model file '%s': %s", path,
                 ferror(f) ? strerror(errno) : "it ended early");
         goto out;
     }
-    m = model_parse(buf, (size_t)size, e);
-    if (!m) {
-        /* prefix the file name to the parser's message */
+    m = model_parse(buf, size, e);
+    if (!m && e) {
+        /* The file name first; the parser's sentences may lack the remedy. */
         char msg[ERR_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s", e ? e->msg : "");
-        err_set(e, "%s: %s", path, msg);
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        if (strchr(msg, ';'))
+            err_set(e, "%s: %s", path, msg);
+        else
+            err_set(e, "%s: %s; the file is damaged: save the model again with `model save`",
+                    path, msg);
     }
 out:
     free(buf);

@@ -112,13 +112,17 @@ static char **complete(const char *text, int start, int end)
     return NULL;
 }
 
-/* Called when a signal interrupts readline's read: Ctrl-C drops the line being
- * typed and gives a fresh prompt; the history stays. */
+/* Called (outside the signal handler) when a signal interrupts readline's read:
+ * Ctrl-C drops the line being typed and shows a fresh prompt, and readline keeps
+ * reading, so nothing typed next is lost; the history stays. */
 static int on_signal_event(void)
 {
     if (interrupt_pending()) {
+        interrupt_clear();
         rl_replace_line("", 0);
-        rl_done = 1;
+        rl_crlf();
+        rl_on_new_line();
+        rl_redisplay();
     }
     return 0;
 }

@@ -11,11 +11,24 @@
 
 void shell_print_error(Shell *sh, const char *msg)
 {
+    /* One line whatever the message quotes: a newline or escape typed into a
+     * command name or read from a file is shown as \n or \xHH. */
+    char clean[ERR_MSG_MAX * 4];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)msg; *p && n + 5 < sizeof clean; p++) {
+        if (*p == '\n')
+            n += (size_t)snprintf(clean + n, sizeof clean - n, "\\n");
+        else if (*p < 0x20 || *p == 0x7f)
+            n += (size_t)snprintf(clean + n, sizeof clean - n, "\\x%02x", *p);
+        else
+            clean[n++] = (char)*p;
+    }
+    clean[n] = '\0';
     fflush(sh->out);
     if (sh->where_file)
-        fprintf(sh->err, "%s:%ld: error: %s\n", sh->where_file, sh->where_line, msg);
+        fprintf(sh->err, "%s:%ld: error: %s\n", sh->where_file, sh->where_line, clean);
     else
-        fprintf(sh->err, "error: %s\n", msg);
+        fprintf(sh->err, "error: %s\n", clean);
     fflush(sh->err);
 }
 

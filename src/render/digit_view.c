@@ -1,0 +1,110 @@
+/* digit_view.c: a person's digit as read, as normalised, as classified (see
+ * digit_view.h). */
+#include <math.h>
+#include <stdio.h>
+
+#include "untangle/confusion.h"
+#include "untangle/digit_view.h"
+#include "untangle/plot.h"
+
+#define DV_MARGIN 16
+#define DV_TITLE 40
+#define DV_CAPTION 26
+#define DV_BARS_W 300
+#define DV_INK 0x202020ffu
+#define DV_FRAME 0xb0b0b0ffu
+#define DV_MAX_CLASSES 32
+
+void digit_view_origin(int *x, int *y)
+{
+    *x = DV_MARGIN * 2 + DIGIT_VIEW_PANEL;
+    *y = DV_TITLE;
+}
+
+static void dv_frame(Plot *p, const PlotArea *pix, double x, double y, double w, double h,
+                     uint32_t colour)
+{
+    double r[8] = {x + 0.5, y + 0.5, x + w - 0.5, y + 0.5, x + w - 0.5, y + h - 0.5, x + 0.5,
+                   y + h - 0.5};
+    plot_polyline(p, pix, r, 4, 1, 1, colour);
+}
+
+Canvas *digit_view(const Canvas *original, const float *digit, int side, const int box[4],
+                   const float *probs, size_t k, Err *e)
+{
+    if (!original || !digit || side < 1 || side * DIGIT_VIEW_ZOOM > 4096 ||
+        (probs && (k < 1 || k > DV_MAX_CLASSES))) {
+        err_set(e, "bad digit picture request");
+        return NULL;
+    }
+    int zoomed = side * DIGIT_VIEW_ZOOM;
+    int panel = zoomed > DIGIT_VIEW_PANEL ? zoomed : DIGIT_VIEW_PANEL;
+    int w = DV_MARGIN * 3 + DIGIT_VIEW_PANEL + panel + (probs ? DV_MARGIN + DV_BARS_W : 0);
+    int h = DV_TITLE + panel + DV_CAPTION + 4;
+    Plot *p = plot_new(w, h, PLOT_WHITE, e);
+    if (!p)
+        return NULL;
+    PlotArea pix = plot_area(0, 0, w, h, 0, w, h, 0);
+    char buf[96];
+
+    /* 1. the picture as read, aspect kept */
+    double sc = fmin((double)DIGIT_VIEW_PANEL / original->w, (double)DIGIT_VIEW_PANEL / original->h);
+    double ow = original->w * sc, oh = original->h * sc;
+    double ox = DV_MARGIN + (DIGIT_VIEW_PANEL - ow) / 2, oy = DV_TITLE + (panel - oh) / 2;
+    plot_image(p, &pix, original, ox, oy + oh, ox + ow, oy, sc < 1);
+    dv_frame(p, &pix, ox, oy, ow, oh, DV_FRAME);
+    snprintf(buf, sizeof buf, "your picture (%dx%d)", original->w, original->h);
+    plot_text(p, DV_MARGIN + DIGIT_VIEW_PANEL / 2.0, DV_TITLE + panel + DV_CAPTION / 2.0, buf,
+              11, PLOT_CENTER, DV_INK);
+
+    /* 2. the normalised digit, square pixels */
+    Canvas *d = canvas_new(side, side, 0x000000ffu, e);
+    Canvas *c = NULL;
+    if (!d)
+        goto out;
+    for (int i = 0; i < side * side; i++) {
+        float v = digit[i] > 0 ? (digit[i] < 1 ? digit[i] : 1) : 0;
+        uint8_t g = (uint8_t)(v * 255.0f + 0.5f);
+        d->px[4 * i] = d->px[4 * i + 1] = d->px[4 * i + 2] = g;
+    }
+    int dx, dy;
+    digit_view_origin(&dx, &dy);
+    plot_image(p, &pix, d, dx, dy + zoomed, dx + zoomed, dy, 0);
+    canvas_free(d);
+    if (box)
+        dv_frame(p, &pix, dx + box[0] * DIGIT_VIEW_ZOOM, dy + box[1] * DIGIT_VIEW_ZOOM,
+                 box[2] * DIGIT_VIEW_ZOOM, box[3] * DIGIT_VIEW_ZOOM, 0x4a90d9ffu);
+    snprintf(buf, sizeof buf, "what the network sees (%dx%d)", side, side);
+    plot_text(p, dx + zoomed / 2.0, DV_TITLE + panel + DV_CAPTION / 2.0, buf, 11, PLOT_CENTER,
+              DV_INK);
+
+    /* 3. probabilities */
+    if (probs) {
+        size_t best = confusion_argmax(probs, k);
+        double bx = dx + panel + DV_MARGIN, bw = DV_BARS_W / (double)k;
+        double base = DV_TITLE + panel - 16, top = DV_TITLE + 14;
+        for (size_t i = 0; i < k; i++) {
+            double v = isfinite(probs[i]) ? fmin(1, fmax(0, probs[i])) : 0;
+            double x = bx + (double)i * bw;
+            uint32_t col = i == best ? plot_palette(3) : plot_palette(0);
+            plot_rect(p, &pix, x + 2, base, x + bw - 2, base - v * (base - top), col);
+            snprintf(buf, sizeof buf, "%zu", i);
+            plot_text(p, x + bw / 2, base + 9, buf, 11, PLOT_CENTER, DV_INK);
+        }
+        double axis[4] = {bx, base + 0.5, bx + DV_BARS_W, base + 0.5};
+        plot_polyline(p, &pix, axis, 2, 0, 1, DV_INK);
+        snprintf(buf, sizeof buf, "%.1f%%", 100 * probs[best]);
+        plot_text(p, bx + ((double)best + 0.5) * bw, base - probs[best] * (base - top) - 8, buf,
+                  10, PLOT_CENTER, DV_INK);
+        plot_text(p, bx + DV_BARS_W / 2.0, DV_TITLE + panel + DV_CAPTION / 2.0,
+                  "probability of each class", 11, PLOT_CENTER, DV_INK);
+        snprintf(buf, sizeof buf, "predicted %zu (probability %.3f)", best, probs[best]);
+    } else {
+        snprintf(buf, sizeof buf, "your digit, normalised as MNIST");
+    }
+    plot_text(p, w / 2.0, DV_TITLE / 2.0, buf, 15, PLOT_CENTER, DV_INK);
+    c = plot_to_canvas(p, e);
+out:
+    plot_free(p);
+    return c;
+}
