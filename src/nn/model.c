@@ -221,9 +221,18 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
     if (!valid_shape(out))
         return err_set(e, "%s on input %s would give an empty or oversized output",
                        nn_kind_names[spec->kind], nn_shape_str(in, shp, sizeof shp));
-    if (spec->name[0] && !valid_name(spec->name))
+    if (spec->name[0] && !valid_name(spec->name)) {
+        /* The name may come from a hostile file: quote it printable, on one line. */
+        char shown[NN_NAME_MAX];
+        size_t i = 0;
+        for (; i + 1 < sizeof shown && spec->name[i]; i++) {
+            unsigned char ch = (unsigned char)spec->name[i];
+            shown[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+        }
+        shown[i] = '\0';
         return err_set(e, "bad layer name '%s' (letters, digits, _ - . and at most %d "
-                          "characters)", spec->name, NN_NAME_MAX - 1);
+                          "characters)", shown, NN_NAME_MAX - 1);
+    }
     if (spec->name[0] && name_taken(m, spec->name))
         return err_set(e, "a layer is already named '%s'; choose another name", spec->name);
 
