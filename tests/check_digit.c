@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testshell.h"
 #include "testutil.h"
 #include "untangle/commands_extra.h"
 #include "untangle/digit.h"
@@ -338,35 +339,6 @@ START_TEST(view_shows_the_digit)
 END_TEST
 
 /* ---- through the shell ---- */
-
-typedef struct Captured {
-    Shell sh;
-    char *out, *err;
-    size_t out_len, err_len;
-    char *dir;
-} Captured;
-
-static void cap_open(Captured *c)
-{
-    shell_init(&c->sh);
-    c->out = c->err = NULL;
-    c->sh.out = open_memstream(&c->out, &c->out_len);
-    c->sh.err = open_memstream(&c->err, &c->err_len);
-    c->sh.tty_out = 0;
-    c->sh.term = TERM_NONE;
-    c->dir = tu_tmpdir();
-    snprintf(c->sh.output_dir, sizeof c->sh.output_dir, "%s", c->dir);
-}
-
-static void cap_close(Captured *c)
-{
-    fclose(c->sh.out);
-    fclose(c->sh.err);
-    free(c->out);
-    free(c->err);
-    shell_free(&c->sh);
-    tu_rmtree(c->dir);
-}
 
 static double fig(Captured *c, const char *name)
 {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testshell.h"
 #include "testutil.h"
 #include "untangle/interrupt.h"
 #include "untangle/nn.h"
@@ -189,34 +190,12 @@ END_TEST
 
 /* ---- the commands ---- */
 
-typedef struct Captured {
-    Shell sh;
-    char *out, *err;
-    size_t out_len, err_len;
-    char *dir;
-} Captured;
-
-static void cap_open(Captured *c)
+/* A captured shell holding small synthetic data. */
+static void cap_open_data(Captured *c)
 {
-    shell_init(&c->sh);
-    c->out = c->err = NULL;
-    c->sh.out = open_memstream(&c->out, &c->out_len);
-    c->sh.err = open_memstream(&c->err, &c->err_len);
-    c->sh.tty_out = 0;
-    c->dir = tu_tmpdir();
-    snprintf(c->sh.output_dir, sizeof c->sh.output_dir, "%s", c->dir);
+    cap_open(c);
     synthetic(&c->sh.train, 400, 21);
     synthetic(&c->sh.test, 150, 22);
-}
-
-static void cap_close(Captured *c)
-{
-    fclose(c->sh.out);
-    fclose(c->sh.err);
-    free(c->out);
-    free(c->err);
-    shell_free(&c->sh);
-    tu_rmtree(c->dir);
 }
 
 static int run(Captured *c, const char *line)
@@ -237,7 +216,7 @@ static double fig(Captured *c, const char *name)
 START_TEST(commands_build_train_predict)
 {
     Captured c;
-    cap_open(&c);
+    cap_open_data(&c);
     ck_assert_int_eq(run(&c, "model new"), CMD_OK);
     ck_assert_int_eq(run(&c, "fit"), CMD_ERR); /* no layer */
     ck_assert_int_eq(run(&c, "model add dense 30 sigmoid input 63"), CMD_OK);
@@ -281,7 +260,7 @@ END_TEST
 START_TEST(commands_shape_errors_leave_model)
 {
     Captured c;
-    cap_open(&c);
+    cap_open_data(&c);
     ck_assert_int_eq(run(&c, "model new; model add conv2d 4 3x3 relu same input 9x7x1"), CMD_OK);
     ck_assert_int_eq(run(&c, "model add maxpool 2x2"), CMD_OK);
     ck_assert_int_eq(run(&c, "model add dense 10 softmax"), CMD_ERR);
@@ -304,7 +283,7 @@ END_TEST
 START_TEST(commands_save_load)
 {
     Captured c;
-    cap_open(&c);
+    cap_open_data(&c);
     ck_assert_int_eq(run(&c, "model new; model add conv2d 3 3x3 tanh same input 9x7x1; model "
                              "add flatten; model add dense 10 softmax; compile lr 0.3"), CMD_OK);
     ck_assert_int_eq(run(&c, "fit batch 50 epochs 2 verbose 0"), CMD_OK);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testshell.h"
 #include "testutil.h"
 #include "untangle/activations.h"
 #include "untangle/commands.h"
@@ -350,40 +351,11 @@ static void synthetic(Dataset *d, size_t n, uint64_t seed)
     }
 }
 
-typedef struct Captured {
-    Shell sh;
-    char *out, *err;
-    size_t out_len, err_len;
-    char *dir;
-} Captured;
-
-static void cap_open(Captured *c)
-{
-    shell_init(&c->sh);
-    c->out = c->err = NULL;
-    c->sh.out = open_memstream(&c->out, &c->out_len);
-    c->sh.err = open_memstream(&c->err, &c->err_len);
-    c->sh.tty_out = 0;
-    c->sh.term = TERM_NONE;
-    c->dir = tu_tmpdir();
-    snprintf(c->sh.output_dir, sizeof c->sh.output_dir, "%s", c->dir);
-}
-
 static void cap_load(Captured *c)
 {
     synthetic(&c->sh.train, 500, 31);
     synthetic(&c->sh.test, 173, 32);
     snprintf(c->sh.data_name, sizeof c->sh.data_name, "synthetic");
-}
-
-static void cap_close(Captured *c)
-{
-    fclose(c->sh.out);
-    fclose(c->sh.err);
-    free(c->out);
-    free(c->err);
-    shell_free(&c->sh);
-    tu_rmtree(c->dir);
 }
 
 static int run(Captured *c, const char *fmt, const char *arg)
