@@ -14,7 +14,9 @@
  * in the lab's second convolution) through memory on every pass. */
 /* -O2 in GCC 12 vectorises only loops of known trip count; the loops over
  * channels and rows here have run-time lengths and are the hot path. */
+#if !defined(__clang__)
 #pragma GCC optimize("vect-cost-model=dynamic")
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +125,13 @@ static size_t conv_scratch(const NnLayer *l, size_t n)
 
 typedef float v4f __attribute__((vector_size(16)));
 typedef int v4i __attribute__((vector_size(16)));
+/* Lane shuffle of two vectors: GCC and clang spell the builtin differently (the
+ * fuzz targets are built with clang). */
+#if defined(__clang__)
+#define V4_SHUFFLE(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+#define V4_SHUFFLE(a, b, i, j, k, l) __builtin_shuffle(a, b, (v4i){i, j, k, l})
+#endif
 
 /* y (m, F) = yt^T + b, yt (F, m): back to channels-last, 4 x 4 blocks at a
  * time through registers, in tiles of rows so that both sides stay in cache. */
@@ -140,14 +149,14 @@ static void untranspose_bias(const float *yt, const float *b, float *y, size_t m
                 memcpy(&a1, yt + (f + 1) * m + r, sizeof a1);
                 memcpy(&a2, yt + (f + 2) * m + r, sizeof a2);
                 memcpy(&a3, yt + (f + 3) * m + r, sizeof a3);
-                v4f t0 = __builtin_shuffle(a0, a1, (v4i){0, 4, 1, 5});
-                v4f t1 = __builtin_shuffle(a0, a1, (v4i){2, 6, 3, 7});
-                v4f t2 = __builtin_shuffle(a2, a3, (v4i){0, 4, 1, 5});
-                v4f t3 = __builtin_shuffle(a2, a3, (v4i){2, 6, 3, 7});
-                v4f o0 = __builtin_shuffle(t0, t2, (v4i){0, 1, 4, 5}) + bias;
-                v4f o1 = __builtin_shuffle(t0, t2, (v4i){2, 3, 6, 7}) + bias;
-                v4f o2 = __builtin_shuffle(t1, t3, (v4i){0, 1, 4, 5}) + bias;
-                v4f o3 = __builtin_shuffle(t1, t3, (v4i){2, 3, 6, 7}) + bias;
+                v4f t0 = V4_SHUFFLE(a0, a1, 0, 4, 1, 5);
+                v4f t1 = V4_SHUFFLE(a0, a1, 2, 6, 3, 7);
+                v4f t2 = V4_SHUFFLE(a2, a3, 0, 4, 1, 5);
+                v4f t3 = V4_SHUFFLE(a2, a3, 2, 6, 3, 7);
+                v4f o0 = V4_SHUFFLE(t0, t2, 0, 1, 4, 5) + bias;
+                v4f o1 = V4_SHUFFLE(t0, t2, 2, 3, 6, 7) + bias;
+                v4f o2 = V4_SHUFFLE(t1, t3, 0, 1, 4, 5) + bias;
+                v4f o3 = V4_SHUFFLE(t1, t3, 2, 3, 6, 7) + bias;
                 memcpy(y + r * F + f, &o0, sizeof o0);
                 memcpy(y + (r + 1) * F + f, &o1, sizeof o1);
                 memcpy(y + (r + 2) * F + f, &o2, sizeof o2);
