@@ -12,30 +12,6 @@
 #include "untangle/run.h"
 #include "untangle/xalloc.h"
 
-/* n images of 9x7 (odd, not square): class c lights a 2x2 blob at its own
- * place, plus noise. */
-static void synthetic(Dataset *d, size_t n, uint64_t seed)
-{
-    Rng r;
-    rng_seed(&r, seed);
-    d->n = n;
-    d->rows = 9;
-    d->cols = 7;
-    d->x = xmalloc_floats(n * 63);
-    d->y = xmalloc(n);
-    for (size_t i = 0; i < n; i++) {
-        int c = (int)rng_below(&r, 10);
-        d->y[i] = (uint8_t)c;
-        float *img = d->x + i * 63;
-        for (int k = 0; k < 63; k++)
-            img[k] = 0.3f * (float)rng_uniform(&r);
-        int y0 = (c / 5) * 4 + 1, x0 = (c % 5) + 1;
-        for (int dy = 0; dy < 2; dy++)
-            for (int dx = 0; dx < 2; dx++)
-                img[(y0 + dy) * 7 + x0 + dx - 1] += 0.8f;
-    }
-}
-
 static Model *mlp(uint64_t seed, NnAct hidden)
 {
     Model *m = model_new();
@@ -73,8 +49,8 @@ static Model *cnn(uint64_t seed)
 START_TEST(loss_falls_mlp_and_cnn)
 {
     Dataset train = {0}, test = {0};
-    synthetic(&train, 613, 1);
-    synthetic(&test, 211, 2);
+    synthetic(0.3f, 0.8f, &train, 613, 1);
+    synthetic(0.3f, 0.8f, &test, 211, 2);
     for (int which = 0; which < 2; which++) {
         Model *m = which ? cnn(3) : mlp(3, NN_ACT_SIGMOID);
         Err e;
@@ -103,7 +79,7 @@ END_TEST
 START_TEST(same_seed_same_training)
 {
     Dataset train = {0};
-    synthetic(&train, 301, 7);
+    synthetic(0.3f, 0.8f, &train, 301, 7);
     Model *a = cnn(11), *b = cnn(11);
     Err e;
     NnFitOptions o = {50, 2, 0};
@@ -132,7 +108,7 @@ static void stop_after_two(void *ctx, const NnProgress *p)
 START_TEST(interrupt_keeps_last_batch)
 {
     Dataset train = {0};
-    synthetic(&train, 200, 8);
+    synthetic(0.3f, 0.8f, &train, 200, 8);
     Model *m = mlp(4, NN_ACT_SIGMOID);
     Err e;
     ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.5, 1, &e), 0);
@@ -157,7 +133,7 @@ END_TEST
 START_TEST(nan_stops_with_weights_before)
 {
     Dataset train = {0};
-    synthetic(&train, 100, 9);
+    synthetic(0.3f, 0.8f, &train, 100, 9);
     /* a NaN weight: the very first loss is NaN, nothing is updated */
     Model *m = mlp(4, NN_ACT_RELU);
     Err e;
@@ -194,8 +170,8 @@ END_TEST
 static void cap_open_data(Captured *c)
 {
     cap_open(c);
-    synthetic(&c->sh.train, 400, 21);
-    synthetic(&c->sh.test, 150, 22);
+    synthetic(0.3f, 0.8f, &c->sh.train, 400, 21);
+    synthetic(0.3f, 0.8f, &c->sh.test, 150, 22);
 }
 
 static int run(Captured *c, const char *line)

@@ -327,34 +327,10 @@ END_TEST
 
 /* ---- the commands through a shell ---- */
 
-/* n images of 9x7: class c lights a 2x2 blob at its own place, plus noise (as the
- * network tests use), so that a small model learns most of them. */
-static void synthetic(Dataset *d, size_t n, uint64_t seed)
-{
-    Rng r;
-    rng_seed(&r, seed);
-    d->n = n;
-    d->rows = 9;
-    d->cols = 7;
-    d->x = xmalloc_floats(n * 63);
-    d->y = xmalloc(n);
-    for (size_t i = 0; i < n; i++) {
-        int c = (int)rng_below(&r, 10);
-        d->y[i] = (uint8_t)c;
-        float *img = d->x + i * 63;
-        for (int k = 0; k < 63; k++)
-            img[k] = 0.45f * (float)rng_uniform(&r);
-        int y0 = (c / 5) * 4 + 1, x0 = (c % 5) + 1;
-        for (int dy = 0; dy < 2; dy++)
-            for (int dx = 0; dx < 2; dx++)
-                img[(y0 + dy) * 7 + x0 + dx - 1] += 0.5f;
-    }
-}
-
 static void cap_load(Captured *c)
 {
-    synthetic(&c->sh.train, 500, 31);
-    synthetic(&c->sh.test, 173, 32);
+    synthetic(0.45f, 0.5f, &c->sh.train, 500, 31);
+    synthetic(0.45f, 0.5f, &c->sh.test, 173, 32);
     snprintf(c->sh.data_name, sizeof c->sh.data_name, "synthetic");
 }
 

@@ -4,7 +4,9 @@
 #define UNTANGLE_TESTSHELL_H
 
 #include "testutil.h"
+#include "untangle/rng.h"
 #include "untangle/shell.h"
+#include "untangle/xalloc.h"
 
 typedef struct Captured {
     Shell sh;
@@ -33,6 +35,31 @@ static inline void cap_close(Captured *c)
     free(c->err);
     shell_free(&c->sh);
     tu_rmtree(c->dir);
+}
+
+/* n synthetic 9x7 images of ten classes: noise up to `noise` everywhere plus a 2x2
+ * blob of `ink` at a place that depends on the class, so a small model can learn
+ * them in a few epochs. Asymmetric and odd-sized on purpose. */
+static inline void synthetic(float noise, float ink, Dataset *d, size_t n, uint64_t seed)
+{
+    Rng r;
+    rng_seed(&r, seed);
+    d->n = n;
+    d->rows = 9;
+    d->cols = 7;
+    d->x = xmalloc_floats(n * 63);
+    d->y = xmalloc(n);
+    for (size_t i = 0; i < n; i++) {
+        int c = (int)rng_below(&r, 10);
+        d->y[i] = (uint8_t)c;
+        float *img = d->x + i * 63;
+        for (int k = 0; k < 63; k++)
+            img[k] = noise * (float)rng_uniform(&r);
+        int y0 = (c / 5) * 4 + 1, x0 = (c % 5) + 1;
+        for (int dy = 0; dy < 2; dy++)
+            for (int dx = 0; dx < 2; dx++)
+                img[(y0 + dy) * 7 + x0 + dx - 1] += ink;
+    }
 }
 
 #endif
