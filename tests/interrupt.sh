@@ -130,6 +130,8 @@ model add dense 10 softmax'
 fi
 
 # ---- at the prompt: needs a terminal, which script(1) gives ----
+# script runs its command through $SHELL -c; `exec` makes untangle the terminal's
+# only process, for a shell left waiting (dash) would die of the Ctrl-C itself.
 if ! command -v script >/dev/null 2>&1; then
     skip "Ctrl-C at the prompt" "no script(1) to give the REPL a terminal"
 else
@@ -137,7 +139,7 @@ else
     # Type a command, half a line, Ctrl-C, Ctrl-C again, another command, Ctrl-D.
     (printf 'echo one\n'; sleep 1; printf 'echo half'; sleep 0.5; printf '\003'; sleep 0.5
      printf '\003'; sleep 0.5; printf 'echo two\n'; sleep 1; printf '\004') |
-        UNTANGLE_HISTORY="$H" HOME="$T" script -qec "$U" /dev/null >"$T/repl" 2>&1
+        UNTANGLE_HISTORY="$H" HOME="$T" SHELL=/bin/sh script -qec "exec '$U'" /dev/null >"$T/repl" 2>&1
     rc=$?
     if [ "$rc" != 0 ]; then
         not_ok "Ctrl-C at the prompt: the session goes on" "exit status $rc" "$(tail -n 3 "$T/repl")"
