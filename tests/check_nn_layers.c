@@ -58,10 +58,11 @@ static void gradcheck(const NnLayerSpec *spec, NnShape in, size_t n, double eps,
     }
     for (size_t i = 0; i < nout; i++)
         r[i] = rng_uniform_range(&rng, -1.0f, 1.0f);
-    NnScratch s;
+    NnScratch s = {0};
     s.cap = l->ops->scratch_floats(l, n);
     s.col = xmalloc_floats(s.cap);
     s.dcol = xmalloc_floats(s.cap);
+    s.grads = m->grads;
 
     objective(l, &s, x, r, y, n);
     memcpy(dy, r, nout * sizeof(float));
@@ -96,8 +97,7 @@ static void gradcheck(const NnLayerSpec *spec, NnShape in, size_t n, double eps,
     free(y);
     free(dy);
     free(dx);
-    free(s.col);
-    free(s.dcol);
+    nn_scratch_free(&s);
     model_free(m);
 }
 
@@ -187,9 +187,9 @@ START_TEST(conv2d_matches_definition)
         float x[2 * 5 * 6 * 2], y[2 * 5 * 6 * 3];
         for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
             x[i] = rng_uniform_range(&rng, -1, 1);
-        NnScratch sc = {xmalloc_floats(l->ops->scratch_floats(l, N)),
-                        xmalloc_floats(l->ops->scratch_floats(l, N)),
-                        l->ops->scratch_floats(l, N)};
+        NnScratch sc = {.col = xmalloc_floats(l->ops->scratch_floats(l, N)),
+                        .dcol = xmalloc_floats(l->ops->scratch_floats(l, N)),
+                        .cap = l->ops->scratch_floats(l, N)};
         l->ops->forward(l, &sc, x, y, N, 0);
         int pt = pad ? (KH - 1) / 2 : 0, pl = pad ? (KW - 1) / 2 : 0;
         for (int n = 0; n < N; n++)
@@ -210,8 +210,7 @@ START_TEST(conv2d_matches_definition)
                         ck_assert_msg(fabs(got - acc) < 1e-5, "pad %d (%d,%d,%d,%d): %g vs %g",
                                       pad, n, oy, ox, f, got, acc);
                     }
-        free(sc.col);
-        free(sc.dcol);
+        nn_scratch_free(&sc);
         model_free(m);
     }
 }
@@ -233,6 +232,7 @@ START_TEST(maxpool_first_max_wins)
     l->ops->backward(l, &sc, x, y, dy, dx, 1);
     float want[6] = {0, 5, 0, 0, 0, 0}; /* column 3 is outside every window */
     ck_assert_float_eq(tu_max_abs_diff(dx, want, 6), 0);
+    nn_scratch_free(&sc);
     model_free(m);
 }
 END_TEST

@@ -7,6 +7,7 @@
 
 #include "testshell.h"
 #include "testutil.h"
+#include "untangle/blas.h"
 #include "untangle/interrupt.h"
 #include "untangle/nn.h"
 #include "untangle/run.h"
@@ -95,6 +96,57 @@ START_TEST(same_seed_same_training)
     model_free(a);
     model_free(b);
     dataset_free(&train);
+}
+END_TEST
+
+/* The batch is cut into NN_SHARDS fixed slices whose gradients are summed in
+ * order, so 1, 2 or 3 threads give the same weights to the last bit, also with
+ * a batch smaller than the shard count (empty shards) and a ragged last batch;
+ * and OpenBLAS gets its thread count back afterwards. */
+START_TEST(same_weights_any_thread_count)
+{
+    Dataset train = {0}, test = {0};
+    synthetic(0.3f, 0.8f, &train, 157, 7);
+    synthetic(0.3f, 0.8f, &test, 41, 8);
+    const size_t batches[] = {50, 3};
+    for (int which = 0; which < 2; which++)
+        for (size_t bi = 0; bi < 2; bi++) {
+            Model *ref = NULL;
+            float *ref_pred = NULL;
+            for (int threads = 1; threads <= 3; threads++) {
+                Model *m = which ? cnn(11) : mlp(11, NN_ACT_TANH);
+                Err e;
+                model_set_threads(m, threads);
+                ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.1, 1, &e), 0);
+                NnFitOptions o = {batches[bi], 2, 0};
+                Rng r;
+                rng_seed(&r, 99);
+                NnFitResult res;
+                blas_set_threads(2);
+                ck_assert_msg(model_fit(m, &train, &o, &r, NULL, NULL, &res, &e) == 0, "%s",
+                              e.msg);
+                ck_assert_int_eq(blas_threads(), 2);
+                float *pred;
+                size_t dim;
+                ck_assert_int_eq(model_predict(m, test.x, test.n, &pred, &dim, &e), 0);
+                if (!ref) {
+                    ref = m;
+                    ref_pred = pred;
+                    continue;
+                }
+                ck_assert_msg(memcmp(ref->params, m->params, m->n_params * sizeof(float)) == 0,
+                              "model %d, batch %zu: %d threads change the weights", which,
+                              batches[bi], threads);
+                ck_assert_msg(memcmp(ref_pred, pred, test.n * dim * sizeof(float)) == 0,
+                              "model %d: %d threads change the predictions", which, threads);
+                free(pred);
+                model_free(m);
+            }
+            free(ref_pred);
+            model_free(ref);
+        }
+    dataset_free(&train);
+    dataset_free(&test);
 }
 END_TEST
 
@@ -299,6 +351,7 @@ int main(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, loss_falls_mlp_and_cnn);
     tcase_add_test(t, same_seed_same_training);
+    tcase_add_test(t, same_weights_any_thread_count);
     tcase_add_test(t, interrupt_keeps_last_batch);
     tcase_add_test(t, nan_stops_with_weights_before);
     tcase_add_test(t, commands_build_train_predict);

@@ -10,8 +10,12 @@
  *
  * Weights are drawn when a layer is added (Glorot uniform, limit
  * sqrt(6 / (fan_in + fan_out)), zero biases) from the Rng the caller gives, so
- * the same seed gives the same weights. Training runs on OpenBLAS sgemm; its
- * threads (blas_set_threads) are the only threads.
+ * the same seed gives the same weights. Training runs on OpenBLAS sgemm. A
+ * batch is cut into NN_SHARDS fixed slices that run forward, loss and backward
+ * on their own, each on one thread of the model's pool (model_set_threads) with
+ * single-threaded sgemm, and their gradients are summed in slice order: one
+ * threading layer, no data shared between the cores inside a step, and the same
+ * weights whatever the thread count.
  *
  * Ownership: a Model owns everything it points to; model_free releases it.
  * No function here prints: errors fill an Err, progress goes to a callback. */
@@ -25,6 +29,7 @@
 #include "untangle/rng.h"
 
 #define NN_MAX_LAYERS 64
+#define NN_SHARDS 4            /* slices of every batch, whatever the thread count */
 #define NN_NAME_MAX 32
 #define NN_MAX_DIM (1 << 30)   /* largest units, filters or image side accepted: memory
                                   checks refuse what would not fit long before */
@@ -98,10 +103,14 @@ typedef struct Model {
     NnCompile compile;
     NnHistory history;
     long epochs_trained;
+    int threads;                   /* workers for fit, evaluate, predict (1 by default) */
     NnWork *work;                  /* owned, rebuilt when needed */
 } Model;
 
 Model *model_new(void);
+/* Threads that fit, evaluate and predict use from now on (clamped to 1..64); the
+ * results do not depend on it. */
+void model_set_threads(Model *m, int threads);
 void model_free(struct Model *m); /* accepts NULL */
 /* A deep copy (weights, compile settings, history). */
 Model *model_clone(const Model *m);

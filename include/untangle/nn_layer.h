@@ -10,25 +10,29 @@
 #include <stddef.h>
 #include "untangle/nn.h"
 
-/* Scratch shared by every layer for one forward or backward pass (owned by the
- * engine's workspace): conv2d's im2col buffer and its gradient. */
+/* What one worker thread brings to a forward or backward pass (owned by the
+ * engine's workspace, one per worker): conv2d's im2col buffer and its gradient,
+ * the state each layer keeps from forward to backward, and the gradient block
+ * backward adds into. The engine runs a slice of the batch (a shard) through
+ * forward, loss and backward on one worker, so state never crosses threads. */
 typedef struct NnScratch {
     float *col;   /* (chunk * Hout * Wout, kh * kw * cin) */
     float *dcol;  /* same size */
     size_t cap;   /* floats in each */
+    float *grads; /* dL/dparams of this shard, parallel to Model.params (NULL: forward only) */
+    void *state[NN_MAX_LAYERS];       /* by layer index: maxpool's argmax, conv2d's dW^T */
+    size_t state_cap[NN_MAX_LAYERS];  /* bytes */
 } NnScratch;
 
 struct NnLayer {
     const struct NnLayerOps *ops;
     NnLayerSpec spec;
     char name[NN_NAME_MAX];
+    size_t index;                /* position in the model, 0 at the bottom */
     NnShape in, out;
     size_t n_weights, n_biases;  /* weights first, then biases, in the model's block */
     size_t offset;               /* where this layer's parameters start in the block */
-    float *w, *b, *dw, *db;      /* into Model.params / Model.grads; NULL when none */
-    /* Per-layer state kept between forward and backward (maxpool's argmax). */
-    void *state;
-    size_t state_cap;            /* bytes */
+    float *w, *b;                /* into Model.params; NULL when none */
 };
 
 typedef struct NnLayerOps {
@@ -47,22 +51,27 @@ typedef struct NnLayerOps {
     /* y = f(x) for n samples. `train` tells the layer to keep what backward needs. */
     void (*forward)(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train);
     /* Given dy = dL/dy (overwritten: layers may use it as scratch), adds dL/dw and
-     * dL/db into l->dw, l->db and writes dx = dL/dx when dx is not NULL. x and y
-     * are those of the last forward with train set. */
+     * dL/db into s->grads (nn_layer_dw, nn_layer_db) and writes dx = dL/dx when dx
+     * is not NULL. x and y are those of the last forward with train set, run with
+     * the same scratch. */
     void (*backward)(NnLayer *l, NnScratch *s, const float *x, const float *y, float *dy,
                      float *dx, size_t n);
     /* One line: "100 units", "5x5, 32 filters, same, sigmoid". */
     void (*describe)(const NnLayer *l, char *buf, size_t cap);
-    /* Releases l->state (the model frees the layer itself). */
-    void (*free_state)(NnLayer *l);
 } NnLayerOps;
 
 extern const NnLayerOps nn_dense_ops, nn_activation_ops, nn_conv2d_ops, nn_maxpool_ops,
     nn_flatten_ops;
 const NnLayerOps *nn_layer_ops(NnLayerKind kind);
 
-/* Ensures l->state holds at least `bytes`. */
-void *nn_layer_state(NnLayer *l, size_t bytes);
+/* Layer l's state in s, grown to at least `bytes` (contents kept only while the
+ * size does not grow: forward writes it, backward reads it). */
+void *nn_layer_state(const NnLayer *l, NnScratch *s, size_t bytes);
+/* Where backward adds layer l's weight and bias gradients in s->grads. */
+float *nn_layer_dw(const NnLayer *l, NnScratch *s);
+float *nn_layer_db(const NnLayer *l, NnScratch *s);
+/* Frees what s points to (col, dcol, states), not grads, and zeroes it. */
+void nn_scratch_free(NnScratch *s);
 
 /* Elementwise activations (nn_act.c), shared by the activation layer and conv2d.
  * Softmax works on rows of `dim` values. y may equal x. */

@@ -83,6 +83,7 @@ static float *test_scores(Shell *sh)
     err_clear(&e);
     float *scores = NULL;
     size_t dim = 0;
+    model_set_threads(sh->model, sh->threads);
     if (model_predict(sh->model, sh->test.x, sh->test.n, &scores, &dim, &e) != 0) {
         sh_error_err(sh, &e);
         return NULL;

@@ -159,6 +159,7 @@ int cmd_fit(Shell *sh, int argc, char **argv)
         epochs = SH_QUICK_EPOCHS;
     }
     blas_set_threads(sh->threads);
+    model_set_threads(sh->model, sh->threads);
     NnFitOptions fo = {(size_t)batch, (int)epochs, validation};
     Rng r = rng_fork(&sh->rng, TAG_FIT + (uint64_t)sh->model->epochs_trained);
     FitView view = {sh, (int)verbose, 0, 0};
@@ -211,6 +212,7 @@ int cmd_evaluate(Shell *sh, int argc, char **argv)
     if (need_model(sh) != 0 || pick_set(sh, argc, argv, &d, &which) != 0)
         return CMD_ERR;
     blas_set_threads(sh->threads);
+    model_set_threads(sh->model, sh->threads);
     double loss, acc;
     Err e;
     err_clear(&e);
@@ -244,6 +246,7 @@ int cmd_predict(Shell *sh, int argc, char **argv)
                         d->cols);
     }
     blas_set_threads(sh->threads);
+    model_set_threads(sh->model, sh->threads);
     float *out;
     size_t dim;
     Err e;

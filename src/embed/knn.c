@@ -308,7 +308,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         return -1;
 
     int rc = -1;
-    TsnePool *pool = NULL;
+    Pool *pool = NULL;
     float *xc = xmalloc_floats(n * d);  /* (n, d) centred copy: smaller norms, less cancellation */
     float *g = xmalloc_floats(rows * n); /* (rows, n - r0) block of the upper part */
     float *norms = xmalloc_floats(n);    /* (n) squared norms of the centred rows */
@@ -337,7 +337,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         norms[i] = (float)s;
     }
 
-    pool = threads > 1 ? tsne_pool_new(threads) : NULL;
+    pool = threads > 1 ? pool_new(threads) : NULL;
     for (size_t r0 = 0; r0 < n; r0 += rows) {
         if (interrupt_pending()) {
             err_interrupted(e, "the nearest neighbour search");
@@ -351,16 +351,16 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
          * is touched by one thread at a time, and its result does not depend on the
          * order of its candidates. */
         KnnBlock blk = {&h, g, norms, r0, nr, w};
-        tsne_pool_for(pool, nr, 16, knn_block_distances, &blk);
-        tsne_pool_for(pool, nr, 16, knn_block_rows, &blk);
-        tsne_pool_for(pool, (w - nr + KNN_TILE - 1) / KNN_TILE, 4, knn_block_columns, &blk);
+        pool_for(pool, nr, 16, knn_block_distances, &blk);
+        pool_for(pool, nr, 16, knn_block_rows, &blk);
+        pool_for(pool, (w - nr + KNN_TILE - 1) / KNN_TILE, 4, knn_block_columns, &blk);
     }
     float norm_max = 0;
     for (size_t i = 0; i < n; i++)
         norm_max = norms[i] > norm_max ? norms[i] : norm_max;
-    pairs = xmalloc_floats(2 * kk * (size_t)tsne_pool_threads(pool));
+    pairs = xmalloc_floats(2 * kk * (size_t)pool_threads(pool));
     KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.d, h.i, dist2, idx, pairs};
-    tsne_pool_for(pool, n, 16, knn_finalise, &fin);
+    pool_for(pool, n, 16, knn_finalise, &fin);
     rc = 0;
 out:
     free(xc);
@@ -373,6 +373,6 @@ out:
     free(h.count);
     free(h.worst_d);
     free(h.worst_i);
-    tsne_pool_free(pool);
+    pool_free(pool);
     return rc;
 }

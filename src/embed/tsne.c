@@ -175,7 +175,7 @@ typedef struct Descent {
     const TsneSparseP *P;
     const TsneParams *p;
     TsneBh *bh;
-    TsnePool *pool;
+    Pool *pool;
     double lr;
     double *y;       /* (n, 2) positions */
     float *yf;       /* (n, 2) the positions the forces see */
@@ -280,7 +280,7 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     double *ybuf = xmalloc(2 * n * sizeof(double));    /* (n, 2) */
     int have_y = 0;                                    /* ybuf holds positions */
     TsneSparseP P = {0};
-    TsnePool *pool = NULL;
+    Pool *pool = NULL;
     TsneBh *bh = NULL;
     Descent s = {0};
 
@@ -306,7 +306,7 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     pcond = NULL;
     say(vlog, log_ctx, "[t-SNE] Computed conditional probabilities in %.3fs", now_seconds() - t0);
 
-    pool = p->threads > 1 ? tsne_pool_new(p->threads) : NULL;
+    pool = p->threads > 1 ? pool_new(p->threads) : NULL;
     bh = tsne_bh_new(n);
     s.n = n;
     s.P = &P;
@@ -361,7 +361,7 @@ out:
     free(s.update);
     free(s.gains);
     tsne_bh_free(bh);
-    tsne_pool_free(pool);
+    pool_free(pool);
     tsne_sparse_free(&P);
     return rc;
 }

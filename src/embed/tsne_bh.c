@@ -456,27 +456,27 @@ BH_KERNEL static void bh_attract(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
-void tsne_bh_gradient(TsneBh *bh, TsnePool *pool, const TsneSparseP *P, const float *y,
+void tsne_bh_gradient(TsneBh *bh, Pool *pool, const TsneSparseP *P, const float *y,
                       double exaggeration, double angle, double *grad, double *kl)
 {
     size_t n = bh->n;
     BhCtx c = {bh, P, y, exaggeration, 0, grad, kl != NULL};
     /* Lists hold at most every node and every point (nodes < 2n). */
-    int workers = tsne_pool_threads(pool);
+    int workers = pool_threads(pool);
     for (int w = 0; w < workers && w < BH_MAX_WORKERS; w++)
         bh_list_reserve(&bh->lists[w], 3 * n + BH_LANES);
     if (angle > 0) {
         bh_build_tree(bh, y, angle);
-        tsne_pool_for(pool, bh->n_groups, 1, bh_repulse, &c);
+        pool_for(pool, bh->n_groups, 1, bh_repulse, &c);
     } else {
-        tsne_pool_for(pool, n, BH_CHUNK, bh_exact_repulse, &c);
+        pool_for(pool, n, BH_CHUNK, bh_exact_repulse, &c);
     }
     /* Z summed in index order: the same whatever the threads. */
     double zsum = 0;
     for (size_t i = 0; i < n; i++)
         zsum += bh->z[i];
     c.zsum = zsum > 0 ? zsum : BH_TINY;
-    tsne_pool_for(pool, n, 4 * BH_CHUNK, bh_attract, &c);
+    pool_for(pool, n, 4 * BH_CHUNK, bh_attract, &c);
     if (kl) {
         double s = 0;
         for (size_t i = 0; i < n; i++)
@@ -494,9 +494,9 @@ int tsne_gradient(const TsneSparseP *P, const float *y, double exaggeration, dou
         return err_set(e, "t-SNE gradient: angle %g must be >= 0 and threads %d >= 1", angle,
                        threads);
     TsneBh *bh = tsne_bh_new(P->n);
-    TsnePool *pool = threads > 1 ? tsne_pool_new(threads) : NULL;
+    Pool *pool = threads > 1 ? pool_new(threads) : NULL;
     tsne_bh_gradient(bh, pool, P, y, exaggeration, angle, grad, kl);
-    tsne_pool_free(pool);
+    pool_free(pool);
     tsne_bh_free(bh);
     return 0;
 }

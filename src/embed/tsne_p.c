@@ -96,7 +96,7 @@ int tsne_conditional_p(const float *dist2, size_t n, size_t k, double perplexity
         return err_set(e, "perplexity %g must be a positive number", perplexity);
     double *own_beta = beta ? NULL : xmalloc(n * sizeof(double));
     PCtx c = {dist2, k, log(perplexity), pcond, beta ? beta : own_beta};
-    TsnePool *pool = threads > 1 ? tsne_pool_new(threads) : NULL;
+    Pool *pool = threads > 1 ? pool_new(threads) : NULL;
     int rc = -1;
     char line[160];
     /* Blocks of P_LOG_EVERY rows, so progress lines come in order whatever the threads. */
@@ -110,7 +110,7 @@ int tsne_conditional_p(const float *dist2, size_t n, size_t k, double perplexity
         sub.dist2 += b * k;
         sub.pcond += b * k;
         sub.beta += b;
-        tsne_pool_for(pool, end - b, 32, p_rows, &sub);
+        pool_for(pool, end - b, 32, p_rows, &sub);
         if (log_fn) {
             snprintf(line, sizeof line,
                      "[t-SNE] Computed conditional probabilities for sample %zu / %zu", end, n);
@@ -126,7 +126,7 @@ int tsne_conditional_p(const float *dist2, size_t n, size_t k, double perplexity
     }
     rc = 0;
 out:
-    tsne_pool_free(pool);
+    pool_free(pool);
     free(own_beta);
     return rc;
 }

@@ -64,10 +64,7 @@ static void activation_describe(const NnLayer *l, char *buf, size_t cap)
     snprintf(buf, cap, "%s", nn_act_names[l->spec.act]);
 }
 
-static void activation_free_state(NnLayer *l) { (void)l; }
-
 const NnLayerOps nn_activation_ops = {
     NN_ACTIVATION, "Activation", activation_out_shape, activation_param_count, activation_init,
     activation_scratch, activation_forward, activation_backward, activation_describe,
-    activation_free_state,
 };

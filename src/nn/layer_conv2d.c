@@ -299,14 +299,14 @@ static void conv_backward(NnLayer *l, NnScratch *s, const float *x, const float 
     size_t chunk = chunk_images(&g, n);
     size_t in_img = g.H * g.W * g.C, out_img = g.hw_out * g.F;
     /* dW^T (F, K), summed over the chunks, added to dW at the end */
-    float *dwt = nn_layer_state(l, g.K * g.F * sizeof(float));
+    float *dwt = nn_layer_state(l, s, g.K * g.F * sizeof(float));
     memset(dwt, 0, g.K * g.F * sizeof(float));
     for (size_t i0 = 0; i0 < n; i0 += chunk) {
         size_t cn = n - i0 < chunk ? n - i0 : chunk;
         size_t m = cn * g.hw_out;
         float *dz = dy + i0 * out_img; /* (m, F): dL/d(pre-activation), in place */
         nn_act_backward(l->spec.act, y + i0 * out_img, dz, m, g.F);
-        nn_sum_rows(l->db, dz, m, g.F);
+        nn_sum_rows(nn_layer_db(l, s), dz, m, g.F);
         im2col(&g, x + i0 * in_img, cn, s->col);
         /* dW^T (F, K) += dz^T (F, m) col (m, K): the long side as columns again */
         blas_sgemm(1, 0, g.F, g.K, m, 1.0f, dz, g.F, s->col, g.K, 1.0f, dwt, g.K);
@@ -320,7 +320,7 @@ static void conv_backward(NnLayer *l, NnScratch *s, const float *x, const float 
             col2im(&g, s->dcol, cn, dxc);
         }
     }
-    add_transposed(l->dw, dwt, g.K, g.F);
+    add_transposed(nn_layer_dw(l, s), dwt, g.K, g.F);
 }
 
 static void conv_describe(const NnLayer *l, char *buf, size_t cap)
@@ -329,14 +329,7 @@ static void conv_describe(const NnLayer *l, char *buf, size_t cap)
              nn_padding_names[l->spec.padding], nn_act_names[l->spec.act]);
 }
 
-static void conv_free_state(NnLayer *l)
-{
-    free(l->state);
-    l->state = NULL;
-    l->state_cap = 0;
-}
-
 const NnLayerOps nn_conv2d_ops = {
     NN_CONV2D, "Conv2D", conv_out_shape, conv_param_count, conv_init, conv_scratch,
-    conv_forward, conv_backward, conv_describe, conv_free_state,
+    conv_forward, conv_backward, conv_describe,
 };

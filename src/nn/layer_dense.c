@@ -59,12 +59,11 @@ static void dense_forward(NnLayer *l, NnScratch *s, const float *x, float *y, si
 static void dense_backward(NnLayer *l, NnScratch *s, const float *x, const float *y, float *dy,
                            float *dx, size_t n)
 {
-    (void)s;
     (void)y;
     size_t in = (size_t)l->in.d[0], units = (size_t)l->spec.units;
     /* dW (in, units) += x^T (in, n) dy (n, units) */
-    blas_sgemm(1, 0, in, units, n, 1.0f, x, in, dy, units, 1.0f, l->dw, units);
-    nn_sum_rows(l->db, dy, n, units);
+    blas_sgemm(1, 0, in, units, n, 1.0f, x, in, dy, units, 1.0f, nn_layer_dw(l, s), units);
+    nn_sum_rows(nn_layer_db(l, s), dy, n, units);
     /* dx (n, in) = dy (n, units) W^T (units, in) */
     if (dx)
         blas_sgemm(0, 1, n, in, units, 1.0f, dy, units, l->w, units, 0.0f, dx, in);
@@ -75,9 +74,7 @@ static void dense_describe(const NnLayer *l, char *buf, size_t cap)
     snprintf(buf, cap, "%d units", l->spec.units);
 }
 
-static void dense_free_state(NnLayer *l) { (void)l; }
-
 const NnLayerOps nn_dense_ops = {
     NN_DENSE, "Dense", dense_out_shape, dense_param_count, dense_init, dense_scratch,
-    dense_forward, dense_backward, dense_describe, dense_free_state,
+    dense_forward, dense_backward, dense_describe,
 };

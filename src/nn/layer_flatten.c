@@ -61,9 +61,7 @@ static void flatten_describe(const NnLayer *l, char *buf, size_t cap)
     snprintf(buf, cap, "%s -> %zu values", nn_shape_str(l->in, a, sizeof a), nn_shape_size(l->in));
 }
 
-static void flatten_free_state(NnLayer *l) { (void)l; }
-
 const NnLayerOps nn_flatten_ops = {
     NN_FLATTEN, "Flatten", flatten_out_shape, flatten_param_count, flatten_init, flatten_scratch,
-    flatten_forward, flatten_backward, flatten_describe, flatten_free_state,
+    flatten_forward, flatten_backward, flatten_describe,
 };

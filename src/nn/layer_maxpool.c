@@ -59,11 +59,10 @@ static size_t maxpool_scratch(const NnLayer *l, size_t n)
  * so the loops over channels vectorise. */
 static void maxpool_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
 {
-    (void)s;
     size_t H = (size_t)l->in.d[0], W = (size_t)l->in.d[1], C = (size_t)l->in.d[2];
     size_t Ho = (size_t)l->out.d[0], Wo = (size_t)l->out.d[1];
     size_t ph = (size_t)l->spec.ph, pw = (size_t)l->spec.pw;
-    int32_t *arg = train ? nn_layer_state(l, n * Ho * Wo * C * sizeof(int32_t)) : NULL;
+    int32_t *arg = train ? nn_layer_state(l, s, n * Ho * Wo * C * sizeof(int32_t)) : NULL;
     for (size_t i = 0; i < n; i++) {
         const float *xi = x + i * H * W * C;
         for (size_t oy = 0; oy < Ho; oy++)
@@ -111,7 +110,6 @@ static void maxpool_forward(NnLayer *l, NnScratch *s, const float *x, float *y, 
 static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const float *y, float *dy,
                              float *dx, size_t n)
 {
-    (void)s;
     (void)x;
     (void)y;
     if (!dx)
@@ -119,7 +117,7 @@ static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const flo
     size_t H = (size_t)l->in.d[0], W = (size_t)l->in.d[1], C = (size_t)l->in.d[2];
     size_t Ho = (size_t)l->out.d[0], Wo = (size_t)l->out.d[1];
     size_t pw = (size_t)l->spec.pw, ph = (size_t)l->spec.ph;
-    const int32_t *arg = l->state;
+    const int32_t *arg = s->state[l->index];
     if (Ho * ph != H || Wo * pw != W)
         memset(dx, 0, n * H * W * C * sizeof(float));
     for (size_t i = 0; i < n; i++) {
@@ -147,14 +145,7 @@ static void maxpool_describe(const NnLayer *l, char *buf, size_t cap)
     snprintf(buf, cap, "%dx%d", l->spec.ph, l->spec.pw);
 }
 
-static void maxpool_free_state(NnLayer *l)
-{
-    free(l->state);
-    l->state = NULL;
-    l->state_cap = 0;
-}
-
 const NnLayerOps nn_maxpool_ops = {
     NN_MAXPOOL, "MaxPooling2D", maxpool_out_shape, maxpool_param_count, maxpool_init,
-    maxpool_scratch, maxpool_forward, maxpool_backward, maxpool_describe, maxpool_free_state,
+    maxpool_scratch, maxpool_forward, maxpool_backward, maxpool_describe,
 };

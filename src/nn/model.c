@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "untangle/nn_layer.h"
+#include "untangle/pool.h"
 #include "untangle/xalloc.h"
 
 void nn_work_free(NnWork *w); /* engine.c */
@@ -53,14 +54,31 @@ const NnLayerOps *nn_layer_ops(NnLayerKind kind)
     }
 }
 
-void *nn_layer_state(NnLayer *l, size_t bytes)
+void *nn_layer_state(const NnLayer *l, NnScratch *s, size_t bytes)
 {
-    if (l->state_cap < bytes) {
-        free(l->state);
-        l->state = xmalloc(bytes);
-        l->state_cap = bytes;
+    size_t i = l->index;
+    if (s->state_cap[i] < bytes) {
+        free(s->state[i]);
+        s->state[i] = xmalloc(bytes);
+        s->state_cap[i] = bytes;
     }
-    return l->state;
+    return s->state[i];
+}
+
+float *nn_layer_dw(const NnLayer *l, NnScratch *s) { return s->grads + l->offset; }
+
+float *nn_layer_db(const NnLayer *l, NnScratch *s)
+{
+    return s->grads + l->offset + l->n_weights;
+}
+
+void nn_scratch_free(NnScratch *s)
+{
+    free(s->col);
+    free(s->dcol);
+    for (size_t i = 0; i < NN_MAX_LAYERS; i++)
+        free(s->state[i]);
+    memset(s, 0, sizeof *s);
 }
 
 Model *model_new(void)
@@ -68,17 +86,10 @@ Model *model_new(void)
     Model *m = xcalloc(1, sizeof *m);
     m->compile.lr = 0.01; /* Keras' SGD default, until compile says otherwise */
     m->compile.accuracy = 1;
+    m->threads = 1;
     m->params = xmalloc_floats(0);
     m->grads = xmalloc_floats(0);
     return m;
-}
-
-static void free_layer(NnLayer *l)
-{
-    if (!l)
-        return;
-    l->ops->free_state(l);
-    free(l);
 }
 
 static void history_free(NnHistory *h)
@@ -95,7 +106,7 @@ void model_free(struct Model *m)
     if (!m)
         return;
     for (size_t i = 0; i < m->n_layers; i++)
-        free_layer(m->layers[i]);
+        free(m->layers[i]);
     free(m->params);
     free(m->grads);
     history_free(&m->history);
@@ -103,7 +114,7 @@ void model_free(struct Model *m)
     free(m);
 }
 
-/* Points every layer's w, b, dw, db into the current blocks. */
+/* Points every layer's w and b into the current block. */
 static void bind_params(Model *m)
 {
     for (size_t i = 0; i < m->n_layers; i++) {
@@ -111,8 +122,6 @@ static void bind_params(Model *m)
         int has = l->n_weights + l->n_biases > 0;
         l->w = has ? m->params + l->offset : NULL;
         l->b = has ? m->params + l->offset + l->n_weights : NULL;
-        l->dw = has ? m->grads + l->offset : NULL;
-        l->db = has ? m->grads + l->offset + l->n_weights : NULL;
     }
 }
 
@@ -132,8 +141,6 @@ Model *model_clone(const Model *m)
     for (size_t i = 0; i < m->n_layers; i++) {
         NnLayer *l = xmalloc(sizeof *l);
         *l = *m->layers[i];
-        l->state = NULL;
-        l->state_cap = 0;
         c->layers[i] = l;
     }
     c->n_params = m->n_params;
@@ -141,6 +148,7 @@ Model *model_clone(const Model *m)
     c->grads = xcalloc_floats(m->n_params);
     memcpy(c->name_count, m->name_count, sizeof c->name_count);
     c->compile = m->compile;
+    c->threads = m->threads;
     c->epochs_trained = m->epochs_trained;
     const NnHistory *h = &m->history;
     c->history.n = c->history.cap = h->n;
@@ -256,6 +264,7 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
     l->n_weights = nw;
     l->n_biases = nb;
     l->offset = m->n_params;
+    l->index = m->n_layers;
     m->name_count[spec->kind]++;
     if (spec->name[0])
         snprintf(l->name, sizeof l->name, "%s", spec->name);
@@ -297,11 +306,16 @@ int model_pop(Model *m, Err *e)
     NnLayer *l = m->layers[--m->n_layers];
     m->n_params = l->offset; /* the block keeps its size; only the count shrinks */
     m->layers[m->n_layers] = NULL;
-    free_layer(l);
+    free(l);
     bind_params(m);
     nn_work_free(m->work);
     m->work = NULL;
     return 0;
+}
+
+void model_set_threads(Model *m, int threads)
+{
+    m->threads = threads < 1 ? 1 : threads > POOL_MAX_THREADS ? POOL_MAX_THREADS : threads;
 }
 
 NnShape model_output_shape(const Model *m)

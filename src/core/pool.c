@@ -1,20 +1,18 @@
-/* tsne_pool.c: a fixed set of worker threads that share chunks of an index range. */
+/* pool.c: a fixed set of worker threads that share chunks of an index range. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "tsne_internal.h"
+#include "untangle/pool.h"
 #include "untangle/xalloc.h"
 
-#define POOL_MAX_THREADS 64
-
 struct PoolArg {
-    struct TsnePool *pool;
+    Pool *pool;
     int worker;
 };
 typedef struct PoolArg PoolArg;
 
-struct TsnePool {
+struct Pool {
     pthread_mutex_t mu;
     pthread_cond_t wake;     /* workers wait here for a new job (or the stop) */
     pthread_cond_t done;     /* the caller waits here for the workers to finish */
@@ -25,14 +23,14 @@ struct TsnePool {
     int busy;                /* workers still inside the current job */
     int stop;
     /* The current job. */
-    TsneTask fn;
+    PoolTask fn;
     void *ctx;
     size_t n, chunk;
     atomic_size_t next;      /* first index not yet handed out */
 };
 
 /* Takes chunks until none are left; shared by the workers and the caller. */
-static void pool_drain(TsnePool *p, int worker)
+static void pool_drain(Pool *p, int worker)
 {
     for (;;) {
         size_t b = atomic_fetch_add(&p->next, p->chunk);
@@ -46,7 +44,7 @@ static void pool_drain(TsnePool *p, int worker)
 
 static void *pool_worker(void *arg)
 {
-    TsnePool *p = ((PoolArg *)arg)->pool;
+    Pool *p = ((PoolArg *)arg)->pool;
     int worker = ((PoolArg *)arg)->worker;
     unsigned long seen = 0;
     pthread_mutex_lock(&p->mu);
@@ -66,9 +64,9 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
-TsnePool *tsne_pool_new(int threads)
+Pool *pool_new(int threads)
 {
-    TsnePool *p = xcalloc(1, sizeof *p);
+    Pool *p = xcalloc(1, sizeof *p);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
@@ -86,7 +84,7 @@ TsnePool *tsne_pool_new(int threads)
     return p;
 }
 
-void tsne_pool_free(TsnePool *p)
+void pool_free(Pool *p)
 {
     if (!p)
         return;
@@ -102,7 +100,7 @@ void tsne_pool_free(TsnePool *p)
     free(p);
 }
 
-void tsne_pool_for(TsnePool *p, size_t n, size_t chunk, TsneTask fn, void *ctx)
+void pool_for(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
 {
     if (n == 0)
         return;
@@ -132,7 +130,7 @@ void tsne_pool_for(TsnePool *p, size_t n, size_t chunk, TsneTask fn, void *ctx)
     pthread_mutex_unlock(&p->mu);
 }
 
-int tsne_pool_threads(const TsnePool *p)
+int pool_threads(const Pool *p)
 {
     return p ? p->workers + 1 : 1;
 }
