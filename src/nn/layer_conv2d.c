@@ -207,6 +207,24 @@ static inline void copy_row(float *restrict dst, const float *restrict src, size
     }
 }
 
+/* dst[0..n) = 0, short rows as fixed-size stores for the same reason. */
+static inline void zero_row(float *dst, size_t n)
+{
+    static const float zeros[8] = {0};
+    if (n > 16) {
+        memset(dst, 0, n * sizeof(float));
+    } else if (n >= 8) {
+        memcpy(dst, zeros, 8 * sizeof(float));
+        memcpy(dst + n - 8, zeros, 8 * sizeof(float));
+    } else if (n >= 4) {
+        memcpy(dst, zeros, 4 * sizeof(float));
+        memcpy(dst + n - 4, zeros, 4 * sizeof(float));
+    } else {
+        for (size_t j = 0; j < n; j++)
+            dst[j] = 0.0f;
+    }
+}
+
 /* col (cn * Ho * Wo, K) from x (cn, H, W, C). One window row of the kernel is
  * kw * C contiguous input values (channels-last), copied in one go. */
 static void im2col(const Geo *g, const float *x, size_t cn, float *col)
@@ -224,15 +242,15 @@ static void im2col(const Geo *g, const float *x, size_t cn, float *col)
                     float *dst = row + ky * seg;
                     long iy = (long)(oy + ky) - g->pt;
                     if (iy < 0 || iy >= (long)g->H) {
-                        memset(dst, 0, seg * sizeof(float));
+                        zero_row(dst, seg);
                         continue;
                     }
                     const float *src = xi + ((size_t)iy * g->W + (size_t)(ix0 + (long)lo)) * g->C;
                     if (lo > 0)
-                        memset(dst, 0, lo * g->C * sizeof(float));
+                        zero_row(dst, lo * g->C);
                     copy_row(dst + lo * g->C, src, (hi - lo) * g->C);
                     if (hi < g->kw)
-                        memset(dst + hi * g->C, 0, (g->kw - hi) * g->C * sizeof(float));
+                        zero_row(dst + hi * g->C, (g->kw - hi) * g->C);
                 }
             }
     }
