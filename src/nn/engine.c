@@ -174,7 +174,7 @@ static void run_shard(Pass *p, size_t s, NnScratch *sc)
     p->loss[s] = nn_softmax_ce(in, p->labels + a, ns, k, g, 1.0f / (float)p->n, &p->correct[s]);
     for (size_t i = L - 1; i-- > 0;) {
         NnLayer *l = m->layers[i];
-        const float *x = i ? w->acts[i - 1] + a * nn_shape_size(l->in) : p->x + a * nn_shape_size(m->input);
+        const float *x = (i ? w->acts[i - 1] : p->x) + a * nn_shape_size(l->in);
         float *dx = i ? other : NULL; /* nobody needs dL/d(input data) */
         l->ops->backward(l, sc, x, w->acts[i] + a * nn_shape_size(l->out), g, dx, ns);
         float *t = g;
