@@ -108,8 +108,8 @@ typedef struct Model {
 } Model;
 
 Model *model_new(void);
-/* Threads that fit, evaluate and predict use from now on (clamped to 1..64); the
- * results do not depend on it. */
+/* Threads that fit, evaluate and predict use from now on (1..64; at most
+ * NN_SHARDS of them find work); the results do not depend on it. */
 void model_set_threads(Model *m, int threads);
 void model_free(struct Model *m); /* accepts NULL */
 /* A deep copy (weights, compile settings, history). */

@@ -98,7 +98,7 @@ static int work_ensure(Model *m, size_t n, int training, Err *e)
     }
     size_t floats, bytes, per_thread;
     if (size_mul(per_sample + (training ? 2 * widest : 0), n, &floats) != 0 ||
-        size_mul(2 * scratch, (size_t)m->threads, &per_thread) != 0 ||
+        size_mul(2 * scratch, NN_SHARDS, &per_thread) != 0 ||
         size_add(floats, per_thread + (training ? NN_SHARDS + 1 : 0) * m->n_params, &floats) != 0 ||
         size_mul(floats, sizeof(float), &bytes) != 0)
         return err_set(e, "a batch of %zu samples would need more memory than exists; use a "
@@ -120,7 +120,9 @@ static int work_ensure(Model *m, size_t n, int training, Err *e)
         w->shard_grads = xmalloc_floats(NN_SHARDS * m->n_params);
     }
     w->threads = m->threads;
-    w->pool = m->threads > 1 ? pool_new(m->threads) : NULL;
+    /* more threads than shards would wait */
+    int t = m->threads < NN_SHARDS ? m->threads : NN_SHARDS;
+    w->pool = t > 1 ? pool_new(t) : NULL;
     w->workers = pool_threads(w->pool);
     w->scratch = xcalloc((size_t)w->workers, sizeof *w->scratch);
     for (int i = 0; i < w->workers; i++) {
