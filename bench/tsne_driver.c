@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/geom.h"
 #include "untangle/tsne.h"
 
 static unsigned char *read_idx(const char *dir, const char *name, size_t *len)
@@ -38,40 +39,6 @@ static void print_line(void *ctx, const char *line)
 {
     (void)ctx;
     fprintf(stderr, "%s\n", line);
-}
-
-/* Share of each point's k nearest other points (2-D, exact) with its label. */
-static double neighborhood_hit(const float *y, const unsigned char *lab, size_t n, int k)
-{
-    double total = 0;
-    double *bd = malloc((size_t)k * sizeof(double));
-    size_t *bi = malloc((size_t)k * sizeof(size_t));
-    for (size_t i = 0; i < n; i++) {
-        int have = 0;
-        for (size_t j = 0; j < n; j++) {
-            if (j == i)
-                continue;
-            double dx = (double)y[2 * i] - y[2 * j], dy = (double)y[2 * i + 1] - y[2 * j + 1];
-            double d = dx * dx + dy * dy;
-            if (have == k && d >= bd[k - 1])
-                continue;
-            int pos = have < k ? have++ : k - 1;
-            while (pos > 0 && bd[pos - 1] > d) {
-                bd[pos] = bd[pos - 1];
-                bi[pos] = bi[pos - 1];
-                pos--;
-            }
-            bd[pos] = d;
-            bi[pos] = j;
-        }
-        int hits = 0;
-        for (int t = 0; t < k; t++)
-            hits += lab[bi[t]] == lab[i];
-        total += (double)hits / k;
-    }
-    free(bd);
-    free(bi);
-    return total / (double)n;
 }
 
 int main(int argc, char **argv)
@@ -105,7 +72,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "tsne: %s\n", e.msg);
         return 1;
     }
-    double nh = neighborhood_hit(y, lab + 8, n, 6);
+    /* the same Neighborhood Hit as the `nh` command */
+    GeomNH g;
+    if (geom_nh(y, lab + 8, n, 6, &g, &e) != 0) {
+        fprintf(stderr, "nh: %s\n", e.msg);
+        return 1;
+    }
+    double nh = g.global;
+    geom_nh_free(&g);
     printf("untangle N=%zu time=%.1f kl=%.4f nh=%.3f\n", n, res.seconds, res.kl, nh);
     if (argc > 5) {
         FILE *f = fopen(argv[5], "wb");
