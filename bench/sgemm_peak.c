@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "untangle/blas.h"
+#include "untangle/core/blas.h"
 
 int main(int argc, char **argv)
 {

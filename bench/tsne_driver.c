@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/geom.h"
-#include "untangle/tsne.h"
+#include "untangle/geom/geom.h"
+#include "untangle/embed/tsne.h"
 
 static unsigned char *read_idx(const char *dir, const char *name, size_t *len)
 {

@@ -1,14 +1,14 @@
 /* main.c: untangle's command line: the REPL, lesson replays, -c and pipes. */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "untangle/interrupt.h"
-#include "untangle/report.h"
-#include "untangle/run.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/blas.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/session/report.h"
+#include "untangle/frontend/run.h"
+#include "untangle/core/xalloc.h"
 
 static void usage(FILE *f)
 {
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     Shell sh;
     shell_init(&sh);
     interrupt_install();
-    openblas_set_num_threads(sh.threads);
+    blas_set_threads(sh.threads);
 
     const char *commands = NULL;
     const char *html_path = NULL;

@@ -3,8 +3,8 @@
 #include <stdint.h>
 
 #include "testutil.h"
-#include "untangle/canvas.h"
-#include "untangle/image_grid.h"
+#include "untangle/core/canvas.h"
+#include "untangle/render/image_grid.h"
 
 /* ------------------------------------------------------------ canvas */
 

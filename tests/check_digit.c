@@ -9,13 +9,13 @@
 
 #include "testshell.h"
 #include "testutil.h"
-#include "untangle/commands_extra.h"
-#include "untangle/digit.h"
-#include "untangle/digit_view.h"
-#include "untangle/mnist.h"
-#include "untangle/nn.h"
-#include "untangle/png.h"
-#include "untangle/run.h"
+#include "untangle/commands/commands_extra.h"
+#include "untangle/data/digit.h"
+#include "untangle/render/digit_view.h"
+#include "untangle/data/mnist.h"
+#include "untangle/nn/nn.h"
+#include "untangle/render/png.h"
+#include "untangle/frontend/run.h"
 
 /* ---- drawing pictures with Cairo ---- */
 

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "untangle/figure.h"
-#include "untangle/plot.h"
-#include "untangle/rng.h"
+#include "untangle/render/figure.h"
+#include "untangle/render/plot.h"
+#include "untangle/core/rng.h"
 
 static const uint8_t *px_at(const Canvas *c, int x, int y)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "untangle/geom.h"
-#include "untangle/rng.h"
+#include "untangle/geom/geom.h"
+#include "untangle/core/rng.h"
 
 /* ---- brute force ---- */
 

@@ -3,8 +3,8 @@
 #include <zlib.h>
 
 #include "testutil.h"
-#include "untangle/idx.h"
-#include "untangle/rng.h"
+#include "untangle/data/idx.h"
+#include "untangle/core/rng.h"
 
 /* The fixture: 3 images of 5 rows x 7 cols (asymmetric, so a rows/cols swap shows),
  * with 0 and 255 present, and 3 labels. */

@@ -3,8 +3,8 @@
 #include <stdint.h>
 
 #include "testutil.h"
-#include "untangle/knn.h"
-#include "untangle/rng.h"
+#include "untangle/embed/knn.h"
+#include "untangle/core/rng.h"
 
 /* Brute force for row i: the k smallest (distance, index) in double, self excluded. */
 static void brute_row(const float *x, size_t n, size_t d, size_t i, size_t k, uint32_t *idx,

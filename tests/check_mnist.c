@@ -6,7 +6,7 @@
 #include <zlib.h>
 
 #include "testutil.h"
-#include "untangle/mnist.h"
+#include "untangle/data/mnist.h"
 
 /* The fake set: 7 training and 5 test images of 4 rows x 3 cols. */
 #define NTRAIN 7

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "untangle/nn.h"
-#include "untangle/xalloc.h"
+#include "untangle/nn/nn.h"
+#include "untangle/core/xalloc.h"
 
 /* A small model with every layer kind and odd sizes. */
 static Model *small_model(void)

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "untangle/blas.h"
-#include "untangle/nn_layer.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/blas.h"
+#include "untangle/nn/nn_layer.h"
+#include "untangle/core/xalloc.h"
 
 /* f(x, params) = sum(r * y): its gradient with respect to y is r. */
 static double objective(NnLayer *l, NnScratch *s, const float *x, const float *r, float *y,

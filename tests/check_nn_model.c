@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "untangle/nn.h"
+#include "untangle/nn/nn.h"
 
 static NnLayerSpec dense(int units) { return (NnLayerSpec){.kind = NN_DENSE, .units = units}; }
 static NnLayerSpec act(NnAct a) { return (NnLayerSpec){.kind = NN_ACTIVATION, .act = a}; }

@@ -7,11 +7,11 @@
 
 #include "testshell.h"
 #include "testutil.h"
-#include "untangle/blas.h"
-#include "untangle/interrupt.h"
-#include "untangle/nn.h"
-#include "untangle/run.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/blas.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/nn/nn.h"
+#include "untangle/frontend/run.h"
+#include "untangle/core/xalloc.h"
 
 static Model *mlp(uint64_t seed, NnAct hidden)
 {

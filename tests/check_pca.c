@@ -3,9 +3,9 @@
 #include <stdint.h>
 
 #include "testutil.h"
-#include "untangle/pca.h"
-#include "untangle/rng.h"
-#include "untangle/tsne.h"
+#include "untangle/embed/pca.h"
+#include "untangle/core/rng.h"
+#include "untangle/embed/tsne.h"
 
 /* A random orthonormal pair (u, v) in d dimensions (Gram-Schmidt on normals). */
 static void orthonormal_pair(Rng *r, size_t d, double *u, double *v)

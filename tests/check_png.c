@@ -10,7 +10,7 @@
 #include <zlib.h>
 
 #include "testutil.h"
-#include "untangle/png.h"
+#include "untangle/render/png.h"
 
 /* ------------------------------------------------------------ fixtures */
 

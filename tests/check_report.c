@@ -2,10 +2,10 @@
  * their output, embedded figures, questions and answers. */
 #include "testutil.h"
 
-#include "untangle/lesson.h"
-#include "untangle/png.h"
-#include "untangle/report.h"
-#include "untangle/run.h"
+#include "untangle/frontend/lesson.h"
+#include "untangle/render/png.h"
+#include "untangle/session/report.h"
+#include "untangle/frontend/run.h"
 
 static char *slurp(const char *path)
 {

@@ -14,16 +14,16 @@
 #include "testutil.h"
 
 #include "fuzz/fuzz_util.h"
-#include "untangle/atomic_file.h"
-#include "untangle/idx.h"
-#include "untangle/interrupt.h"
-#include "untangle/lesson.h"
-#include "untangle/nn.h"
-#include "untangle/png.h"
-#include "untangle/run.h"
-#include "untangle/tokenizer.h"
-#include "untangle/tsne.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/atomic_file.h"
+#include "untangle/data/idx.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/frontend/lesson.h"
+#include "untangle/nn/nn.h"
+#include "untangle/render/png.h"
+#include "untangle/frontend/run.h"
+#include "untangle/frontend/tokenizer.h"
+#include "untangle/embed/tsne.h"
+#include "untangle/core/xalloc.h"
 
 /* ---- a memory guard: a test fails at once when one allocation exceeds a limit ----
  *

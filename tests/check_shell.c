@@ -2,10 +2,10 @@
  * errors, expect, and the lesson reader. */
 #include "testutil.h"
 
-#include "untangle/commands.h"
-#include "untangle/lesson.h"
-#include "untangle/run.h"
-#include "untangle/tokenizer.h"
+#include "untangle/commands/commands.h"
+#include "untangle/frontend/lesson.h"
+#include "untangle/frontend/run.h"
+#include "untangle/frontend/tokenizer.h"
 
 /* ---- tokenizer ---- */
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "testutil.h"
-#include "untangle/term.h"
+#include "untangle/render/term.h"
 
 /* A 13x7 picture: a bright diagonal band over dark red, with a blue corner, so
  * that every mode has something to draw. */

@@ -4,10 +4,10 @@
 #include <stdint.h>
 
 #include "testutil.h"
-#include "untangle/interrupt.h"
-#include "untangle/knn.h"
-#include "untangle/rng.h"
-#include "untangle/tsne.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/embed/knn.h"
+#include "untangle/core/rng.h"
+#include "untangle/embed/tsne.h"
 
 /* ---- fixtures and helpers ---- */
 

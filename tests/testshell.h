@@ -4,9 +4,9 @@
 #define UNTANGLE_TESTSHELL_H
 
 #include "testutil.h"
-#include "untangle/rng.h"
-#include "untangle/shell.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/rng.h"
+#include "untangle/session/shell.h"
+#include "untangle/core/xalloc.h"
 
 typedef struct Captured {
     Shell sh;

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "untangle/commands.h"
-#include "untangle/idx.h"
-#include "untangle/mnist.h"
-#include "untangle/nn.h"
-#include "untangle/xalloc.h"
+#include "untangle/commands/commands.h"
+#include "untangle/data/idx.h"
+#include "untangle/data/mnist.h"
+#include "untangle/nn/nn.h"
+#include "untangle/core/xalloc.h"
 
 const char *const cmd_load_words[] = {"mnist", "fashion", "train", "test", NULL};
 

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/commands_extra.h"
-#include "untangle/digit.h"
-#include "untangle/digit_view.h"
-#include "untangle/nn.h"
-#include "untangle/png.h"
+#include "untangle/commands/commands_extra.h"
+#include "untangle/data/digit.h"
+#include "untangle/render/digit_view.h"
+#include "untangle/nn/nn.h"
+#include "untangle/render/png.h"
 
 #define PI_CLASSES 10
 #define PI_TOP 3

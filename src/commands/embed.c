@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/commands.h"
-#include "untangle/geom.h"
-#include "untangle/tsne.h"
-#include "untangle/xalloc.h"
+#include "untangle/commands/commands.h"
+#include "untangle/geom/geom.h"
+#include "untangle/embed/tsne.h"
+#include "untangle/core/xalloc.h"
 
 const char *const cmd_tsne_words[] = {"raw", "features", "first", "perplexity", "init", "pca",
                                       "random", "iterations", "verbose", "angle", NULL};

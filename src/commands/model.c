@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "untangle/commands.h"
-#include "untangle/nn.h"
+#include "untangle/commands/commands.h"
+#include "untangle/nn/nn.h"
 
 /* Tags for rng_fork: weights of layer i come from stream TAG_INIT + i, so they
  * depend only on the seed and the layer's place. */

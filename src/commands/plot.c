@@ -3,9 +3,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "untangle/commands.h"
-#include "untangle/figure.h"
-#include "untangle/geom.h"
+#include "untangle/commands/commands.h"
+#include "untangle/render/figure.h"
+#include "untangle/geom/geom.h"
 
 const char *const cmd_plot_words[] = {"to", "size", NULL};
 

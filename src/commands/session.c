@@ -1,12 +1,11 @@
 /* session.c: the session commands: set, expect, figures, echo, help, quit. */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "untangle/commands.h"
-#include "untangle/run.h"
+#include "untangle/commands/commands.h"
+#include "untangle/core/blas.h"
 
 const char *const cmd_set_words[] = {"seed",  "threads", "term",   "output", "auto", "kitty",
                                      "sixel", "blocks",  "ascii",  "none",   NULL};
@@ -33,7 +32,7 @@ int cmd_set(Shell *sh, int argc, char **argv)
         if (arg_long(sh, "threads", v, 1, 64, &t) != 0)
             return CMD_ERR;
         sh->threads = (int)t;
-        openblas_set_num_threads((int)t);
+        blas_set_threads((int)t);
         sh_printf(sh, "threads %ld\n", t);
     } else if (k == 2) {
         int m = arg_choice(sh, "terminal mode", v, term_mode_names);
@@ -156,7 +155,9 @@ int cmd_need(Shell *sh, int argc, char **argv)
     sh_printf(sh, "%s is missing: replaying %s to make it\n\n", file, lesson);
     int saved_step = sh->step;
     sh->step = 0;
-    int rc = lesson_replay(sh, lesson);
+    if (!sh->replay_lesson)
+        return sh_error(sh, "need: %s is missing and lessons cannot be replayed from here", file);
+    int rc = sh->replay_lesson(sh, lesson);
     sh->step = saved_step;
     if (rc != CMD_OK)
         return sh_error(sh, "need: replaying %s failed, so %s is still missing", lesson, file);

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "untangle/commands.h"
-#include "untangle/commands_extra.h"
-#include "untangle/image_grid.h"
+#include "untangle/commands/commands.h"
+#include "untangle/commands/commands_extra.h"
+#include "untangle/render/image_grid.h"
 
 const char *const cmd_show_words[] = {"images", "from", "train", "test", "cols", "to",
                                       SHOW_NN_WORDS, NULL};

@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/activations.h"
-#include "untangle/commands_extra.h"
-#include "untangle/confusion.h"
-#include "untangle/curves.h"
-#include "untangle/label_grid.h"
-#include "untangle/nn.h"
-#include "untangle/weights.h"
-#include "untangle/xalloc.h"
+#include "untangle/render/activations.h"
+#include "untangle/commands/commands_extra.h"
+#include "untangle/render/confusion.h"
+#include "untangle/render/curves.h"
+#include "untangle/render/label_grid.h"
+#include "untangle/nn/nn.h"
+#include "untangle/render/weights.h"
+#include "untangle/core/xalloc.h"
 
 #define SHOW_CLASSES 10
 #define SHOW_ERRORS_DEFAULT 36

@@ -2,7 +2,7 @@
  * and lesson checks all read it; a command exists when it has a line here. */
 #include <string.h>
 
-#include "untangle/commands.h"
+#include "untangle/commands/commands.h"
 
 const CmdSpec cmd_table[] = {
     /* data */

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "untangle/blas.h"
-#include "untangle/commands.h"
-#include "untangle/commands_extra.h"
-#include "untangle/nn.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/blas.h"
+#include "untangle/commands/commands.h"
+#include "untangle/commands/commands_extra.h"
+#include "untangle/nn/nn.h"
+#include "untangle/core/xalloc.h"
 
 /* fit's shuffling stream: forked from the session seed and the epochs already
  * trained, so a replay gives the same batches and a second fit new ones. */

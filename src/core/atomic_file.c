@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "untangle/atomic_file.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/atomic_file.h"
+#include "untangle/core/xalloc.h"
 
 static void release(AtomicFile *af)
 {

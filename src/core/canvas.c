@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/canvas.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/canvas.h"
+#include "untangle/core/xalloc.h"
 
 Canvas *canvas_new(int w, int h, uint32_t rgba, Err *e)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/dataset.h"
+#include "untangle/core/dataset.h"
 
 void dataset_free(Dataset *d)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "untangle/err.h"
+#include "untangle/core/err.h"
 
 int err_set(Err *e, const char *fmt, ...)
 {

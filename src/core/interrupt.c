@@ -1,7 +1,7 @@
 /* interrupt.c: the Ctrl-C flag and its handler. */
 #include <string.h>
 
-#include "untangle/interrupt.h"
+#include "untangle/core/interrupt.h"
 
 volatile sig_atomic_t interrupt_flag = 0;
 

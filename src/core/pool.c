@@ -3,8 +3,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "untangle/pool.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/pool.h"
+#include "untangle/core/xalloc.h"
 
 struct PoolArg {
     Pool *pool;

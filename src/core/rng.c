@@ -2,7 +2,7 @@
  * Blackman and Vigna), with the few draws untangle needs. */
 #include <math.h>
 
-#include "untangle/rng.h"
+#include "untangle/core/rng.h"
 
 static uint64_t splitmix64(uint64_t *x)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "untangle/xalloc.h"
+#include "untangle/core/xalloc.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/digit.h"
-#include "untangle/xalloc.h"
+#include "untangle/data/digit.h"
+#include "untangle/core/xalloc.h"
 
 /* Grey level in [0, 1] of every pixel, alpha composited on white: (h, w). */
 static float *dg_grey(const Canvas *img)

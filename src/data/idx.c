@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "untangle/idx.h"
-#include "untangle/xalloc.h"
+#include "untangle/data/idx.h"
+#include "untangle/core/xalloc.h"
 
 #define IDX_TYPE_UBYTE 0x08
 

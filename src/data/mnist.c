@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "untangle/idx.h"
-#include "untangle/mnist.h"
-#include "untangle/xalloc.h"
+#include "untangle/data/idx.h"
+#include "untangle/data/mnist.h"
+#include "untangle/core/xalloc.h"
 
 const char *const mnist_set_names[] = {"mnist", "fashion", NULL};
 

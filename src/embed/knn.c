@@ -13,15 +13,15 @@
  * provably the true one when the k-th distance stays below the worst shortlisted sgemm
  * distance minus sgemm's error bound; otherwise (large exact ties) the point's row is
  * recomputed in full. So the output is the same bit for bit whatever the threads. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tsne_internal.h"
-#include "untangle/interrupt.h"
-#include "untangle/knn.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/blas.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/embed/knn.h"
+#include "untangle/core/xalloc.h"
 
 /* Distances held at once: rows * n floats stay under this (32 MB), whatever n. */
 #define KNN_BLOCK_FLOATS ((size_t)8 << 20)
@@ -345,8 +345,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         }
         size_t nr = n - r0 < rows ? n - r0 : rows, w = n - r0;
         /* g (nr, w) = xc[r0 : r0+nr] (nr, d) . xc[r0 : n]^T (d, w) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)w, (int)d, 1.0f,
-                    xc + r0 * d, (int)d, xc + r0 * d, (int)d, 0.0f, g, (int)w);
+        blas_sgemm(0, 1, nr, w, d, 1.0f, xc + r0 * d, d, xc + r0 * d, d, 0.0f, g, w);
         /* Distances, then the candidates of each row, then of each column. Every heap
          * is touched by one thread at a time, and its result does not depend on the
          * order of its candidates. */

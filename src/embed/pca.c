@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/interrupt.h"
-#include "untangle/pca.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/embed/pca.h"
+#include "untangle/core/xalloc.h"
 
 #define PCA_EXTRA 6          /* basis vectors beyond the k wanted */
 #define PCA_LANES 8          /* columns of the basis handled together */

@@ -9,11 +9,11 @@
 #include <time.h>
 
 #include "tsne_internal.h"
-#include "untangle/interrupt.h"
-#include "untangle/knn.h"
-#include "untangle/pca.h"
-#include "untangle/rng.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/embed/knn.h"
+#include "untangle/embed/pca.h"
+#include "untangle/core/rng.h"
+#include "untangle/core/xalloc.h"
 
 #define TSNE_CHECK_EVERY 50       /* iterations between error and stop checks */
 #define TSNE_MOMENTUM_EXPLORE 0.5 /* phase 1 */

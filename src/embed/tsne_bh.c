@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "tsne_internal.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/xalloc.h"
 
 #define BH_BITS 24           /* depth of the finest cells (Morton code of 2 x 24 bits) */
 #define BH_LEAF 8            /* at most this many points in a leaf */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "tsne_internal.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/xalloc.h"
 
 void tsne_exact_repulsion_range(const float *y, size_t n, double *rep, double *z, size_t b,
                                 size_t e)

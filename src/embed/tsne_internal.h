@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "untangle/pool.h"
-#include "untangle/tsne.h"
+#include "untangle/core/pool.h"
+#include "untangle/embed/tsne.h"
 
 /* Barnes-Hut state kept across iterations (buffers reused). */
 typedef struct TsneBh TsneBh;

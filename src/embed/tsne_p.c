@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "tsne_internal.h"
-#include "untangle/interrupt.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/core/xalloc.h"
 
 #define P_MAX_STEPS 100          /* binary search steps per row */
 #define P_ENTROPY_TOL 1e-5       /* |entropy - ln(perplexity)| to stop */

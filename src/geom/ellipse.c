@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/geom.h"
-#include "untangle/xalloc.h"
+#include "untangle/geom/geom.h"
+#include "untangle/core/xalloc.h"
 
 void geom_sym2_eigen(double sxx, double sxy, double syy, double eig[2], double *angle_deg)
 {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/geom.h"
-#include "untangle/xalloc.h"
+#include "untangle/geom/geom.h"
+#include "untangle/core/xalloc.h"
 
 typedef struct HullPt {
     double x, y;

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/geom.h"
-#include "untangle/xalloc.h"
+#include "untangle/geom/geom.h"
+#include "untangle/core/xalloc.h"
 
 typedef struct Grid {
     double x0, y0, cell;    /* origin and side of a cell */

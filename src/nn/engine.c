@@ -21,11 +21,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "untangle/blas.h"
-#include "untangle/interrupt.h"
-#include "untangle/nn_layer.h"
-#include "untangle/pool.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/blas.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/nn/nn_layer.h"
+#include "untangle/core/pool.h"
+#include "untangle/core/xalloc.h"
 
 #define EVAL_BATCH 250  /* samples per forward pass in evaluate and predict */
 

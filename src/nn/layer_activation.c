@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "untangle/nn_layer.h"
+#include "untangle/nn/nn_layer.h"
 
 static int activation_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
 {

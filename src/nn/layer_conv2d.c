@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/blas.h"
-#include "untangle/nn_layer.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/blas.h"
+#include "untangle/nn/nn_layer.h"
+#include "untangle/core/xalloc.h"
 
 /* Bytes of im2col buffer a chunk aims at, and the chunk limits in images.
  * Measured on the lab CNN, one shard per core on 2 cores (engine.c): 2 MiB

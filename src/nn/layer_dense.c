@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "untangle/blas.h"
-#include "untangle/nn_layer.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/blas.h"
+#include "untangle/nn/nn_layer.h"
+#include "untangle/core/xalloc.h"
 
 static int dense_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
 {

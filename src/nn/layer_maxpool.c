@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/nn_layer.h"
+#include "untangle/nn/nn_layer.h"
 
 static int maxpool_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
 {

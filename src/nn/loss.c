@@ -9,7 +9,7 @@
 #pragma GCC optimize("vect-cost-model=dynamic")
 #include <math.h>
 
-#include "untangle/nn_layer.h"
+#include "untangle/nn/nn_layer.h"
 
 #define PROB_EPS 1e-7
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/nn_layer.h"
-#include "untangle/pool.h"
-#include "untangle/xalloc.h"
+#include "untangle/nn/nn_layer.h"
+#include "untangle/core/pool.h"
+#include "untangle/core/xalloc.h"
 
 void nn_work_free(NnWork *w); /* engine.c */
 

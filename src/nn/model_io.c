@@ -15,9 +15,9 @@
 #include <fcntl.h>
 #include <zlib.h>
 
-#include "untangle/atomic_file.h"
-#include "untangle/nn_layer.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/atomic_file.h"
+#include "untangle/nn/nn_layer.h"
+#include "untangle/core/xalloc.h"
 
 #define MAGIC "UNTGLMDL"
 #define MAGIC_LEN 8

@@ -13,7 +13,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "untangle/nn_layer.h"
+#include "untangle/nn/nn_layer.h"
 
 /* 16-byte vectors: SSE on every x86-64, no ABI questions. */
 typedef float v4f __attribute__((vector_size(16)));

@@ -5,9 +5,9 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "untangle/activations.h"
-#include "untangle/plot.h"
-#include "untangle/xalloc.h"
+#include "untangle/render/activations.h"
+#include "untangle/render/plot.h"
+#include "untangle/core/xalloc.h"
 
 #define ACT_MARGIN 12
 #define ACT_TITLE 34

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "untangle/confusion.h"
-#include "untangle/plot.h"
+#include "untangle/render/confusion.h"
+#include "untangle/render/plot.h"
 
 #define CF_TITLE_H 40       /* title band */
 #define CF_HEAD_H 38        /* "predicted" and the column labels */

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "untangle/curves.h"
-#include "untangle/plot.h"
-#include "untangle/xalloc.h"
+#include "untangle/render/curves.h"
+#include "untangle/render/plot.h"
+#include "untangle/core/xalloc.h"
 
 #define CV_PANEL_W (CURVES_WIDTH / 2)
 #define CV_LEFT 62.0     /* y tick labels */

@@ -3,9 +3,9 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "untangle/confusion.h"
-#include "untangle/digit_view.h"
-#include "untangle/plot.h"
+#include "untangle/render/confusion.h"
+#include "untangle/render/digit_view.h"
+#include "untangle/render/plot.h"
 
 #define DV_MARGIN 16
 #define DV_TITLE 40

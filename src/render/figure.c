@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "untangle/figure.h"
-#include "untangle/geom.h"
-#include "untangle/plot.h"
-#include "untangle/xalloc.h"
+#include "untangle/render/figure.h"
+#include "untangle/geom/geom.h"
+#include "untangle/render/plot.h"
+#include "untangle/core/xalloc.h"
 
 /* Sizes at the default 384x719, scaled with the picture. */
 #define FIG_LEFT 40.0          /* room for y tick labels such as "-100" */

@@ -2,8 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "untangle/image_grid.h"
-#include "untangle/xalloc.h"
+#include "untangle/render/image_grid.h"
+#include "untangle/core/xalloc.h"
 
 ImageGridLayout image_grid_default(void)
 {

@@ -1,8 +1,8 @@
 /* label_grid.c: images with a label under each (see label_grid.h). */
 #include <stdio.h>
 
-#include "untangle/label_grid.h"
-#include "untangle/plot.h"
+#include "untangle/render/label_grid.h"
+#include "untangle/render/plot.h"
 
 #define LG_MARGIN 10
 #define LG_GAP 8

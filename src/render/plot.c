@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "untangle/plot.h"
-#include "untangle/xalloc.h"
+#include "untangle/render/plot.h"
+#include "untangle/core/xalloc.h"
 
 struct Plot {
     cairo_surface_t *surface;  /* ARGB32, premultiplied, native-endian 32-bit words */

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "untangle/atomic_file.h"
-#include "untangle/png.h"
-#include "untangle/xalloc.h"
+#include "untangle/core/atomic_file.h"
+#include "untangle/render/png.h"
+#include "untangle/core/xalloc.h"
 
 /* Largest decoded picture: 16384^2 RGBA pixels, which is what CANVAS_MAX_SIDE allows. */
 #define PNG_MAX_DECODED_BYTES ((size_t)1 << 30)

@@ -17,7 +17,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "untangle/term.h"
+#include "untangle/render/term.h"
 
 const char *const term_mode_names[] = {"auto", "kitty", "sixel", "blocks", "ascii", "none", NULL};
 

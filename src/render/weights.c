@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "untangle/plot.h"
-#include "untangle/weights.h"
-#include "untangle/xalloc.h"
+#include "untangle/render/plot.h"
+#include "untangle/render/weights.h"
+#include "untangle/core/xalloc.h"
 
 const char *const weights_scale_names[] = {"shared", "unit", NULL};
 

@@ -14,9 +14,9 @@
  * threads outlive the input and only slow the fuzzer down). */
 #include "fuzz.h"
 #include "fuzz_util.h"
-#include "untangle/interrupt.h"
-#include "untangle/run.h"
-#include "untangle/tokenizer.h"
+#include "untangle/core/interrupt.h"
+#include "untangle/frontend/run.h"
+#include "untangle/frontend/tokenizer.h"
 
 #define FZ_CMD_MAX_INPUT 2048
 #define FZ_CMD_MAX_LINES 16

@@ -5,8 +5,8 @@
  * byte can be read. */
 #include "fuzz.h"
 #include "fuzz_util.h"
-#include "untangle/idx.h"
-#include "untangle/xalloc.h"
+#include "untangle/data/idx.h"
+#include "untangle/core/xalloc.h"
 
 int fuzz_idx_one(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
  * pairs. */
 #include "fuzz.h"
 #include "fuzz_util.h"
-#include "untangle/lesson.h"
+#include "untangle/frontend/lesson.h"
 
 int fuzz_lesson_one(const uint8_t *data, size_t size)
 {

@@ -10,8 +10,8 @@
 
 #include "fuzz.h"
 #include "fuzz_util.h"
-#include "untangle/nn.h"
-#include "untangle/xalloc.h"
+#include "untangle/nn/nn.h"
+#include "untangle/core/xalloc.h"
 
 static void fz_model_parse_one(const uint8_t *data, size_t size)
 {

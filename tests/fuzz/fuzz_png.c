@@ -5,7 +5,7 @@
  * round trip unchanged (the writer and the reader agree). */
 #include "fuzz.h"
 #include "fuzz_util.h"
-#include "untangle/png.h"
+#include "untangle/render/png.h"
 
 int fuzz_png_one(const uint8_t *data, size_t size)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "untangle/nn.h"
-#include "untangle/png.h"
-#include "untangle/xalloc.h"
+#include "untangle/nn/nn.h"
+#include "untangle/render/png.h"
+#include "untangle/core/xalloc.h"
 
 static const char *root;
 

@@ -1,0 +1,26 @@
+/* knn.h: exact k nearest neighbours by squared euclidean distance.
+ *
+ * Distances come from ||a||^2 + ||b||^2 - 2 a.b with cblas_sgemm on the centred data,
+ * one block of rows at a time (at most ~32 MB of distances live at once, never the
+ * n x n matrix), and a bounded max-heap per row. A point is never its own neighbour
+ * (excluded by index, so exact duplicates of it are still found, at distance 0). Ties
+ * are broken by index: of two points at the same computed distance the lower index
+ * comes first. Negative round-off is clamped to 0.
+ *
+ * The distances use OpenBLAS's threads; the selection runs on `threads` threads of
+ * its own, between the sgemm calls (the result does not depend on the count). */
+#ifndef UNTANGLE_KNN_H
+#define UNTANGLE_KNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "untangle/core/err.h"
+
+/* x: (n, d) row-major, not modified. idx, dist2: (n, k) row-major, allocated by the
+ * caller; row i lists i's k nearest other points by increasing (distance, index).
+ * Needs 1 <= k <= n - 1, n < 2^31 and threads >= 1. Polls the Ctrl-C flag between row blocks.
+ * Returns 0, or -1 with e filled (bad sizes, memory budget, interruption). */
+int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+              int threads, Err *e);
+
+#endif

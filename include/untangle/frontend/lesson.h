@@ -1,0 +1,42 @@
+/* lesson.h: reading a lesson file (Markdown) into what the replay prints and runs.
+ *
+ * Prose is printed; a fenced block whose info string is `untangle` is a list of
+ * commands run one by one; a blockquote starting with **Question** is a question
+ * and one starting with **Answer** or **Réponse** its answer; one starting with
+ * **My answer** or **Ma réponse** is what a student wrote. Other fenced blocks
+ * are prose. Every item keeps its line number for FILE:LINE messages. */
+#ifndef UNTANGLE_LESSON_H
+#define UNTANGLE_LESSON_H
+
+#include <stddef.h>
+#include "untangle/core/err.h"
+
+typedef enum LessonKind {
+    LESSON_PROSE,       /* text: one paragraph or heading, or a foreign code block */
+    LESSON_BLOCK_START, /* an `untangle` block opens (text: NULL) */
+    LESSON_COMMAND,     /* one line of an `untangle` block (comments and blanks dropped) */
+    LESSON_BLOCK_END,
+    LESSON_QUESTION,    /* text without the leading "> " */
+    LESSON_ANSWER,      /* the reference answer */
+    LESSON_STUDENT      /* a student's own answer: > **My answer** / > **Ma réponse** */
+} LessonKind;
+
+typedef struct LessonItem {
+    LessonKind kind;
+    char *text;  /* owned; NULL for block marks */
+    long line;   /* 1-based line in the file where the item starts */
+} LessonItem;
+
+typedef struct Lesson {
+    LessonItem *items; /* owned */
+    size_t n;
+} Lesson;
+
+/* Parses len bytes of Markdown (need not be NUL-terminated). Refuses an
+ * unterminated fence, NUL bytes and lines over 64 KiB, naming the line. */
+int lesson_parse(const char *text, size_t len, Lesson *out, Err *e);
+/* Reads and parses a file (at most 16 MiB). */
+int lesson_load(const char *path, Lesson *out, Err *e);
+void lesson_free(Lesson *l); /* accepts a zeroed Lesson */
+
+#endif

@@ -1,0 +1,30 @@
+/* tokenizer.h: one input line into commands and words.
+ *
+ * `;` separates commands, `#` at the start of a word begins a comment, words are
+ * separated by blanks, "double" and 'single' quotes group words (a backslash
+ * escapes the next character inside double quotes). The result owns its strings. */
+#ifndef UNTANGLE_TOKENIZER_H
+#define UNTANGLE_TOKENIZER_H
+
+#include <stddef.h>
+#include "untangle/core/err.h"
+
+#define TOK_MAX_WORDS 256
+
+typedef struct TokCommand {
+    int argc;
+    char **argv; /* argc words then NULL; point into the TokLine's storage */
+} TokCommand;
+
+typedef struct TokLine {
+    TokCommand *cmds; /* owned */
+    size_t ncmds;     /* empty commands (";;", blank lines, comments) are dropped */
+    char *storage;    /* owned: all words, NUL-separated */
+    char **words;     /* owned: every argv array, end to end */
+} TokLine;
+
+/* Splits line; returns 0, or -1 with e set (unterminated quote, too many words). */
+int tok_split(const char *line, TokLine *out, Err *e);
+void tok_free(TokLine *t); /* accepts a zeroed TokLine */
+
+#endif

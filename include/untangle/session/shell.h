@@ -1,0 +1,167 @@
+/* shell.h: the session every command works on, and the helpers handlers use.
+ *
+ * Everything a session holds lives in one Shell: data, model, features,
+ * embedding, settings, the figures `expect` checks, and where the current
+ * command came from (for FILE:LINE messages). Command handlers have the form
+ *
+ *     int cmd_x(Shell *sh, int argc, char **argv);   argv[0] is the command name
+ *
+ * and return CMD_OK, CMD_ERR (after sh_error, which records the message) or
+ * CMD_EXIT. Handlers print through sh_printf, never straight to stdout, so that
+ * a replay can be captured. */
+#ifndef UNTANGLE_SHELL_H
+#define UNTANGLE_SHELL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "untangle/core/canvas.h"
+#include "untangle/core/dataset.h"
+#include "untangle/core/err.h"
+#include "untangle/core/rng.h"
+#include "untangle/render/term.h"
+
+enum { CMD_OK = 0, CMD_ERR = 1, CMD_EXIT = 2 };
+
+#define FIGURE_NAME_MAX 48
+#define FIGURES_MAX 512
+#define SH_PATH_MAX 1024
+
+/* --quick (the lesson replays of `make check`): data and work are capped so that
+ * every lesson replays in seconds; `expect NAME OP V quick Q` gives the threshold
+ * for that size. */
+#define SH_QUICK_TRAIN 6000   /* `load`: at most this many training images */
+#define SH_QUICK_TEST 1000    /* `load`: at most this many test images */
+#define SH_QUICK_EPOCHS 3     /* `fit`: at most this many epochs */
+
+/* A number a command reported, which `expect NAME OP VALUE` can check. */
+typedef struct Figure {
+    char name[FIGURE_NAME_MAX];
+    double value;
+} Figure;
+
+/* A float matrix with its labels: predicted features or a 2-D embedding. */
+typedef struct LabelledMatrix {
+    float *x;       /* (n, d) row-major; owned */
+    uint8_t *y;     /* (n) class labels; owned, may be NULL */
+    size_t n, d;
+    char name[64];  /* where it came from: "raw test[0:1000]", "features of dense_2"... */
+} LabelledMatrix;
+
+struct Model;       /* nn.h */
+struct Report;      /* report.h */
+
+typedef struct Shell {
+    FILE *out;                 /* command output (stdout) */
+    FILE *err;                 /* error lines (stderr) */
+
+    /* where the current command comes from */
+    const char *where_file;    /* lesson path, "-c", "stdin", or NULL when typed at the prompt */
+    long where_line;
+    int interactive;           /* commands are typed at a terminal */
+    int tty_out;               /* out is a terminal: redraw progress bars in place */
+    int quick;                 /* --quick: lessons run on subsets (see lesson.h) */
+    int step;                  /* --step: pause before blocks and answers */
+    int depth;                 /* nesting of lesson files */
+
+    /* settings (`set`) */
+    uint64_t seed;
+    Rng rng;
+    int threads;
+    TermMode term;
+    char output_dir[SH_PATH_MAX];
+    char **allow_write;        /* --allow-write paths; owned */
+    size_t n_allow_write;
+    unsigned picture_count;    /* numbers pictures written without `to FILE` */
+
+    /* data (`load`) */
+    Dataset train, test;
+    char data_name[32];        /* "mnist", "fashion", "" when none */
+
+    /* model (`model`, `compile`, `fit`...); the nn module owns these types */
+    struct Model *model;       /* owned, NULL when none */
+
+    /* `predict` output and `tsne` output */
+    LabelledMatrix features;
+    LabelledMatrix embedding;
+
+    /* figures for `expect` */
+    Figure figures[FIGURES_MAX];
+    size_t n_figures;
+
+    struct Report *report;     /* --html: the replay recorded for the page; owned, or NULL */
+
+    /* Set by the front end (src/frontend), which sits above the commands: how
+     * `need` replays a lesson. NULL when no front end is attached. */
+    int (*replay_lesson)(struct Shell *sh, const char *path);
+
+    char errmsg[ERR_MSG_MAX];  /* the last error, set by sh_error */
+} Shell;
+
+/* Session life. shell_init sets defaults (seed 0, threads = cores up to 2, output
+ * ./out, term auto); shell_free releases everything the session owns. */
+void shell_init(Shell *sh);
+void shell_free(Shell *sh);
+
+/* Output. */
+void sh_printf(Shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records the error for the dispatcher to print with the place; returns CMD_ERR. */
+int sh_error(Shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sh_error_err(Shell *sh, const Err *e); /* same with a library Err */
+
+/* Figures for expect: sets (or replaces) NAME = value. Names are lower case,
+ * dotted for sub-figures: "accuracy", "loss", "params", "nh", "nh.3", "kl". */
+void sh_report(Shell *sh, const char *name, double value);
+int sh_figure(const Shell *sh, const char *name, double *value); /* 0 when found */
+
+/* Argument parsing: each returns 0, or -1 after sh_error naming `what`, the bad
+ * text and the valid range or choices. */
+int arg_long(Shell *sh, const char *what, const char *text, long lo, long hi, long *out);
+int arg_double(Shell *sh, const char *what, const char *text, double lo, double hi, double *out);
+/* Index of text in the NULL-terminated choices, or -1 after sh_error
+ * "bad WHAT 'sigmod' (should be sigmoid, softmax or relu)". */
+int arg_choice(Shell *sh, const char *what, const char *text, const char *const *choices);
+/* "5x5" -> 5, 5 ; "28x28x1" -> 28, 28, 1 (each in 1..hi). */
+int arg_dims2(Shell *sh, const char *what, const char *text, long hi, long *a, long *b);
+int arg_dims3(Shell *sh, const char *what, const char *text, long hi, long *a, long *b, long *c);
+
+/* Options: argv[start..argc) read as `name value` pairs in any order; a spec with
+ * takes_value 0 is a bare flag. An unknown or repeated name, or a missing value, is
+ * an error naming the valid options. */
+typedef struct OptSpec {
+    const char *name;
+    int takes_value;
+} OptSpec;
+#define OPTS_MAX 24
+typedef struct Opts {
+    const OptSpec *specs;      /* NULL-name-terminated */
+    const char *value[OPTS_MAX];
+    int present[OPTS_MAX];
+} Opts;
+int opts_parse(Shell *sh, const char *cmd, int argc, char **argv, int start,
+               const OptSpec *specs, Opts *o);
+const char *opts_get(const Opts *o, const char *name);   /* value or NULL */
+int opts_has(const Opts *o, const char *name);
+/* Typed getters: *out keeps def when the option is absent. */
+int opts_long(Shell *sh, const Opts *o, const char *name, long lo, long hi, long *out);
+int opts_double(Shell *sh, const Opts *o, const char *name, double lo, double hi, double *out);
+
+/* Files. sh_output_path picks where a picture or file goes: `to_path` when given
+ * (refused outside the output folder during a lesson unless --allow-write covers
+ * it), else OUTPUT_DIR/NNN-stem.ext with the next picture number. Creates the
+ * output folder. Returns 0 or -1 after sh_error. */
+int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char *ext,
+                   char *out, size_t cap);
+/* Checks that a lesson may write `path` (always true outside lessons). */
+int sh_check_write(Shell *sh, const char *path);
+
+/* Writes c as PNG (see sh_output_path), prints "wrote PATH (WxH)", and draws it
+ * in the terminal according to sh->term. */
+int sh_show_picture(Shell *sh, const Canvas *c, const char *stem, const char *to_path);
+
+/* Progress for long work: a bar redrawn in place on a TTY, nothing otherwise. */
+void sh_progress(Shell *sh, const char *label, size_t done, size_t total);
+void sh_progress_end(Shell *sh);
+
+#endif

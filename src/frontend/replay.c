@@ -1,0 +1,142 @@
+/* replay.c: a lesson replayed: prose printed, `untangle` blocks run with their
+ * prompt echoed, questions and answers shown (after a pause with --step). */
+#include <string.h>
+#include <unistd.h>
+
+#include "untangle/core/interrupt.h"
+#include "untangle/frontend/lesson.h"
+#include "untangle/session/report.h"
+#include "untangle/frontend/run.h"
+
+#define STYLE_BOLD "\033[1m"
+#define STYLE_HEAD "\033[1;36m"
+#define STYLE_CMD "\033[1;32m"
+#define STYLE_QUOTE "\033[33m"
+#define STYLE_OFF "\033[0m"
+
+/* Prints text; on a terminal **bold** spans are shown bold and the stars dropped. */
+static void print_styled(Shell *sh, const char *text, const char *base)
+{
+    if (!sh->tty_out) {
+        fprintf(sh->out, "%s\n", text);
+        return;
+    }
+    fputs(base, sh->out);
+    int bold = 0;
+    for (const char *p = text; *p; p++) {
+        if (p[0] == '*' && p[1] == '*') {
+            bold = !bold;
+            fputs(bold ? STYLE_BOLD : STYLE_OFF, sh->out);
+            if (!bold)
+                fputs(base, sh->out);
+            p++;
+            continue;
+        }
+        fputc(*p, sh->out);
+    }
+    fprintf(sh->out, "%s\n", STYLE_OFF);
+}
+
+static void print_prose(Shell *sh, const LessonItem *it)
+{
+    if (it->text[0] == '#')
+        print_styled(sh, it->text, sh->tty_out ? STYLE_HEAD : "");
+    else
+        print_styled(sh, it->text, "");
+    fputc('\n', sh->out);
+}
+
+/* Waits for Enter; returns 0 to go on, -1 when the person types q or closes input. */
+static int pause_for(Shell *sh, const char *what)
+{
+    fprintf(sh->out, "%s-- %s: Enter to go on, q to stop --%s", sh->tty_out ? STYLE_BOLD : "",
+            what, sh->tty_out ? STYLE_OFF : "");
+    fflush(sh->out);
+    char buf[64];
+    if (!fgets(buf, sizeof buf, stdin) || buf[0] == 'q' || interrupt_pending())
+        return -1;
+    return 0;
+}
+
+/* The report keeps the lesson's text; commands are recorded as they run. */
+static void record(struct Report *r, const LessonItem *it)
+{
+    switch (it->kind) {
+    case LESSON_PROSE: report_add(r, REPORT_PROSE, it->text); break;
+    case LESSON_QUESTION: report_add(r, REPORT_QUESTION, it->text); break;
+    case LESSON_STUDENT: report_add(r, REPORT_STUDENT, it->text); break;
+    case LESSON_ANSWER: report_add(r, REPORT_ANSWER, it->text); break;
+    default: break;
+    }
+}
+
+int lesson_replay(Shell *sh, const char *path)
+{
+    if (sh->depth >= LESSON_MAX_NESTING) {
+        shell_print_error(sh, "lessons nest too deeply; a lesson may not replay itself");
+        return CMD_ERR;
+    }
+    Lesson l;
+    Err e;
+    err_clear(&e);
+    if (lesson_load(path, &l, &e) != 0) {
+        fprintf(sh->err, "%s: error: %s\n", path, e.msg);
+        return CMD_ERR;
+    }
+    const char *saved_file = sh->where_file;
+    long saved_line = sh->where_line;
+    sh->where_file = path;
+    sh->depth++;
+    if (sh->report)
+        report_add(sh->report, REPORT_TITLE, path);
+    int rc = CMD_OK;
+    for (size_t i = 0; i < l.n && rc == CMD_OK; i++) {
+        const LessonItem *it = &l.items[i];
+        sh->where_line = it->line;
+        if (sh->report)
+            record(sh->report, it);
+        switch (it->kind) {
+        case LESSON_PROSE:
+            print_prose(sh, it);
+            break;
+        case LESSON_BLOCK_START:
+            if (sh->step && pause_for(sh, "commands") != 0)
+                rc = CMD_EXIT;
+            break;
+        case LESSON_COMMAND:
+            fprintf(sh->out, "%suntangle>%s %s\n", sh->tty_out ? STYLE_CMD : "",
+                    sh->tty_out ? STYLE_OFF : "", it->text);
+            rc = shell_run_line(sh, it->text);
+            if (rc == CMD_OK && interrupt_pending()) {
+                shell_print_error(sh, "interrupted (Ctrl-C); the replay stops here");
+                rc = CMD_ERR;
+            }
+            break;
+        case LESSON_BLOCK_END:
+            fputc('\n', sh->out);
+            break;
+        case LESSON_QUESTION:
+            print_styled(sh, it->text, sh->tty_out ? STYLE_QUOTE : "");
+            fputc('\n', sh->out);
+            break;
+        case LESSON_STUDENT:
+            print_styled(sh, it->text, sh->tty_out ? STYLE_QUOTE : "");
+            fputc('\n', sh->out);
+            break;
+        case LESSON_ANSWER:
+            if (sh->step && pause_for(sh, "answer") != 0) {
+                rc = CMD_EXIT;
+                break;
+            }
+            print_styled(sh, it->text, "");
+            fputc('\n', sh->out);
+            break;
+        }
+        fflush(sh->out);
+    }
+    sh->depth--;
+    sh->where_file = saved_file;
+    sh->where_line = saved_line;
+    lesson_free(&l);
+    return rc;
+}

@@ -1,0 +1,96 @@
+/* tokenizer.c: splitting a line into commands and words (see tokenizer.h). */
+#include <string.h>
+
+#include "untangle/frontend/tokenizer.h"
+#include "untangle/core/xalloc.h"
+
+void tok_free(TokLine *t)
+{
+    free(t->cmds);
+    free(t->storage);
+    free(t->words);
+    memset(t, 0, sizeof *t);
+}
+
+int tok_split(const char *line, TokLine *out, Err *e)
+{
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(line);
+    /* Every word is at most as long as the line; NULs between words fit too. */
+    char *store = xmalloc(len + 1);
+    size_t nstore = 0;
+    /* word_start[i] = offset of word i; cmd_of[i] = index of its command. */
+    size_t *word_start = xmalloc(sizeof(size_t) * TOK_MAX_WORDS);
+    size_t *cmd_of = xmalloc(sizeof(size_t) * TOK_MAX_WORDS);
+    size_t nwords = 0, cmd = 0;
+    const char *p = line;
+    int rc = -1;
+
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            p++;
+        if (*p == '\0' || *p == '#')
+            break;
+        if (*p == ';') {
+            cmd++;
+            p++;
+            continue;
+        }
+        if (nwords == TOK_MAX_WORDS) {
+            err_set(e, "too many words on one line (more than %d); split it", TOK_MAX_WORDS);
+            goto out;
+        }
+        word_start[nwords] = nstore;
+        cmd_of[nwords] = cmd;
+        nwords++;
+        /* One word: runs of plain characters and quoted parts, glued together. */
+        while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != ';') {
+            if (*p == '"' || *p == '\'') {
+                char q = *p++;
+                const char *open = p - 1;
+                while (*p && *p != q) {
+                    if (q == '"' && *p == '\\' && p[1])
+                        p++;
+                    store[nstore++] = *p++;
+                }
+                if (*p != q) {
+                    err_set(e, "unterminated %s quote starting at column %zu; close it with %c",
+                            q == '"' ? "double" : "single", (size_t)(open - line) + 1, q);
+                    goto out;
+                }
+                p++;
+            } else {
+                store[nstore++] = *p++;
+            }
+        }
+        store[nstore++] = '\0';
+    }
+
+    /* Group words by command, dropping empty commands. */
+    out->storage = store;
+    store = NULL;
+    out->words = xmalloc(sizeof(char *) * (nwords + cmd + 1));
+    out->cmds = xmalloc(sizeof(TokCommand) * (cmd + 1));
+    size_t w = 0, slot = 0;
+    for (size_t c = 0; c <= cmd; c++) {
+        size_t first = w;
+        while (w < nwords && cmd_of[w] == c)
+            w++;
+        if (w == first)
+            continue;
+        TokCommand *tc = &out->cmds[out->ncmds++];
+        tc->argc = (int)(w - first);
+        tc->argv = out->words + slot;
+        for (size_t i = first; i < w; i++)
+            out->words[slot++] = out->storage + word_start[i];
+        out->words[slot++] = NULL;
+    }
+    rc = 0;
+out:
+    free(store);
+    free(word_start);
+    free(cmd_of);
+    if (rc != 0)
+        tok_free(out);
+    return rc;
+}
