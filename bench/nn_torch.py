@@ -10,7 +10,14 @@ mean cross-entropy of the softmax. Prints one line per epoch and a last line
 where S lists every epoch's seconds, B is the fastest, A the test accuracy.
 
 usage: nn_torch.py DATA_DIR MODEL(1|2|3) THREADS EPOCHS [SEED]
+       nn_torch.py --kernels
+
+--kernels prints which kernels this PyTorch runs: the OpenBLAS core its dense
+layers use (BLAS_INFO=generic: Debian's libblas, which is OpenBLAS) and, run
+with DNNL_VERBOSE=1, oneDNN's own lines for one small convolution (its ISA and
+the convolution's implementation).
 """
+import ctypes
 import gzip
 import os
 import struct
@@ -59,7 +66,30 @@ def build(which):
     return model
 
 
+def kernels():
+    try:
+        blas = ctypes.CDLL("libopenblas.so.0")
+        blas.openblas_get_corename.restype = ctypes.c_char_p
+        blas.openblas_get_config.restype = ctypes.c_char_p
+        config = blas.openblas_get_config().decode().split()
+        core = "OpenBLAS %s, %s kernels" % (config[1], blas.openblas_get_corename().decode())
+    except (OSError, AttributeError, IndexError):
+        core = "OpenBLAS not found"
+    print("PyTorch %s: dense layers on %s%s" % (
+        torch.__version__, core,
+        " (OPENBLAS_CORETYPE=%s)" % os.environ["OPENBLAS_CORETYPE"]
+        if os.environ.get("OPENBLAS_CORETYPE") else ""), flush=True)
+    print("PyTorch convolutions on oneDNN: %s" % (
+        "enabled" if torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
+        else "not available"), flush=True)
+    # one small convolution, so that oneDNN (with DNNL_VERBOSE=1) says what it runs
+    nn.Conv2d(1, 4, 5, padding=2)(torch.zeros(2, 1, 28, 28))
+
+
 def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "--kernels":
+        kernels()
+        return
     if len(sys.argv) < 5:
         raise SystemExit(__doc__)
     data_dir, which, threads, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])

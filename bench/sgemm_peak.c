@@ -9,6 +9,7 @@
 
 int main(int argc, char **argv)
 {
+    blas_choose_core(argv); /* on the OpenBLAS kernels untangle runs */
     int threads = argc > 1 ? atoi(argv[1]) : 1;
     size_t n = argc > 2 ? (size_t)atol(argv[2]) : 2000;
     if (threads < 1 || n < 64 || n > 20000) {

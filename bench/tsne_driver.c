@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/blas.h"
 #include "untangle/geom/geom.h"
 #include "untangle/embed/tsne.h"
 
@@ -43,6 +44,7 @@ static void print_line(void *ctx, const char *line)
 
 int main(int argc, char **argv)
 {
+    blas_choose_core(argv); /* on the OpenBLAS kernels untangle runs */
     if (argc < 2) {
         fprintf(stderr, "usage: %s N [threads [verbose [mnist_dir [out.f32]]]]\n", argv[0]);
         return 2;

@@ -6,6 +6,7 @@
 
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
+#include "untangle/nn/kernels.h"
 #include "untangle/session/report.h"
 #include "untangle/frontend/run.h"
 #include "untangle/core/xalloc.h"
@@ -89,8 +90,21 @@ static int run_file(Shell *sh, const char *path)
     return rc;
 }
 
+/* Which kernels run and why, for --version (the same lines as `info`). */
+static void print_kernels(FILE *f)
+{
+    BlasCoreInfo bi;
+    char buf[320];
+    blas_core_info(&bi);
+    fprintf(f, "matrix products: %s\n", blas_core_describe(&bi, buf, sizeof buf));
+    fprintf(f, "convolutions, activations, pooling: %s\n", nn_kernels_describe(buf, sizeof buf));
+}
+
 int main(int argc, char **argv)
 {
+    /* First of all: OpenBLAS reads OPENBLAS_CORETYPE only while it loads, so
+     * when it fell back to slow kernels the program restarts here, once. */
+    blas_choose_core(argv);
     Shell sh;
     shell_init(&sh);
     interrupt_install();
@@ -111,6 +125,7 @@ int main(int argc, char **argv)
             goto done;
         } else if (strcmp(a, "--version") == 0) {
             printf("untangle %s\n", UNTANGLE_VERSION);
+            print_kernels(stdout);
             goto done;
         } else if (strcmp(a, "--step") == 0) {
             sh.step = 1;

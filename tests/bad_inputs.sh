@@ -233,9 +233,11 @@ if [ "$rc" = 0 ] && [ "$(cat "$T/out")" = 'hi | sh > x
 else
     not_ok "no shell escape: pipes, redirections and backquotes are plain words" "$(cat "$T/out")"
 fi
-# The sources call no shell and run no program.
+# The sources call no shell and run no program, but untangle itself: the one
+# restart on better OpenBLAS kernels (src/core/blas.c) runs /proc/self/exe.
 calls=$(grep -rnE '(^|[^a-z_])(system|popen|execl|execlp|execle|execv|execvp|execve|posix_spawnp?|fork)[[:space:]]*\(' \
-    "$SRC/src" 2>/dev/null | grep -v '^\s*/\?\*' || true)
+    "$SRC/src" 2>/dev/null | grep -v '^\s*/\?\*' |
+    grep -v '^[^:]*src/core/blas\.c:[0-9]*: *execv("/proc/self/exe", argv);$' || true)
 if [ -z "$calls" ]; then ok "no shell escape: the sources run no program"
 else not_ok "no shell escape: the sources run no program" "$calls"; fi
 printf '# Escape\n\n```untangle\n!touch %s/escaped\n```\n' "$T" >"$T/escape.md"

@@ -26,6 +26,18 @@ check() {
 }
 
 check "--version" 0 '^untangle [0-9]' -- "$U" --version
+check "--version names OpenBLAS's kernels" 0 '^matrix products: OpenBLAS [0-9.]+, [A-Za-z]+ kernels: ' -- "$U" --version
+check "--version names untangle's kernels" 0 "^convolutions, activations, pooling: untangle's (AVX-512|AVX2\+FMA|portable C) kernels, the best for .*family [0-9]+ model [0-9]+" -- "$U" --version
+check "info names the kernels" 0 '^matrix products: OpenBLAS .* kernels' -- "$U" -c info
+check "OPENBLAS_CORETYPE in the environment is kept" 0 'Prescott kernels: OPENBLAS_CORETYPE=Prescott in the environment' -- env OPENBLAS_CORETYPE=Prescott "$U" --version
+# A CPU OpenBLAS does not know: untangle restarts itself once with better kernels
+# (and the restarted program, finding OPENBLAS_CORETYPE set, does not restart).
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo; then
+    check "a fallback to Prescott restarts on better kernels" 0 '(SkylakeX|Haswell) kernels: OpenBLAS did not recognise this CPU \(it picked Prescott\)' -- env UNTANGLE_TEST_OPENBLAS_PICKED=Prescott "$U" --version
+    check "the restart keeps the command line" 0 '^two$' -- env UNTANGLE_TEST_OPENBLAS_PICKED=Prescott "$U" -c "echo one; echo two"
+else
+    echo "  skip a fallback to Prescott restarts on better kernels: this CPU has no AVX2+FMA"
+fi
 check "--help" 0 'usage: untangle' -- "$U" --help
 check "unknown option" 2 "unknown option '--nope'" -- "$U" --nope
 check "-c runs commands" 0 '^hello world$' -- "$U" -c "echo hello world"

@@ -9,7 +9,9 @@
 #include "untangle/commands/commands.h"
 #include "untangle/data/idx.h"
 #include "untangle/data/mnist.h"
+#include "untangle/nn/kernels.h"
 #include "untangle/nn/nn.h"
+#include "untangle/core/blas.h"
 #include "untangle/core/xalloc.h"
 
 const char *const cmd_load_words[] = {"mnist", "fashion", "train", "test", NULL};
@@ -189,5 +191,10 @@ int cmd_info(Shell *sh, int argc, char **argv)
     sh_printf(sh, "settings: seed %llu, threads %d, term %s, output %s\n",
               (unsigned long long)sh->seed, sh->threads, term_mode_names[sh->term],
               sh->output_dir[0] ? sh->output_dir : ".");
+    BlasCoreInfo bi;
+    char buf[320];
+    blas_core_info(&bi);
+    sh_printf(sh, "matrix products: %s\n", blas_core_describe(&bi, buf, sizeof buf));
+    sh_printf(sh, "convolutions, activations, pooling: %s\n", nn_kernels_describe(buf, sizeof buf));
     return CMD_OK;
 }

@@ -1,8 +1,13 @@
-/* blas.c: sgemm through OpenBLAS, and the naive reference the tests use. */
+/* blas.c: sgemm through OpenBLAS, the naive reference the tests use, and the
+ * choice of OpenBLAS's kernels for this CPU. */
 #include <cblas.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "untangle/core/blas.h"
 #include "untangle/core/xalloc.h"
@@ -10,6 +15,8 @@
 /* OpenBLAS declares these in its cblas.h; listed here so the dependency is plain. */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
 
 void blas_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
                 const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
@@ -87,4 +94,127 @@ double blas_sgemm_gflops(size_t n, double seconds)
     free(b);
     free(c);
     return best;
+}
+
+/* OpenBLAS's cores (0.3.21's names and a few newer) by the vector instructions
+ * their kernels use. */
+enum { CORE_SSE, CORE_AVX, CORE_AVX2, CORE_AVX512 };
+static const struct {
+    const char *name;
+    int level;
+} blas_cores[] = {
+    {"Unknown", CORE_SSE},     {"Katmai", CORE_SSE},      {"Coppermine", CORE_SSE},
+    {"Northwood", CORE_SSE},   {"Prescott", CORE_SSE},    {"Banias", CORE_SSE},
+    {"Atom", CORE_SSE},        {"Core2", CORE_SSE},       {"Penryn", CORE_SSE},
+    {"Dunnington", CORE_SSE},  {"Nehalem", CORE_SSE},     {"Athlon", CORE_SSE},
+    {"Opteron", CORE_SSE},     {"Opteron_SSE3", CORE_SSE},{"Barcelona", CORE_SSE},
+    {"Nano", CORE_SSE},        {"Bobcat", CORE_SSE},      {"Sandybridge", CORE_AVX},
+    {"Bulldozer", CORE_AVX},   {"Piledriver", CORE_AVX},  {"Steamroller", CORE_AVX},
+    {"Excavator", CORE_AVX2},  {"Haswell", CORE_AVX2},    {"Zen", CORE_AVX2},
+    {"SkylakeX", CORE_AVX512}, {"Cooperlake", CORE_AVX512}, {"SapphireRapids", CORE_AVX512},
+};
+
+/* The level of a core name, or -1 when the table does not know it. */
+static int core_level(const char *name)
+{
+    for (size_t i = 0; i < sizeof blas_cores / sizeof blas_cores[0]; i++)
+        if (strcasecmp(name, blas_cores[i].name) == 0)
+            return blas_cores[i].level;
+    return -1;
+}
+
+const char *blas_core_choice(const char *picked, const CpuFeatures *f, const char *env)
+{
+    if (env && env[0])
+        return NULL;
+    int level = picked && picked[0] ? core_level(picked) : CORE_SSE;
+    if (level < 0 || level >= CORE_AVX2)
+        return NULL;
+    if (cpu_has_avx512_skx(f) && f->avx2 && f->fma)
+        return "SkylakeX";
+    if (f->avx2 && f->fma)
+        return "Haswell";
+    return NULL;
+}
+
+#define ENV_CORETYPE "OPENBLAS_CORETYPE"
+#define ENV_FELL_BACK "UNTANGLE_OPENBLAS_FELL_BACK" /* set for the restarted program */
+#define ENV_PRETEND "UNTANGLE_TEST_OPENBLAS_PICKED"
+
+static const char *picked_core(void)
+{
+    const char *pretend = getenv(ENV_PRETEND);
+    return pretend && pretend[0] ? pretend : openblas_get_corename();
+}
+
+void blas_choose_core(char **argv)
+{
+    CpuFeatures f = cpu_features();
+    const char *picked = picked_core();
+    const char *better = blas_core_choice(picked, &f, getenv(ENV_CORETYPE));
+    if (!better)
+        return;
+    if (setenv(ENV_CORETYPE, better, 1) != 0 || setenv(ENV_FELL_BACK, picked, 1) != 0)
+        return;
+    fflush(NULL);
+    execv("/proc/self/exe", argv);
+    /* still here: the fallback kernels run, and blas_core_info says so */
+    unsetenv(ENV_CORETYPE);
+    unsetenv(ENV_FELL_BACK);
+}
+
+static void copy_name(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+void blas_core_info(BlasCoreInfo *bi)
+{
+    memset(bi, 0, sizeof *bi);
+    const char *config = openblas_get_config(); /* "OpenBLAS 0.3.21 DYNAMIC_ARCH ..." */
+    if (config && strncmp(config, "OpenBLAS ", 9) == 0)
+        sscanf(config + 9, "%23s", bi->version);
+    copy_name(bi->core, sizeof bi->core, openblas_get_corename());
+    CpuFeatures f = cpu_features();
+    const char *env = getenv(ENV_CORETYPE), *fell = getenv(ENV_FELL_BACK);
+    const char *ours = fell ? blas_core_choice(fell, &f, NULL) : NULL;
+    const char *better = blas_core_choice(picked_core(), &f, NULL);
+    if (env && env[0] && ours && strcasecmp(env, ours) == 0) {
+        bi->why = BLAS_CORE_SET;
+        copy_name(bi->fell_back, sizeof bi->fell_back, fell);
+    } else if (env && env[0]) {
+        bi->why = BLAS_CORE_FROM_ENV;
+        copy_name(bi->env, sizeof bi->env, env);
+    } else if (better) {
+        bi->why = BLAS_CORE_FALLBACK;
+        copy_name(bi->fell_back, sizeof bi->fell_back, picked_core());
+        copy_name(bi->better, sizeof bi->better, better);
+    } else {
+        bi->why = BLAS_CORE_CHOSEN;
+    }
+}
+
+const char *blas_core_describe(const BlasCoreInfo *bi, char *buf, size_t cap)
+{
+    char why[192];
+    switch (bi->why) {
+    case BLAS_CORE_FROM_ENV:
+        snprintf(why, sizeof why, "%s=%s in the environment", ENV_CORETYPE, bi->env);
+        break;
+    case BLAS_CORE_SET:
+        snprintf(why, sizeof why, "OpenBLAS did not recognise this CPU (it picked %s)",
+                 bi->fell_back);
+        break;
+    case BLAS_CORE_FALLBACK:
+        snprintf(why, sizeof why, "OpenBLAS did not recognise this CPU and the restart with "
+                 "%s ones failed; run with %s=%s", bi->better, ENV_CORETYPE, bi->better);
+        break;
+    case BLAS_CORE_CHOSEN:
+    default:
+        snprintf(why, sizeof why, "OpenBLAS's choice for this CPU");
+        break;
+    }
+    snprintf(buf, cap, "OpenBLAS %s, %s kernels: %s", bi->version[0] ? bi->version : "?",
+             bi->core[0] ? bi->core : "unknown", why);
+    return buf;
 }

@@ -23,6 +23,7 @@
 
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
+#include "untangle/nn/kernels.h"
 #include "untangle/nn/nn_layer.h"
 #include "untangle/core/pool.h"
 #include "untangle/core/xalloc.h"
@@ -135,12 +136,18 @@ static int work_ensure(Model *m, size_t n, int training, Err *e)
 }
 
 /* One pass over a batch of n samples of x (n, input size): forward only, or with
- * labels, forward, softmax cross-entropy and backward into the shard blocks. */
+ * labels, forward, softmax cross-entropy and backward into the shard blocks.
+ * With `rows`, x and labels are the workspace's xb and yb, into which each shard
+ * first gathers its samples: sample i is row rows[i] of src (dim values) and of
+ * src_labels. So both cores copy. */
 typedef struct Pass {
     Model *m;
     const float *x;
     const uint8_t *labels;          /* NULL: forward only */
     size_t n;
+    const float *src;               /* with rows: the data set's (N, dim) */
+    const uint8_t *src_labels;
+    const uint32_t *rows;           /* NULL: x and labels hold the batch already */
     double loss[NN_SHARDS];         /* summed over the shard's samples */
     size_t correct[NN_SHARDS];
 } Pass;
@@ -159,7 +166,13 @@ static void run_shard(Pass *p, size_t s, NnScratch *sc)
         memset(sc->grads, 0, m->n_params * sizeof(float));
     if (ns == 0)
         return;
-    const float *in = p->x + a * nn_shape_size(m->input);
+    size_t dim = nn_shape_size(m->input);
+    if (p->rows)
+        for (size_t i = a; i < b; i++) {
+            memcpy(w->xb + i * dim, p->src + (size_t)p->rows[i] * dim, dim * sizeof(float));
+            w->yb[i] = p->src_labels[p->rows[i]];
+        }
+    const float *in = p->x + a * dim;
     for (size_t i = 0; i < L; i++) {
         NnLayer *l = m->layers[i];
         float *y = w->acts[i] + a * nn_shape_size(l->out);
@@ -216,25 +229,19 @@ static void blas_leave(const Model *m, int saved)
         blas_set_threads(saved);
 }
 
-static int all_finite(const float *p, size_t n)
-{
-    /* a sum of x*0 is NaN exactly when some x is NaN or infinite */
-    float acc = 0.0f;
-    for (size_t i = 0; i < n; i++)
-        acc += p[i] * 0.0f;
-    return acc == 0.0f;
-}
-
 enum { STEP_OK = 0, STEP_BAD_LOSS = 1, STEP_BAD_WEIGHTS = 2 };
 
 #define DIVERGE_FACTOR 3.0   /* x ln(classes): 6.9 for 10 classes; a sane start is ~2.3 */
 #define DIVERGE_MIN_BATCHES 10 /* let the first noisy batches pass */
 
-/* One SGD step on the gathered batch (xb, yb) of n samples. */
-static int train_step(Model *m, size_t n, float lr, double *loss_sum, size_t *correct)
+/* One SGD step on the batch of the n samples rows[0..n) of d. */
+static int train_step(Model *m, const Dataset *d, const uint32_t *rows, size_t n, float lr,
+                      double *loss_sum, size_t *correct)
 {
     NnWork *w = m->work;
-    Pass p = {.m = m, .x = w->xb, .labels = w->yb, .n = n};
+    const NnKernels *k = nn_kernels();
+    Pass p = {.m = m, .x = w->xb, .labels = w->yb, .n = n, .src = d->x, .src_labels = d->y,
+              .rows = rows};
     run_pass(&p);
     *loss_sum = 0;
     *correct = 0;
@@ -247,15 +254,11 @@ static int train_step(Model *m, size_t n, float lr, double *loss_sum, size_t *co
     /* the batch gradient: the shard blocks summed in shard order */
     size_t np = m->n_params;
     memcpy(m->grads, w->shard_grads, np * sizeof(float));
-    for (size_t s = 1; s < NN_SHARDS; s++) {
-        const float *restrict gs = w->shard_grads + s * np;
-        float *restrict g = m->grads;
-        for (size_t j = 0; j < np; j++)
-            g[j] += gs[j];
-    }
+    for (size_t s = 1; s < NN_SHARDS; s++)
+        k->add(m->grads, w->shard_grads + s * np, np);
     memcpy(w->backup, m->params, np * sizeof(float));
     nn_sgd_step(m->params, m->grads, np, lr);
-    if (!all_finite(m->params, np)) {
+    if (!k->all_finite(m->params, np)) {
         memcpy(m->params, w->backup, np * sizeof(float));
         return STEP_BAD_WEIGHTS;
     }
@@ -396,8 +399,7 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
     if (n_val && work_ensure(m, batch > EVAL_BATCH ? batch : EVAL_BATCH, 1, e) != 0)
         return -1;
 
-    NnWork *w = m->work;
-    size_t dim = dataset_dim(d), batches = (n_train + batch - 1) / batch;
+    size_t batches = (n_train + batch - 1) / batch;
     uint32_t *idx = xmalloc(n_train * sizeof *idx);
     for (size_t i = 0; i < n_train; i++)
         idx[i] = (uint32_t)i;
@@ -419,13 +421,9 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
         NnProgress pr = {ep, o->epochs, 0, batches, NAN, NAN, NAN, NAN, 0, 0};
         for (size_t b = 0; b < batches; b++) {
             size_t from = b * batch, n = n_train - from < batch ? n_train - from : batch;
-            for (size_t i = 0; i < n; i++) {
-                memcpy(w->xb + i * dim, d->x + (size_t)idx[from + i] * dim, dim * sizeof(float));
-                w->yb[i] = d->y[idx[from + i]];
-            }
             double ls;
             size_t c;
-            int st = train_step(m, n, lr, &ls, &c);
+            int st = train_step(m, d, idx + from, n, lr, &ls, &c);
             if (st != STEP_OK) {
                 rc = err_set(e, "%s became NaN at epoch %d, batch %zu; the weights are those "
                                 "before this step; try a smaller learning rate (lr %g)",

@@ -2,15 +2,14 @@
  * Keras' MaxPooling2D: Hout = H / ph, Wout = W / pw (rounded down; the last
  * rows or columns that do not fill a window are dropped).
  *
- * Channels-last makes the inner loops run over C contiguous values. */
-/* -O2 in GCC 12 vectorises only loops of known trip count; the loops over
- * channels and rows here have run-time lengths and are the hot path. */
-#pragma GCC optimize("vect-cost-model=dynamic")
+ * Channels-last makes the inner loops run over C contiguous values: the
+ * kernels (untangle/nn/kernels.h) take a vector of channels at a time. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/nn/kernels.h"
 #include "untangle/nn/nn_layer.h"
 
 static int maxpool_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
@@ -53,56 +52,25 @@ static size_t maxpool_scratch(const NnLayer *l, size_t n)
     return 0;
 }
 
+static NnPoolShape pool_shape(const NnLayer *l)
+{
+    NnPoolShape p = {(size_t)l->in.d[0], (size_t)l->in.d[1], (size_t)l->in.d[2],
+                     (size_t)l->spec.ph, (size_t)l->spec.pw, (size_t)l->out.d[0],
+                     (size_t)l->out.d[1]};
+    return p;
+}
+
 /* y (n, Ho, Wo, C) = max over each window of x (n, H, W, C). In training, the
  * winning cell of each window (the first maximum, as TensorFlow) is kept as an
- * int32 (n, Ho, Wo, C) for backward. Comparisons select instead of branching,
- * so the loops over channels vectorise. */
+ * int32 (n, Ho, Wo, C) for backward. */
 static void maxpool_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
 {
-    size_t H = (size_t)l->in.d[0], W = (size_t)l->in.d[1], C = (size_t)l->in.d[2];
-    size_t Ho = (size_t)l->out.d[0], Wo = (size_t)l->out.d[1];
-    size_t ph = (size_t)l->spec.ph, pw = (size_t)l->spec.pw;
-    int32_t *arg = train ? nn_layer_state(l, s, n * Ho * Wo * C * sizeof(int32_t)) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        const float *xi = x + i * H * W * C;
-        for (size_t oy = 0; oy < Ho; oy++)
-            for (size_t ox = 0; ox < Wo; ox++) {
-                size_t o = ((i * Ho + oy) * Wo + ox) * C;
-                float *restrict yo = y + o;
-                const float *first = xi + ((oy * ph) * W + ox * pw) * C;
-                for (size_t c = 0; c < C; c++)
-                    yo[c] = first[c];
-                if (arg) {
-                    int32_t *restrict ao = arg + o;
-                    for (size_t c = 0; c < C; c++)
-                        ao[c] = 0;
-                    for (size_t ky = 0; ky < ph; ky++)
-                        for (size_t kx = 0; kx < pw; kx++) {
-                            const float *restrict cell =
-                                xi + ((oy * ph + ky) * W + ox * pw + kx) * C;
-                            int32_t k = (int32_t)(ky * pw + kx);
-                            for (size_t c = 0; c < C; c++) {
-                                float v = cell[c], cur = yo[c];
-                                int32_t a = ao[c];
-                                /* a mask select, which GCC vectorises */
-                                int32_t gt = -(int32_t)(v > cur);
-                                ao[c] = (k & gt) | (a & ~gt);
-                                yo[c] = v > cur ? v : cur;
-                            }
-                        }
-                } else {
-                    for (size_t ky = 0; ky < ph; ky++)
-                        for (size_t kx = 0; kx < pw; kx++) {
-                            const float *restrict cell =
-                                xi + ((oy * ph + ky) * W + ox * pw + kx) * C;
-                            for (size_t c = 0; c < C; c++) {
-                                float v = cell[c], cur = yo[c];
-                                yo[c] = v > cur ? v : cur;
-                            }
-                        }
-                }
-            }
-    }
+    const NnKernels *k = nn_kernels();
+    NnPoolShape p = pool_shape(l);
+    size_t in_img = p.H * p.W * p.C, out_img = p.Ho * p.Wo * p.C;
+    int32_t *arg = train ? nn_layer_state(l, s, n * out_img * sizeof(int32_t)) : NULL;
+    for (size_t i = 0; i < n; i++)
+        k->maxpool(&p, x + i * in_img, y + i * out_img, arg ? arg + i * out_img : NULL);
 }
 
 /* dy goes to the winning cell of each window, every other cell gets 0; rows
@@ -114,30 +82,12 @@ static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const flo
     (void)y;
     if (!dx)
         return;
-    size_t H = (size_t)l->in.d[0], W = (size_t)l->in.d[1], C = (size_t)l->in.d[2];
-    size_t Ho = (size_t)l->out.d[0], Wo = (size_t)l->out.d[1];
-    size_t pw = (size_t)l->spec.pw, ph = (size_t)l->spec.ph;
+    const NnKernels *k = nn_kernels();
+    NnPoolShape p = pool_shape(l);
+    size_t in_img = p.H * p.W * p.C, out_img = p.Ho * p.Wo * p.C;
     const int32_t *arg = s->state[l->index];
-    if (Ho * ph != H || Wo * pw != W)
-        memset(dx, 0, n * H * W * C * sizeof(float));
-    for (size_t i = 0; i < n; i++) {
-        float *dxi = dx + i * H * W * C;
-        for (size_t oy = 0; oy < Ho; oy++)
-            for (size_t ox = 0; ox < Wo; ox++) {
-                size_t o = ((i * Ho + oy) * Wo + ox) * C;
-                const float *restrict go = dy + o;
-                const int32_t *restrict ao = arg + o;
-                for (size_t ky = 0; ky < ph; ky++)
-                    for (size_t kx = 0; kx < pw; kx++) {
-                        float *restrict d = dxi + ((oy * ph + ky) * W + ox * pw + kx) * C;
-                        int32_t k = (int32_t)(ky * pw + kx);
-                        for (size_t c = 0; c < C; c++) {
-                            float g = go[c];
-                            d[c] = ao[c] == k ? g : 0.0f;
-                        }
-                    }
-            }
-    }
+    for (size_t i = 0; i < n; i++)
+        k->maxpool_grad(&p, dy + i * out_img, arg + i * out_img, dx + i * in_img);
 }
 
 static void maxpool_describe(const NnLayer *l, char *buf, size_t cap)

@@ -9,6 +9,7 @@
 #define UNTANGLE_BLAS_H
 
 #include <stddef.h>
+#include "untangle/core/cpu.h"
 
 void blas_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
                 const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
@@ -20,6 +21,49 @@ void blas_sgemm_naive(int trans_a, int trans_b, size_t m, size_t n, size_t k, fl
 /* Threads OpenBLAS uses from now on (clamped to 1..64), and how many it uses. */
 void blas_set_threads(int n);
 int blas_threads(void);
+
+/* Which OpenBLAS kernels run, and why.
+ *
+ * Debian's OpenBLAS is built for every x86-64 CPU and picks a kernel set (a
+ * "core") from the CPU's family and model when it loads; a CPU newer than its
+ * table gets a generic fallback (Prescott, SSE3: 8x slower than SkylakeX on a
+ * Xeon of family 6 model 207). OpenBLAS reads OPENBLAS_CORETYPE only while it
+ * loads, so blas_choose_core, first thing in main, sets it and re-executes the
+ * program once when OpenBLAS fell back below AVX2 on a CPU that has AVX2+FMA or
+ * AVX-512. A value already in the environment is used as it is, which also
+ * ends the loop: the re-executed program finds OPENBLAS_CORETYPE set. */
+typedef enum {
+    BLAS_CORE_CHOSEN,      /* OpenBLAS's own choice for this CPU */
+    BLAS_CORE_FROM_ENV,    /* OPENBLAS_CORETYPE given in the environment */
+    BLAS_CORE_SET,         /* OpenBLAS fell back; untangle set OPENBLAS_CORETYPE */
+    BLAS_CORE_FALLBACK,    /* OpenBLAS fell back and the restart did not happen */
+} BlasCoreWhy;
+
+typedef struct BlasCoreInfo {
+    char version[24];      /* "0.3.21" */
+    char core[32];         /* the kernels running: "Cooperlake" */
+    char fell_back[32];    /* BLAS_CORE_SET, FALLBACK: what OpenBLAS picked by itself */
+    char better[32];       /* BLAS_CORE_FALLBACK: the core the restart would have set */
+    char env[32];          /* BLAS_CORE_FROM_ENV: the value of OPENBLAS_CORETYPE */
+    BlasCoreWhy why;
+} BlasCoreInfo;
+
+/* The decision, a pure function: the core to make OpenBLAS use instead of
+ * `picked` on a CPU with features *f, or NULL to keep it. `env` is the value of
+ * OPENBLAS_CORETYPE (NULL when unset), which is always kept. A pick below AVX2
+ * (generic, SSE or AVX-only cores, or "Unknown") is replaced by SkylakeX on a
+ * CPU with the AVX-512 set Skylake-SP introduced, else by Haswell on AVX2+FMA.
+ * Names this table does not know are newer OpenBLAS cores: kept. */
+const char *blas_core_choice(const char *picked, const CpuFeatures *f, const char *env);
+/* Re-executes the program (/proc/self/exe with argv) when blas_core_choice says
+ * so; returns when there is nothing to do or the restart failed. For tests,
+ * UNTANGLE_TEST_OPENBLAS_PICKED=NAME pretends that OpenBLAS picked NAME. */
+void blas_choose_core(char **argv);
+/* What runs now, from OpenBLAS and the environment. */
+void blas_core_info(BlasCoreInfo *bi);
+/* "OpenBLAS 0.3.21, SkylakeX kernels: OpenBLAS did not recognise this CPU (it
+ * picked Prescott)" into buf; returns buf. */
+const char *blas_core_describe(const BlasCoreInfo *bi, char *buf, size_t cap);
 
 /* Measured sgemm speed in GFLOP/s on square matrices of side n, repeated for at
  * least `seconds` (for the benchmark's peak). */

@@ -1,0 +1,116 @@
+/* conv_driver.c: the speed of untangle's convolution kernels on the lab CNN's
+ * two convolutions, for each instruction set this CPU runs, on one thread,
+ * beside the sgemm peak on one thread: the kernels' share of what the machine
+ * can do. bench/nn.sh prints it.
+ *
+ *   usage: conv_driver [SECONDS per measure, default 0.5]
+ * prints: KERNEL ISA GFLOP/s lines, then "sgemm 1 thread: G GFLOP/s". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "untangle/core/blas.h"
+#include "untangle/core/cpu.h"
+#include "untangle/core/xalloc.h"
+#include "untangle/nn/kernels.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct Case {
+    const char *name;
+    size_t H, W, C, k, F;
+} Case;
+
+/* The lab CNN: conv2d 32 5x5 same on 28x28x1, conv2d 64 5x5 same on 14x14x32. */
+static const Case cases[] = {
+    {"conv1", 28, 28, 1, 5, 32},
+    {"conv2", 14, 14, 32, 5, 64},
+};
+
+static void fill(float *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        p[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+    }
+}
+
+enum { FORWARD, WEIGHTS, INPUT, PASSES };
+static const char *const pass_names[] = {"forward", "weight-gradient", "input-gradient"};
+
+/* Best GFLOP/s of one pass over repeated single images. */
+static double measure(const NnKernels *k, const Case *c, int pass, double seconds)
+{
+    NnConvShape s = nn_conv_shape(c->H, c->W, c->C, c->k, c->k, c->F, 1);
+    NnConvShape t = nn_conv_shape_turned(&s, c->H, c->W);
+    size_t pad = (c->k - 1) / 2;
+    float *x = xmalloc_floats(c->H * c->W * c->C), *w = xmalloc_floats(c->k * c->k * c->C * c->F);
+    float *b = xmalloc_floats(c->F), *dz = xmalloc_floats(s.Ho * s.Wo * c->F);
+    float *xt = xmalloc_floats(s.Hp * s.Wp * s.C), *dzt = xmalloc_floats(t.Hp * t.Wp * t.C);
+    float *wp = xmalloc_floats(c->k * c->k * s.C * s.Fp), *bp = xmalloc_floats(s.Fp);
+    float *wt = xmalloc_floats(c->k * c->k * t.C * t.Fp), *dwp = xmalloc_floats(c->k * c->k * s.C * s.Fp);
+    float *y = xmalloc_floats(s.Ho * s.Wo * c->F), *dx = xmalloc_floats(c->H * c->W * c->C);
+    fill(x, c->H * c->W * c->C, 1);
+    fill(w, c->k * c->k * c->C * c->F, 2);
+    fill(b, c->F, 3);
+    fill(dz, s.Ho * s.Wo * c->F, 4);
+    nn_conv_pad(&s, x, c->H, c->W, pad, pad, xt);
+    nn_conv_pad(&t, dz, s.Ho, s.Wo, c->k - 1 - pad, c->k - 1 - pad, dzt);
+    nn_conv_pack(&s, w, b, wp, bp);
+    nn_conv_pack_turned(&s, &t, w, wt);
+    memset(dwp, 0, c->k * c->k * s.C * s.Fp * sizeof(float));
+    double flop = 2.0 * (double)(s.Ho * s.Wo) * (double)(c->k * c->k * c->C) * (double)c->F;
+    double best = 0, start = now_seconds();
+    do {
+        double t0 = now_seconds();
+        int reps = 20;
+        for (int i = 0; i < reps; i++) {
+            if (pass == FORWARD)
+                k->conv(&s, xt, wp, bp, y);
+            else if (pass == WEIGHTS)
+                k->conv_wgrad(&s, xt, dz, dwp);
+            else
+                k->conv(&t, dzt, wt, NULL, dx);
+        }
+        double g = flop * reps / (now_seconds() - t0) * 1e-9;
+        if (g > best)
+            best = g;
+    } while (now_seconds() - start < seconds);
+    free(x), free(w), free(b), free(dz), free(xt), free(dzt), free(wp), free(bp), free(wt);
+    free(dwp), free(y), free(dx);
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    blas_choose_core(argv); /* on the OpenBLAS kernels untangle runs */
+    double seconds = argc > 1 ? atof(argv[1]) : 0.5;
+    if (!(seconds > 0 && seconds < 60)) {
+        fprintf(stderr, "usage: conv_driver [SECONDS]\n");
+        return 2;
+    }
+    CpuFeatures f = cpu_features();
+    char cpu[160];
+    printf("cpu: %s\n", cpu_describe(&f, cpu, sizeof cpu));
+    blas_set_threads(1);
+    double peak = blas_sgemm_gflops(1000, 2 * seconds);
+    for (int isa = CPU_ISAS - 1; isa >= 0; isa--) {
+        const NnKernels *k = nn_kernels_for((CpuIsa)isa);
+        if (!k)
+            continue;
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            for (int pass = 0; pass < PASSES; pass++) {
+                double g = measure(k, &cases[i], pass, seconds);
+                printf("%-6s %-16s %-10s %7.1f GFLOP/s = %3.0f%% of sgemm\n", cases[i].name,
+                       pass_names[pass], cpu_isa_names[isa], g, 100 * g / peak);
+            }
+    }
+    printf("sgemm 1 thread: %.1f GFLOP/s\n", peak);
+    return 0;
+}
