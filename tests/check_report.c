@@ -34,6 +34,29 @@ START_TEST(markdown_subset)
 }
 END_TEST
 
+START_TEST(exercises_show_their_outcome)
+{
+    Report *r = report_new();
+    report_add_exercise(r, "Logistic <regression>", "done");
+    report_add_exercise(r, "The MLP", "skipped");
+    char page[] = "/tmp/untangle-report-XXXXXX";
+    int fd = mkstemp(page);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    Err e;
+    err_clear(&e);
+    ck_assert_int_eq(report_write(r, page, &e), 0);
+    char *html = slurp(page);
+    ck_assert_ptr_nonnull(strstr(html, "<p class=\"exercise done\">Exercise: Logistic "
+                                       "&lt;regression&gt; &mdash; done</p>"));
+    ck_assert_ptr_nonnull(strstr(html, "<p class=\"exercise\">Exercise: The MLP &mdash; "
+                                       "skipped</p>"));
+    free(html);
+    unlink(page);
+    report_free(r);
+}
+END_TEST
+
 START_TEST(student_answers_are_their_own_kind)
 {
     const char *md = "> **Question** Why?\n\n> **My answer** Because.\n\n> **Answer** Reference.\n";
@@ -142,6 +165,7 @@ static Suite *report_suite(void)
     TCase *t = tcase_create("report");
     tcase_add_test(t, markdown_subset);
     tcase_add_test(t, student_answers_are_their_own_kind);
+    tcase_add_test(t, exercises_show_their_outcome);
     tcase_add_test(t, replay_records_commands_output_and_figures);
     suite_add_tcase(s, t);
     return s;

@@ -92,6 +92,13 @@ void report_add_command(Report *r, const char *command, const char *output, size
     it->ok = ok;
 }
 
+void report_add_exercise(Report *r, const char *title, const char *status)
+{
+    ReportItem *it = push(r, REPORT_EXERCISE, title);
+    it->output = xstrdup(status);
+    it->ok = strcmp(status, "done") == 0;
+}
+
 int report_add_figure(Report *r, const Canvas *c, const char *path, Err *e)
 {
     unsigned char *png;
@@ -353,6 +360,14 @@ int report_write(const Report *r, const char *path, Err *e)
                 in_answer_block = 1;
             }
             put_markdown(&b, it->text);
+            break;
+        case REPORT_EXERCISE:
+            buf_str(&b, it->ok ? "<p class=\"exercise done\">" : "<p class=\"exercise\">");
+            buf_str(&b, "Exercise: ");
+            buf_escape(&b, it->text, strlen(it->text));
+            buf_str(&b, " &mdash; ");
+            buf_escape(&b, it->output, strlen(it->output));
+            buf_str(&b, "</p>\n");
             break;
         }
     }
