@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/files.h"
 #include "untangle/frontend/lesson.h"
+#include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
 
 #define LESSON_MAX_BYTES ((size_t)16 << 20)
-#define LESSON_MAX_LINE ((size_t)64 << 10)
+#define LESSON_MAX_LINE TOK_LINE_MAX
 
 typedef struct Builder {
     Lesson *l;
@@ -126,6 +128,8 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
     long fence_line = 0;
     long line = 0;
     const char *p = text, *end = text + len;
+    if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3; /* the UTF-8 byte order mark Windows editors add */
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -220,9 +224,10 @@ fail:
 int lesson_load(const char *path, Lesson *out, Err *e)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
+    size_t size;
+    FILE *f = file_open_read(path, "lesson", "give a lesson file (.md)", &size, e);
     if (!f)
-        return err_set(e, "cannot open lesson '%s': %s", path, strerror(errno));
+        return -1;
     char *buf = NULL;
     size_t len = 0, cap = 0;
     int rc = -1;
@@ -244,7 +249,7 @@ int lesson_load(const char *path, Lesson *out, Err *e)
         err_set(e, "cannot read lesson '%s': %s", path, strerror(errno));
         goto out;
     }
-    rc = lesson_parse(buf ? buf : "", len, out, e);
+    rc = lesson_parse(buf ? buf : "", len, out, e) != 0 ? -2 : 0;
 out:
     free(buf);
     fclose(f);

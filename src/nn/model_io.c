@@ -16,6 +16,8 @@
 #include <zlib.h>
 
 #include "untangle/core/atomic_file.h"
+#include "untangle/core/files.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/nn/nn_layer.h"
 #include "untangle/core/xalloc.h"
 
@@ -72,62 +74,121 @@ static void put_f64(Buf *b, double f)
     put_u64(b, v);
 }
 
+/* Everything before the parameters: header, layers, names, compile settings,
+ * history and the parameter count. */
+static void put_head(Buf *b, const Model *m)
+{
+    put(b, MAGIC, MAGIC_LEN);
+    put_u32(b, VERSION);
+    put_u32(b, (uint32_t)m->n_layers);
+    put_u32(b, (uint32_t)m->input.rank);
+    for (int i = 0; i < 3; i++)
+        put_u32(b, (uint32_t)(i < m->input.rank ? m->input.d[i] : 0));
+    for (size_t i = 0; i < m->n_layers; i++) {
+        const NnLayerSpec *s = &m->layers[i]->spec;
+        put_u32(b, (uint32_t)s->kind);
+        put_u32(b, (uint32_t)s->act);
+        put_u32(b, (uint32_t)s->units);
+        put_u32(b, (uint32_t)s->filters);
+        put_u32(b, (uint32_t)s->kh);
+        put_u32(b, (uint32_t)s->kw);
+        put_u32(b, (uint32_t)s->padding);
+        put_u32(b, (uint32_t)s->ph);
+        put_u32(b, (uint32_t)s->pw);
+        char name[NN_NAME_MAX] = {0};
+        snprintf(name, sizeof name, "%s", m->layers[i]->name);
+        put(b, name, NN_NAME_MAX);
+    }
+    for (int k = 0; k < NN_LAYER_KINDS; k++)
+        put_u32(b, m->name_count[k]);
+    put_u32(b, (uint32_t)m->compile.compiled);
+    put_u32(b, (uint32_t)m->compile.loss);
+    put_u32(b, (uint32_t)m->compile.accuracy);
+    put_f64(b, m->compile.lr);
+    put_u64(b, (uint64_t)m->epochs_trained);
+    put_u32(b, (uint32_t)m->history.n);
+    for (size_t i = 0; i < m->history.n; i++) {
+        put_f32(b, m->history.loss[i]);
+        put_f32(b, m->history.accuracy[i]);
+        put_f32(b, m->history.val_loss[i]);
+        put_f32(b, m->history.val_accuracy[i]);
+    }
+    put_u64(b, (uint64_t)m->n_params);
+}
+
+/* The parameters as little-endian floats, from first, n of them, into out. */
+static void params_le(const Model *m, size_t first, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        memcpy(&v, &m->params[first + i], 4);
+        out[4 * i] = (uint8_t)v;
+        out[4 * i + 1] = (uint8_t)(v >> 8);
+        out[4 * i + 2] = (uint8_t)(v >> 16);
+        out[4 * i + 3] = (uint8_t)(v >> 24);
+    }
+}
+
 void model_serialize(const Model *m, uint8_t **out, size_t *len)
 {
     Buf b = {0};
-    put(&b, MAGIC, MAGIC_LEN);
-    put_u32(&b, VERSION);
-    put_u32(&b, (uint32_t)m->n_layers);
-    put_u32(&b, (uint32_t)m->input.rank);
-    for (int i = 0; i < 3; i++)
-        put_u32(&b, (uint32_t)(i < m->input.rank ? m->input.d[i] : 0));
-    for (size_t i = 0; i < m->n_layers; i++) {
-        const NnLayerSpec *s = &m->layers[i]->spec;
-        put_u32(&b, (uint32_t)s->kind);
-        put_u32(&b, (uint32_t)s->act);
-        put_u32(&b, (uint32_t)s->units);
-        put_u32(&b, (uint32_t)s->filters);
-        put_u32(&b, (uint32_t)s->kh);
-        put_u32(&b, (uint32_t)s->kw);
-        put_u32(&b, (uint32_t)s->padding);
-        put_u32(&b, (uint32_t)s->ph);
-        put_u32(&b, (uint32_t)s->pw);
-        char name[NN_NAME_MAX] = {0};
-        snprintf(name, sizeof name, "%s", m->layers[i]->name);
-        put(&b, name, NN_NAME_MAX);
+    put_head(&b, m);
+    size_t at = b.n;
+    if (m->n_params) {
+        /* room for the parameters, then the checksum */
+        size_t need = b.n + m->n_params * 4;
+        if (need > b.cap) {
+            b.p = xrealloc(b.p, need + 4);
+            b.cap = need + 4;
+        }
+        params_le(m, 0, m->n_params, b.p + at);
+        b.n = need;
     }
-    for (int k = 0; k < NN_LAYER_KINDS; k++)
-        put_u32(&b, m->name_count[k]);
-    put_u32(&b, (uint32_t)m->compile.compiled);
-    put_u32(&b, (uint32_t)m->compile.loss);
-    put_u32(&b, (uint32_t)m->compile.accuracy);
-    put_f64(&b, m->compile.lr);
-    put_u64(&b, (uint64_t)m->epochs_trained);
-    put_u32(&b, (uint32_t)m->history.n);
-    for (size_t i = 0; i < m->history.n; i++) {
-        put_f32(&b, m->history.loss[i]);
-        put_f32(&b, m->history.accuracy[i]);
-        put_f32(&b, m->history.val_loss[i]);
-        put_f32(&b, m->history.val_accuracy[i]);
-    }
-    put_u64(&b, (uint64_t)m->n_params);
-    for (size_t i = 0; i < m->n_params; i++)
-        put_f32(&b, m->params[i]);
     put_u32(&b, (uint32_t)crc32_z(0L, b.p, b.n) & 0xffffffffu);
     *out = b.p;
     *len = b.n;
 }
 
+/* Parameters are written in chunks of this many, looking at the stop flag
+ * between them: a 1 GiB model stops within a fraction of a second. */
+#define SAVE_CHUNK ((size_t)1 << 18)
+
 int model_save(const Model *m, const char *path, Err *e)
 {
     if (m->n_layers == 0)
         return err_set(e, "the model has no layer; there is nothing to save");
-    uint8_t *buf;
-    size_t len;
-    model_serialize(m, &buf, &len);
-    int rc = atomic_write_all(path, buf, len, e);
-    free(buf);
-    return rc;
+    Buf b = {0};
+    put_head(&b, m);
+    AtomicFile af;
+    if (atomic_open(&af, path, e) != 0) {
+        free(b.p);
+        return -1;
+    }
+    uLong crc = crc32_z(0L, b.p, b.n);
+    int failed = fwrite(b.p, 1, b.n, af.f) != b.n;
+    free(b.p);
+    uint8_t *chunk = xmalloc(SAVE_CHUNK * 4);
+    for (size_t at = 0; at < m->n_params && !failed; at += SAVE_CHUNK) {
+        if (interrupt_pending()) {
+            free(chunk);
+            atomic_abort(&af);
+            return err_interrupted(e, "model save; the previous file, if any, is unchanged");
+        }
+        size_t n = m->n_params - at < SAVE_CHUNK ? m->n_params - at : SAVE_CHUNK;
+        params_le(m, at, n, chunk);
+        crc = crc32_z(crc, chunk, n * 4);
+        failed = fwrite(chunk, 1, n * 4, af.f) != n * 4;
+    }
+    free(chunk);
+    uint8_t tail[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
+                       (uint8_t)(crc >> 24)};
+    if (failed || fwrite(tail, 1, 4, af.f) != 4) {
+        int saved = errno;
+        atomic_abort(&af);
+        return err_set(e, "cannot write '%s': %s; the previous file, if any, is unchanged", path,
+                       strerror(saved));
+    }
+    return atomic_commit(&af, e);
 }
 
 /* ---- reading ---- */
@@ -369,37 +430,21 @@ fail:
 
 Model *model_load(const char *path, Err *e)
 {
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files
-     * are read at all. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        err_set(e, "cannot open model file '%s': %s; save one with `model save NAME`", path,
-                strerror(errno));
+    size_t size;
+    FILE *f = file_open_read(path, "model file",
+                             "give the NAME.model file that `model save NAME` wrote", &size, e);
+    if (!f)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        err_set(e, "'%s' is not a model file but a %s; give the NAME.model file that "
-                   "`model save NAME` wrote",
-                path, S_ISDIR(st.st_mode) ? "folder" : "special file");
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        err_set(e, "cannot read model file '%s': %s", path, strerror(errno));
-        return NULL;
-    }
     Model *m = NULL;
     uint8_t *buf = NULL;
-    size_t size = (size_t)st.st_size;
     if (size > MAX_FILE_BYTES) {
         err_set(e, "model file '%s' is %zu bytes, more than any model untangle builds; is it "
                    "really a model file?",
                 path, size);
         goto out;
     }
+    if (mem_check_budget(size, "reading this model file", e) != 0)
+        goto out;
     buf = xmalloc(size);
     if (size > 0 && fread(buf, 1, size, f) != size) {
         err_set(e, "cannot read model file '%s': %s", path,
