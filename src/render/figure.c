@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "untangle/core/interrupt.h"
 #include "untangle/render/figure.h"
 #include "untangle/geom/geom.h"
 #include "untangle/render/plot.h"
@@ -141,6 +142,8 @@ Canvas *figure_embedding(const float *xy, const uint8_t *labels, size_t n, const
     plot_scatter_labels(p, &a, xy, labels, n, FIG_DOT * s, 1.0);
     fig_axes(p, &a, &fp, title[0]);
     fig_colorbar(p, &fp, nc);
+    if (interrupt_pending())
+        goto finish; /* a picture of 16384x16384 takes seconds: plot_to_canvas says it */
 
     /* 2: hull outlines over faint points */
     figure_layout(width, height, 1, &fp);
@@ -149,12 +152,14 @@ Canvas *figure_embedding(const float *xy, const uint8_t *labels, size_t n, const
     fig_hulls(p, &a, xy, &hulls);
     fig_axes(p, &a, &fp, title[1]);
     fig_colorbar(p, &fp, nc);
+    if (interrupt_pending())
+        goto finish;
 
     /* 3: translucent ellipses over faint points, class 0 first as the lab */
     figure_layout(width, height, 2, &fp);
     a = fig_area(&fp, lim);
     plot_scatter_labels(p, &a, xy, labels, n, FIG_FAINT_DOT * s, FIG_FAINT_ALPHA);
-    for (int c = 0; c < ells.n_classes; c++) {
+    for (int c = 0; c < ells.n_classes && !interrupt_pending(); c++) {
         const GeomEllipse *el = &ells.cls[c];
         if (el->count > 0)
             plot_ellipse(p, &a, el->mean[0], el->mean[1], el->major, el->minor, el->angle,
@@ -163,6 +168,7 @@ Canvas *figure_embedding(const float *xy, const uint8_t *labels, size_t n, const
     fig_axes(p, &a, &fp, title[2]);
     fig_colorbar(p, &fp, nc);
 
+finish:
     out = plot_to_canvas(p, e);
 out:
     plot_free(p);

@@ -70,6 +70,13 @@ int sh_check_write(Shell *sh, const char *path)
      * which is where the save writes (atomic_file.h). */
     char *leads = file_follow_links(path);
     int found = resolve_parent(leads, target);
+    char real_file[PATH_MAX];
+    if (found == 0 && realpath(leads, real_file)) {
+        char *slash = strrchr(real_file, '/');
+        if (slash && slash != real_file)
+            *slash = '\0';
+        snprintf(target, sizeof target, "%s", real_file);
+    }
     free(leads);
     if (found != 0)
         return sh_error(sh, "cannot write '%s': its folder does not exist; create it first", path),
