@@ -9,18 +9,26 @@
 
 #include "untangle/commands/commands.h"
 #include "untangle/geom/geom.h"
+#include "untangle/embed/pca.h"
 #include "untangle/embed/tsne.h"
 #include "untangle/core/xalloc.h"
 
-const char *const cmd_tsne_words[] = {"raw", "features", "first", "perplexity", "init", "pca",
-                                      "random", "iterations", "verbose", "angle", NULL};
+const char *const cmd_tsne_words[] = {"raw",   "features", "from",  "train",      "test",
+                                      "all",   "first",    "method", "bh",        "fft",
+                                      "exact", "knn",      "approx", "pca",       "perplexity",
+                                      "init",  "random",   "iterations", "verbose", "angle", NULL};
 const char *const cmd_nh_words[] = {"k", NULL};
 
 static const char *const tsne_sources[] = {"raw", "features", NULL};
 static const char *const tsne_inits[] = {"pca", "random", NULL};
-static const OptSpec tsne_opts[] = {{"first", 1},      {"perplexity", 1}, {"init", 1},
-                                    {"iterations", 1}, {"verbose", 1},    {"angle", 1},
-                                    {NULL, 0}};
+static const char *const tsne_parts[] = {"test", "train", "all", NULL};
+/* in the order of TsneMethod and TsneKnn, AUTO first */
+static const char *const tsne_methods[] = {"auto", "bh", "fft", "exact", NULL};
+static const char *const tsne_knns[] = {"auto", "exact", "approx", NULL};
+static const OptSpec tsne_opts[] = {{"from", 1},    {"first", 1},   {"perplexity", 1},
+                                    {"init", 1},    {"iterations", 1}, {"verbose", 1},
+                                    {"angle", 1},   {"method", 1},  {"knn", 1},
+                                    {"pca", 1},     {NULL, 0}};
 static const OptSpec nh_opts[] = {{"k", 1}, {NULL, 0}};
 
 #define TSNE_MIN_ITER 250      /* scikit-learn refuses fewer (the exploration phase) */
@@ -52,6 +60,12 @@ static void tsne_log_line(void *ctx, const char *line)
 /* The positions tsne_run left after an interruption are worth keeping only when they
  * are finite and have moved apart (an interruption before the first iteration leaves
  * nothing useful). */
+static void tsne_progress_bar(void *ctx, const TsneProgressInfo *info)
+{
+    Shell *sh = ctx;
+    sh_progress(sh, "t-SNE", (size_t)info->iteration, (size_t)info->n_iter);
+}
+
 static int tsne_partial_usable(const float *y, size_t n)
 {
     int spread = 0;
@@ -72,19 +86,34 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     if (opts_parse(sh, argv[0], argc, argv, 2, tsne_opts, &o) != 0)
         return CMD_ERR;
 
-    /* what to embed: rows of a (n, d) float matrix, borrowed from the session */
+    /* what to embed: rows of a (n, d) float matrix, borrowed from the session (or,
+     * for `from all`, the training then the test images, joined below) */
     const float *x;
     const uint8_t *y;
     size_t avail, d;
     const char *what;
+    int part = 0; /* test, train, all */
+    if (opts_get(&o, "from")) {
+        if (src != 0)
+            return sh_error(sh, "`from` picks the images of `tsne raw`; features come from "
+                            "`predict`, so drop `from %s`", opts_get(&o, "from"));
+        part = arg_choice(sh, "from", opts_get(&o, "from"), tsne_parts);
+        if (part < 0)
+            return CMD_ERR;
+    }
     if (src == 0) {
+        const Dataset *ds = part == 1 ? &sh->train : &sh->test;
         if (sh->test.n == 0 || !sh->test.x)
             return sh_error(sh, "no test images loaded; run `load mnist` first");
-        x = sh->test.x;
-        y = sh->test.y;
-        avail = sh->test.n;
-        d = dataset_dim(&sh->test);
-        what = "test images";
+        if (part != 0 && (sh->train.n == 0 || !sh->train.x))
+            return sh_error(sh, "no training images loaded; run `load mnist` first");
+        if (part == 2 && dataset_dim(&sh->train) != dataset_dim(&sh->test))
+            return sh_error(sh, "training and test images differ in size; load them again");
+        x = ds->x;
+        y = ds->y;
+        avail = part == 2 ? sh->train.n + sh->test.n : ds->n;
+        d = dataset_dim(ds);
+        what = part == 0 ? "test images" : part == 1 ? "training images" : "images";
     } else {
         if (sh->features.n == 0 || !sh->features.x)
             return sh_error(sh, "no features; run `predict` on a model first");
@@ -111,12 +140,29 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
 
     TsneParams p;
     tsne_params_default(&p);
-    long iters = p.n_iter, verbose = 0;
+    long iters = p.n_iter, verbose = 0, pca = 0;
     if (opts_double(sh, &o, "perplexity", 1e-3, 1e6, &p.perplexity) != 0 ||
         opts_long(sh, &o, "iterations", TSNE_MIN_ITER, TSNE_MAX_ITER, &iters) != 0 ||
         opts_long(sh, &o, "verbose", 0, 2, &verbose) != 0 ||
-        opts_double(sh, &o, "angle", 0, 1, &p.angle) != 0)
+        opts_double(sh, &o, "angle", 0, 1, &p.angle) != 0 ||
+        opts_long(sh, &o, "pca", 2, PCA_COV_MAX_K, &pca) != 0)
         return CMD_ERR;
+    if (opts_get(&o, "method")) {
+        int m = arg_choice(sh, "method", opts_get(&o, "method"), tsne_methods);
+        if (m < 0)
+            return CMD_ERR;
+        p.method = (TsneMethod)m;
+    }
+    if (opts_get(&o, "knn")) {
+        int k = arg_choice(sh, "knn", opts_get(&o, "knn"), tsne_knns);
+        if (k < 0)
+            return CMD_ERR;
+        p.knn = (TsneKnn)k;
+    }
+    if (pca >= (long)d)
+        return sh_error(sh, "pca %ld must be below the %zu values of each point; use e.g. pca 50",
+                        pca, d);
+    p.pca_dims = (int)pca;
     if (opts_get(&o, "init")) {
         int k = arg_choice(sh, "init", opts_get(&o, "init"), tsne_inits);
         if (k < 0)
@@ -133,11 +179,15 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     p.verbose = (int)verbose;
     p.seed = sh->seed;
     p.threads = sh->threads > 0 ? sh->threads : 1;
+    if (sh->tty_out && p.verbose < 2) {
+        p.progress = tsne_progress_bar;
+        p.progress_ctx = sh;
+    }
 
     char name[sizeof sh->embedding.name], range[40];
     snprintf(range, sizeof range, "[0:%zu]", n);
     name[0] = '\0';
-    str_append(name, sizeof name, src == 0 ? "raw test" : "features");
+    str_append(name, sizeof name, src == 1 ? "features" : part == 0 ? "raw test" : part == 1 ? "raw train" : "raw all");
     str_append(name, sizeof name, range);
     if (src == 1 && sh->features.name[0]) {
         str_append(name, sizeof name, " (");
@@ -146,11 +196,40 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     }
     if (capped)
         sh_printf(sh, "(quick replay: embedding %zu %s, not %ld)\n", n, what, asked);
+    TsneMethod method = p.method == TSNE_METHOD_AUTO ? tsne_method_for(n) : p.method;
+    if (method == TSNE_METHOD_BH && p.angle == 0)
+        method = TSNE_METHOD_EXACT;
+    char how[48];
+    if (method == TSNE_METHOD_BH)
+        snprintf(how, sizeof how, "bh, angle %g", p.angle);
+    else
+        snprintf(how, sizeof how, "%s", tsne_method_name(method));
     sh_printf(sh, "t-SNE of %s: %zu points of %zu values, perplexity %g, init %s, %d "
-              "iterations, angle %g, seed %llu, %d thread%s\n", name, n, d, p.perplexity,
-              p.init_pca ? "pca" : "random", p.n_iter, p.angle, (unsigned long long)p.seed,
+              "iterations, method %s, seed %llu, %d thread%s\n", name, n, d, p.perplexity,
+              p.init_pca ? "pca" : "random", p.n_iter, how, (unsigned long long)p.seed,
               p.threads, p.threads > 1 ? "s" : "");
     fflush(sh->out);
+
+    /* `from all`: the training images, then the test images, in one matrix. */
+    float *joined = NULL;
+    uint8_t *joined_y = NULL;
+    if (src == 0 && part == 2) {
+        size_t bytes;
+        Err je;
+        err_clear(&je);
+        if (size_mul(n, d * sizeof(float), &bytes) != 0 ||
+            mem_check_budget(bytes, "the images to embed", &je) != 0)
+            return sh_error_err(sh, &je);
+        size_t from_train = n < sh->train.n ? n : sh->train.n;
+        joined = xmalloc_floats(n * d);
+        joined_y = xmalloc(n);
+        memcpy(joined, sh->train.x, from_train * d * sizeof(float));
+        memcpy(joined_y, sh->train.y, from_train);
+        memcpy(joined + from_train * d, sh->test.x, (n - from_train) * d * sizeof(float));
+        memcpy(joined_y + from_train, sh->test.y, n - from_train);
+        x = joined;
+        y = joined_y;
+    }
 
     /* The new embedding is built aside and replaces the old one only when usable. */
     size_t cells;
@@ -164,7 +243,11 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
         out[i] = NAN;
     TsneResult res = {0};
     int rc = tsne_run(x, n, d, &p, out, &res, tsne_log_line, sh, &e);
+    if (p.progress)
+        sh_progress_end(sh);
+    free(joined);
     if (rc != 0 && !(e.interrupted && tsne_partial_usable(out, n))) {
+        free(joined_y);
         free(out);
         if (e.interrupted)
             return sh_error(sh, "t-SNE interrupted before its first iteration; the embedding "
@@ -176,7 +259,9 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     free(sh->embedding.y);
     sh->embedding.x = out;
     sh->embedding.y = NULL;
-    if (y) {
+    if (joined_y) {
+        sh->embedding.y = joined_y;
+    } else if (y) {
         sh->embedding.y = xmalloc(n);
         memcpy(sh->embedding.y, y, n);
     }
