@@ -88,14 +88,22 @@ const CmdSpec cmd_table[] = {
      0, 4, cmd_predict, cmd_predict_words},
 
     /* embedding and class separation */
-    {"tsne", "tsne raw|features [first N] [perplexity P] [init pca|random] [iterations N] [verbose 0|1|2] [angle A]",
+    {"tsne", "tsne raw|features [from test|train|all] [first N] [perplexity P] [init pca|random] [iterations N] [method bh|fft|exact] [knn exact|approx] [pca D] [verbose 0|1|2] [angle A]",
      "embed images or features in 2-D with t-SNE",
-     "Runs t-SNE as scikit-learn 1.2 does (Barnes-Hut, angle 0.5, PCA init, perplexity "
-     "30, early exaggeration 12 for 250 iterations, 1000 in all) on the loaded test "
-     "images (`raw`) or on the last predicted features (`features`). The result is the "
-     "embedding that hull, ellipse, nh and plot use. angle 0 runs the exact (slow) "
-     "gradient; Ctrl-C keeps the embedding of the last iteration.",
-     1, 15, cmd_tsne, cmd_tsne_words},
+     "Runs t-SNE as scikit-learn 1.2 does (PCA init, perplexity 30, early exaggeration 12 "
+     "for 250 iterations, 1000 in all) on the loaded images (`raw`: the test images, or "
+     "`from train`, or `from all`: the training then the test images, 70000 for MNIST) or "
+     "on the last predicted features (`features`). The result is the embedding that hull, "
+     "ellipse, nh and plot use. `method`: bh, Barnes-Hut at `angle` (0.5; the default "
+     "below 20000 points), fft, the repulsion interpolated on a grid by FFT (FIt-SNE's "
+     "method, with the near field exact; the default from 20000 points), exact (all "
+     "pairs, slow). `knn`: exact, all pairs (the default below 20000 points), or approx, "
+     "candidates among the 64 principal components then exact distances (over 99% of the "
+     "exact neighbours on MNIST; the default from 20000 points in more than 128 "
+     "dimensions). `pca D` first projects the data on D principal components (FIt-SNE's "
+     "practice with 50). `verbose 1` prints each stage with its time and the time left; "
+     "Ctrl-C keeps the embedding of the last iteration.",
+     1, 23, cmd_tsne, cmd_tsne_words},
     {"hull", "hull", "per-class convex hulls of the embedding",
      "Computes each class's convex hull in the embedding and prints its vertex count and "
      "area.",
