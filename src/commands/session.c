@@ -1,11 +1,13 @@
 /* session.c: the session commands: set, expect, figures, echo, help, quit. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/blas.h"
+#include "untangle/render/markdown.h"
 
 const char *const cmd_set_words[] = {"seed",  "threads", "term",   "output", "auto", "kitty",
                                      "sixel", "blocks",  "ascii",  "none",   NULL};
@@ -178,10 +180,14 @@ int cmd_figures(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
+/* A lesson's echo cannot send escape sequences: control characters show escaped. */
 int cmd_echo(Shell *sh, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        sh_printf(sh, "%s%s", i > 1 ? " " : "", argv[i]);
+    for (int i = 1; i < argc; i++) {
+        char *shown = md_escape_controls(argv[i]);
+        sh_printf(sh, "%s%s", i > 1 ? " " : "", shown);
+        free(shown);
+    }
     sh_printf(sh, "\n");
     return CMD_OK;
 }
