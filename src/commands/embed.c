@@ -12,16 +12,8 @@
 #include "untangle/embed/tsne.h"
 #include "untangle/core/xalloc.h"
 
-const char *const cmd_tsne_words[] = {"raw", "features", "first", "perplexity", "init", "pca",
-                                      "random", "iterations", "verbose", "angle", NULL};
-const char *const cmd_nh_words[] = {"k", NULL};
-
 static const char *const tsne_sources[] = {"raw", "features", NULL};
 static const char *const tsne_inits[] = {"pca", "random", NULL};
-static const OptSpec tsne_opts[] = {{"first", 1},      {"perplexity", 1}, {"init", 1},
-                                    {"iterations", 1}, {"verbose", 1},    {"angle", 1},
-                                    {NULL, 0}};
-static const OptSpec nh_opts[] = {{"k", 1}, {NULL, 0}};
 
 #define TSNE_MIN_ITER 250      /* scikit-learn refuses fewer (the exploration phase) */
 #define TSNE_MAX_ITER 100000
@@ -63,14 +55,9 @@ static int tsne_partial_usable(const float *y, size_t n)
     return spread;
 }
 
-int cmd_tsne(Shell *sh, int argc, char **argv)
+static int tsne_command(Shell *sh, const CmdArgs *a)
 {
-    int src = arg_choice(sh, "source", argv[1], tsne_sources);
-    if (src < 0)
-        return CMD_ERR;
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 2, tsne_opts, &o) != 0)
-        return CMD_ERR;
+    int src = cmd_index(a, "source");
 
     /* what to embed: rows of a (n, d) float matrix, borrowed from the session */
     const float *x;
@@ -98,7 +85,7 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     /* --quick replays cap the work, so a lesson's `first 10000` must not fail there
      * because `load` already kept fewer images. */
     long first = (long)avail;
-    if (opts_long(sh, &o, "first", 1, sh->quick ? LONG_MAX : (long)avail, &first) != 0)
+    if (cmd_long_within(sh, a, "first", 1, sh->quick ? LONG_MAX : (long)avail, &first) != 0)
         return CMD_ERR;
     int capped = 0;
     long quick_max = (long)avail < SH_QUICK_TEST ? (long)avail : SH_QUICK_TEST;
@@ -111,18 +98,15 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
 
     TsneParams p;
     tsne_params_default(&p);
-    long iters = p.n_iter, verbose = 0;
-    if (opts_double(sh, &o, "perplexity", 1e-3, 1e6, &p.perplexity) != 0 ||
-        opts_long(sh, &o, "iterations", TSNE_MIN_ITER, TSNE_MAX_ITER, &iters) != 0 ||
-        opts_long(sh, &o, "verbose", 0, 2, &verbose) != 0 ||
-        opts_double(sh, &o, "angle", 0, 1, &p.angle) != 0)
-        return CMD_ERR;
-    if (opts_get(&o, "init")) {
-        int k = arg_choice(sh, "init", opts_get(&o, "init"), tsne_inits);
-        if (k < 0)
-            return CMD_ERR;
-        p.init_pca = k == 0;
-    }
+    long iters = p.n_iter, verbose = cmd_long(a, "verbose");
+    if (cmd_given(a, "perplexity"))
+        p.perplexity = cmd_real(a, "perplexity");
+    if (cmd_given(a, "iterations"))
+        iters = cmd_long(a, "iterations");
+    if (cmd_given(a, "angle"))
+        p.angle = cmd_real(a, "angle");
+    if (cmd_given(a, "init"))
+        p.init_pca = cmd_index(a, "init") == 0;
     if (n < 4)
         return sh_error(sh, "t-SNE needs at least 4 points, not %zu; use first 4 or more", n);
     if (!(p.perplexity < (double)n))
@@ -218,10 +202,9 @@ static void report_class(Shell *sh, const char *what, int c, double v)
     sh_report(sh, name, v);
 }
 
-int cmd_hull(Shell *sh, int argc, char **argv)
+static int hull_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    (void)argv;
+    (void)a;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -258,10 +241,9 @@ int cmd_hull(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_ellipse(Shell *sh, int argc, char **argv)
+static int ellipse_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    (void)argv;
+    (void)a;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -286,11 +268,8 @@ int cmd_ellipse(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_nh(Shell *sh, int argc, char **argv)
+static int nh_run(Shell *sh, const CmdArgs *a)
 {
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 1, nh_opts, &o) != 0)
-        return CMD_ERR;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -298,7 +277,7 @@ int cmd_nh(Shell *sh, int argc, char **argv)
         return sh_error(sh, "the embedding has %zu point; Neighborhood Hit needs at least 2",
                         m->n);
     long k = NH_DEFAULT_K < m->n ? NH_DEFAULT_K : (long)m->n - 1;
-    if (opts_long(sh, &o, "k", 1, (long)m->n - 1, &k) != 0)
+    if (cmd_long_within(sh, a, "k", 1, (long)m->n - 1, &k) != 0)
         return CMD_ERR;
     GeomNH nh;
     Err e;
@@ -317,3 +296,65 @@ int cmd_nh(Shell *sh, int argc, char **argv)
     geom_nh_free(&nh);
     return CMD_OK;
 }
+
+/* The defaults shown are scikit-learn 1.2's, which tsne_params_default sets. */
+static const Param tsne_params[] = {
+    {.name = "source", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = tsne_sources,
+     .help = "the test images, or the last predicted features"},
+    {.name = "first", .type = PARAM_INT, .lo = 1, .hi = 9e15,
+     .help = "embed the first N rows (all by default)"},
+    {.name = "perplexity", .type = PARAM_REAL, .lo = 1e-3, .hi = 1e6, .def = "30",
+     .help = "the effective number of neighbours"},
+    {.name = "init", .type = PARAM_CHOICE, .choices = tsne_inits, .def = "pca",
+     .help = "the starting positions"},
+    {.name = "iterations", .type = PARAM_INT, .lo = TSNE_MIN_ITER, .hi = TSNE_MAX_ITER,
+     .def = "1000", .help = "gradient steps, early exaggeration included"},
+    {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 2, .def = "0", .meta = "0|1|2",
+     .help = "2 reports the KL divergence every 50 iterations"},
+    {.name = "angle", .type = PARAM_REAL, .lo = 0, .hi = 1, .def = "0.5",
+     .help = "Barnes-Hut's accuracy; 0 runs the exact (slow) gradient"},
+    {0},
+};
+
+const CmdSpec cmd_tsne_spec = {
+    .name = "tsne",
+    .summary = "embed images or features in 2-D with t-SNE",
+    .help = "Runs t-SNE as scikit-learn 1.2 does (Barnes-Hut, PCA init, early exaggeration "
+            "12 for 250 iterations) on the loaded test images (`raw`) or on the last "
+            "predicted features (`features`). The result is the embedding that hull, ellipse, "
+            "nh and plot use. Ctrl-C keeps the embedding of the last iteration.",
+    .params = tsne_params,
+    .handler = tsne_command,
+};
+
+const CmdSpec cmd_hull_spec = {
+    .name = "hull",
+    .summary = "per-class convex hulls of the embedding",
+    .help = "Computes each class's convex hull in the embedding and prints its vertex count "
+            "and area.",
+    .handler = hull_run,
+};
+
+const CmdSpec cmd_ellipse_spec = {
+    .name = "ellipse",
+    .summary = "per-class Gaussian ellipses of the embedding",
+    .help = "Fits a Gaussian to each class of the embedding (mean, maximum-likelihood "
+            "covariance) and prints the mean, the axes (2*sqrt(2)*sqrt(eigenvalue)) and the "
+            "angle.",
+    .handler = ellipse_run,
+};
+
+static const Param nh_params[] = {
+    {.name = "k", .type = PARAM_INT, .lo = 1, .hi = 9e15, .def = "6",
+     .help = "neighbours of each point (the lab's 6), below the number of points"},
+    {0},
+};
+
+const CmdSpec cmd_nh_spec = {
+    .name = "nh",
+    .summary = "Neighborhood Hit of the embedding",
+    .help = "For each point, the share of its K nearest other points with the same label, "
+            "averaged over all points and per class: how well the classes separate.",
+    .params = nh_params,
+    .handler = nh_run,
+};
