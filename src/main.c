@@ -6,6 +6,7 @@
 
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
+#include "untangle/commands/commands.h"
 #include "untangle/session/report.h"
 #include "untangle/frontend/run.h"
 #include "untangle/core/xalloc.h"
@@ -49,8 +50,8 @@ static int ends_with(const char *s, const char *suffix)
 static int set_option(Shell *sh, const char *key, const char *value)
 {
     char *argv[] = {"set", (char *)key, (char *)value, NULL};
-    extern int cmd_set(Shell *, int, char **);
-    if (cmd_set(sh, 3, argv) != CMD_OK) {
+    CmdArgs a;
+    if (cmd_parse(sh, 3, argv, &a) != 0 || a.cmd->handler(sh, &a) != CMD_OK) {
         fprintf(stderr, "untangle: --%s: %s\n", key, sh->errmsg);
         return -1;
     }

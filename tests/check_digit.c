@@ -9,7 +9,7 @@
 
 #include "testshell.h"
 #include "testutil.h"
-#include "untangle/commands/commands_extra.h"
+#include "untangle/commands/commands.h"
 #include "untangle/data/digit.h"
 #include "untangle/render/digit_view.h"
 #include "untangle/data/mnist.h"
@@ -353,11 +353,17 @@ static void save_png(const Canvas *c, const char *path)
     ck_assert_msg(png_write_file(c, path, &e) == 0, "%s", e.msg);
 }
 
+/* `predict image FILE [to OUT]` as a user types it. */
 static int predict_image(Captured *c, const char *file, const char *to)
 {
-    char *argv[] = {"predict", "image", (char *)file, "to", (char *)to, NULL};
-    int rc = cmd_predict_image(&c->sh, to ? 5 : 3, argv);
+    char line[3000];
+    if (to)
+        snprintf(line, sizeof line, "predict image \"%s\" to \"%s\"", file, to);
+    else
+        snprintf(line, sizeof line, "predict image \"%s\"", file);
+    int rc = shell_run_line(&c->sh, line);
     fflush(c->sh.out);
+    fflush(c->sh.err);
     return rc;
 }
 
@@ -435,8 +441,8 @@ START_TEST(predict_image_command)
     ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "no ink"));
     ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "blank.png"));
     ck_assert_int_eq(predict_image(&c, "/nonexistent/x.png", NULL), CMD_ERR);
-    char *argv[] = {"predict", "image", NULL};
-    ck_assert_int_eq(cmd_predict_image(&c.sh, 2, argv), CMD_ERR);
+    ck_assert_int_eq(shell_run_line(&c.sh, "predict image"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "predict image needs FILE.png"));
     canvas_free(one);
     canvas_free(white);
     cap_close(&c);

@@ -661,7 +661,7 @@ START_TEST(failed_model_commands_keep_model)
         {"model add activation sigmod", "sigmod"},
         {"compile loss categorical_crossentropy optimizer sgd lr abc", "abc"},
         {"fit", "not compiled"},
-        {"model new extra", "no argument"},
+        {"model new extra", "one too many"},
     };
     for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++) {
         cap_fail(&c, fails[i][0], fails[i][1]);

@@ -13,23 +13,12 @@
 #include "untangle/embed/tsne.h"
 #include "untangle/core/xalloc.h"
 
-const char *const cmd_tsne_words[] = {"raw",   "features", "from",  "train",      "test",
-                                      "all",   "first",    "method", "bh",        "fft",
-                                      "exact", "knn",      "approx", "pca",       "perplexity",
-                                      "init",  "random",   "iterations", "verbose", "angle", NULL};
-const char *const cmd_nh_words[] = {"k", NULL};
-
 static const char *const tsne_sources[] = {"raw", "features", NULL};
 static const char *const tsne_inits[] = {"pca", "random", NULL};
 static const char *const tsne_parts[] = {"test", "train", "all", NULL};
 /* in the order of TsneMethod and TsneKnn, AUTO first */
 static const char *const tsne_methods[] = {"auto", "bh", "fft", "exact", NULL};
 static const char *const tsne_knns[] = {"auto", "exact", "approx", NULL};
-static const OptSpec tsne_opts[] = {{"from", 1},    {"first", 1},   {"perplexity", 1},
-                                    {"init", 1},    {"iterations", 1}, {"verbose", 1},
-                                    {"angle", 1},   {"method", 1},  {"knn", 1},
-                                    {"pca", 1},     {NULL, 0}};
-static const OptSpec nh_opts[] = {{"k", 1}, {NULL, 0}};
 
 #define TSNE_MIN_ITER 250      /* scikit-learn refuses fewer (the exploration phase) */
 #define TSNE_MAX_ITER 100000
@@ -77,14 +66,9 @@ static int tsne_partial_usable(const float *y, size_t n)
     return spread;
 }
 
-int cmd_tsne(Shell *sh, int argc, char **argv)
+static int tsne_command(Shell *sh, const CmdArgs *a)
 {
-    int src = arg_choice(sh, "source", argv[1], tsne_sources);
-    if (src < 0)
-        return CMD_ERR;
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 2, tsne_opts, &o) != 0)
-        return CMD_ERR;
+    int src = cmd_index(a, "source");
 
     /* what to embed: rows of a (n, d) float matrix, borrowed from the session (or,
      * for `from all`, the training then the test images, joined below) */
@@ -92,15 +76,10 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     const uint8_t *y;
     size_t avail, d;
     const char *what;
-    int part = 0; /* test, train, all */
-    if (opts_get(&o, "from")) {
-        if (src != 0)
-            return sh_error(sh, "`from` picks the images of `tsne raw`; features come from "
-                            "`predict`, so drop `from %s`", opts_get(&o, "from"));
-        part = arg_choice(sh, "from", opts_get(&o, "from"), tsne_parts);
-        if (part < 0)
-            return CMD_ERR;
-    }
+    int part = cmd_index(a, "from"); /* test, train, all */
+    if (cmd_given(a, "from") && src != 0)
+        return sh_error(sh, "`from` picks the images of `tsne raw`; features come from "
+                        "`predict`, so drop `from %s`", cmd_text(a, "from"));
     if (src == 0) {
         const Dataset *ds = part == 1 ? &sh->train : &sh->test;
         if (sh->test.n == 0 || !sh->test.x)
@@ -127,7 +106,7 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     /* --quick replays cap the work, so a lesson's `first 10000` must not fail there
      * because `load` already kept fewer images. */
     long first = (long)avail;
-    if (opts_long(sh, &o, "first", 1, sh->quick ? LONG_MAX : (long)avail, &first) != 0)
+    if (cmd_long_within(sh, a, "first", 1, sh->quick ? LONG_MAX : (long)avail, &first) != 0)
         return CMD_ERR;
     int capped = 0;
     long quick_max = (long)avail < SH_QUICK_TEST ? (long)avail : SH_QUICK_TEST;
@@ -140,34 +119,23 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
 
     TsneParams p;
     tsne_params_default(&p);
-    long iters = p.n_iter, verbose = 0, pca = 0;
-    if (opts_double(sh, &o, "perplexity", 1e-3, 1e6, &p.perplexity) != 0 ||
-        opts_long(sh, &o, "iterations", TSNE_MIN_ITER, TSNE_MAX_ITER, &iters) != 0 ||
-        opts_long(sh, &o, "verbose", 0, 2, &verbose) != 0 ||
-        opts_double(sh, &o, "angle", 0, 1, &p.angle) != 0 ||
-        opts_long(sh, &o, "pca", 2, PCA_COV_MAX_K, &pca) != 0)
-        return CMD_ERR;
-    if (opts_get(&o, "method")) {
-        int m = arg_choice(sh, "method", opts_get(&o, "method"), tsne_methods);
-        if (m < 0)
-            return CMD_ERR;
-        p.method = (TsneMethod)m;
-    }
-    if (opts_get(&o, "knn")) {
-        int k = arg_choice(sh, "knn", opts_get(&o, "knn"), tsne_knns);
-        if (k < 0)
-            return CMD_ERR;
-        p.knn = (TsneKnn)k;
-    }
-    if (pca >= (long)d)
-        return sh_error(sh, "pca %ld must be below the %zu values of each point; use e.g. pca 50",
-                        pca, d);
-    p.pca_dims = (int)pca;
-    if (opts_get(&o, "init")) {
-        int k = arg_choice(sh, "init", opts_get(&o, "init"), tsne_inits);
-        if (k < 0)
-            return CMD_ERR;
-        p.init_pca = k == 0;
+    long iters = p.n_iter, verbose = cmd_long(a, "verbose");
+    if (cmd_given(a, "perplexity"))
+        p.perplexity = cmd_real(a, "perplexity");
+    if (cmd_given(a, "iterations"))
+        iters = cmd_long(a, "iterations");
+    if (cmd_given(a, "angle"))
+        p.angle = cmd_real(a, "angle");
+    if (cmd_given(a, "init"))
+        p.init_pca = cmd_index(a, "init") == 0;
+    p.method = (TsneMethod)cmd_index(a, "method");
+    p.knn = (TsneKnn)cmd_index(a, "knn");
+    if (cmd_given(a, "pca")) {
+        long pca = cmd_long(a, "pca");
+        if (pca >= (long)d)
+            return sh_error(sh, "pca %ld must be below the %zu values of each point; use e.g. "
+                            "pca 50", pca, d);
+        p.pca_dims = (int)pca;
     }
     if (n < 4)
         return sh_error(sh, "t-SNE needs at least 4 points, not %zu; use first 4 or more", n);
@@ -303,10 +271,9 @@ static void report_class(Shell *sh, const char *what, int c, double v)
     sh_report(sh, name, v);
 }
 
-int cmd_hull(Shell *sh, int argc, char **argv)
+static int hull_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    (void)argv;
+    (void)a;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -343,10 +310,9 @@ int cmd_hull(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_ellipse(Shell *sh, int argc, char **argv)
+static int ellipse_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    (void)argv;
+    (void)a;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -371,11 +337,8 @@ int cmd_ellipse(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_nh(Shell *sh, int argc, char **argv)
+static int nh_run(Shell *sh, const CmdArgs *a)
 {
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 1, nh_opts, &o) != 0)
-        return CMD_ERR;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -383,7 +346,7 @@ int cmd_nh(Shell *sh, int argc, char **argv)
         return sh_error(sh, "the embedding has %zu point; Neighborhood Hit needs at least 2",
                         m->n);
     long k = NH_DEFAULT_K < m->n ? NH_DEFAULT_K : (long)m->n - 1;
-    if (opts_long(sh, &o, "k", 1, (long)m->n - 1, &k) != 0)
+    if (cmd_long_within(sh, a, "k", 1, (long)m->n - 1, &k) != 0)
         return CMD_ERR;
     GeomNH nh;
     Err e;
@@ -402,3 +365,81 @@ int cmd_nh(Shell *sh, int argc, char **argv)
     geom_nh_free(&nh);
     return CMD_OK;
 }
+
+/* The defaults shown are scikit-learn 1.2's, which tsne_params_default sets. */
+static const Param tsne_params[] = {
+    {.name = "source", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = tsne_sources,
+     .help = "the loaded images, or the last predicted features"},
+    {.name = "from", .type = PARAM_CHOICE, .choices = tsne_parts, .def = "test",
+     .help = "which images: all is the training then the test images"},
+    {.name = "first", .type = PARAM_INT, .lo = 1, .hi = 9e15,
+     .help = "embed the first N rows (all by default)"},
+    {.name = "perplexity", .type = PARAM_REAL, .lo = 1e-3, .hi = 1e6, .def = "30",
+     .help = "the effective number of neighbours"},
+    {.name = "init", .type = PARAM_CHOICE, .choices = tsne_inits, .def = "pca",
+     .help = "the starting positions"},
+    {.name = "iterations", .type = PARAM_INT, .lo = TSNE_MIN_ITER, .hi = TSNE_MAX_ITER,
+     .def = "1000", .help = "gradient steps, early exaggeration included"},
+    {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 2, .def = "0", .meta = "0|1|2",
+     .help = "2 reports the KL divergence every 50 iterations"},
+    {.name = "angle", .type = PARAM_REAL, .lo = 0, .hi = 1, .def = "0.5",
+     .help = "Barnes-Hut's accuracy; 0 runs the exact (slow) gradient"},
+    {.name = "method", .type = PARAM_CHOICE, .choices = tsne_methods, .def = "auto",
+     .help = "the repulsion: bh below 20000 points, fft (grid and FFT) from there, or exact"},
+    {.name = "knn", .type = PARAM_CHOICE, .choices = tsne_knns, .def = "auto",
+     .help = "the neighbours: exact, or approx (from 20000 points in over 128 dimensions)"},
+    {.name = "pca", .type = PARAM_INT, .lo = 2, .hi = PCA_COV_MAX_K, .meta = "D",
+     .help = "first project on D principal components (FIt-SNE's practice: 50)"},
+    {0},
+};
+
+const CmdSpec cmd_tsne_spec = {
+    .name = "tsne",
+    .summary = "embed images or features in 2-D with t-SNE",
+    .help = "Runs t-SNE as scikit-learn 1.2 does (PCA init, perplexity 30, early "
+            "exaggeration 12 for 250 iterations, 1000 in all) on the loaded images (`raw`: "
+            "the test images, `from train`, or `from all`: the training then the test "
+            "images, 70000 for MNIST) or on the last predicted features (`features`). The "
+            "result is the embedding that hull, ellipse, nh and plot use. The repulsion: "
+            "Barnes-Hut below 20000 points (as scikit-learn), from there FFT-accelerated "
+            "interpolation on a grid (FIt-SNE's method; the pairs nearer than a few grid "
+            "intervals exactly). The neighbours: exact below 20000 points; from there, in "
+            "more than 128 dimensions, candidates among the 64 principal components, then "
+            "exact distances (over 99% of the exact neighbours on MNIST, much faster). "
+            "`verbose 1` prints each stage with its time and the time left. Ctrl-C keeps "
+            "the embedding of the last iteration.",
+    .params = tsne_params,
+    .handler = tsne_command,
+};
+
+const CmdSpec cmd_hull_spec = {
+    .name = "hull",
+    .summary = "per-class convex hulls of the embedding",
+    .help = "Computes each class's convex hull in the embedding and prints its vertex count "
+            "and area.",
+    .handler = hull_run,
+};
+
+const CmdSpec cmd_ellipse_spec = {
+    .name = "ellipse",
+    .summary = "per-class Gaussian ellipses of the embedding",
+    .help = "Fits a Gaussian to each class of the embedding (mean, maximum-likelihood "
+            "covariance) and prints the mean, the axes (2*sqrt(2)*sqrt(eigenvalue)) and the "
+            "angle.",
+    .handler = ellipse_run,
+};
+
+static const Param nh_params[] = {
+    {.name = "k", .type = PARAM_INT, .lo = 1, .hi = 9e15, .def = "6",
+     .help = "neighbours of each point (the lab's 6), below the number of points"},
+    {0},
+};
+
+const CmdSpec cmd_nh_spec = {
+    .name = "nh",
+    .summary = "Neighborhood Hit of the embedding",
+    .help = "For each point, the share of its K nearest other points with the same label, "
+            "averaged over all points and per class: how well the classes separate.",
+    .params = nh_params,
+    .handler = nh_run,
+};

@@ -1,122 +1,201 @@
 /* session.c: the session commands: set, expect, figures, echo, help, quit. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/blas.h"
+#include "untangle/render/markdown.h"
 
-const char *const cmd_set_words[] = {"seed",  "threads", "term",   "output", "auto", "kitty",
-                                     "sixel", "blocks",  "ascii",  "none",   NULL};
-const char *const cmd_expect_words[] = {"accuracy", "loss", "test_accuracy", "test_loss",
-                                        "params",   "nh",   "kl",            "quick", NULL};
+/* ---- set ---- */
 
-int cmd_set(Shell *sh, int argc, char **argv)
+static int set_seed_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    static const char *const keys[] = {"seed", "threads", "term", "output", NULL};
-    int k = arg_choice(sh, "setting", argv[1], keys);
-    if (k < 0)
-        return CMD_ERR;
-    const char *v = argv[2];
-    if (k == 0) {
-        long seed;
-        if (arg_long(sh, "seed", v, 0, 2147483647L, &seed) != 0)
-            return CMD_ERR;
-        sh->seed = (uint64_t)seed;
-        rng_seed(&sh->rng, sh->seed);
-        sh_printf(sh, "seed %ld\n", seed);
-    } else if (k == 1) {
-        long t;
-        if (arg_long(sh, "threads", v, 1, 64, &t) != 0)
-            return CMD_ERR;
-        sh->threads = (int)t;
-        blas_set_threads((int)t);
-        sh_printf(sh, "threads %ld\n", t);
-    } else if (k == 2) {
-        int m = arg_choice(sh, "terminal mode", v, term_mode_names);
-        if (m < 0)
-            return CMD_ERR;
-        sh->term = (TermMode)m;
-    } else {
-        if (strlen(v) + 1 > sizeof sh->output_dir)
-            return sh_error(sh, "output folder name is too long");
-        if (sh->depth > 0 && sh_check_write(sh, v) != 0)
-            return CMD_ERR;
-        snprintf(sh->output_dir, sizeof sh->output_dir, "%s", v);
-        sh->picture_count = 0;
-    }
+    long seed = cmd_long(a, "seed");
+    sh->seed = (uint64_t)seed;
+    rng_seed(&sh->rng, sh->seed);
+    sh_printf(sh, "seed %ld\n", seed);
     return CMD_OK;
 }
 
-static const char *const cmp_ops[] = {"==", "!=", "<", "<=", ">", ">=", "~", NULL};
-
-static int compare(int op, double a, double b)
+static int set_threads_run(Shell *sh, const CmdArgs *a)
 {
-    switch (op) {
-    case 0: return a == b;
-    case 1: return a != b;
-    case 2: return a < b;
-    case 3: return a <= b;
-    case 4: return a > b;
-    case 5: return a >= b;
-    default: return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b));
-    }
+    long t = cmd_long(a, "threads");
+    sh->threads = (int)t;
+    blas_set_threads((int)t);
+    sh_printf(sh, "threads %ld\n", t);
+    return CMD_OK;
 }
 
-int cmd_expect(Shell *sh, int argc, char **argv)
+static int set_term_run(Shell *sh, const CmdArgs *a)
 {
-    double value, want, quick_want;
-    int op = arg_choice(sh, "comparison", argv[2], cmp_ops);
-    if (op < 0)
+    sh->term = (TermMode)cmd_index(a, "mode");
+    return CMD_OK;
+}
+
+static int set_output_run(Shell *sh, const CmdArgs *a)
+{
+    const char *v = cmd_text(a, "dir");
+    if (strlen(v) + 1 > sizeof sh->output_dir)
+        return sh_error(sh, "output folder name is too long (at most %zu characters)",
+                        sizeof sh->output_dir - 1);
+    if (sh->depth > 0 && sh_check_write(sh, v) != 0)
         return CMD_ERR;
+    snprintf(sh->output_dir, sizeof sh->output_dir, "%s", v);
+    sh->picture_count = 0;
+    return CMD_OK;
+}
+
+static const Param seed_params[] = {
+    {.name = "seed", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 2147483647,
+     .help = "the seed of weights, shuffling and t-SNE"},
+    {0},
+};
+static const Param threads_params[] = {
+    {.name = "threads", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = 64,
+     .help = "threads for training, t-SNE and BLAS"},
+    {0},
+};
+static const Param term_params[] = {
+    {.name = "mode", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = term_mode_names,
+     .what = "terminal mode", .help = "how pictures reach the terminal"},
+    {0},
+};
+static const Param output_params[] = {
+    {.name = "dir", .type = PARAM_WORD, .place = PARAM_POS, .meta = "DIR",
+     .complete = PARAM_COMPLETE_FILE, .help = "the folder pictures and models go to"},
+    {0},
+};
+
+static const CmdSpec set_seed_spec = {.name = "seed", .summary = "reseed the random generator",
+                                      .params = seed_params, .handler = set_seed_run};
+static const CmdSpec set_threads_spec = {.name = "threads", .summary = "the number of threads",
+                                         .params = threads_params, .handler = set_threads_run};
+static const CmdSpec set_term_spec = {.name = "term",
+                                      .summary = "how pictures reach the terminal",
+                                      .params = term_params, .handler = set_term_run};
+static const CmdSpec set_output_spec = {.name = "output",
+                                        .summary = "the folder pictures are written to",
+                                        .params = output_params, .handler = set_output_run};
+static const CmdSpec *const set_subs[] = {&set_seed_spec, &set_threads_spec, &set_term_spec,
+                                          &set_output_spec, NULL};
+
+const CmdSpec cmd_set_spec = {
+    .name = "set",
+    .summary = "change a setting",
+    .help = "`set seed N` reseeds the random generator (weights, shuffling, t-SNE); `set "
+            "threads N` the number of threads; `set term` how pictures reach the terminal; "
+            "`set output DIR` the folder pictures are written to.",
+    .subs = set_subs,
+};
+
+/* ---- expect ---- */
+
+static int eq(double a, double b) { return a == b; }
+static int ne(double a, double b) { return a != b; }
+static int lt(double a, double b) { return a < b; }
+static int le(double a, double b) { return a <= b; }
+static int gt(double a, double b) { return a > b; }
+static int ge(double a, double b) { return a >= b; }
+static int near(double a, double b) { return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b)); }
+
+typedef struct Comparison {
+    const char *name;          /* first: the Param's choice table reads it */
+    int (*holds)(double value, double want);
+} Comparison;
+
+static const Comparison comparisons[] = {
+    {"==", eq}, {"!=", ne}, {"<", lt}, {"<=", le}, {">", gt}, {">=", ge}, {"~", near},
+    {NULL, NULL},
+};
+
+static int expect_run(Shell *sh, const CmdArgs *a)
+{
+    double value, want;
+    const char *name = cmd_text(a, "figure"), *op = cmd_text(a, "op");
+    const char *wanted = cmd_text(a, "value");
     /* The value is a number, or another figure: `expect nh_cnn > nh_mlp`. */
-    if (sh_figure(sh, argv[3], &want) != 0 &&
-        arg_double(sh, "expected value (a number or a figure's name)", argv[3], -1e300, 1e300,
+    if (sh_figure(sh, wanted, &want) != 0 &&
+        arg_double(sh, "expected value (a number or a figure's name)", wanted, -1e300, 1e300,
                    &want) != 0)
         return CMD_ERR;
-    if (argc == 5 || (argc == 6 && strcmp(argv[4], "quick") != 0))
-        return sh_error(sh, "expect: after the value only `quick VALUE` may follow; usage: expect "
-                            "NAME OP VALUE [quick VALUE]");
-    if (argc == 6) {
-        if (arg_double(sh, "quick value", argv[5], -1e300, 1e300, &quick_want) != 0)
-            return CMD_ERR;
-        if (sh->quick)
-            want = quick_want;
-    }
-    if (sh_figure(sh, argv[1], &value) != 0) {
+    if (cmd_given(a, "quick") && sh->quick)
+        want = cmd_real(a, "quick");
+    if (sh_figure(sh, name, &value) != 0) {
         char names[300] = "";
         size_t len = 0;
         for (size_t i = 0; i < sh->n_figures && len + 60 < sizeof names; i++)
             len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
                                     sh->figures[i].name);
-        return sh_error(sh, "expect: no figure '%s' was reported yet%s%s", argv[1],
+        return sh_error(sh, "expect: no figure '%s' was reported yet%s%s", name,
                         sh->n_figures ? "; reported: " : " (run the command that computes it first)",
                         names);
     }
-    if (!compare(op, value, want))
-        return sh_error(sh, "expect %s %s %g failed: %s is %.6g", argv[1], argv[2], want, argv[1],
-                        value);
-    sh_printf(sh, "ok: %s = %.6g %s %g\n", argv[1], value, argv[2], want);
+    if (!comparisons[cmd_index(a, "op")].holds(value, want))
+        return sh_error(sh, "expect %s %s %g failed: %s is %.6g", name, op, want, name, value);
+    sh_printf(sh, "ok: %s = %.6g %s %g\n", name, value, op, want);
     return CMD_OK;
 }
 
-int cmd_keep(Shell *sh, int argc, char **argv)
+static const Param expect_params[] = {
+    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+     .complete = PARAM_COMPLETE_FIGURE, .help = "a figure a command reported (`figures`)"},
+    {.name = "op", .type = PARAM_CHOICE, .place = PARAM_POS, .choice_table = comparisons,
+     .choice_stride = sizeof comparisons[0], .what = "comparison",
+     .help = "~ allows 1% relative difference"},
+    {.name = "value", .type = PARAM_WORD, .place = PARAM_POS, .meta = "VALUE",
+     .complete = PARAM_COMPLETE_FIGURE, .help = "a number, or another figure's name"},
+    {.name = "quick", .type = PARAM_REAL, .lo = -1e300, .hi = 1e300, .meta = "VALUE",
+     .what = "quick value", .help = "the value in quick replays on subsets"},
+    {0},
+};
+
+const CmdSpec cmd_expect_spec = {
+    .name = "expect",
+    .summary = "check a figure a command reported (lessons check themselves)",
+    .help = "Compares a figure the last commands reported (`figures` lists them: accuracy, "
+            "loss, params, nh...) with a value or with another figure (`expect nh > nh_raw`), "
+            "and fails with the place in the lesson when the comparison is false.",
+    .params = expect_params,
+    .handler = expect_run,
+};
+
+/* ---- keep, need, figures, echo, help, quit ---- */
+
+static int keep_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
     double v;
-    if (strcmp(argv[2], "as") != 0)
-        return sh_error(sh, "usage: keep FIGURE as NAME (e.g. keep nh as nh_raw)");
-    if (sh_figure(sh, argv[1], &v) != 0)
-        return sh_error(sh, "keep: no figure '%s' was reported yet; `figures` lists them", argv[1]);
-    if (strlen(argv[3]) >= FIGURE_NAME_MAX || argv[3][0] == '\0')
-        return sh_error(sh, "keep: name '%s' is too long (at most %d characters)", argv[3],
+    const char *from = cmd_text(a, "figure"), *to = cmd_text(a, "name");
+    if (sh_figure(sh, from, &v) != 0)
+        return sh_error(sh, "keep: no figure '%s' was reported yet; `figures` lists them", from);
+    if (strlen(to) >= FIGURE_NAME_MAX || to[0] == '\0')
+        return sh_error(sh, "keep: name '%s' is too long (at most %d characters)", to,
                         FIGURE_NAME_MAX - 1);
-    sh_report(sh, argv[3], v);
-    sh_printf(sh, "%s = %.6g\n", argv[3], v);
+    sh_report(sh, to, v);
+    sh_printf(sh, "%s = %.6g\n", to, v);
     return CMD_OK;
 }
+
+static const Param keep_params[] = {
+    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FIGURE",
+     .complete = PARAM_COMPLETE_FIGURE, .help = "a figure reported so far"},
+    {.name = "as", .type = PARAM_KEYWORD, .place = PARAM_POS},
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+     .help = "the name to keep it under"},
+    {0},
+};
+
+const CmdSpec cmd_keep_spec = {
+    .name = "keep",
+    .summary = "keep a figure under another name, to compare later",
+    .help = "Copies a reported figure under a new name, so that a later command reporting "
+            "the same figure does not replace it: `keep nh as nh_raw`, then later `expect nh "
+            "> nh_raw`.",
+    .params = keep_params,
+    .handler = keep_run,
+};
 
 /* The folder of the lesson being replayed, for paths relative to it. */
 static void lesson_dir(const Shell *sh, char *buf, size_t cap)
@@ -129,26 +208,24 @@ static void lesson_dir(const Shell *sh, char *buf, size_t cap)
         snprintf(buf, cap, "%.*s", (int)(slash - f), f);
 }
 
-int cmd_need(Shell *sh, int argc, char **argv)
+static int need_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    if (strcmp(argv[2], "from") != 0)
-        return sh_error(sh, "usage: need FILE from LESSON.md (e.g. need mlp.model from 02-mlp.md)");
+    const char *want = cmd_text(a, "file"), *from = cmd_text(a, "lesson");
     char file[2 * SH_PATH_MAX], lesson[2 * SH_PATH_MAX], dir[SH_PATH_MAX];
     /* A bare name lives in the output folder, where lessons save. */
-    if (strchr(argv[1], '/'))
-        snprintf(file, sizeof file, "%.*s", SH_PATH_MAX, argv[1]);
+    if (strchr(want, '/'))
+        snprintf(file, sizeof file, "%.*s", SH_PATH_MAX, want);
     else
-        snprintf(file, sizeof file, "%s/%.*s", sh->output_dir, SH_PATH_MAX - 2, argv[1]);
+        snprintf(file, sizeof file, "%s/%.*s", sh->output_dir, SH_PATH_MAX - 2, want);
     if (access(file, R_OK) == 0) {
         sh_printf(sh, "found %s\n", file);
         return CMD_OK;
     }
     lesson_dir(sh, dir, sizeof dir);
-    if (argv[3][0] == '/' || sh->depth == 0)
-        snprintf(lesson, sizeof lesson, "%.*s", SH_PATH_MAX, argv[3]);
+    if (from[0] == '/' || sh->depth == 0)
+        snprintf(lesson, sizeof lesson, "%.*s", SH_PATH_MAX, from);
     else
-        snprintf(lesson, sizeof lesson, "%s/%.*s", dir, SH_PATH_MAX - 2, argv[3]);
+        snprintf(lesson, sizeof lesson, "%s/%.*s", dir, SH_PATH_MAX - 2, from);
     if (access(lesson, R_OK) != 0)
         return sh_error(sh, "need: %s is missing and so is the lesson %s that makes it", file,
                         lesson);
@@ -167,10 +244,9 @@ int cmd_need(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_figures(Shell *sh, int argc, char **argv)
+static int figures_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    (void)argv;
+    (void)a;
     if (sh->n_figures == 0)
         sh_printf(sh, "no figures yet: commands such as fit, evaluate, tsne and nh report them\n");
     for (size_t i = 0; i < sh->n_figures; i++)
@@ -178,70 +254,91 @@ int cmd_figures(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_echo(Shell *sh, int argc, char **argv)
+/* A lesson's echo cannot send escape sequences: control characters show escaped. */
+static int echo_run(Shell *sh, const CmdArgs *a)
 {
-    for (int i = 1; i < argc; i++)
-        sh_printf(sh, "%s%s", i > 1 ? " " : "", argv[i]);
+    int n;
+    char **w = cmd_rest(a, "text", &n);
+    for (int i = 0; i < n; i++) {
+        char *shown = md_escape_controls(w[i]);
+        sh_printf(sh, "%s%s", i ? " " : "", shown);
+        free(shown);
+    }
     sh_printf(sh, "\n");
     return CMD_OK;
 }
 
-/* Prints text wrapped at `width` columns, each line indented. */
-static void print_wrapped(Shell *sh, const char *text, int indent, int width)
+static int help_run(Shell *sh, const CmdArgs *a)
 {
-    const char *p = text;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        int avail = width - indent, n = 0, last_space = -1;
-        while (p[n] && n < avail) {
-            if (p[n] == ' ')
-                last_space = n;
-            n++;
-        }
-        if (p[n] && last_space > 0)
-            n = last_space;
-        sh_printf(sh, "%*s%.*s\n", indent, "", n, p);
-        p += n;
-    }
+    int n;
+    char **w = cmd_rest(a, "topic", &n);
+    return cmd_print_help(sh, n, w);
 }
 
-int cmd_help(Shell *sh, int argc, char **argv)
-{
-    if (argc == 1) {
-        sh_printf(sh, "Commands (`help COMMAND` for details; `;` separates commands, `#` starts a "
-                      "comment):\n");
-        for (const CmdSpec *c = cmd_table; c->name; c++)
-            sh_printf(sh, "  %-9s %s\n", c->name, c->summary);
-        return CMD_OK;
-    }
-    const CmdSpec *c = cmd_find(argv[1]);
-    if (!c) {
-        /* A prefix lists the commands it starts. */
-        size_t n = strlen(argv[1]), found = 0;
-        for (const CmdSpec *d = cmd_table; d->name; d++)
-            if (strncmp(d->name, argv[1], n) == 0) {
-                sh_printf(sh, "  %-9s %s\n", d->name, d->summary);
-                found++;
-            }
-        if (found)
-            return CMD_OK;
-        const CmdSpec *near = cmd_nearest(argv[1]);
-        if (near)
-            return sh_error(sh, "no command '%s'; did you mean '%s'?", argv[1], near->name);
-        return sh_error(sh, "no command '%s'; `help` lists the commands", argv[1]);
-    }
-    sh_printf(sh, "%s\n", c->synopsis);
-    print_wrapped(sh, c->summary, 2, 78);
-    sh_printf(sh, "\n");
-    print_wrapped(sh, c->help, 2, 78);
-    return CMD_OK;
-}
-
-int cmd_quit(Shell *sh, int argc, char **argv)
+static int quit_run(Shell *sh, const CmdArgs *a)
 {
     (void)sh;
-    (void)argc;
-    (void)argv;
+    (void)a;
     return CMD_EXIT;
 }
+
+static const Param need_params[] = {
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE",
+     .complete = PARAM_COMPLETE_FILE, .help = "a bare name is looked for in the output folder"},
+    {.name = "from", .type = PARAM_KEYWORD, .place = PARAM_POS},
+    {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS, .meta = "LESSON.md",
+     .complete = PARAM_COMPLETE_FILE, .help = "relative to the lesson being replayed"},
+    {0},
+};
+
+const CmdSpec cmd_need_spec = {
+    .name = "need",
+    .summary = "make sure a file exists, replaying its lesson if not",
+    .help = "When FILE is missing, replays the lesson that writes it, saying so, then goes "
+            "on: `need mlp.model from 02-mlp.md`.",
+    .params = need_params,
+    .handler = need_run,
+};
+
+const CmdSpec cmd_figures_spec = {
+    .name = "figures",
+    .summary = "list the figures `expect` can check",
+    .help = "Prints every figure reported so far with its value.",
+    .handler = figures_run,
+};
+
+static const Param echo_params[] = {
+    {.name = "text", .type = PARAM_WORD, .place = PARAM_REST, .meta = "TEXT"},
+    {0},
+};
+
+const CmdSpec cmd_echo_spec = {
+    .name = "echo",
+    .summary = "print a line",
+    .help = "Prints its words separated by spaces.",
+    .params = echo_params,
+    .handler = echo_run,
+};
+
+static const Param help_params[] = {
+    {.name = "topic", .type = PARAM_WORD, .place = PARAM_REST, .meta = "COMMAND",
+     .complete = PARAM_COMPLETE_COMMAND, .help = "a command, then its sub-commands"},
+    {0},
+};
+
+const CmdSpec cmd_help_spec = {
+    .name = "help",
+    .summary = "list commands, or explain one",
+    .help = "Without argument, lists every command. `help CMD` explains one, with its words, "
+            "their ranges and defaults; `help CMD SUB` a sub-command (`help model add "
+            "conv2d`).",
+    .params = help_params,
+    .handler = help_run,
+};
+
+const CmdSpec cmd_quit_spec = {.name = "quit", .summary = "leave untangle",
+                               .help = "Ends the session (Ctrl-D does too).",
+                               .handler = quit_run};
+const CmdSpec cmd_exit_spec = {.name = "exit", .summary = "leave untangle",
+                               .help = "Ends the session (Ctrl-D does too).",
+                               .handler = quit_run};

@@ -22,12 +22,6 @@
 #define BAR_WIDTH 30
 #define REDRAW_SECONDS 0.1
 
-const char *const cmd_compile_words[] = {"loss", "categorical_crossentropy", "optimizer", "sgd",
-                                         "lr", "metrics", "accuracy", NULL};
-const char *const cmd_fit_words[] = {"batch", "epochs", "validation", "verbose", NULL};
-const char *const cmd_evaluate_words[] = {"test", "train", NULL};
-const char *const cmd_predict_words[] = {"test", "train", "image", "to", NULL};
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -42,28 +36,13 @@ static int need_model(Shell *sh)
     return 0;
 }
 
-int cmd_compile(Shell *sh, int argc, char **argv)
+static const char *const losses[] = {"categorical_crossentropy", NULL};
+static const char *const optimizers[] = {"sgd", NULL};
+static const char *const metrics[] = {"accuracy", NULL};
+
+static int compile_run(Shell *sh, const CmdArgs *a)
 {
-    static const OptSpec specs[] = {{"loss", 1}, {"optimizer", 1}, {"lr", 1}, {"metrics", 1},
-                                    {NULL, 0}};
-    static const char *const losses[] = {"categorical_crossentropy", NULL};
-    static const char *const optimizers[] = {"sgd", NULL};
-    static const char *const metrics[] = {"accuracy", NULL};
-    Opts o;
-    double lr = LAB_LR;
-    if (opts_parse(sh, argv[0], argc, argv, 1, specs, &o) != 0)
-        return CMD_ERR;
-    if ((opts_get(&o, "loss") && arg_choice(sh, "loss", opts_get(&o, "loss"), losses) < 0) ||
-        (opts_get(&o, "optimizer") &&
-         arg_choice(sh, "optimizer", opts_get(&o, "optimizer"), optimizers) < 0) ||
-        (opts_get(&o, "metrics") &&
-         arg_choice(sh, "metric", opts_get(&o, "metrics"), metrics) < 0))
-        return CMD_ERR;
-    if (opts_double(sh, &o, "lr", 0, 1e6, &lr) != 0)
-        return CMD_ERR;
-    if (!(lr > 0))
-        return sh_error(sh, "bad lr %s (should be a positive number, e.g. 0.5)",
-                        opts_get(&o, "lr"));
+    double lr = cmd_real(a, "lr");
     if (need_model(sh) != 0)
         return CMD_ERR;
     Err e;
@@ -134,19 +113,11 @@ static void on_progress(void *ctx, const NnProgress *p)
     }
 }
 
-int cmd_fit(Shell *sh, int argc, char **argv)
+static int fit_run(Shell *sh, const CmdArgs *a)
 {
-    static const OptSpec specs[] = {{"batch", 1}, {"epochs", 1}, {"validation", 1},
-                                    {"verbose", 1}, {NULL, 0}};
-    Opts o;
-    long batch = LAB_BATCH, epochs = LAB_EPOCHS, verbose = 1;
-    double validation = 0;
-    if (opts_parse(sh, argv[0], argc, argv, 1, specs, &o) != 0 ||
-        opts_long(sh, &o, "batch", 1, 10000000, &batch) != 0 ||
-        opts_long(sh, &o, "epochs", 1, 100000, &epochs) != 0 ||
-        opts_double(sh, &o, "validation", 0, 0.99, &validation) != 0 ||
-        opts_long(sh, &o, "verbose", 0, 1, &verbose) != 0)
-        return CMD_ERR;
+    long batch = cmd_long(a, "batch"), epochs = cmd_long(a, "epochs");
+    long verbose = cmd_long(a, "verbose");
+    double validation = cmd_real(a, "validation");
     if (need_model(sh) != 0)
         return CMD_ERR;
     if (!sh->model->compile.compiled)
@@ -189,13 +160,12 @@ int cmd_fit(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
+static const char *const sets[] = {"test", "train", NULL};
+
 /* `test` (default) or `train`. */
-static int pick_set(Shell *sh, int argc, char **argv, const Dataset **d, const char **which)
+static int pick_set(Shell *sh, const CmdArgs *a, const Dataset **d, const char **which)
 {
-    static const char *const sets[] = {"test", "train", NULL};
-    int s = argc > 1 ? arg_choice(sh, "data set", argv[1], sets) : 0;
-    if (s < 0)
-        return -1;
+    int s = cmd_index(a, "set");
     *which = sets[s];
     *d = s == 0 ? &sh->test : &sh->train;
     if ((*d)->n == 0)
@@ -203,13 +173,11 @@ static int pick_set(Shell *sh, int argc, char **argv, const Dataset **d, const c
     return 0;
 }
 
-int cmd_evaluate(Shell *sh, int argc, char **argv)
+static int evaluate_run(Shell *sh, const CmdArgs *a)
 {
     const Dataset *d;
     const char *which;
-    if (argc > 1 && strcmp(argv[1], "image") == 0) /* a person's own digit */
-        return cmd_predict_image(sh, argc, argv);
-    if (need_model(sh) != 0 || pick_set(sh, argc, argv, &d, &which) != 0)
+    if (need_model(sh) != 0 || pick_set(sh, a, &d, &which) != 0)
         return CMD_ERR;
     blas_set_threads(sh->threads);
     model_set_threads(sh->model, sh->threads);
@@ -232,11 +200,11 @@ int cmd_evaluate(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_predict(Shell *sh, int argc, char **argv)
+static int predict_run(Shell *sh, const CmdArgs *a)
 {
     const Dataset *d;
     const char *which;
-    if (need_model(sh) != 0 || pick_set(sh, argc, argv, &d, &which) != 0)
+    if (need_model(sh) != 0 || pick_set(sh, a, &d, &which) != 0)
         return CMD_ERR;
     if (nn_shape_size(sh->model->input) != dataset_dim(d)) {
         char shp[64];
@@ -269,3 +237,80 @@ int cmd_predict(Shell *sh, int argc, char **argv)
     sh_report(sh, "features_dim", (double)dim);
     return CMD_OK;
 }
+
+static const Param compile_params[] = {
+    {.name = "loss", .type = PARAM_CHOICE, .choices = losses,
+     .def = "categorical_crossentropy", .help = "the loss, on a softmax top layer"},
+    {.name = "optimizer", .type = PARAM_CHOICE, .choices = optimizers, .def = "sgd",
+     .help = "sgd: w <- w - lr * gradient"},
+    {.name = "lr", .type = PARAM_REAL, .lo = 0, .lo_open = 1, .hi = 1e6, .def = "0.5",
+     .help = "the learning rate (the lab's 0.5)"},
+    {.name = "metrics", .type = PARAM_CHOICE, .choices = metrics, .def = "accuracy",
+     .help = "what fit and evaluate report beside the loss"},
+    {0},
+};
+
+const CmdSpec cmd_compile_spec = {
+    .name = "compile",
+    .summary = "choose the loss, the optimiser and its learning rate",
+    .help = "Prepares the model for training: the loss, the optimiser with its learning "
+            "rate, and the metric.",
+    .params = compile_params,
+    .handler = compile_run,
+};
+
+static const Param fit_params[] = {
+    {.name = "batch", .type = PARAM_INT, .lo = 1, .hi = 10000000, .def = "300",
+     .help = "images per gradient step (the lab's 300)"},
+    {.name = "epochs", .type = PARAM_INT, .lo = 1, .hi = 100000, .def = "10",
+     .help = "passes over the training set"},
+    {.name = "validation", .type = PARAM_REAL, .lo = 0, .hi = 0.99, .def = "0", .meta = "F",
+     .help = "hold out the last fraction F of the training set to measure val_loss"},
+    {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 1, .def = "1", .meta = "0|1",
+     .help = "1 prints a progress bar per epoch"},
+    {0},
+};
+
+const CmdSpec cmd_fit_spec = {
+    .name = "fit",
+    .summary = "train the model on the training set",
+    .help = "Runs mini-batch gradient descent over the training set, shuffled every epoch "
+            "from the session seed, and prints a progress bar per epoch with the mean loss "
+            "and accuracy (figures `loss`, `accuracy`, and `val_loss`, `val_accuracy` with "
+            "`validation F`). The epochs are kept for `show curves`. Ctrl-C stops after the "
+            "current batch and keeps the weights; a NaN loss stops with the weights from "
+            "before the bad step.",
+    .params = fit_params,
+    .handler = fit_run,
+};
+
+static const Param set_param[] = {
+    {.name = "set", .type = PARAM_CHOICE, .place = PARAM_POS_OPT, .choices = sets,
+     .def = "test", .what = "data set", .help = "the part of the data"},
+    {0},
+};
+
+const CmdSpec cmd_evaluate_spec = {
+    .name = "evaluate",
+    .summary = "loss and accuracy of the model on a data set",
+    .help = "Computes the mean loss and the accuracy on the test set (or the training set). "
+            "Figures: `test_loss` and `test_accuracy` (or `train_...`), and `loss` and "
+            "`accuracy` follow the last evaluation.",
+    .params = set_param,
+    .handler = evaluate_run,
+};
+
+static const CmdSpec *const predict_subs[] = {&predict_image_spec, NULL}; /* digit.c */
+
+const CmdSpec cmd_predict_spec = {
+    .name = "predict",
+    .summary = "keep the output of the top layer as features for t-SNE",
+    .help = "Runs the model on the test set (or the training set) and keeps the output of "
+            "the current top layer, with the labels, as the features `tsne features` embeds "
+            "(figure `features_dim`). After `model pop` twice on the lab's MLP, that is the "
+            "100 hidden values after their sigmoid. `predict image FILE.png` classifies your "
+            "own digit.",
+    .params = set_param,
+    .handler = predict_run,
+    .subs = predict_subs,
+};

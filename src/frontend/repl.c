@@ -1,5 +1,6 @@
 /* repl.c: the interactive loop: readline prompt, history file, tab completion
  * from the command table, Ctrl-C that clears the line and keeps the session. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "untangle/commands/commands.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/frontend/run.h"
+#include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
 
 #define HISTORY_MAX 2000
@@ -60,17 +62,29 @@ static char **build_matches(const char *text, const char *const *cands, size_t n
     return m;
 }
 
-static char **complete_command_names(const char *text)
+/* Readline's completion hook takes no context pointer, so the session being
+ * completed for is kept here while shell_repl runs: the only state of this file,
+ * read by complete() alone (saved models are in its output folder, figures in it). */
+static const Shell *completing;
+
+/* Names of saved models: NAME for OUTPUT/NAME.model, and ./NAME.model. */
+static size_t add_models(const char *dir, const char **names, char **owned, size_t n,
+                         size_t cap)
 {
-    size_t n = 0;
-    while (cmd_table[n].name)
-        n++;
-    const char **names = xmalloc(sizeof(char *) * (n + 1));
-    for (size_t i = 0; i < n; i++)
-        names[i] = cmd_table[i].name;
-    char **m = build_matches(text, names, n);
-    free(names);
-    return m;
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    while (d && n < cap && (ent = readdir(d)) != NULL) {
+        size_t len = strlen(ent->d_name);
+        if (len > 6 && strcmp(ent->d_name + len - 6, ".model") == 0) {
+            owned[n] = xstrdup(ent->d_name);
+            owned[n][len - 6] = '\0';
+            names[n] = owned[n];
+            n++;
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 static char **complete(const char *text, int start, int end)
@@ -80,36 +94,46 @@ static char **complete(const char *text, int start, int end)
     int s = start;
     while (s > 0 && rl_line_buffer[s - 1] != ';')
         s--;
-    while (rl_line_buffer[s] == ' ' || rl_line_buffer[s] == '\t')
-        s++;
-    if (s >= start) {
-        rl_attempted_completion_over = 1;
-        return complete_command_names(text);
+    char *before = xmalloc((size_t)(start - s) + 1);
+    memcpy(before, rl_line_buffer + s, (size_t)(start - s));
+    before[start - s] = '\0';
+    TokLine t;
+    Err e;
+    CmdCompletion c;
+    rl_attempted_completion_over = 1;
+    if (tok_split(before, &t, &e) != 0) {
+        free(before);
+        return NULL;
     }
-    char name[64];
-    size_t k = 0;
-    while (rl_line_buffer[s + (int)k] && rl_line_buffer[s + (int)k] != ' ' && k + 1 < sizeof name) {
-        name[k] = rl_line_buffer[s + (int)k];
-        k++;
+    free(before);
+    if (t.ncmds == 0)
+        cmd_complete(0, NULL, &c);
+    else
+        cmd_complete(t.cmds[0].argc, t.cmds[0].argv, &c);
+
+    enum { CAP = CMD_COMPLETE_MAX + FIGURES_MAX + 256 };
+    const char **cands = xmalloc(sizeof(char *) * CAP);
+    char **owned = xcalloc(CAP, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < c.n; i++)
+        cands[n++] = c.words[i];
+    size_t first_owned = n;
+    if (c.also == PARAM_COMPLETE_MODEL && completing) {
+        n = add_models(completing->output_dir, cands, owned, n, CAP);
+        n = add_models(".", cands, owned, n, CAP);
+    } else if (c.also == PARAM_COMPLETE_FIGURE && completing) {
+        for (size_t i = 0; i < completing->n_figures && n < CAP; i++)
+            cands[n++] = completing->figures[i].name;
     }
-    name[k] = '\0';
-    if (strcmp(name, "help") == 0) {
-        rl_attempted_completion_over = 1;
-        return complete_command_names(text);
-    }
-    const CmdSpec *c = cmd_find(name);
-    if (c && c->words) {
-        size_t n = 0;
-        while (c->words[n])
-            n++;
-        char **m = build_matches(text, c->words, n);
-        if (m) {
-            rl_attempted_completion_over = 1;
-            return m;
-        }
-    }
-    rl_attempted_completion_over = 0; /* file names: lessons, models, pictures */
-    return NULL;
+    char **m = build_matches(text, cands, n);
+    for (size_t i = first_owned; i < CAP; i++)
+        free(owned[i]);
+    free(owned);
+    free(cands);
+    tok_free(&t);
+    if (!m && c.also == PARAM_COMPLETE_FILE)
+        rl_attempted_completion_over = 0; /* readline's own file names */
+    return m;
 }
 
 /* Called (outside the signal handler) when a signal interrupts readline's read:
@@ -137,6 +161,7 @@ int shell_repl(Shell *sh)
         read_history(hist);
     rl_readline_name = "untangle";
     rl_attempted_completion_function = complete;
+    completing = sh;
     rl_signal_event_hook = on_signal_event;
     sh->interactive = 1;
     sh->where_file = NULL;
@@ -168,5 +193,6 @@ int shell_repl(Shell *sh)
     }
     if (hist[0])
         history_truncate_file(hist, HISTORY_MAX);
+    completing = NULL;
     return CMD_OK;
 }

@@ -39,39 +39,18 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int arity_error(Shell *sh, const CmdSpec *c, int given)
-{
-    char range[64];
-    if (c->max_args < 0)
-        snprintf(range, sizeof range, "at least %d", c->min_args);
-    else if (c->min_args == c->max_args)
-        snprintf(range, sizeof range, "%d", c->min_args);
-    else
-        snprintf(range, sizeof range, "%d to %d", c->min_args, c->max_args);
-    return sh_error(sh, "%s takes %s word%s after it, got %d; usage: %s", c->name, range,
-                    (c->max_args == 1 && c->min_args <= 1) ? "" : "s", given, c->synopsis);
-}
-
 static int run_command(Shell *sh, int argc, char **argv)
 {
-    const CmdSpec *c = cmd_find(argv[0]);
-    if (!c) {
-        const CmdSpec *near = cmd_nearest(argv[0]);
-        if (near)
-            return sh_error(sh, "unknown command '%s'; did you mean '%s'? (`help` lists commands)",
-                            argv[0], near->name);
-        return sh_error(sh, "unknown command '%s'; `help` lists the commands", argv[0]);
-    }
-    int given = argc - 1;
-    if (given < c->min_args || (c->max_args >= 0 && given > c->max_args))
-        return arity_error(sh, c, given);
+    CmdArgs a;
+    if (cmd_parse(sh, argc, argv, &a) != 0)
+        return CMD_ERR;
     interrupt_clear();
     double t0 = now_seconds();
-    int rc = c->handler(sh, argc, argv);
+    int rc = a.cmd->handler(sh, &a);
     double dt = now_seconds() - t0;
     /* Slow work tells how long it took, where a person is watching. */
     if (rc == CMD_OK && dt >= 2.0 && (sh->interactive || sh->tty_out))
-        sh_printf(sh, "(%s: %.1f s)\n", c->name, dt);
+        sh_printf(sh, "(%s: %.1f s)\n", a.top->name, dt);
     return rc;
 }
 

@@ -19,7 +19,9 @@ typedef enum ReportKind {
     REPORT_FIGURE,    /* data: PNG bytes; text: the file it was written to */
     REPORT_QUESTION,  /* Markdown */
     REPORT_STUDENT,   /* the student's answer (Markdown) */
-    REPORT_ANSWER     /* the reference answer (Markdown) */
+    REPORT_ANSWER,    /* the reference answer (Markdown) */
+    REPORT_EXERCISE   /* learn mode: text is the exercise's title, output its outcome:
+                         "done", "skipped" or "open" */
 } ReportKind;
 
 typedef struct ReportItem {
@@ -41,14 +43,11 @@ Report *report_new(void);
 void report_free(Report *r); /* accepts NULL */
 void report_add(Report *r, ReportKind kind, const char *text);
 void report_add_command(Report *r, const char *command, const char *output, size_t len, int ok);
+/* An exercise of learn mode and how it ended ("done", "skipped", "open"). */
+void report_add_exercise(Report *r, const char *title, const char *status);
 /* Encodes c as PNG and adds it; returns -1 with e set when encoding fails. */
 int report_add_figure(Report *r, const Canvas *c, const char *path, Err *e);
 /* Renders the page to path (atomically). */
 int report_write(const Report *r, const char *path, Err *e);
-
-/* Markdown subset to HTML, appended to a growing buffer: headings, paragraphs,
- * lists, **bold**, *emphasis*, `code`, fenced code; everything else escaped.
- * Exposed for tests. Caller frees the returned string. */
-char *report_markdown_to_html(const char *md);
 
 #endif

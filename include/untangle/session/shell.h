@@ -115,37 +115,12 @@ int sh_error_err(Shell *sh, const Err *e); /* same with a library Err */
 void sh_report(Shell *sh, const char *name, double value);
 int sh_figure(const Shell *sh, const char *name, double *value); /* 0 when found */
 
-/* Argument parsing: each returns 0, or -1 after sh_error naming `what`, the bad
- * text and the valid range or choices. */
+/* Reading one word a handler checks itself (a range known only at run time):
+ * each returns 0, or -1 after sh_error naming `what`, the bad text and the
+ * valid range or choices. Declared words are read by the command specs
+ * (untangle/commands/commands.h), not here. */
 int arg_long(Shell *sh, const char *what, const char *text, long lo, long hi, long *out);
 int arg_double(Shell *sh, const char *what, const char *text, double lo, double hi, double *out);
-/* Index of text in the NULL-terminated choices, or -1 after sh_error
- * "bad WHAT 'sigmod' (should be sigmoid, softmax or relu)". */
-int arg_choice(Shell *sh, const char *what, const char *text, const char *const *choices);
-/* "5x5" -> 5, 5 ; "28x28x1" -> 28, 28, 1 (each in 1..hi). */
-int arg_dims2(Shell *sh, const char *what, const char *text, long hi, long *a, long *b);
-int arg_dims3(Shell *sh, const char *what, const char *text, long hi, long *a, long *b, long *c);
-
-/* Options: argv[start..argc) read as `name value` pairs in any order; a spec with
- * takes_value 0 is a bare flag. An unknown or repeated name, or a missing value, is
- * an error naming the valid options. */
-typedef struct OptSpec {
-    const char *name;
-    int takes_value;
-} OptSpec;
-#define OPTS_MAX 24
-typedef struct Opts {
-    const OptSpec *specs;      /* NULL-name-terminated */
-    const char *value[OPTS_MAX];
-    int present[OPTS_MAX];
-} Opts;
-int opts_parse(Shell *sh, const char *cmd, int argc, char **argv, int start,
-               const OptSpec *specs, Opts *o);
-const char *opts_get(const Opts *o, const char *name);   /* value or NULL */
-int opts_has(const Opts *o, const char *name);
-/* Typed getters: *out keeps def when the option is absent. */
-int opts_long(Shell *sh, const Opts *o, const char *name, long lo, long hi, long *out);
-int opts_double(Shell *sh, const Opts *o, const char *name, double lo, double hi, double *out);
 
 /* Files. sh_output_path picks where a picture or file goes: `to_path` when given
  * (refused outside the output folder during a lesson unless --allow-write covers
