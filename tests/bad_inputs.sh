@@ -167,7 +167,6 @@ bad "tsne perplexity 0" "perplexity 0 is out of range" "$L; tsne raw perplexity 
 bad "tsne perplexity -5" "perplexity -5 is out of range" "$L; tsne raw perplexity -5"
 bad "tsne first 0" "first 0 is out of range" "$L; tsne raw first 0"
 bad "tsne iterations 10" "iterations 10 is out of range" "$L; tsne raw iterations 10"
-<<<<<<< HEAD
 bad "tsne from a part that is none" "bad from 'everything' \(should be test, train or all\)" \
     "$L; tsne raw from everything"
 bad "tsne features from all" "\`from\` picks the images of \`tsne raw\`" "$L; tsne features from all"
@@ -176,12 +175,9 @@ bad "tsne knn nearest" "bad knn 'nearest' \(should be auto, exact or approx\)" "
 bad "tsne pca 1" "pca 1 is out of range \(should be from 2 to" "$L; tsne raw pca 1"
 bad "tsne pca at least the dimension" "pca 200 must be below the 2 values" \
     "$L; tsne raw first 20 perplexity 5 iterations 250; tsne features pca 200"
-bad "nh k 0" "k 0 is out of range|no embedding" "nh k 0"
-=======
 # k is read against its declared range before the embedding is looked for, so
 # this fails on k even with nothing embedded.
 bad "nh k 0" "k 0 is out of range \(should be from 1" "nh k 0"
->>>>>>> main
 bad "set seed abc" "bad seed 'abc'" "set seed abc"
 bad "set seed -1" "seed -1 is out of range" "set seed -1"
 bad "set threads 0" "threads 0 is out of range" "set threads 0"

@@ -74,7 +74,6 @@ check "--allow-write lets it" 0 "" -- sh -c "cd \"$T\" && \"$U\" --allow-write /
 # skipped, which fails the run under CI=true (tests/run.sh).
 if [ -f data/mnist/t10k-images-idx3-ubyte ]; then
     check "load and show the 10x20 grid" 0 "wrote $T/g.png \(720x380\)" -- "$U" -c "load mnist train 300 test 100; show images 200 to $T/g.png"
-<<<<<<< HEAD
     # The training then the test images, with the FFT repulsion: every stage timed, and
     # the same embedding (its KL and NH to the printed digits) on 1 and 3 threads.
     TS="load mnist train 1500 test 300; tsne raw from all first 1700 iterations 300 method fft"
@@ -89,12 +88,10 @@ if [ -f data/mnist/t10k-images-idx3-ubyte ]; then
     else
         not_ok "tsne method fft: the same on 1 and 3 threads" "$(cat "$T/t1")" "$(cat "$T/t3")"
     fi
-=======
     # A person's own digit through -c, as typed at the prompt: a test image
     # written as a PNG, then classified by a small trained model.
     check "predict image FILE.png in -c" 0 "^predicted [0-9] \(probability" -- "$U" --term none --output "$T/pics" -c \
         "load mnist train 2000 test 10; show images 1 from test to $T/seven.png; model new; model add dense 10 softmax input 784; compile lr 0.5; fit epochs 2 verbose 0; predict image $T/seven.png to $T/seen.png"
->>>>>>> main
     for lesson in lessons/en/*.md lessons/fr/*.md; do
         [ -f "$lesson" ] || continue
         check "replay $lesson (quick)" 0 "" -- "$U" --quick --output "$T/pics" --term none "$lesson"
