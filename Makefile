@@ -8,7 +8,7 @@
 #   make fuzz     each fuzz target for FUZZ_SECONDS (60); make valgrind
 #   make deps | data | clean
 
-PKGS    := readline libpng zlib openblas lapack chafa cairo
+PKGS    := readline libpng zlib openblas lapack chafa cairo libcmark nettle
 CC      ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -21,19 +21,6 @@ static char *slurp(const char *path)
     return s;
 }
 
-START_TEST(markdown_subset)
-{
-    char *h = report_markdown_to_html("## Part <1>\nSome **bold** and *em* with `a<b`\nnext line.\n\n"
-                                      "- one\n- two & three\n\n```\nx < 1\n```\n");
-    ck_assert_ptr_nonnull(strstr(h, "<h3>Part &lt;1&gt;</h3>"));
-    ck_assert_ptr_nonnull(strstr(h, "<p>Some <strong>bold</strong> and <em>em</em> with "
-                                    "<code>a&lt;b</code> next line.</p>"));
-    ck_assert_ptr_nonnull(strstr(h, "<ul>\n<li>one</li>\n<li>two &amp; three</li>\n</ul>"));
-    ck_assert_ptr_nonnull(strstr(h, "<pre>x &lt; 1\n</pre>"));
-    free(h);
-}
-END_TEST
-
 START_TEST(exercises_show_their_outcome)
 {
     Report *r = report_new();
@@ -163,7 +150,6 @@ static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
     TCase *t = tcase_create("report");
-    tcase_add_test(t, markdown_subset);
     tcase_add_test(t, student_answers_are_their_own_kind);
     tcase_add_test(t, exercises_show_their_outcome);
     tcase_add_test(t, replay_records_commands_output_and_figures);

@@ -1,11 +1,13 @@
 /* session.c: the session commands: set, expect, figures, echo, help, quit. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/blas.h"
+#include "untangle/render/markdown.h"
 
 /* ---- set ---- */
 
@@ -252,12 +254,16 @@ static int figures_run(Shell *sh, const CmdArgs *a)
     return CMD_OK;
 }
 
+/* A lesson's echo cannot send escape sequences: control characters show escaped. */
 static int echo_run(Shell *sh, const CmdArgs *a)
 {
     int n;
     char **w = cmd_rest(a, "text", &n);
-    for (int i = 0; i < n; i++)
-        sh_printf(sh, "%s%s", i ? " " : "", w[i]);
+    for (int i = 0; i < n; i++) {
+        char *shown = md_escape_controls(w[i]);
+        sh_printf(sh, "%s%s", i ? " " : "", shown);
+        free(shown);
+    }
     sh_printf(sh, "\n");
     return CMD_OK;
 }

@@ -50,9 +50,4 @@ int report_add_figure(Report *r, const Canvas *c, const char *path, Err *e);
 /* Renders the page to path (atomically). */
 int report_write(const Report *r, const char *path, Err *e);
 
-/* Markdown subset to HTML, appended to a growing buffer: headings, paragraphs,
- * lists, **bold**, *emphasis*, `code`, fenced code; everything else escaped.
- * Exposed for tests. Caller frees the returned string. */
-char *report_markdown_to_html(const char *md);
-
 #endif
