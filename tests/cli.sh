@@ -7,23 +7,7 @@ case $U in /*) ;; *) U="$(pwd)/$U" ;; esac
 T=$(mktemp -d /tmp/untangle-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-ok() { echo "  ok $1"; }
-not_ok() { echo "  not ok $1"; shift; for l in "$@"; do echo "      $l"; done; }
-
-# case NAME EXPECTED_STATUS PATTERN_IN_OUTPUT -- command...
-check() {
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$T/out" 2>&1
-    got=$?
-    if [ "$got" != "$want" ]; then
-        not_ok "$name" "exit status $got, expected $want" "$(tail -n 5 "$T/out")"
-    elif [ -n "$pat" ] && ! grep -qE -- "$pat" "$T/out"; then
-        not_ok "$name" "output lacks /$pat/" "$(tail -n 5 "$T/out")"
-    else
-        ok "$name"
-    fi
-}
+. "$(dirname "$0")/cases.sh"
 
 check "--version" 0 '^untangle [0-9]' -- "$U" --version
 check "--help" 0 'usage: untangle' -- "$U" --help

@@ -13,23 +13,7 @@ trap 'rm -rf "$T"' EXIT
 export UNTANGLE_DATA="$(pwd)/data/mnist"
 export UNTANGLE_HISTORY=/dev/null
 
-ok() { echo "  ok $1"; }
-not_ok() { echo "  not ok $1"; shift; for l in "$@"; do echo "      $l"; done; }
-
-# check NAME STATUS PATTERN -- command...: the status, and PATTERN in the output.
-check() {
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$T/log" 2>&1
-    got=$?
-    if [ "$got" != "$want" ]; then
-        not_ok "$name" "exit status $got, expected $want" "$(tail -n 3 "$T/log")"
-    elif [ -n "$pat" ] && ! grep -qE -- "$pat" "$T/log"; then
-        not_ok "$name" "output lacks /$pat/" "$(tail -n 3 "$T/log")"
-    else
-        ok "$name"
-    fi
-}
+. "$(dirname "$0")/cases.sh"
 
 check "handin refuses a page that is not .html" 1 "does not end in .html" -- \
     "$U" -c "handin $T/page.txt"

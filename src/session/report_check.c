@@ -3,11 +3,11 @@
  * as zeros, so one number covers every byte, the header and the footer too. A
  * match tells that the page is as it was written; anyone with untangle can
  * write a page, so it tells nothing of who did the work. */
-#include <errno.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/file_read.h"
 #include "untangle/session/report.h"
 #include "untangle/core/xalloc.h"
 
@@ -70,36 +70,15 @@ static void meta_content(const char *page, size_t n, const char *name, char *out
 int report_check(const char *path, ReportCheck *c, Err *e)
 {
     memset(c, 0, sizeof *c);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, "cannot open '%s': %s", path, strerror(errno));
-    char *page = NULL;
-    size_t len = 0, cap = 0;
+    char *page;
+    size_t len;
+    if (file_read_all(path, "page", PAGE_MAX_BYTES, &page, &len, e) != 0)
+        return -1;
     int rc = -1;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= PAGE_MAX_BYTES) {
-                err_set(e, "'%s' is larger than 1 GiB; it is not a page untangle wrote", path);
-                goto out;
-            }
-            cap = cap ? cap * 2 : 1 << 16;
-            page = xrealloc(page, cap);
-        }
-        size_t got = fread(page + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        err_set(e, "cannot read '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    page = xrealloc(page, len + 1);
-    page[len] = '\0'; /* the searches below stop at the end */
     const char *mark = last_of(page, len, REPORT_CHECKSUM_MARK);
     size_t at = mark ? (size_t)(mark - page) + strlen(REPORT_CHECKSUM_MARK) : 0;
     if (!mark || len - at < 64 || strspn(page + at, "0123456789abcdef") < 64) {
-        err_set(e, "'%s' holds no untangle checksum; is it a page written by `handin`?", path);
+        err_set(e, "page '%s' holds no untangle checksum; is it a page written by `handin`?", path);
         goto out;
     }
     memcpy(c->stated, page + at, 64);
@@ -111,6 +90,5 @@ int report_check(const char *path, ReportCheck *c, Err *e)
     rc = 0;
 out:
     free(page);
-    fclose(f);
     return rc;
 }
