@@ -54,6 +54,13 @@ MD
 check "a lesson may not write outside the output folder" 1 "may not write" -- sh -c "cd \"$T\" && \"$U\" write.md"
 check "--allow-write lets it" 0 "" -- sh -c "cd \"$T\" && \"$U\" --allow-write /tmp write.md"
 
+check "model save makes the output folder with its parents" 0 "saved $T/deep/er/m.model" -- \
+    "$U" -c "set output $T/deep/er; model new; model add dense 3 input 4; model save m"
+check "model add avgpool and dropout through the registry" 0 "dropout_1 \(Dropout\) +\(None, 3, 4, 2\)" -- \
+    "$U" -c "model new; model add conv2d 2 3x3 input 8x10x1; model add avgpool 2x2; model add dropout 0.5; model summary"
+check "bad dropout rate names its range" 1 "dropout rate 1.5 is out of range \(should be from 0 to 0.99\)" -- \
+    "$U" -c "model new; model add dropout 1.5 input 4"
+
 # Data-dependent cases need MNIST (make data): without it they are reported as
 # skipped, which fails the run under CI=true (tests/run.sh).
 if [ -f data/mnist/t10k-images-idx3-ubyte ]; then

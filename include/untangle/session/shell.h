@@ -133,6 +133,8 @@ int arg_double(Shell *sh, const char *what, const char *text, double lo, double 
  * output folder. Returns 0 or -1 after sh_error. */
 int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char *ext,
                    char *out, size_t cap);
+/* Creates the output folder and its parents (mkdir -p); 0, or -1 after sh_error. */
+int sh_make_output_dir(Shell *sh);
 /* Checks that a lesson may write `path` (always true outside lessons). */
 int sh_check_write(Shell *sh, const char *path);
 
