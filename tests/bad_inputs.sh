@@ -167,6 +167,13 @@ bad "tsne perplexity 0" "perplexity 0 is out of range" "$L; tsne raw perplexity 
 bad "tsne perplexity -5" "perplexity -5 is out of range" "$L; tsne raw perplexity -5"
 bad "tsne first 0" "first 0 is out of range" "$L; tsne raw first 0"
 bad "tsne iterations 10" "iterations 10 is out of range" "$L; tsne raw iterations 10"
+bad "tsne from a part that is none" "bad from 'everything' \(should be test, train or all\)" \
+    "$L; tsne raw from everything"
+bad "tsne features from all" "\`from\` picks the images of \`tsne raw\`" "$L; tsne features from all"
+bad "tsne method fast" "bad method 'fast' \(should be auto, bh, fft or exact\)" "$L; tsne raw method fast"
+bad "tsne knn nearest" "bad knn 'nearest' \(should be auto, exact or approx\)" "$L; tsne raw knn nearest"
+bad "tsne pca 1" "pca 1 is out of range \(should be from 2 to" "$L; tsne raw pca 1"
+bad "tsne pca 300" "pca 300 is out of range \(should be from 2 to 256\)" "$L; tsne raw pca 300"
 # k is read against its declared range before the embedding is looked for, so
 # this fails on k even with nothing embedded.
 bad "nh k 0" "k 0 is out of range \(should be from 1" "nh k 0"

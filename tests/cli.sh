@@ -65,6 +65,20 @@ check "bad dropout rate names its range" 1 "dropout rate 1.5 is out of range \(s
 # skipped, which fails the run under CI=true (tests/run.sh).
 if [ -f data/mnist/t10k-images-idx3-ubyte ]; then
     check "load and show the 10x20 grid" 0 "wrote $T/g.png \(720x380\)" -- "$U" -c "load mnist train 300 test 100; show images 200 to $T/g.png"
+    # The training then the test images, with the FFT repulsion: every stage timed, and
+    # the same embedding (its KL and NH to the printed digits) on 1 and 3 threads.
+    TS="load mnist train 1500 test 300; tsne raw from all first 1700 iterations 300 method fft"
+    check "tsne from all, method fft, verbose 1" 0 "stage the rest \(50 iterations\)" -- \
+        "$U" -c "$TS verbose 1"
+    check "tsne from all names its embedding" 0 "Neighborhood Hit \(k 6\) of raw all\[0:1700\]" -- \
+        "$U" -c "$TS; nh"
+    "$U" -c "set threads 1; $TS; nh" 2>&1 | sed -n 's/.*\(KL divergence [0-9.]*\).*/\1/p; /^Neighborhood/p' >"$T/t1"
+    "$U" -c "set threads 3; $TS; nh" 2>&1 | sed -n 's/.*\(KL divergence [0-9.]*\).*/\1/p; /^Neighborhood/p' >"$T/t3"
+    if [ -s "$T/t1" ] && cmp -s "$T/t1" "$T/t3"; then
+        ok "tsne method fft: the same on 1 and 3 threads"
+    else
+        not_ok "tsne method fft: the same on 1 and 3 threads" "$(cat "$T/t1")" "$(cat "$T/t3")"
+    fi
     # A person's own digit through -c, as typed at the prompt: a test image
     # written as a PNG, then classified by a small trained model.
     check "predict image FILE.png in -c" 0 "^predicted [0-9] \(probability" -- "$U" --term none --output "$T/pics" -c \
