@@ -7,23 +7,7 @@ case $U in /*) ;; *) U="$(pwd)/$U" ;; esac
 T=$(mktemp -d /tmp/untangle-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-ok() { echo "  ok $1"; }
-not_ok() { echo "  not ok $1"; shift; for l in "$@"; do echo "      $l"; done; }
-
-# case NAME EXPECTED_STATUS PATTERN_IN_OUTPUT -- command...
-check() {
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$T/out" 2>&1
-    got=$?
-    if [ "$got" != "$want" ]; then
-        not_ok "$name" "exit status $got, expected $want" "$(tail -n 5 "$T/out")"
-    elif [ -n "$pat" ] && ! grep -qE -- "$pat" "$T/out"; then
-        not_ok "$name" "output lacks /$pat/" "$(tail -n 5 "$T/out")"
-    else
-        ok "$name"
-    fi
-}
+. "$(dirname "$0")/cases.sh"
 
 check "--version" 0 '^untangle [0-9]' -- "$U" --version
 check "--help" 0 'usage: untangle' -- "$U" --help
@@ -34,7 +18,7 @@ check "-c unknown command suggests" 1 "^-c:1: error: unknown command 'lod'; did 
 check "-c stops at the first error" 1 "" -- sh -c "\"$U\" -c 'echo a; nope; echo after' | grep -q after && exit 9; exit 1"
 check "missing word names it and the help topic" 1 "error: set seed needs N: .*; see \`help set seed\`" -- "$U" -c "set seed"
 check "bad number names the argument" 1 "bad seed 'abc'" -- "$U" -c "set seed abc"
-check "bad choice lists the choices" 1 "bad set sub-command 'sede' \(should be seed, threads, term or output\)" -- "$U" -c "set sede 3"
+check "bad choice lists the choices" 1 "bad set sub-command 'sede' \(should be seed, threads, term, output or name\)" -- "$U" -c "set sede 3"
 check "unterminated quote" 1 "unterminated double quote" -- "$U" -c 'echo "abc'
 check "help lists commands" 0 '^  load ' -- "$U" -c "help"
 check "help COMMAND" 0 '^    set seed N' -- "$U" -c "help set"

@@ -11,8 +11,7 @@ case $U in /*) ;; *) U="$(pwd)/$U" ;; esac
 T=$(mktemp -d /tmp/untangle-prose-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-ok() { echo "  ok $1"; }
-not_ok() { echo "  not ok $1"; shift; for l in "$@"; do echo "      $l"; done; }
+. "$(dirname "$0")/cases.sh"
 
 # The words of a text, one per line, without fence lines and quote marks (a
 # quote has one per line, and the lines are not the source's).

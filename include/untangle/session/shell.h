@@ -90,7 +90,12 @@ typedef struct Shell {
     Figure figures[FIGURES_MAX];
     size_t n_figures;
 
-    struct Report *report;     /* --html: the replay recorded for the page; owned, or NULL */
+    /* The record of the session (report.h): every command with its output, figures
+     * and pictures, the lessons' prose, questions and answers; what `handin` and
+     * --html write, what `save lesson` reads. Owned; made by shell_init. */
+    struct Report *report;
+    long recording;            /* index in report of the command running, -1 when none */
+    char student_name[128];    /* `set name`; empty: $USER (see handin.h) */
 
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
