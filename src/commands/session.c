@@ -8,6 +8,7 @@
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/blas.h"
+#include "untangle/render/markdown.h"
 
 /* ---- set ---- */
 
@@ -48,6 +49,36 @@ static int set_output_run(Shell *sh, const CmdArgs *a)
     return CMD_OK;
 }
 
+/* The name the hand-in page carries: every word, as typed (`set name Ada Lovelace`). */
+static int set_name_run(Shell *sh, const CmdArgs *a)
+{
+    int n;
+    char **w = cmd_rest(a, "name", &n);
+    char name[sizeof sh->student_name];
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        size_t k = strlen(w[i]);
+        if (len + k + 2 > sizeof name)
+            return sh_error(sh, "set name: the name is too long (at most %zu characters)",
+                            sizeof name - 1);
+        for (size_t j = 0; j < k; j++)
+            if ((unsigned char)w[i][j] < 0x20 || w[i][j] == 0x7f)
+                return sh_error(sh, "set name: the name holds a control character; type it with "
+                                    "letters and spaces only");
+        if (len)
+            name[len++] = ' ';
+        memcpy(name + len, w[i], k);
+        len += k;
+    }
+    name[len] = '\0';
+    if (len == 0)
+        return sh_error(sh, "set name needs the name to put on the hand-in, e.g. set name Ada "
+                            "Lovelace");
+    snprintf(sh->student_name, sizeof sh->student_name, "%s", name);
+    sh_printf(sh, "name %s\n", name);
+    return CMD_OK;
+}
+
 static const Param seed_params[] = {
     {.name = "seed", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 2147483647,
      .help = "the seed of weights, shuffling and t-SNE"},
@@ -79,15 +110,24 @@ static const CmdSpec set_term_spec = {.name = "term",
 static const CmdSpec set_output_spec = {.name = "output",
                                         .summary = "the folder pictures are written to",
                                         .params = output_params, .handler = set_output_run};
+static const Param name_params[] = {
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_REST, .meta = "NAME",
+     .help = "your name, as the hand-in page shows it"},
+    {0},
+};
+static const CmdSpec set_name_spec = {.name = "name",
+                                      .summary = "the name the hand-in page carries ($USER until set)",
+                                      .params = name_params, .handler = set_name_run};
 static const CmdSpec *const set_subs[] = {&set_seed_spec, &set_threads_spec, &set_term_spec,
-                                          &set_output_spec, NULL};
+                                          &set_output_spec, &set_name_spec, NULL};
 
 const CmdSpec cmd_set_spec = {
     .name = "set",
     .summary = "change a setting",
     .help = "`set seed N` reseeds the random generator (weights, shuffling, t-SNE); `set "
             "threads N` the number of threads; `set term` how pictures reach the terminal; "
-            "`set output DIR` the folder pictures are written to.",
+            "`set output DIR` the folder pictures are written to; `set name NAME` the name on the "
+            "page `handin` writes.",
     .subs = set_subs,
 };
 
@@ -318,12 +358,16 @@ static int figures_run(Shell *sh, const CmdArgs *a)
     return CMD_OK;
 }
 
+/* A lesson's echo cannot send escape sequences: control characters show escaped. */
 static int echo_run(Shell *sh, const CmdArgs *a)
 {
     int n;
     char **w = cmd_rest(a, "text", &n);
-    for (int i = 0; i < n; i++)
-        sh_printf(sh, "%s%s", i ? " " : "", w[i]);
+    for (int i = 0; i < n; i++) {
+        char *shown = md_escape_controls(w[i]);
+        sh_printf(sh, "%s%s", i ? " " : "", shown);
+        free(shown);
+    }
     sh_printf(sh, "\n");
     return CMD_OK;
 }

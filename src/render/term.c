@@ -59,6 +59,19 @@ static void terminal_size(FILE *out, int is_tty, TermPlan *p)
     }
 }
 
+int term_columns(int fd)
+{
+    struct winsize ws;
+    if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *env = getenv("COLUMNS");
+    char *end;
+    long cols = env ? strtol(env, &end, 10) : 0;
+    if (env && *env && *end == '\0' && cols > 0 && cols <= 10000)
+        return (int)cols;
+    return TERM_DEFAULT_COLS;
+}
+
 /* Resolves TERM_AUTO: ASCII off a terminal or on a dumb one; otherwise kitty or
  * sixel when the terminal speaks them, else colour blocks. Takes an info reference
  * for the chosen mode. */

@@ -34,6 +34,15 @@ static int make_dirs(const char *path)
     return 0;
 }
 
+int sh_make_output_dir(Shell *sh)
+{
+    if (make_dirs(sh->output_dir) != 0)
+        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to "
+                            "change it", sh->output_dir, strerror(errno)),
+               -1;
+    return 0;
+}
+
 /* Canonical folder holding `path` (which may not exist yet) into out. */
 static int resolve_parent(const char *path, char *out)
 {
@@ -61,10 +70,8 @@ int sh_check_write(Shell *sh, const char *path)
 {
     if (sh->depth == 0)
         return 0; /* typed or -c: the person decides */
-    if (make_dirs(sh->output_dir) != 0)
-        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to change it",
-                        sh->output_dir, strerror(errno)),
-               -1;
+    if (sh_make_output_dir(sh) != 0)
+        return -1;
     char target[PATH_MAX], allowed[PATH_MAX];
     /* The file itself may be a link pointing elsewhere: judge where it leads,
      * which is where the save writes (atomic_file.h). */
@@ -103,10 +110,8 @@ int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char 
             return sh_error(sh, "path '%s' is too long", to_path), -1;
         return 0;
     }
-    if (make_dirs(sh->output_dir) != 0)
-        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to change it",
-                        sh->output_dir, strerror(errno)),
-               -1;
+    if (sh_make_output_dir(sh) != 0)
+        return -1;
     /* Next free number, so earlier sessions' pictures are never overwritten. */
     for (;;) {
         sh->picture_count++;

@@ -25,4 +25,8 @@ extern const char *const term_mode_names[]; /* indexed by TermMode, NULL-termina
  * or 80 when unknown). Returns 0, or -1 with e set. */
 int term_draw(FILE *out, const Canvas *c, TermMode mode, int max_cols, Err *e);
 
+/* Columns of the terminal on fd: its window size when fd is a terminal that says,
+ * else $COLUMNS when it holds a number, else 80. */
+int term_columns(int fd);
+
 #endif

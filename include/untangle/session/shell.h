@@ -98,7 +98,12 @@ typedef struct Shell {
     Figure figures[FIGURES_MAX];
     size_t n_figures;
 
-    struct Report *report;     /* --html: the replay recorded for the page; owned, or NULL */
+    /* The record of the session (report.h): every command with its output, figures
+     * and pictures, the lessons' prose, questions and answers; what `handin` and
+     * --html write, what `save lesson` reads. Owned; made by shell_init. */
+    struct Report *report;
+    long recording;            /* index in report of the command running, -1 when none */
+    char student_name[128];    /* `set name`; empty: $USER (see handin.h) */
 
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
@@ -136,6 +141,8 @@ int arg_double(Shell *sh, const char *what, const char *text, double lo, double 
  * output folder. Returns 0 or -1 after sh_error. */
 int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char *ext,
                    char *out, size_t cap);
+/* Creates the output folder and its parents (mkdir -p); 0, or -1 after sh_error. */
+int sh_make_output_dir(Shell *sh);
 /* Checks that a lesson may write `path` (always true outside lessons). */
 int sh_check_write(Shell *sh, const char *path);
 
