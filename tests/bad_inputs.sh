@@ -643,6 +643,19 @@ run_u "$GOOD" "$E/lessons/bom.md"
 if [ "$rc" = 0 ] && grep -q '^bom lesson' "$T/out"; then ok "a lesson with a UTF-8 BOM replays"
 else not_ok "a lesson with a UTF-8 BOM replays" "exit $rc" "$(cat "$T/err")"; fi
 
+# Lesson prose and echo never send raw escape sequences (a shared lesson could
+# set the title or write the clipboard, OSC 52): control characters show escaped.
+printf '# T\n\nA title \033]0;owned\007 and a clip \033]52;c;aGk=\007.\n\n```untangle\necho "\033]52;c;aGk=\007"\n```\n' >"$E/lessons/esc.md"
+run_u "$GOOD" "$E/lessons/esc.md"
+if [ "$rc" = 0 ] && ! LC_ALL=C grep -q "$(printf '\033')" "$T/out" && grep -qF '\x1b]52;c;aGk=\x07' "$T/out"; then
+    ok "lesson prose and echo show escape sequences escaped"
+else
+    not_ok "lesson prose and echo show escape sequences escaped" "exit $rc" "$(od -c "$T/out" | head -n 3)"
+fi
+run_u "$GOOD" -c "echo '$(printf '\033]0;x\007')'"
+if [ "$rc" = 0 ] && [ "$(cat "$T/out")" = '\x1b]0;x\x07' ]; then ok "echo in -c shows control characters escaped"
+else not_ok "echo in -c shows control characters escaped" "$(od -c "$T/out" | head -n 2)"; fi
+
 # 8. Lost output: a closed pipe ends the run with the report written; a full
 # disk is a failure, said once.
 printf '# Long\n\n```untangle\nhelp\nhelp\nhelp\nhelp\nhelp\nhelp\nhelp\nhelp\nhelp\nhelp\nhelp\nhelp\n```\n' >"$E/long.md"
