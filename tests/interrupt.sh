@@ -127,6 +127,12 @@ model add dense 10 softmax'
         not_ok "tsne: the embedding of the last iteration is kept" "$(tail -n 3 "$T/out")"
     fi
 
+    # A big picture (drawing, then writing the PNG) takes seconds: stopped at once.
+    printf 'load mnist train 100 test 300\ntsne raw first 200 iterations 250 perplexity 10\necho plotting\nplot "x" size 12000x12000 to %s/big.png\necho never\n' "$T" >"$T/cmds"
+    interrupt "Ctrl-C while drawing a 12000x12000 plot" "$T/cmds" "^plotting" 0.5 \
+        "cmds:4: error: interrupted \(Ctrl-C\) during (drawing|writing) the picture"
+    [ -e "$T/big.png" ] && not_ok "plot interrupted: no picture written" "$T/big.png exists"
+
     # A lesson stops at the interrupt too, naming its line.
     printf '# Long\n\n```untangle\nload mnist\n%s\necho fitting\nfit batch 100 epochs 50\necho never\n```\n' \
         "$MLP" >"$T/long.md"

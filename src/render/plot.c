@@ -44,6 +44,29 @@ static void plot_source(cairo_t *cr, uint32_t rgba)
                           ((rgba >> 8) & 0xff) / 255.0, (rgba & 0xff) / 255.0);
 }
 
+/* The background, painted row by row rather than by one cairo_paint: a picture
+ * of 16384x16384 is a gigabyte touched for the first time, seconds during which
+ * Ctrl-C is looked at (when it comes, the rest is left unpainted and
+ * plot_to_canvas reports the interruption). */
+static void fill_background(Plot *p, uint32_t rgba)
+{
+    unsigned a = rgba & 0xff;
+    uint32_t px = (uint32_t)a << 24;
+    for (int k = 0; k < 3; k++) /* premultiplied, as cairo stores ARGB32 */
+        px |= (((rgba >> (24 - 8 * k)) & 0xff) * a + 127) / 255 << (16 - 8 * k);
+    cairo_surface_flush(p->surface);
+    unsigned char *data = cairo_image_surface_get_data(p->surface);
+    int stride = cairo_image_surface_get_stride(p->surface);
+    for (int y = 0; y < p->h; y++) {
+        if ((y & 63) == 0 && interrupt_pending())
+            break;
+        uint32_t *row = (uint32_t *)(void *)(data + (size_t)y * (size_t)stride);
+        for (int x = 0; x < p->w; x++)
+            row[x] = px;
+    }
+    cairo_surface_mark_dirty(p->surface);
+}
+
 Plot *plot_new(int w, int h, uint32_t background, Err *e)
 {
     if (w < 1 || h < 1 || w > CANVAS_MAX_SIDE || h > CANVAS_MAX_SIDE) {
@@ -63,11 +86,7 @@ Plot *plot_new(int w, int h, uint32_t background, Err *e)
     p->cr = cairo_create(s);
     p->w = w;
     p->h = h;
-    cairo_save(p->cr);
-    cairo_set_operator(p->cr, CAIRO_OPERATOR_SOURCE);
-    plot_source(p->cr, background);
-    cairo_paint(p->cr);
-    cairo_restore(p->cr);
+    fill_background(p, background);
     cairo_select_font_face(p->cr, PLOT_FONT, CAIRO_FONT_SLANT_NORMAL,
                            CAIRO_FONT_WEIGHT_NORMAL);
     return p;
@@ -95,6 +114,11 @@ Canvas *plot_to_canvas(Plot *p, Err *e)
     Canvas *c = canvas_new(p->w, p->h, 0, e);
     if (!c)
         return NULL;
+    if (interrupt_pending()) {
+        canvas_free(c);
+        err_interrupted(e, "drawing the picture");
+        return NULL;
+    }
     const unsigned char *data = cairo_image_surface_get_data(p->surface);
     int stride = cairo_image_surface_get_stride(p->surface);
     for (int y = 0; y < p->h; y++) {
