@@ -68,7 +68,7 @@ $(BUILD)/%.o: %.c
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/testshell.h $(BUILD)/libuntangle.a
+$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/testshell.h tests/testpty.h $(BUILD)/libuntangle.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/libuntangle.a $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)

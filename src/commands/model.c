@@ -278,12 +278,13 @@ static int model_save_run(Shell *sh, const CmdArgs *a)
     if (!strchr(name, '/') && mkdir(sh->output_dir, 0777) != 0 && errno != EEXIST)
         return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to "
                             "change it", sh->output_dir, strerror(errno));
-    if (sh_check_write(sh, path) != 0)
+    if (sh_check_write(sh, path) != 0 || sh_keep_student_file(sh, path) != 0)
         return CMD_ERR;
     Err e;
     err_clear(&e);
     if (model_save(sh->model, path, &e) != 0)
         return sh_error_err(sh, &e);
+    sh_note_lesson_file(sh, path);
     sh_printf(sh, "saved %s (%zu layers, %zu params)\n", path, sh->model->n_layers,
               sh->model->n_params);
     return CMD_OK;
