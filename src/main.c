@@ -7,7 +7,8 @@
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/commands/commands.h"
-#include "untangle/session/report.h"
+#include "untangle/render/markdown.h"
+#include "untangle/session/handin.h"
 #include "untangle/frontend/run.h"
 #include "untangle/core/xalloc.h"
 
@@ -15,6 +16,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: untangle [OPTIONS] [FILE...]\n"
+            "       untangle check-handin FILE.html...\n"
             "\n"
             "A teaching shell for deep learning on MNIST. With no FILE and a terminal, an\n"
             "interactive prompt; with FILEs, replays them in order (FILE.md: a lesson, whose\n"
@@ -33,6 +35,9 @@ static void usage(FILE *f)
             "  --seed N             random seed (default 0)\n"
             "  --threads N          threads for the heavy work (default: 2 at most)\n"
             "  --help, --version\n"
+            "\n"
+            "`check-handin` tells whether a page `handin` wrote was edited since (status 1 when\n"
+            "it was); it does not tell who did the work.\n"
             "\n"
             "Errors name their place (FILE:LINE) and end a non-interactive run with status 1.\n"
             "Type `help` at the prompt for the commands.\n",
@@ -90,8 +95,49 @@ static int run_file(Shell *sh, const char *path)
     return rc;
 }
 
+/* untangle check-handin FILE...: one line per page, status 1 when one was edited
+ * or cannot be checked. What the page says is shown with its control characters
+ * escaped: a page is the student's file. */
+static int check_handin(int n, char **files)
+{
+    if (n == 0) {
+        fprintf(stderr, "untangle: check-handin needs the page to check: untangle check-handin "
+                        "FILE.html\n");
+        return 2;
+    }
+    int status = 0;
+    for (int i = 0; i < n; i++) {
+        ReportCheck c;
+        Err e;
+        err_clear(&e);
+        char *file = md_escape_controls(files[i]);
+        if (report_check(files[i], &c, &e) != 0) {
+            char *msg = md_escape_controls(e.msg);
+            printf("%s: error: %s\n", file, msg);
+            free(msg);
+            status = 1;
+        } else if (c.intact) {
+            char *name = md_escape_controls(c.name), *date = md_escape_controls(c.date);
+            printf("%s: intact: the page is as untangle wrote it for %s on %s (SHA-256 %s)\n",
+                   file, name, date, c.actual);
+            free(name);
+            free(date);
+        } else {
+            printf("%s: edited after it was written: the page states SHA-256 %s but its content "
+                   "gives %s\n",
+                   file, c.stated, c.actual);
+            status = 1;
+        }
+        free(file);
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "check-handin") == 0)
+        return check_handin(argc - 2, argv + 2);
+
     Shell sh;
     shell_init(&sh);
     interrupt_install();
@@ -148,8 +194,6 @@ int main(int argc, char **argv)
     if (sh.step && !isatty(STDIN_FILENO)) {
         sh.step = 0; /* nobody to press Enter: run straight through */
     }
-    if (html_path)
-        sh.report = report_new();
     int rc = CMD_OK;
     if (commands) {
         sh.where_file = "-c";
@@ -175,13 +219,14 @@ int main(int argc, char **argv)
     status = rc == CMD_ERR ? 1 : 0;
     if (html_path) {
         /* Written even after a failure: the page shows where the replay stopped. */
-        Err e;
-        err_clear(&e);
-        if (report_write(sh.report, html_path, &e) != 0) {
-            fprintf(stderr, "untangle: --html: %s\n", e.msg);
+        ReportSummary s;
+        char sha[REPORT_SHA256_HEX];
+        if (sh_handin(&sh, html_path, &s, sha) != 0) {
+            fprintf(stderr, "untangle: --html: %s\n", sh.errmsg);
             status = 1;
         } else {
-            fprintf(stderr, "untangle: wrote %s (%zu figures)\n", html_path, sh.report->figures);
+            fprintf(stderr, "untangle: wrote %s (%zu figures; SHA-256 %s)\n", html_path,
+                    s.figures, sha);
         }
     }
 done:

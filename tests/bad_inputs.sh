@@ -131,7 +131,7 @@ bad "unknown command suggests" "unknown command 'fitt'; did you mean 'fit'" "fit
 bad "wrong arity: set seed" "set seed needs N: .*; see \`help set seed\`" "set seed"
 bad "wrong arity: hull 3" "hull takes no more words: '3' is one too many" "hull 3"
 bad "wrong arity: load" "load needs mnist\|fashion: the data set; see \`help load\`" "load"
-bad "wrong arity: set" "set needs a sub-command \(should be seed, threads, term, live or output\)" "set"
+bad "wrong arity: set" "set needs a sub-command \(should be seed, threads, term, live, output or name\)" "set"
 bad "wrong arity: model add dense" "model add dense needs UNITS" "model new; model add dense"
 bad "misspelt activation after dense" \
     "bad activation 'softmx' \(should be linear, sigmoid, softmax, relu or tanh\)" \
@@ -167,6 +167,13 @@ bad "tsne perplexity 0" "perplexity 0 is out of range" "$L; tsne raw perplexity 
 bad "tsne perplexity -5" "perplexity -5 is out of range" "$L; tsne raw perplexity -5"
 bad "tsne first 0" "first 0 is out of range" "$L; tsne raw first 0"
 bad "tsne iterations 10" "iterations 10 is out of range" "$L; tsne raw iterations 10"
+bad "tsne from a part that is none" "bad from 'everything' \(should be test, train or all\)" \
+    "$L; tsne raw from everything"
+bad "tsne features from all" "\`from\` picks the images of \`tsne raw\`" "$L; tsne features from all"
+bad "tsne method fast" "bad method 'fast' \(should be auto, bh, fft or exact\)" "$L; tsne raw method fast"
+bad "tsne knn nearest" "bad knn 'nearest' \(should be auto, exact or approx\)" "$L; tsne raw knn nearest"
+bad "tsne pca 1" "pca 1 is out of range \(should be from 2 to" "$L; tsne raw pca 1"
+bad "tsne pca 300" "pca 300 is out of range \(should be from 2 to 256\)" "$L; tsne raw pca 300"
 # k is read against its declared range before the embedding is looked for, so
 # this fails on k even with nothing embedded.
 bad "nh k 0" "k 0 is out of range \(should be from 1" "nh k 0"

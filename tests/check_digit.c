@@ -375,8 +375,8 @@ static Model *logistic(uint64_t seed, int image_input)
     rng_seed(&r, seed);
     Err e;
     NnShape flat = {1, {784, 0, 0}}, img = {3, {28, 28, 1}};
-    NnLayerSpec fl = {.kind = NN_FLATTEN}, d = {.kind = NN_DENSE, .units = 10},
-                a = {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX};
+    NnLayerSpec fl = {.kind = "flatten"}, d = {.kind = "dense", .units = 10},
+                a = {.kind = "activation", .act = NN_ACT_SOFTMAX};
     if (image_input) {
         ck_assert_int_eq(model_add(m, &fl, &img, &r, &e), 0);
         ck_assert_int_eq(model_add(m, &d, NULL, &r, &e), 0);
@@ -409,7 +409,7 @@ START_TEST(predict_image_command)
     Rng r;
     rng_seed(&r, 1);
     NnShape in = {1, {63, 0, 0}};
-    NnLayerSpec d = {.kind = NN_DENSE, .units = 10};
+    NnLayerSpec d = {.kind = "dense", .units = 10};
     ck_assert_int_eq(model_add(c.sh.model, &d, &in, &r, &e), 0);
     ck_assert_int_eq(predict_image(&c, png, NULL), CMD_ERR);
     ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "(63)"));

@@ -451,8 +451,8 @@ static Model *trained_dense(const Dataset *train, int epochs, double validation)
     rng_seed(&r, 4);
     Err e;
     NnShape in = {1, {63, 0, 0}};
-    NnLayerSpec d = {.kind = NN_DENSE, .units = 10},
-                a = {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX};
+    NnLayerSpec d = {.kind = "dense", .units = 10},
+                a = {.kind = "activation", .act = NN_ACT_SOFTMAX};
     ck_assert_int_eq(model_add(m, &d, &in, &r, &e), 0);
     ck_assert_int_eq(model_add(m, &a, NULL, &r, &e), 0);
     ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.5, 1, &e), 0);
@@ -560,7 +560,7 @@ START_TEST(show_commands_dense)
     c.sh.model = model_clone(keep);
     ck_assert_int_eq(model_pop(c.sh.model, &e), 0);
     ck_assert_int_eq(model_pop(c.sh.model, &e), 0);
-    NnLayerSpec d7 = {.kind = NN_DENSE, .units = 7};
+    NnLayerSpec d7 = {.kind = "dense", .units = 7};
     Rng r;
     rng_seed(&r, 9);
     ck_assert_int_eq(model_add(c.sh.model, &d7, &c.sh.model->input, &r, &e), 0);
@@ -583,14 +583,14 @@ START_TEST(show_commands_cnn)
     rng_seed(&r, 12);
     Err e;
     NnShape in = {3, {9, 7, 1}};
-    NnLayerSpec s[] = {{.kind = NN_CONV2D, .filters = 5, .kh = 3, .kw = 3,
+    NnLayerSpec s[] = {{.kind = "conv2d", .filters = 5, .kh = 3, .kw = 3,
                         .padding = NN_PAD_SAME, .act = NN_ACT_RELU},
-                       {.kind = NN_MAXPOOL, .ph = 2, .pw = 2},
-                       {.kind = NN_CONV2D, .filters = 3, .kh = 2, .kw = 2,
+                       {.kind = "maxpool", .ph = 2, .pw = 2},
+                       {.kind = "conv2d", .filters = 3, .kh = 2, .kw = 2,
                         .padding = NN_PAD_VALID, .act = NN_ACT_SIGMOID},
-                       {.kind = NN_FLATTEN},
-                       {.kind = NN_DENSE, .units = 10},
-                       {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX}};
+                       {.kind = "flatten"},
+                       {.kind = "dense", .units = 10},
+                       {.kind = "activation", .act = NN_ACT_SOFTMAX}};
     for (int i = 0; i < 6; i++)
         ck_assert_int_eq(model_add(m, &s[i], i ? NULL : &in, &r, &e), 0);
     c.sh.model = m;

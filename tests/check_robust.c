@@ -202,19 +202,19 @@ static Model *tiny_mlp(int input, double lr)
     NnShape in = {1, {input, 0, 0}};
     NnLayerSpec s;
     memset(&s, 0, sizeof s);
-    s.kind = NN_DENSE;
+    s.kind = "dense";
     s.units = 9;
     ck_assert_int_eq(model_add(m, &s, &in, &r, &e), 0);
     memset(&s, 0, sizeof s);
-    s.kind = NN_ACTIVATION;
+    s.kind = "activation";
     s.act = NN_ACT_SIGMOID;
     ck_assert_int_eq(model_add(m, &s, NULL, &r, &e), 0);
     memset(&s, 0, sizeof s);
-    s.kind = NN_DENSE;
+    s.kind = "dense";
     s.units = 10;
     ck_assert_int_eq(model_add(m, &s, NULL, &r, &e), 0);
     memset(&s, 0, sizeof s);
-    s.kind = NN_ACTIVATION;
+    s.kind = "activation";
     s.act = NN_ACT_SOFTMAX;
     ck_assert_int_eq(model_add(m, &s, NULL, &r, &e), 0);
     if (lr > 0)
@@ -250,7 +250,7 @@ static size_t model_header(uint8_t *b, uint32_t rank, uint32_t d0, uint32_t d1, 
 START_TEST(model_parse_small_file_huge_dense)
 {
     uint8_t b[128];
-    const uint32_t rec[9] = {NN_DENSE, 0, 1000000, 0, 0, 0, 0, 0, 0};
+    const uint32_t rec[9] = {0 /* dense in version 1 */, 0, 1000000, 0, 0, 0, 0, 0, 0};
     size_t n = model_header(b, 1, 1000, 0, 0, rec);
     Err e;
     err_clear(&e);
@@ -262,10 +262,38 @@ START_TEST(model_parse_small_file_huge_dense)
 }
 END_TEST
 
+/* The same in version 2, where a layer is a record of words. */
+START_TEST(model_parse_small_file_huge_dense_v2)
+{
+    uint8_t b[160];
+    size_t n = 0;
+    memcpy(b, "UNTGLMDL", 8);
+    n = 8;
+    const char *words = "dense name big units 1000000";
+    uint32_t head[7] = {2, 1, 1, 1000, 0, 0, (uint32_t)strlen(words)};
+    for (int i = 0; i < 7; i++, n += 4)
+        for (int k = 0; k < 4; k++)
+            b[n + (size_t)k] = (uint8_t)(head[i] >> (8 * k));
+    memcpy(b + n, words, strlen(words));
+    n += strlen(words);
+    memset(b + n, 0, 40);
+    n += 40;
+    Err e;
+    err_clear(&e);
+    guard_on((size_t)256 << 20);
+    Model *m = model_parse(b, n, &e);
+    guard_off();
+    ck_assert_ptr_null(m);
+    assert_one_line(e.msg);
+    ck_assert_msg(strstr(e.msg, "more weights than the file holds"), "%s", e.msg);
+}
+END_TEST
+
 START_TEST(model_parse_small_file_huge_conv)
 {
     uint8_t b[128];
-    const uint32_t rec[9] = {NN_CONV2D, NN_ACT_RELU, 0, 4096, 3, 3, NN_PAD_SAME, 0, 0};
+    const uint32_t rec[9] = {2 /* conv2d in version 1 */, NN_ACT_RELU, 0, 4096, 3, 3, NN_PAD_SAME,
+                             0, 0};
     size_t n = model_header(b, 3, 256, 256, 64, rec); /* 2.4 M weights, 64 MiB of outputs */
     Err e;
     err_clear(&e);
@@ -533,7 +561,7 @@ START_TEST(model_add_absurd_size_refused_first)
     Model *m = model_new();
     NnLayerSpec s;
     memset(&s, 0, sizeof s);
-    s.kind = NN_DENSE;
+    s.kind = "dense";
     s.units = NN_MAX_DIM;
     NnShape in = {1, {NN_MAX_DIM, 0, 0}};
     Err e;
@@ -615,7 +643,7 @@ static ModelSnap snap(const Shell *sh)
         s.params = xmalloc(s.n_params * sizeof(float) + 1);
         memcpy(s.params, sh->model->params, s.n_params * sizeof(float));
         s.compiled = sh->model->compile.compiled;
-        s.lr = sh->model->compile.lr;
+        s.lr = sh->model->compile.opt.lr;
         s.epochs = sh->model->epochs_trained;
     }
     return s;
@@ -631,8 +659,8 @@ static void assert_same_model(const Shell *sh, ModelSnap *s, const char *after)
         ck_assert_msg(memcmp(sh->model->params, s->params, s->n_params * sizeof(float)) == 0,
                       "after %s: the weights changed", after);
         ck_assert_int_eq(sh->model->compile.compiled, s->compiled);
-        ck_assert_msg(sh->model->compile.lr == s->lr, "after %s: lr %g, was %g", after,
-                      sh->model->compile.lr, s->lr);
+        ck_assert_msg(sh->model->compile.opt.lr == s->lr, "after %s: lr %g, was %g", after,
+                      sh->model->compile.opt.lr, s->lr);
         ck_assert_int_eq(sh->model->epochs_trained, s->epochs);
     }
 }
@@ -984,6 +1012,7 @@ int main(void)
     tcase_set_timeout(files, 30);
     tcase_add_test(files, model_parse_small_file_huge_dense);
     tcase_add_test(files, model_parse_small_file_huge_conv);
+    tcase_add_test(files, model_parse_small_file_huge_dense_v2);
     tcase_add_test(files, model_load_folder);
     tcase_add_test(files, atomic_failure_keeps_old_file);
     tcase_add_test(files, atomic_missing_folder);

@@ -111,10 +111,30 @@ else
     ok "Ctrl-C stops a live fit in $took s: cursor back, last frame written"
 fi
 
+# t-SNE's map forming, on a terminal
+TERM=xterm-256color COLUMNS=100 LINES=40 SHELL=/bin/sh timeout 120 script -qec \
+    "exec '$U' --output '$T/tty' -c 'load mnist train 100 test 2000; tsne raw first 2000 live'" \
+    /dev/null </dev/null >"$T/tsne.out" 2>&1
+saves=$(count "$T/tsne.out" '\0337')
+restores=$(count "$T/tsne.out" '\0338')
+if ! grep -qa 'tsne-live.gif (260x240, ' "$T/tsne.out"; then
+    not_ok "tsne live on a terminal" "$(tr -d '\r' <"$T/tsne.out" | tail -n 3)"
+elif [ "$saves" != 1 ] || [ "$restores" -lt 4 ]; then
+    not_ok "tsne live on a terminal redraws in place" "cursor saved $saves times, restored $restores"
+elif ! grep -qa 't-SNE iteration 1000/1000 done, KL ' "$T/tsne.out"; then
+    not_ok "tsne live on a terminal: the last status line"
+else
+    ok "tsne live on a terminal redraws in place ($((restores / 2)) frames), then writes its GIF"
+fi
+
 mkdir -p "$KEEP"
-cp "$T"/tty/*-fit-live.png "$KEEP/fit-live-last-frame.png" 2>/dev/null &&
-    ok "the last frame is kept in ${KEEP#"$(pwd)/"}/fit-live-last-frame.png" ||
-    not_ok "the last frame is kept" "no $T/tty/*-fit-live.png"
+if cp "$T"/tty/*-fit-live.png "$KEEP/fit-live-last-frame.png" 2>/dev/null &&
+    cp "$T"/tty/*-tsne-live.png "$KEEP/tsne-live-last-frame.png" 2>/dev/null &&
+    cp "$T"/tty/*-tsne-live.gif "$KEEP/tsne-live.gif" 2>/dev/null; then
+    ok "the last frames are kept in ${KEEP#"$(pwd)/"}/: fit-live-last-frame.png, tsne-live-last-frame.png, tsne-live.gif"
+else
+    not_ok "the last frames are kept" "$(ls "$T/tty")"
+fi
 
 # ---- a lesson keeps what the student made ----
 L="$T/lesson.md"

@@ -56,6 +56,19 @@ static int walk_subs(const CmdSpec **c, CmdVariant *v, int n, char **words, int 
             break;
         return 1; /* a bad sub-command: nothing to offer */
     }
+    if ((*c)->variant && (*c)->variant_option) {
+        const char *name = (*c)->variant_default;
+        for (int k = *i; k + 1 < n; k++)
+            if (strcmp(words[k], (*c)->variant_option) == 0)
+                name = words[k + 1];
+        CmdVariant x;
+        for (size_t k = 0; name && (*c)->variant(k, &x); k++)
+            if (strcmp(x.name, name) == 0) {
+                *v = x;
+                break;
+            }
+        return 0;
+    }
     if ((*c)->variant) {
         if (*i == n) {
             offer_subs(out, *c);

@@ -153,7 +153,7 @@ static void print_model(Shell *sh, const Model *m)
               nn_shape_str(m->input, in, sizeof in),
               nn_shape_str(model_output_shape(m), out, sizeof out));
     if (m->compile.compiled)
-        sh_printf(sh, "compiled (sgd lr %g), ", m->compile.lr);
+        sh_printf(sh, "compiled (%s lr %g), ", m->compile.opt.name, m->compile.opt.lr);
     else
         sh_printf(sh, "not compiled, ");
     sh_printf(sh, "trained %ld epoch%s (see `model summary`)\n", m->epochs_trained,

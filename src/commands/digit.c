@@ -35,7 +35,7 @@ static int check_model(Shell *sh)
     size_t top = m->n_layers - 1;
     NnShape out = model_output_shape(m);
     const NnLayerSpec *s = model_layer_spec(m, top);
-    if (out.rank != 1 || out.d[0] != PI_CLASSES || s->kind != NN_ACTIVATION ||
+    if (out.rank != 1 || out.d[0] != PI_CLASSES || !nn_kind_is(s, "activation") ||
         s->act != NN_ACT_SOFTMAX)
         return sh_error(sh, "the top layer '%s' gives %s values, not the probabilities of the "
                             "%d classes; add `model add dense 10 softmax` on top (or `pop` "

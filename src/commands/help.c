@@ -43,6 +43,18 @@ void cmd_synopsis(const CmdSpec *c, const CmdVariant *v, const char *prefix, cha
         put(buf, cap, &len, " ");
     }
     put(buf, cap, &len, c->name);
+    if (c->variant_option) { /* `compile [...]`, or `compile optimizer NAME [its words]` */
+        if (!(v && v->name))
+            put_params(c->params, buf, cap, &len);
+        else {
+            put(buf, cap, &len, " ");
+            put(buf, cap, &len, c->variant_option);
+            put(buf, cap, &len, " ");
+            put(buf, cap, &len, v->name);
+            put_params(v->params, buf, cap, &len);
+        }
+        return;
+    }
     if (v && v->name) {
         put(buf, cap, &len, " ");
         put(buf, cap, &len, v->name);
@@ -200,7 +212,11 @@ static void print_page(Shell *sh, const CmdSpec *c, const CmdVariant *v, const c
         for (; what[k] && k + 1 < sizeof upper; k++)
             upper[k] = (char)(what[k] >= 'a' && what[k] <= 'z' ? what[k] - 32 : what[k]);
         upper[k] = '\0';
-        sh_printf(sh, "\n  %ss (`help %s %s` for one):\n", what, path, upper);
+        if (c->variant_option)
+            sh_printf(sh, "\n  %ss (`help %s %s` for one; %s when none is named):\n", what,
+                      path, upper, c->variant_default);
+        else
+            sh_printf(sh, "\n  %ss (`help %s %s` for one):\n", what, path, upper);
         for (size_t i = 0; c->variant(i, &x); i++) {
             cmd_synopsis(c, &x, prefix, syn, sizeof syn);
             sh_printf(sh, "    %s\n", syn);

@@ -24,13 +24,13 @@ static void input_shape(const CmdArgs *a, NnShape *s)
 }
 
 /* The input shape of a first layer given without `input`: the loaded images. */
-static int default_input(Shell *sh, NnLayerKind kind, NnShape *s)
+static int default_input(Shell *sh, const NnLayerAbout *type, NnShape *s)
 {
     if (sh->train.n == 0 && sh->test.n == 0)
         return sh_error(sh, "the first layer needs its input shape: add `input 784` (dense) or "
                             "`input 28x28x1` (conv2d), or load the data first");
     const Dataset *d = sh->train.n ? &sh->train : &sh->test;
-    if (kind == NN_CONV2D || kind == NN_MAXPOOL)
+    if (type->input_rank == 3)
         *s = (NnShape){3, {d->rows, d->cols, 1}};
     else
         *s = (NnShape){1, {d->rows * d->cols, 0, 0}};
@@ -45,80 +45,28 @@ static void print_added(Shell *sh, const Model *m, size_t i)
               model_layer_params(m, i));
 }
 
-/* The layers `model add` knows: each kind's words, read into an NnLayerSpec. */
-static const Param dense_params[] = {
-    {.name = "units", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
-     .what = "number of units", .meta = "UNITS", .help = "the number of units",
-     .field = PARAM_AT(NnLayerSpec, units)},
-    {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
-     .help = "added as an activation layer of its own on top (so that `pop` removes it)"},
-    {0},
-};
-static const Param activation_params[] = {
-    {.name = "function", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = nn_act_names,
-     .what = "activation", .help = "the function", .field = PARAM_AT(NnLayerSpec, act)},
-    {0},
-};
-static const Param conv2d_params[] = {
-    {.name = "filters", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
-     .what = "filter count", .meta = "FILTERS", .help = "the number of filters",
-     .field = PARAM_AT(NnLayerSpec, filters)},
-    {.name = "kernel", .type = PARAM_DIMS, .place = PARAM_POS, .dims = 2, .hi = NN_MAX_KERNEL,
-     .what = "kernel size", .meta = "KxK", .help = "the kernel size",
-     .field = PARAM_AT(NnLayerSpec, kh)},
-    {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
-     .def = "linear", .help = "its activation, part of the layer",
-     .field = PARAM_AT(NnLayerSpec, act)},
-    {.name = "padding", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_padding_names,
-     .def = "valid", .help = "valid (no padding, Keras' default) or same",
-     .field = PARAM_AT(NnLayerSpec, padding)},
-    {0},
-};
-static const Param maxpool_params[] = {
-    {.name = "pool", .type = PARAM_DIMS, .place = PARAM_POS_OPT, .dims = 2, .hi = NN_MAX_KERNEL,
-     .def = "2x2", .what = "pool size", .meta = "KxK", .help = "the pool size, also the stride",
-     .field = PARAM_AT(NnLayerSpec, ph)},
-    {0},
-};
-
-typedef struct LayerKindView {
-    const char *name;
-    NnLayerKind kind;
-    const char *summary;
-    const Param *params;
-} LayerKindView;
-
-static const LayerKindView layer_kinds[] = {
-    {"dense", NN_DENSE, "a fully connected layer", dense_params},
-    {"activation", NN_ACTIVATION, "an activation function as a layer", activation_params},
-    {"conv2d", NN_CONV2D, "a 2-D convolution, stride 1", conv2d_params},
-    {"maxpool", NN_MAXPOOL, "the maximum over each pool", maxpool_params},
-    {"flatten", NN_FLATTEN, "(H, W, C) as one row of H*W*C values", NULL},
-    {NULL, 0, NULL, NULL},
-};
-
+/* The layers `model add` knows: the layer registry, each type with its fields. */
 static int layer_variant(size_t i, CmdVariant *out)
 {
-    if (i >= sizeof layer_kinds / sizeof layer_kinds[0] - 1)
+    const NnLayerAbout *t = nn_layer_type(i);
+    if (!t)
         return 0;
-    *out = (CmdVariant){layer_kinds[i].name, layer_kinds[i].summary, NULL,
-                        layer_kinds[i].params};
+    *out = (CmdVariant){t->name, t->summary, t->help, t->fields};
     return 1;
 }
 
 static int model_add_run(Shell *sh, const CmdArgs *a)
 {
+    const NnLayerAbout *type = nn_layer_find(a->variant.name);
     NnLayerSpec spec;
     memset(&spec, 0, sizeof spec);
-    for (size_t k = 0; layer_kinds[k].name; k++)
-        if (strcmp(layer_kinds[k].name, a->variant.name) == 0)
-            spec.kind = layer_kinds[k].kind;
+    spec.kind = type->name;
     spec.act = NN_ACT_LINEAR;
     params_store(&a->pv, &spec);
-    /* dense's activation becomes a layer of its own */
-    NnAct dense_act = spec.kind == NN_DENSE && cmd_given(a, "activation")
-                          ? (NnAct)cmd_index(a, "activation")
-                          : NN_ACT_LINEAR;
+    /* dense's activation becomes a layer of its own, as in the lab */
+    NnAct top_act = type->activation_layer && cmd_given(a, "activation")
+                        ? (NnAct)cmd_index(a, "activation")
+                        : NN_ACT_LINEAR;
     const char *name = cmd_text(a, "name");
     if (name) {
         if (strlen(name) >= NN_NAME_MAX)
@@ -133,7 +81,7 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
         input_shape(a, &input);
         inp = &input;
     } else if (m->n_layers == 0) {
-        if (default_input(sh, spec.kind, &input) != 0)
+        if (default_input(sh, type, &input) != 0)
             goto fail;
         inp = &input;
     }
@@ -147,11 +95,11 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
     print_added(sh, m, m->n_layers - 1);
     /* `dense N ACT`: the activation is a layer of its own, as in the lab, so that
      * `model pop` removes it and leaves the dense layer's output on top. */
-    if (spec.kind == NN_DENSE && dense_act != NN_ACT_LINEAR) {
+    if (top_act != NN_ACT_LINEAR) {
         NnLayerSpec act;
         memset(&act, 0, sizeof act);
-        act.kind = NN_ACTIVATION;
-        act.act = dense_act;
+        act.kind = "activation";
+        act.act = top_act;
         if (model_add(m, &act, NULL, NULL, &e) != 0) {
             sh_error_err(sh, &e);
             goto fail;
@@ -200,7 +148,9 @@ static int model_summary_run(Shell *sh, const CmdArgs *a)
         NnShape s = model_layer_output(m, i);
         nn_shape_str(s, shp, sizeof shp);
         snprintf(out, sizeof out, "(None, %s", shp + 1); /* Keras shows the batch as None */
-        sh_printf(sh, " %-33s%-26s%zu\n", full, out, model_layer_params(m, i));
+        /* a name longer than the column still leaves a space, as Keras' does */
+        sh_printf(sh, " %-33s%s%-26s%zu\n", full, strlen(full) >= 33 ? " " : "", out,
+                  model_layer_params(m, i));
     }
     if (m->n_layers == 0)
         sh_printf(sh, " (no layer yet: `model add dense 10 softmax input 784`)\n");
@@ -208,9 +158,12 @@ static int model_summary_run(Shell *sh, const CmdArgs *a)
     thousands(m->n_params, tot, sizeof tot);
     sh_printf(sh, "Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s", tot, tot,
               line);
-    if (m->compile.compiled)
-        sh_printf(sh, "compiled: categorical_crossentropy, sgd lr %g; trained %ld epochs\n",
-                  m->compile.lr, m->epochs_trained);
+    if (m->compile.compiled) {
+        char opt[200];
+        nn_optimizer_words(&m->compile.opt, opt, sizeof opt);
+        sh_printf(sh, "compiled: categorical_crossentropy, optimizer %s; trained %ld epochs\n",
+                  opt, m->epochs_trained);
+    }
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
@@ -275,9 +228,9 @@ static int model_save_run(Shell *sh, const CmdArgs *a)
     char path[SH_PATH_MAX];
     if (model_path(sh, name, path, sizeof path, 1) != 0)
         return CMD_ERR;
-    if (!strchr(name, '/') && mkdir(sh->output_dir, 0777) != 0 && errno != EEXIST)
-        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to "
-                            "change it", sh->output_dir, strerror(errno));
+    /* the output folder is made as pictures make it: with its parents */
+    if (!strchr(name, '/') && sh_make_output_dir(sh) != 0)
+        return CMD_ERR;
     if (sh_check_write(sh, path) != 0 || sh_keep_student_file(sh, path) != 0)
         return CMD_ERR;
     Err e;

@@ -7,6 +7,7 @@
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/blas.h"
+#include "untangle/render/markdown.h"
 
 /* ---- set ---- */
 
@@ -80,8 +81,8 @@ static int set_live_run(Shell *sh, const CmdArgs *a)
 {
     sh->live = cmd_index(a, "state");
     sh_printf(sh, "live %s: %s\n", on_off[sh->live],
-              sh->live ? "every fit redraws its curves as it trains"
-                       : "fit shows a progress bar; `fit ... live` for the curves");
+              sh->live ? "every fit redraws its curves as it trains, every tsne its map"
+                       : "fit and tsne show a progress bar; add `live` to watch one");
     return CMD_OK;
 }
 
@@ -95,6 +96,36 @@ static int set_output_run(Shell *sh, const CmdArgs *a)
         return CMD_ERR;
     snprintf(sh->output_dir, sizeof sh->output_dir, "%s", v);
     sh->picture_count = 0;
+    return CMD_OK;
+}
+
+/* The name the hand-in page carries: every word, as typed (`set name Ada Lovelace`). */
+static int set_name_run(Shell *sh, const CmdArgs *a)
+{
+    int n;
+    char **w = cmd_rest(a, "name", &n);
+    char name[sizeof sh->student_name];
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        size_t k = strlen(w[i]);
+        if (len + k + 2 > sizeof name)
+            return sh_error(sh, "set name: the name is too long (at most %zu characters)",
+                            sizeof name - 1);
+        for (size_t j = 0; j < k; j++)
+            if ((unsigned char)w[i][j] < 0x20 || w[i][j] == 0x7f)
+                return sh_error(sh, "set name: the name holds a control character; type it with "
+                                    "letters and spaces only");
+        if (len)
+            name[len++] = ' ';
+        memcpy(name + len, w[i], k);
+        len += k;
+    }
+    name[len] = '\0';
+    if (len == 0)
+        return sh_error(sh, "set name needs the name to put on the hand-in, e.g. set name Ada "
+                            "Lovelace");
+    snprintf(sh->student_name, sizeof sh->student_name, "%s", name);
+    sh_printf(sh, "name %s\n", name);
     return CMD_OK;
 }
 
@@ -115,7 +146,7 @@ static const Param term_params[] = {
 };
 static const Param live_params[] = {
     {.name = "state", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = on_off,
-     .what = "live setting", .help = "on: every fit shows its live view"},
+     .what = "live setting", .help = "on: every fit and tsne shows its live view"},
     {0},
 };
 static const Param output_params[] = {
@@ -132,21 +163,29 @@ static const CmdSpec set_term_spec = {.name = "term",
                                       .summary = "how pictures reach the terminal",
                                       .params = term_params, .handler = set_term_run};
 static const CmdSpec set_live_spec = {.name = "live",
-                                      .summary = "live views for every fit (on or off)",
+                                      .summary = "live views for every fit and tsne (on or off)",
                                       .params = live_params, .handler = set_live_run};
 static const CmdSpec set_output_spec = {.name = "output",
                                         .summary = "the folder pictures are written to",
                                         .params = output_params, .handler = set_output_run};
+static const Param name_params[] = {
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_REST, .meta = "NAME",
+     .help = "your name, as the hand-in page shows it"},
+    {0},
+};
+static const CmdSpec set_name_spec = {.name = "name",
+                                      .summary = "the name the hand-in page carries ($USER until set)",
+                                      .params = name_params, .handler = set_name_run};
 static const CmdSpec *const set_subs[] = {&set_seed_spec, &set_threads_spec, &set_term_spec,
-                                          &set_live_spec, &set_output_spec, NULL};
+                                          &set_live_spec, &set_output_spec, &set_name_spec, NULL};
 
 const CmdSpec cmd_set_spec = {
     .name = "set",
     .summary = "change a setting",
     .help = "`set seed N` reseeds the random generator (weights, shuffling, t-SNE); `set "
             "threads N` the number of threads; `set term` how pictures reach the terminal; "
-            "`set live on` makes every fit show its live view; `set output DIR` the folder "
-            "pictures are written to.",
+            "`set live on` makes every fit and tsne show its live view; `set output DIR` the "
+            "folder pictures are written to; `set name NAME` the name on the page `handin` writes.",
     .subs = set_subs,
 };
 
@@ -390,12 +429,16 @@ static int figures_run(Shell *sh, const CmdArgs *a)
     return CMD_OK;
 }
 
+/* A lesson's echo cannot send escape sequences: control characters show escaped. */
 static int echo_run(Shell *sh, const CmdArgs *a)
 {
     int n;
     char **w = cmd_rest(a, "text", &n);
-    for (int i = 0; i < n; i++)
-        sh_printf(sh, "%s%s", i ? " " : "", w[i]);
+    for (int i = 0; i < n; i++) {
+        char *shown = md_escape_controls(w[i]);
+        sh_printf(sh, "%s%s", i ? " " : "", shown);
+        free(shown);
+    }
     sh_printf(sh, "\n");
     return CMD_OK;
 }

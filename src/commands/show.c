@@ -39,7 +39,7 @@ static float *image_probabilities(Shell *sh, const Dataset *d, const float *img)
         return NULL;
     NnShape out = model_output_shape(m);
     const NnLayerSpec *top = model_layer_spec(m, m->n_layers - 1);
-    if (out.rank != 1 || out.d[0] != 10 || top->kind != NN_ACTIVATION ||
+    if (out.rank != 1 || out.d[0] != 10 || !nn_kind_is(top, "activation") ||
         top->act != NN_ACT_SOFTMAX)
         return NULL;
     float *probs = NULL;

@@ -182,7 +182,7 @@ static int layer_image_input(const Shell *sh, size_t i, int *rows, int *cols)
     const Model *m = sh->model;
     NnShape s = layer_input(m, i);
     size_t j = i;
-    while (s.rank == 1 && j > 0 && model_layer_spec(m, j - 1)->kind == NN_FLATTEN) {
+    while (s.rank == 1 && j > 0 && nn_kind_is(model_layer_spec(m, j - 1), "flatten")) {
         j--;
         s = layer_input(m, j);
     }
@@ -238,7 +238,7 @@ static int weights_run(Shell *sh, const CmdArgs *a)
     size_t i = (size_t)li, n = 0;
     const NnLayerSpec *spec = model_layer_spec(m, i);
     const float *w = model_layer_weights(m, i, &n);
-    if (!w || n == 0 || (spec->kind != NN_DENSE && spec->kind != NN_CONV2D)) {
+    if (!w || n == 0 || (!nn_kind_is(spec, "dense") && !nn_kind_is(spec, "conv2d"))) {
         char with[256];
         size_t at = 0;
         with[0] = '\0';
@@ -259,7 +259,7 @@ static int weights_run(Shell *sh, const CmdArgs *a)
     Canvas *c = NULL;
     char title[200];
     double drawn = 0;
-    if (spec->kind == NN_DENSE) {
+    if (nn_kind_is(spec, "dense")) {
         size_t units = (size_t)spec->units, in = n / units;
         int rows, cols;
         if (layer_image_input(sh, i, &rows, &cols)) {
@@ -328,7 +328,7 @@ static int activations_run(Shell *sh, const CmdArgs *a)
         maps[nm].h = in.d[0], maps[nm].w = in.d[1], maps[nm].c = in.d[2];
     nm++;
     for (size_t k = 0; k < L && nm < ACT_MAX_MAPS; k++) {
-        if (model_layer_spec(m, k)->kind == NN_FLATTEN)
+        if (nn_kind_is(model_layer_spec(m, k), "flatten"))
             continue;  /* the same values as below, in one row */
         NnShape s = model_layer_output(m, k);
         char shp[64];

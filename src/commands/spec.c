@@ -109,7 +109,17 @@ int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
         return sh_error(sh, "bad %s sub-command '%s' (should be %s); see `help %s`", a->path,
                         argv[i], list, a->path);
     }
-    if (c->variant) {
+    if (c->variant && c->variant_option) {
+        const char *name = c->variant_default;
+        for (int k = i; k + 1 < argc; k++)
+            if (strcmp(argv[k], c->variant_option) == 0)
+                name = argv[k + 1];
+        if (!find_variant(c, name, &a->variant)) {
+            sub_list(c, list, sizeof list);
+            return sh_error(sh, "bad %s '%s' (should be %s); see `help %s`", c->variant_option,
+                            name, list, a->path);
+        }
+    } else if (c->variant) {
         const char *what = c->variant_what ? c->variant_what : "kind";
         sub_list(c, list, sizeof list);
         if (i >= argc)

@@ -31,6 +31,9 @@ const CmdSpec *const cmd_table[] = {
     &cmd_keep_spec,
     &cmd_need_spec,
     &cmd_echo_spec,
+    /* what the session leaves: the student's page, a lesson */
+    &cmd_handin_spec,
+    &cmd_save_spec,
     &cmd_help_spec,
     &cmd_quit_spec,
     &cmd_exit_spec,

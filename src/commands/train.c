@@ -37,20 +37,40 @@ static int need_model(Shell *sh)
 }
 
 static const char *const losses[] = {"categorical_crossentropy", NULL};
-static const char *const optimizers[] = {"sgd", NULL};
 static const char *const metrics[] = {"accuracy", NULL};
+
+/* The optimisers compile knows: the registry, each with its hyperparameters. */
+static const char *optimizer_name(size_t i)
+{
+    const NnOptimizerAbout *o = nn_optimizer_type(i);
+    return o ? o->name : NULL;
+}
+
+static int optimizer_variant(size_t i, CmdVariant *out)
+{
+    const NnOptimizerAbout *o = nn_optimizer_type(i);
+    if (!o)
+        return 0;
+    *out = (CmdVariant){o->name, o->summary, o->help, o->hyper};
+    return 1;
+}
 
 static int compile_run(Shell *sh, const CmdArgs *a)
 {
-    double lr = cmd_real(a, "lr");
     if (need_model(sh) != 0)
         return CMD_ERR;
+    NnOptimizer opt;
     Err e;
     err_clear(&e);
-    if (model_compile(sh->model, NN_LOSS_CCE, lr, 1, &e) != 0)
+    if (nn_optimizer_defaults(a->variant.name, &opt, &e) != 0)
         return sh_error_err(sh, &e);
-    sh_printf(sh, "compiled: loss categorical_crossentropy, optimizer sgd (lr %g), metrics "
-                  "accuracy\n", lr);
+    params_store(&a->pv, &opt); /* the hyperparameters typed, over Keras' defaults */
+    if (model_compile_with(sh->model, NN_LOSS_CCE, &opt, 1, &e) != 0)
+        return sh_error_err(sh, &e);
+    char words[200];
+    nn_optimizer_words(&opt, words, sizeof words);
+    sh_printf(sh, "compiled: loss categorical_crossentropy, optimizer %s, metrics accuracy\n",
+              words);
     return CMD_OK;
 }
 
@@ -266,10 +286,8 @@ static int predict_run(Shell *sh, const CmdArgs *a)
 static const Param compile_params[] = {
     {.name = "loss", .type = PARAM_CHOICE, .choices = losses,
      .def = "categorical_crossentropy", .help = "the loss, on a softmax top layer"},
-    {.name = "optimizer", .type = PARAM_CHOICE, .choices = optimizers, .def = "sgd",
-     .help = "sgd: w <- w - lr * gradient"},
-    {.name = "lr", .type = PARAM_REAL, .lo = 0, .lo_open = 1, .hi = 1e6, .def = "0.5",
-     .help = "the learning rate (the lab's 0.5)"},
+    {.name = "optimizer", .type = PARAM_CHOICE, .choice_fn = optimizer_name, .def = "sgd",
+     .help = "how the weights move; each brings its own words (below)"},
     {.name = "metrics", .type = PARAM_CHOICE, .choices = metrics, .def = "accuracy",
      .help = "what fit and evaluate report beside the loss"},
     {0},
@@ -278,10 +296,17 @@ static const Param compile_params[] = {
 const CmdSpec cmd_compile_spec = {
     .name = "compile",
     .summary = "choose the loss, the optimiser and its learning rate",
-    .help = "Prepares the model for training: the loss, the optimiser with its learning "
-            "rate, and the metric.",
+    .help = "Prepares the model for training: the loss, the optimiser with its "
+            "hyperparameters (Keras' names and defaults: `compile optimizer adam`, `compile "
+            "optimizer momentum lr 0.1 nesterov`), and the metric. The lab gives sgd its "
+            "learning rate: `compile optimizer sgd lr 0.5`. Compiling again starts the "
+            "optimiser's state (velocities, moments) afresh.",
     .params = compile_params,
     .handler = compile_run,
+    .variant = optimizer_variant,
+    .variant_what = "optimizer",
+    .variant_option = "optimizer",
+    .variant_default = "sgd",
 };
 
 static const Param fit_params[] = {

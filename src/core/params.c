@@ -18,6 +18,8 @@ const char *param_choice(const Param *p, size_t i)
                 return NULL;
         return p->choices[i];
     }
+    if (p->choice_fn)
+        return p->choice_fn(i);
     if (p->choice_table) {
         const char *row = (const char *)p->choice_table;
         for (size_t k = 0;; k++) {
@@ -370,7 +372,7 @@ static int parse_by_name(ParamValues *pv, int argc, char **argv, const char *wha
             return err_set(e, "%s: field '%s' is given twice", what, argv[i]);
         pv->v[k].given = 1;
         if (p->type == PARAM_FLAG) {
-            pv->v[k].i = 1;
+            read_value(p, argv[i], &pv->v[k], e);
             continue;
         }
         if (i + 1 >= argc)
@@ -378,6 +380,10 @@ static int parse_by_name(ParamValues *pv, int argc, char **argv, const char *wha
         if (read_value(p, argv[++i], &pv->v[k], e) != 0)
             return -1;
     }
+    for (size_t k = 0; k < pv->n; k++)
+        if (pv->p[k]->place == PARAM_POS && !pv->p[k]->def && !pv->v[k].given &&
+            pv->p[k]->type != PARAM_KEYWORD)
+            return err_set(e, "%s lacks its field '%s'", what, pv->p[k]->name);
     return 0;
 }
 

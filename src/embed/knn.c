@@ -16,11 +16,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tsne_internal.h"
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/embed/knn.h"
+#include "untangle/embed/pca.h"
 #include "untangle/core/xalloc.h"
 
 /* Distances held at once: rows * n floats stay under this (32 MB), whatever n. */
@@ -372,6 +374,107 @@ out:
     free(h.count);
     free(h.worst_d);
     free(h.worst_i);
+    pool_free(pool);
+    return rc;
+}
+
+/* ---- approximate: candidates from principal components, exact distances ---- */
+
+typedef struct KnnRefine {
+    const float *x;        /* (n, d) */
+    size_t d, k, cand;
+    const uint32_t *cidx;  /* (n, cand) candidates */
+    uint32_t *idx;         /* (n, k) out */
+    float *dist2;
+    float *pairs;          /* (threads, 2 cand) scratch */
+} KnnRefine;
+
+static void knn_refine(void *vctx, size_t b, size_t e, int worker)
+{
+    const KnnRefine *c = vctx;
+    float *pairs = c->pairs + (size_t)worker * 2 * c->cand;
+    for (size_t p = b; p < e; p++) {
+        const float *row = c->x + p * c->d;
+        const uint32_t *ci = c->cidx + p * c->cand;
+        for (size_t t = 0; t < c->cand; t++) {
+            pairs[2 * t] = knn_distance(row, c->x + (size_t)ci[t] * c->d, c->d);
+            memcpy(&pairs[2 * t + 1], &ci[t], sizeof(uint32_t));
+        }
+        qsort(pairs, c->cand, 2 * sizeof(float), knn_cmp);
+        for (size_t t = 0; t < c->k; t++) {
+            c->dist2[p * c->k + t] = pairs[2 * t];
+            memcpy(&c->idx[p * c->k + t], &pairs[2 * t + 1], sizeof(uint32_t));
+        }
+    }
+}
+
+static double knn_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+               int threads, KnnApproxStats *stats, Err *e)
+{
+    KnnApproxStats st = {d, k, 0, 0};
+    double t0 = knn_now();
+    if (d <= KNN_APPROX_DIMS || n < 3) {
+        int rc = knn_exact(x, n, d, k, idx, dist2, threads, e);
+        st.seconds_candidates = knn_now() - t0;
+        if (stats)
+            *stats = st;
+        return rc;
+    }
+    if (n >= UINT32_MAX || k < 1 || k > n - 1)
+        return err_set(e, "cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu",
+                       k, n, n > 1 ? n - 1 : 0);
+    if (threads < 1 || threads > POOL_MAX_THREADS)
+        return err_set(e, "nearest neighbours: threads %d must be between 1 and %d", threads,
+                       POOL_MAX_THREADS);
+    size_t dims = KNN_APPROX_DIMS;
+    size_t cand = KNN_APPROX_CANDIDATES(k);
+    cand = cand < n - 1 ? cand : n - 1;
+    size_t bytes;
+    if (size_mul(n, dims * sizeof(float) + cand * 8, &bytes) != 0)
+        return err_set(e, "nearest neighbours of %zu points: size overflows", n);
+    if (mem_check_budget(bytes, "nearest neighbours", e) != 0)
+        return -1;
+    st.dims = dims;
+    st.candidates = cand;
+    int rc = -1;
+    float *proj = xmalloc_floats(n * dims);           /* (n, dims) */
+    uint32_t *cidx = xmalloc(n * cand * sizeof(uint32_t)); /* (n, cand) */
+    float *cd2 = xmalloc_floats(n * cand);
+    Pool *pool = NULL;
+    float *pairs = NULL;
+    if (pca_project_cov(x, n, d, dims, proj, NULL, threads, e) != 0 ||
+        knn_exact(proj, n, dims, cand, cidx, cd2, threads, e) != 0)
+        goto out;
+    free(proj);
+    proj = NULL;
+    free(cd2);
+    cd2 = NULL;
+    st.seconds_candidates = knn_now() - t0;
+    t0 = knn_now();
+    if (interrupt_pending()) {
+        err_interrupted(e, "the nearest neighbour search");
+        goto out;
+    }
+    pool = threads > 1 ? pool_new(threads) : NULL;
+    pairs = xmalloc_floats(2 * cand * (size_t)pool_threads(pool));
+    KnnRefine r = {x, d, k, cand, cidx, idx, dist2, pairs};
+    pool_for(pool, n, 64, knn_refine, &r);
+    st.seconds_refine = knn_now() - t0;
+    if (stats)
+        *stats = st;
+    rc = 0;
+out:
+    free(proj);
+    free(cidx);
+    free(cd2);
+    free(pairs);
     pool_free(pool);
     return rc;
 }

@@ -1,9 +1,9 @@
 /* lesson.c: Markdown lesson files into prose, commands, questions and answers. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/file_read.h"
 #include "untangle/frontend/lesson.h"
 #include "untangle/core/xalloc.h"
 
@@ -220,34 +220,12 @@ fail:
 int lesson_load(const char *path, Lesson *out, Err *e)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, "cannot open lesson '%s': %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = -1;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= LESSON_MAX_BYTES) {
-                err_set(e, "lesson '%s' is larger than 16 MiB; is this a lesson file?", path);
-                goto out;
-            }
-            cap = cap ? cap * 2 : 65536;
-            buf = xrealloc(buf, cap);
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        err_set(e, "cannot read lesson '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    rc = lesson_parse(buf ? buf : "", len, out, e);
-out:
+    char *buf;
+    size_t len;
+    if (file_read_all(path, "lesson", LESSON_MAX_BYTES, &buf, &len, e) != 0)
+        return -1;
+    int rc = lesson_parse(buf, len, out, e);
     free(buf);
-    fclose(f);
     return rc;
 }
 

@@ -54,8 +54,10 @@ static int run_command(Shell *sh, int argc, char **argv)
     return rc;
 }
 
-/* While a report is recorded, everything a command prints goes both to the real
- * stream and to memory (a tee), so the person still sees progress as it comes. */
+/* While a command runs, everything it prints goes both to the real stream and
+ * to memory (a tee) for the record, so the person still sees progress as it
+ * comes. Memory keeps one byte more than the record takes, so that the record
+ * knows the output was longer. */
 typedef struct Tee {
     FILE *real;
     char *mem;
@@ -64,6 +66,10 @@ typedef struct Tee {
 
 static void tee_keep(Tee *t, const char *buf, size_t n)
 {
+    if (t->len + n > REPORT_OUTPUT_MAX + 1)
+        n = REPORT_OUTPUT_MAX + 1 - t->len;
+    if (n == 0)
+        return;
     if (t->len + n > t->cap) {
         t->cap = (t->len + n) * 2;
         t->mem = xrealloc(t->mem, t->cap);
@@ -81,18 +87,17 @@ static ssize_t tee_write(void *cookie, const char *buf, size_t n)
     return (ssize_t)n;
 }
 
-/* Runs one command recording it in sh->report: command, output, pictures. */
+/* Runs one command recording it in sh->report: the command, whether the person
+ * typed it, its output, the figures it reports and the pictures it draws. */
 static int run_recorded(Shell *sh, int argc, char **argv)
 {
-    char text[2048];
-    size_t len = 0;
-    for (int i = 0; i < argc && len + 4 < sizeof text; i++) {
-        int quote = strchr(argv[i], ' ') != NULL || argv[i][0] == '\0';
-        len += (size_t)snprintf(text + len, sizeof text - len, quote ? "%s\"%s\"" : "%s%s",
-                                i ? " " : "", argv[i]);
-    }
-    report_add_command(sh->report, text, "", 0, 1);
-    size_t at = sh->report->n - 1;
+    char *text = tok_join(argc, argv);
+    int typed = sh->depth == 0 && sh->recording < 0;
+    size_t at = report_begin_command(sh->report, text, typed);
+    sh->report->items[at].seed = sh->seed;
+    free(text);
+    long outer = sh->recording;
+    sh->recording = (long)at;
     Tee tee = {.real = sh->out};
     cookie_io_functions_t io = {.write = tee_write};
     FILE *f = fopencookie(&tee, "w", io);
@@ -104,19 +109,14 @@ static int run_recorded(Shell *sh, int argc, char **argv)
         fclose(f);
         sh->out = saved;
     }
+    sh->recording = outer;
     if (rc == CMD_ERR) {
         char msg[ERR_MSG_MAX + 16];
         int n = snprintf(msg, sizeof msg, "error: %s\n", sh->errmsg);
         if (n > 0)
             tee_keep(&tee, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
     }
-    ReportItem *it = &sh->report->items[at];
-    free(it->output);
-    it->output = xmalloc(tee.len + 1);
-    if (tee.len)
-        memcpy(it->output, tee.mem, tee.len);
-    it->output[tee.len] = '\0';
-    it->ok = rc != CMD_ERR;
+    report_end_command(sh->report, at, tee.mem ? tee.mem : "", tee.len, rc != CMD_ERR);
     free(tee.mem);
     return rc;
 }

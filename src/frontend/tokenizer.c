@@ -1,6 +1,7 @@
 /* tokenizer.c: splitting a line into commands and words (see tokenizer.h). */
 #include <string.h>
 
+#include "untangle/core/strbuf.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
 
@@ -93,4 +94,26 @@ out:
     if (rc != 0)
         tok_free(out);
     return rc;
+}
+
+char *tok_join(int argc, char *const *argv)
+{
+    StrBuf b = {0};
+    for (int i = 0; i < argc; i++) {
+        const char *w = argv[i];
+        if (i)
+            sb_char(&b, ' ');
+        if (w[0] != '\0' && w[strcspn(w, " \t\r\n;#\"'")] == '\0') {
+            sb_str(&b, w);
+            continue;
+        }
+        sb_char(&b, '"'); /* inside double quotes a backslash keeps the next character */
+        for (; *w; w++) {
+            if (*w == '"' || *w == '\\')
+                sb_char(&b, '\\');
+            sb_char(&b, *w);
+        }
+        sb_char(&b, '"');
+    }
+    return sb_take(&b);
 }

@@ -101,12 +101,16 @@ static void fig_hulls(Plot *p, const PlotArea *a, const float *xy, const GeomHul
 
 /* Draws panel `kind` in the band fp over the data limits lim. */
 static void fig_panel(Plot *p, const FigurePanel *fp, const double lim[4], FigureKind kind,
-                      const float *xy, const uint8_t *labels, size_t n, const GeomHulls *hulls,
-                      const GeomEllipses *ells, const char *title)
+                      const float *xy, const uint8_t *labels, size_t n, int n_classes,
+                      int alone, const GeomHulls *hulls, const GeomEllipses *ells,
+                      const char *title)
 {
     double s = fp->font / FIG_FONT;
     PlotArea a = fig_area(fp, lim);
-    if (kind == FIGURE_POINTS) {
+    if (kind == FIGURE_POINTS && alone) {
+        /* a frame among many (live views): squares, fast */
+        plot_dots_labels(p, &a, xy, labels, n, (int)lround(2 * FIG_DOT * s));
+    } else if (kind == FIGURE_POINTS) {
         /* drawn in their order as the lab's scatter(c=labels) */
         plot_scatter_labels(p, &a, xy, labels, n, FIG_DOT * s, 1.0);
     } else {
@@ -122,7 +126,7 @@ static void fig_panel(Plot *p, const FigurePanel *fp, const double lim[4], Figur
         }
     }
     fig_axes(p, &a, fp, title);
-    fig_colorbar(p, fp, hulls->n_classes);
+    fig_colorbar(p, fp, n_classes);
 }
 
 /* Panels `first`..`last` of the figure stacked in a width x height picture. */
@@ -145,8 +149,20 @@ static Canvas *fig_draw(const float *xy, const uint8_t *labels, size_t n, const 
                 CANVAS_MAX_SIDE, CANVAS_MAX_SIDE, FIGURE_WIDTH, FIGURE_HEIGHT);
         return NULL;
     }
-    if (geom_hulls(xy, labels, n, &hulls, e) < 0 || geom_ellipses(xy, labels, n, &ells, e) < 0)
+    /* the points alone (live views, many frames) need neither hulls nor ellipses */
+    int nc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] + 1 > nc)
+            nc = labels[i] + 1;
+    if (last >= FIGURE_HULLS && geom_hulls(xy, labels, n, &hulls, e) < 0)
         goto out;
+    if (last >= FIGURE_ELLIPSES && geom_ellipses(xy, labels, n, &ells, e) < 0)
+        goto out;
+    for (size_t i = 0; i < 2 * n; i++)
+        if (!isfinite(xy[i])) {
+            err_set(e, "point %zu of the embedding is not finite; run `tsne` again", i / 2);
+            goto out;
+        }
     p = plot_new(width, height, PLOT_WHITE, e);
     if (!p)
         goto out;
@@ -168,7 +184,8 @@ static Canvas *fig_draw(const float *xy, const uint8_t *labels, size_t n, const 
         fig_band(width, (int)lround((double)height * i / panels),
                  (int)lround((double)height * (i + 1) / panels),
                  fig_scale(width, height / (double)panels), &fp);
-        fig_panel(p, &fp, lim, (FigureKind)k, xy, labels, n, &hulls, &ells, title[k]);
+        fig_panel(p, &fp, lim, (FigureKind)k, xy, labels, n, nc, panels == 1, &hulls, &ells,
+                  title[k]);
     }
     out = plot_to_canvas(p, e);
 out:

@@ -17,12 +17,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "untangle/core/strbuf.h"
 #include "untangle/render/png.h"
 #include "untangle/render/term.h"
 
 const char *const term_mode_names[] = {"auto", "kitty", "sixel", "blocks", "ascii", "none", NULL};
 
 #define TERM_DEFAULT_COLS 80
+#define TERM_DEFAULT_LINES 24
+#define TERM_QUICK_WORK 0.1f /* chafa's work factor for live frames (its default: 0.5) */
 #define TERM_MAX_ROWS 400     /* a very tall picture is shrunk to this many text rows */
 #define TERM_CELL_W_PX 10     /* cell size in pixels when the terminal does not say */
 #define TERM_CELL_H_PX 20
@@ -60,17 +63,29 @@ static void terminal_size(FILE *out, int is_tty, TermPlan *p)
     }
 }
 
-int term_columns(int fd)
+/* The window's size along one side, else the variable, else the default. */
+static int term_side(int fd, int rows, const char *var, int def)
 {
     struct winsize ws;
-    if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-        return ws.ws_col;
-    const char *env = getenv("COLUMNS");
+    if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 &&
+        (rows ? ws.ws_row : ws.ws_col) > 0)
+        return rows ? ws.ws_row : ws.ws_col;
+    const char *env = getenv(var);
     char *end;
-    long cols = env ? strtol(env, &end, 10) : 0;
-    if (env && *env && *end == '\0' && cols > 0 && cols <= 10000)
-        return (int)cols;
-    return TERM_DEFAULT_COLS;
+    long v = env ? strtol(env, &end, 10) : 0;
+    if (env && *env && *end == '\0' && v > 0 && v <= 10000)
+        return (int)v;
+    return def;
+}
+
+int term_columns(int fd)
+{
+    return term_side(fd, 0, "COLUMNS", TERM_DEFAULT_COLS);
+}
+
+int term_lines(int fd)
+{
+    return term_side(fd, 1, "LINES", TERM_DEFAULT_LINES);
 }
 
 /* Resolves TERM_AUTO: ASCII off a terminal or on a dumb one, colour blocks
@@ -156,39 +171,27 @@ static double mean_brightness(const Canvas *c)
  * the cols x rows cells. The payload is base64 in chunks of at most 4096 bytes. */
 static int put_kitty_png(FILE *out, const Canvas *c, int cols, int rows, unsigned id, Err *e)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     enum { CHUNK = 4096 }; /* base64 characters per escape, a multiple of 4 */
     uint8_t *png;
     size_t len;
     if (png_encode(c, &png, &len, e) != 0)
         return -1;
-    char b64[CHUNK];
-    size_t at = 0, n64 = 0;
-    int first = 1, bad = 0;
-    while (!bad && (at < len || n64 > 0)) {
-        while (at < len && n64 + 4 <= CHUNK) {
-            unsigned v = (unsigned)png[at] << 16;
-            if (at + 1 < len)
-                v |= (unsigned)png[at + 1] << 8;
-            if (at + 2 < len)
-                v |= png[at + 2];
-            b64[n64++] = tab[(v >> 18) & 63];
-            b64[n64++] = tab[(v >> 12) & 63];
-            b64[n64++] = at + 1 < len ? tab[(v >> 6) & 63] : '=';
-            b64[n64++] = at + 2 < len ? tab[v & 63] : '=';
-            at += 3;
-        }
-        int more = at < len;
-        if (first)
+    StrBuf b64 = {0};
+    sb_base64(&b64, png, len);
+    free(png);
+    const char *s = sb_cstr(&b64);
+    int bad = 0;
+    for (size_t at = 0; !bad && (at < b64.len || at == 0); at += CHUNK) {
+        size_t n = b64.len - at < CHUNK ? b64.len - at : CHUNK;
+        int more = at + n < b64.len;
+        if (at == 0)
             bad = fprintf(out, "\033_Ga=T,f=100,i=%u,p=1,q=2,C=1,c=%d,r=%d,m=%d;", id, cols,
                           rows, more) < 0;
         else
             bad = fprintf(out, "\033_Gm=%d;", more) < 0;
-        bad = bad || fwrite(b64, 1, n64, out) != n64 || fputs("\033\\", out) == EOF;
-        n64 = 0;
-        first = 0;
+        bad = bad || fwrite(s + at, 1, n, out) != n || fputs("\033\\", out) == EOF;
     }
-    free(png);
+    sb_free(&b64);
     return bad ? err_set(e, "cannot draw the picture in the terminal: write error") : 0;
 }
 
@@ -272,6 +275,8 @@ int term_draw_to(FILE *out, const Canvas *c, const TermTarget *t, int *cols, int
                                             : plan.mode == TERM_SIXEL ? CHAFA_PIXEL_MODE_SIXELS
                                                                       : CHAFA_PIXEL_MODE_SYMBOLS);
     chafa_canvas_config_set_symbol_map(cfg, symbols); /* copies the map */
+    if (t->quick)
+        chafa_canvas_config_set_work_factor(cfg, TERM_QUICK_WORK);
     if (plan.mode == TERM_ASCII && mean_brightness(c) > 127.5) {
         /* Two-colour mode draws characters where the picture is near the
          * foreground colour: on a light picture (a plot on white) the ink is the

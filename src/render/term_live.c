@@ -1,4 +1,5 @@
 /* term_live.c: a picture and a status line redrawn in place (see term.h). */
+#include <chafa.h>
 #include <string.h>
 
 #include "untangle/render/term.h"
@@ -15,6 +16,9 @@ void term_live_init(TermLive *l, FILE *out, const TermTarget *t)
     l->target = *t;
     if (l->target.mode == TERM_KITTY)
         l->target.kitty_id = TERM_LIVE_KITTY_ID;
+    l->target.quick = 1;
+    l->chafa_threads = chafa_get_n_threads();
+    chafa_set_n_threads(1);
 }
 
 /* The status, cut to the width (no wrapping: it would move the rows below). */
@@ -57,9 +61,9 @@ int term_live_frame(TermLive *l, const Canvas *c, const char *status, Err *e)
 
 void term_live_end(TermLive *l)
 {
-    if (!l->started) {
+    chafa_set_n_threads(l->chafa_threads);
+    if (!l->started)
         return;
-    }
     fputs(ESC_RESTORE, l->out);
     if (l->rows > 1)
         fprintf(l->out, "\033[%dB", l->rows - 1);

@@ -22,6 +22,9 @@ void sh_live_begin(Shell *sh, LiveView *v)
     /* in place only on a terminal: a picture mode asked for on a pipe stays a file */
     v->on_term = m != TERM_NONE && sh->tty_out && sh_term_stream(sh) == sh->tty;
     if (v->on_term) {
+        /* the whole view on screen, or the rows saved would scroll away */
+        int rows = term_lines(fileno(sh->tty)) - LIVE_SPARE_ROWS;
+        t.max_rows = rows > 4 ? rows : 4;
         fflush(sh->out);
         term_live_init(&v->term, sh->tty, &t);
     }
@@ -65,6 +68,7 @@ void sh_live_show(LiveView *v, Canvas *c, const char *status)
         v->last = now;
     } else if (!v->on_term) {
         sh_printf(sh, "%s\n", status);
+        snprintf(v->said, sizeof v->said, "%s", status);
         fflush(sh->out);
         v->last = live_now();
     }
@@ -83,8 +87,8 @@ int sh_live_end(LiveView *v, Canvas *last, const char *status, const char *stem)
             term_live_frame(&v->term, last, status, &e);
         }
         term_live_end(&v->term);
-    } else if (status && status[0]) {
-        sh_printf(sh, "%s\n", status);
+    } else if (status && status[0] && strcmp(status, v->said) != 0) {
+        sh_printf(sh, "%s\n", status); /* the end, unless the last tenth said it */
     }
     if (last)
         rc = sh_write_picture(sh, last, stem, NULL, NULL, 0);

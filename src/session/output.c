@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "untangle/core/atomic_file.h"
 #include "untangle/render/png.h"
 #include "untangle/session/report.h"
 #include "untangle/session/shell.h"
@@ -32,6 +33,15 @@ static int make_dirs(const char *path)
     }
     if (mkdir(buf, 0777) != 0 && errno != EEXIST)
         return -1;
+    return 0;
+}
+
+int sh_make_output_dir(Shell *sh)
+{
+    if (make_dirs(sh->output_dir) != 0)
+        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to "
+                            "change it", sh->output_dir, strerror(errno)),
+               -1;
     return 0;
 }
 
@@ -62,10 +72,8 @@ int sh_check_write(Shell *sh, const char *path)
 {
     if (sh->depth == 0)
         return 0; /* typed or -c: the person decides */
-    if (make_dirs(sh->output_dir) != 0)
-        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to change it",
-                        sh->output_dir, strerror(errno)),
-               -1;
+    if (sh_make_output_dir(sh) != 0)
+        return -1;
     char target[PATH_MAX], allowed[PATH_MAX];
     if (resolve_parent(path, target) != 0)
         return sh_error(sh, "cannot write '%s': its folder does not exist", path), -1;
@@ -123,10 +131,8 @@ int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char 
             return sh_error(sh, "path '%s' is too long", to_path), -1;
         return sh_keep_student_file(sh, out);
     }
-    if (make_dirs(sh->output_dir) != 0)
-        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to change it",
-                        sh->output_dir, strerror(errno)),
-               -1;
+    if (sh_make_output_dir(sh) != 0)
+        return -1;
     /* After the highest number in the folder, whoever wrote it: the names sort in
      * the order they were written, across runs. Creating the name empty reserves
      * it against another run writing at the same time; the PNG replaces it. */
@@ -171,6 +177,24 @@ int sh_write_picture(Shell *sh, const Canvas *c, const char *stem, const char *t
         sh_printf(sh, "(not added to the report: %s)\n", e.msg);
     if (written)
         snprintf(written, cap, "%s", path);
+    return CMD_OK;
+}
+
+int sh_write_animation(Shell *sh, const uint8_t *gif, size_t len, int w, int h, size_t frames,
+                       const char *stem)
+{
+    char path[SH_PATH_MAX];
+    if (sh_output_path(sh, NULL, stem, ".gif", path, sizeof path) != 0)
+        return CMD_ERR;
+    Err e;
+    err_clear(&e);
+    if (atomic_write_all(path, gif, len, &e) != 0) {
+        unlink(path);
+        return sh_error_err(sh, &e);
+    }
+    sh_printf(sh, "wrote %s (%dx%d, %zu frames)\n", path, w, h, frames);
+    if (sh->report)
+        report_add_image(sh->report, gif, len, "image/gif", path);
     return CMD_OK;
 }
 

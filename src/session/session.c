@@ -23,6 +23,8 @@ void shell_init(Shell *sh)
     sh->threads = cores >= 2 ? 2 : 1;
     sh->term = TERM_AUTO;
     snprintf(sh->output_dir, sizeof sh->output_dir, "out");
+    sh->report = report_new();
+    sh->recording = -1;
 }
 
 static void labelled_free(LabelledMatrix *m)
@@ -73,6 +75,9 @@ int sh_error_err(Shell *sh, const Err *e)
 
 void sh_report(Shell *sh, const char *name, double value)
 {
+    /* The record keeps which command reported what: `save lesson` writes it as expect lines. */
+    if (sh->report && sh->recording >= 0)
+        report_add_command_figure(sh->report, (size_t)sh->recording, name, value);
     for (size_t i = 0; i < sh->n_figures; i++) {
         if (strcmp(sh->figures[i].name, name) == 0) {
             sh->figures[i].value = value;

@@ -48,6 +48,11 @@ typedef struct CmdSpec {
      * after the command picks one, and its params come before the command's own. */
     int (*variant)(size_t i, CmdVariant *out);
     const char *variant_what;  /* what errors call the variant's word: "layer" */
+    /* When set, the variant is named by the value of this option instead of the
+     * word after the command (`compile optimizer adam lr 0.001`), and is
+     * variant_default when the option is absent. */
+    const char *variant_option;
+    const char *variant_default;
 } CmdSpec;
 
 #define CMD_PATH_MAX 96
@@ -123,5 +128,6 @@ extern const CmdSpec cmd_plot_spec;                                          /* 
 extern const CmdSpec cmd_set_spec, cmd_expect_spec, cmd_figures_spec, cmd_keep_spec,
     cmd_need_spec, cmd_echo_spec, cmd_help_spec, cmd_quit_spec,
     cmd_exit_spec;                                                           /* session.c */
+extern const CmdSpec cmd_handin_spec, cmd_save_spec;                         /* handin.c */
 
 #endif

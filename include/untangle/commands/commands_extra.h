@@ -9,6 +9,7 @@
 #define UNTANGLE_COMMANDS_EXTRA_H
 
 #include "untangle/commands/commands.h"
+#include "untangle/embed/tsne.h"
 #include "untangle/nn/nn.h"
 
 /* The sub-commands of `show`, listed in show.c's table; their words and what
@@ -35,5 +36,15 @@ int fit_live_on_terminal(const FitLive *l);
 const NnProgress *fit_live_epochs(const FitLive *l, size_t *n);
 int fit_live_end(FitLive *l);
 void fit_live_free(FitLive *l); /* accepts NULL */
+
+/* tsne's live view (tsne_live.c): the map forming. tsne_live_progress is a
+ * TsneProgress (ctx: the TsneLive); labels (n) are borrowed for the view's life.
+ * tsne_live_end draws the last frame, writes it and the animation of the run
+ * (GIF) to the output folder and the report (CMD_OK or CMD_ERR). */
+typedef struct TsneLive TsneLive;
+TsneLive *tsne_live_begin(Shell *sh, const uint8_t *labels, size_t n, int n_iter);
+void tsne_live_progress(void *ctx, const TsneProgressInfo *p);
+int tsne_live_end(TsneLive *l);
+void tsne_live_free(TsneLive *l); /* accepts NULL */
 
 #endif

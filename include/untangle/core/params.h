@@ -61,10 +61,12 @@ typedef struct Param {
     int lo_open;           /* REAL: lo itself is refused (a learning rate > 0) */
     int dims;              /* DIMS: how many sizes (2 or 3; 0 = one or three) */
     /* CHOICE: the names, NULL-terminated; or a table of structs whose first member
-     * is the name (choice_table, choice_stride), ending with a NULL name. */
+     * is the name (choice_table, choice_stride), ending with a NULL name; or a
+     * function giving them one by one (choice_fn). */
     const char *const *choices;
     const void *choice_table;
     size_t choice_stride;
+    const char *(*choice_fn)(size_t i); /* or the i-th name from a registry, NULL past it */
     const char *def;       /* the default as typed ("300"), or NULL */
     const char *meta;      /* the value's word in synopses ("N", "FILE"); NULL: derived */
     const char *what;      /* what errors call it ("number of images"); NULL: name */

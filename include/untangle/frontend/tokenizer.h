@@ -26,5 +26,9 @@ typedef struct TokLine {
 /* Splits line; returns 0, or -1 with e set (unterminated quote, too many words). */
 int tok_split(const char *line, TokLine *out, Err *e);
 void tok_free(TokLine *t); /* accepts a zeroed TokLine */
+/* The words joined back into one command line that tok_split reads as the same
+ * words (quoted where a blank, `;`, `#` or a quote would split or end them), for
+ * the record and the lessons `save lesson` writes. Caller frees. */
+char *tok_join(int argc, char *const *argv);
 
 #endif

@@ -45,7 +45,9 @@ Canvas *figure_embedding(const float *xy, const uint8_t *labels, size_t n, const
 
 /* One panel alone, larger: width and height <= 0 mean FIGURE_PANEL_WIDTH x
  * FIGURE_PANEL_HEIGHT; its title as in the figure (nh is used by FIGURE_POINTS
- * only). NULL with e set as figure_embedding. */
+ * only). FIGURE_POINTS alone is a frame of a live view, drawn many times: its
+ * points are small squares (plot_dots_labels). NULL with e set as
+ * figure_embedding. */
 Canvas *figure_panel(const float *xy, const uint8_t *labels, size_t n, const char *name,
                      double nh, FigureKind kind, int width, int height, Err *e);
 

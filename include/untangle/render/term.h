@@ -40,6 +40,7 @@ typedef struct TermTarget {
     unsigned kitty_id;      /* kitty: 0, or an image id: the picture is sent as PNG
                                and replaces the one drawn with that id before, and the
                                cursor stays where it was (live views redraw in place) */
+    int quick;              /* a frame among many: chafa searches its symbols less */
 } TermTarget;
 
 /* Draws c as t says. *cols and *rows (each may be NULL) receive the character
@@ -56,12 +57,15 @@ void term_cells(FILE *out, const Canvas *c, const TermTarget *t, int *cols, int 
  * each frame restores it (DECRC), draws the picture over the last one (kitty:
  * the same image id, replaced in place) and rewrites the status line under it.
  * The cursor is hidden meanwhile. term_live_end leaves the cursor on the line
- * after the status, shown. Frames are expected to keep their size. */
+ * after the status, shown. Frames are expected to keep their size. While the
+ * view lasts, chafa draws on one thread: the others are busy with the work
+ * being watched. */
 typedef struct TermLive {
     FILE *out;
     TermTarget target;
     int rows;        /* rows reserved: the picture's and the status line */
     int started;
+    int chafa_threads; /* chafa's thread count before the view, given back at the end */
 } TermLive;
 
 #define TERM_LIVE_KITTY_ID 4242
@@ -73,5 +77,7 @@ void term_live_end(TermLive *l);
 /* Columns of the terminal on fd: its window size when fd is a terminal that says,
  * else $COLUMNS when it holds a number, else 80. */
 int term_columns(int fd);
+/* Rows of the terminal on fd, the same way ($LINES, else 24). */
+int term_lines(int fd);
 
 #endif

@@ -96,7 +96,12 @@ typedef struct Shell {
     Figure figures[FIGURES_MAX];
     size_t n_figures;
 
-    struct Report *report;     /* --html: the replay recorded for the page; owned, or NULL */
+    /* The record of the session (report.h): every command with its output, figures
+     * and pictures, the lessons' prose, questions and answers; what `handin` and
+     * --html write, what `save lesson` reads. Owned; made by shell_init. */
+    struct Report *report;
+    long recording;            /* index in report of the command running, -1 when none */
+    char student_name[128];    /* `set name`; empty: $USER (see handin.h) */
 
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
@@ -136,6 +141,8 @@ int arg_double(Shell *sh, const char *what, const char *text, double lo, double 
  * Creates the output folder. Returns 0 or -1 after sh_error. */
 int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char *ext,
                    char *out, size_t cap);
+/* Creates the output folder and its parents (mkdir -p); 0, or -1 after sh_error. */
+int sh_make_output_dir(Shell *sh);
 /* Checks that a lesson may write `path` (always true outside lessons). */
 int sh_check_write(Shell *sh, const char *path);
 
@@ -151,6 +158,11 @@ void sh_note_lesson_file(Shell *sh, const char *path);
  * the report; the path written goes to `written` (cap bytes) when not NULL. */
 int sh_write_picture(Shell *sh, const Canvas *c, const char *stem, const char *to_path,
                      char *written, size_t cap);
+/* Writes an animated GIF (len bytes, w x h, `frames` frames) as
+ * OUTPUT/NNNN-stem.gif, prints "wrote PATH (WxH, N frames)" and adds it to the
+ * report. */
+int sh_write_animation(Shell *sh, const uint8_t *gif, size_t len, int w, int h, size_t frames,
+                       const char *stem);
 /* sh_write_picture, then draws c in the terminal according to sh->term. */
 int sh_show_picture(Shell *sh, const Canvas *c, const char *stem, const char *to_path);
 
@@ -181,6 +193,8 @@ TermMode sh_term_target(Shell *sh, TermTarget *t);
  * symbols (pixel modes show the grid whole, files only). */
 int sh_term_grid_columns(Shell *sh, double slot_source_px);
 
+#define LIVE_STATUS_MAX 240
+
 /* A live view (`fit ... live`, `tsne ... live`): a picture redrawn in place with a
  * status line under it on a terminal, a line of text now and then elsewhere; the
  * last frame goes to the output folder. The work asks sh_live_due whether to show
@@ -199,10 +213,12 @@ typedef struct LiveView {
     double drawing;     /* seconds spent on frames in all */
     int next_tenth;     /* off a terminal: the next tenth of the work to report */
     size_t frames;
+    char said[LIVE_STATUS_MAX]; /* off a terminal: the last line printed */
 } LiveView;
 
 #define LIVE_MIN_INTERVAL 0.25 /* seconds between frames at most 4 a second */
 #define LIVE_COST_SHARE 0.025  /* frames take at most this share of the time */
+#define LIVE_SPARE_ROWS 3      /* terminal rows left free: the status line and a margin */
 
 void sh_live_begin(Shell *sh, LiveView *v);
 /* done: the share of the work done, 0..1. */
