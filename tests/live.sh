@@ -14,16 +14,7 @@ KEEP="$(pwd)/${BUILD:-build}/live"
 T=$(mktemp -d /tmp/untangle-live-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-ok() { echo "  ok $1"; }
-not_ok() {
-    echo "  not ok $1"
-    shift
-    for l in "$@"; do echo "      $l"; done
-}
-skip() { echo "  skip $1: $2"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+. "$(dirname "$0")/cases.sh"
 # count FILE BYTES: how many times the bytes (printf format) occur in FILE
 count() { LC_ALL=C grep -ao "$(printf "$2")" "$1" | wc -l; }
 
