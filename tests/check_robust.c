@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "testutil.h"
 
@@ -23,6 +24,7 @@
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/embed/tsne.h"
+#include "untangle/core/params.h"
 #include "untangle/core/xalloc.h"
 
 /* ---- a memory guard: a test fails at once when one allocation exceeds a limit ----
@@ -810,8 +812,9 @@ START_TEST(tokenizer_limits)
 {
     TokLine t;
     Err e;
-    /* A 1 MiB word. */
-    size_t n = (size_t)1 << 20;
+    /* The longest word a line may hold, then a line one byte too long: refused
+     * in one line naming the limit, as every input's line is. */
+    size_t n = TOK_LINE_MAX - 5;
     char *big = xmalloc(n + 8);
     memcpy(big, "echo ", 5);
     memset(big + 5, 'a', n);
@@ -819,6 +822,11 @@ START_TEST(tokenizer_limits)
     ck_assert_int_eq(tok_split(big, &t, &e), 0);
     ck_assert_uint_eq(strlen(t.cmds[0].argv[1]), n);
     tok_free(&t);
+    big[n + 5] = 'a';
+    big[n + 6] = '\0';
+    ck_assert_int_eq(tok_split(big, &t, &e), -1);
+    assert_one_line(e.msg);
+    ck_assert_msg(strstr(e.msg, "more than the 65536 a line may hold") != NULL, "%s", e.msg);
     /* Exactly the most words, then one more. */
     char *words = xmalloc(TOK_MAX_WORDS * 2 + 4);
     size_t k = 0;
@@ -1005,6 +1013,97 @@ START_TEST(fit_lr_100_stops_with_advice)
 }
 END_TEST
 
+/* A save over what is not a regular file is refused and leaves it as it was;
+ * a link is followed and stays a link; an interrupted save leaves the old file. */
+START_TEST(atomic_never_replaces_special_files)
+{
+    char *dir = tu_tmpdir();
+    char node[1200], fifo[1200], link[1200], target[1200];
+    snprintf(node, sizeof node, "%s/node", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    snprintf(target, sizeof target, "%s/target", dir);
+    int is_dev = mknod(node, S_IFCHR | 0600, makedev(1, 3)) == 0;
+    if (!is_dev)
+        ck_assert_int_eq(mkfifo(node, 0600), 0);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    Err e;
+    const char *paths[] = {node, fifo, dir};
+    for (int i = 0; i < 3; i++) {
+        err_clear(&e);
+        ck_assert_int_eq(atomic_write_all(paths[i], "x", 1, &e), -1);
+        assert_one_line(e.msg);
+        ck_assert_msg(strstr(e.msg, "not a regular file") != NULL, "%s", e.msg);
+    }
+    struct stat st;
+    ck_assert_int_eq(lstat(node, &st), 0);
+    ck_assert(is_dev ? S_ISCHR(st.st_mode) : S_ISFIFO(st.st_mode));
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    /* A link to a file not there yet: the file is made, the link stays. */
+    ck_assert_int_eq(symlink("target", link), 0);
+    ck_assert_int_eq(atomic_write_all(link, "abc", 3, &e), 0);
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    assert_file_is(target, "abc", 3);
+    /* Interrupted: the old content stays, no temporary file. */
+    interrupt_flag = SIGINT;
+    ck_assert_int_eq(atomic_write_all(target, "new content", 11, &e), -1);
+    interrupt_clear();
+    ck_assert_int_eq(e.interrupted, 1);
+    assert_file_is(target, "abc", 3);
+    assert_no_temp(dir);
+    tu_rmtree(dir);
+}
+END_TEST
+
+/* A message too long for its buffer keeps its end (the advice): the longest
+ * quoted part is shortened, with its length. */
+START_TEST(long_messages_keep_their_advice)
+{
+    char word[5001];
+    memset(word, 'q', 5000);
+    word[5000] = '\0';
+    Err e;
+    err_set(&e, "bad thing '%s' (should be short); do this instead", word);
+    assert_one_line(e.msg);
+    ck_assert_msg(strstr(e.msg, "…' (5000 characters) (should be short); do this instead") != NULL,
+                  "%s", e.msg);
+    ck_assert_uint_lt(strlen(e.msg), 200);
+    /* A short message is left alone. */
+    err_set(&e, "bad thing '%s'; fix it", "abc");
+    ck_assert_str_eq(e.msg, "bad thing 'abc'; fix it");
+}
+END_TEST
+
+/* One number grammar for whole and real numbers alike. */
+START_TEST(one_number_grammar)
+{
+    static const char *const bad[] = {"0x10", "inf", "nan", " 5", "5 ", "1_000", "1,5", "",
+                                      "+", "-", ".", "e5", "5e", "1e+", "0b1", "1..2"};
+    Err e;
+    long l;
+    double d;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(param_read_long("n", bad[i], 0, 1000000, &l, &e) == -1, "long '%s'", bad[i]);
+        ck_assert_msg(param_read_double("x", bad[i], -1e6, 1e6, &d, &e) == -1, "real '%s'",
+                      bad[i]);
+        ck_assert_msg(strncmp(e.msg, "bad x '", 7) == 0, "%s", e.msg);
+    }
+    ck_assert_int_eq(param_read_long("n", "6e4", 0, 1000000, &l, &e), 0);
+    ck_assert_int_eq(l, 60000);
+    ck_assert_int_eq(param_read_long("n", "+7", 0, 10, &l, &e), 0);
+    ck_assert_int_eq(l, 7);
+    ck_assert_int_eq(param_read_long("n", "1.5", 0, 10, &l, &e), -1);
+    ck_assert_int_eq(param_read_double("x", ".5", 0, 1, &d, &e), 0);
+    ck_assert(d == 0.5);
+    ck_assert_int_eq(param_read_double("x", "1e-320", 0, 1, &d, &e), -1);
+    ck_assert_msg(strstr(e.msg, "too close to 0") != NULL, "%s", e.msg);
+    ck_assert_int_eq(param_read_double("x", "1e400", 0, 1, &d, &e), -1);
+    ck_assert_msg(strstr(e.msg, "out of range") != NULL, "%s", e.msg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("robust");
@@ -1016,6 +1115,9 @@ int main(void)
     tcase_add_test(files, model_load_folder);
     tcase_add_test(files, atomic_failure_keeps_old_file);
     tcase_add_test(files, atomic_missing_folder);
+    tcase_add_test(files, atomic_never_replaces_special_files);
+    tcase_add_test(files, long_messages_keep_their_advice);
+    tcase_add_test(files, one_number_grammar);
     tcase_add_test(files, model_save_failure_keeps_old_file);
     tcase_add_test(files, png_write_failure_keeps_old_file);
     tcase_add_test(files, png_read_hostile_files);

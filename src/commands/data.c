@@ -43,21 +43,19 @@ static int check_count(Shell *sh, const char *opt, long asked, int quick_capped,
 
 /* A count beyond any IDX file is refused with the memory it would take as 28x28
  * float images, so a typo such as `train 1000000000000` reads as what it is. */
-static int refuse_absurd(Shell *sh, const char *opt, const char *v)
+static int refuse_absurd(Shell *sh, const CmdArgs *a, const char *opt)
 {
-    char *end;
-    errno = 0;
-    if (!v)
+    if (!cmd_given(a, opt))
         return 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*v == '-' || end == v || *end != '\0' || n <= IDX_MAX_COUNT)
-        return 0; /* arg_long's own message covers these */
-    double bytes = errno == ERANGE ? 1e30 : (double)n * 28.0 * 28.0 * sizeof(float);
+    long n = cmd_long(a, opt); /* read by the one number grammar, within LOAD_COUNT_MAX */
+    if (n <= (long)IDX_MAX_COUNT)
+        return 0;
+    double bytes = (double)n * 28.0 * 28.0 * sizeof(float);
     char need[32];
-    mem_human(bytes > 1.8e19 ? SIZE_MAX : (size_t)bytes, need, sizeof need);
+    mem_human(bytes >= 1.8e19 ? SIZE_MAX : (size_t)bytes, need, sizeof need);
     return sh_error(sh, "%s %s images would need %s%s of memory; MNIST holds 60000 train and "
                         "10000 test images: ask for at most that many",
-                    opt, v, bytes > 1.8e19 ? "more than " : "", need);
+                    opt, cmd_text(a, opt), bytes >= 1.8e19 ? "more than " : "", need);
 }
 
 /* The declared range of `train N` and `test N` goes far beyond any IDX file, so
@@ -68,8 +66,7 @@ static int refuse_absurd(Shell *sh, const char *opt, const char *v)
 static int load_run(Shell *sh, const CmdArgs *a)
 {
     const char *set = cmd_text(a, "set");
-    if (refuse_absurd(sh, "train", cmd_text(a, "train")) != 0 ||
-        refuse_absurd(sh, "test", cmd_text(a, "test")) != 0)
+    if (refuse_absurd(sh, a, "train") != 0 || refuse_absurd(sh, a, "test") != 0)
         return CMD_ERR;
     long ntrain = cmd_long(a, "train"), ntest = cmd_long(a, "test"); /* 0: all */
 
@@ -182,6 +179,13 @@ static int info_run(Shell *sh, const CmdArgs *a)
     sh_printf(sh, "settings: seed %llu, threads %d, term %s, output %s\n",
               (unsigned long long)sh->seed, sh->threads, term_mode_names[sh->term],
               sh->output_dir[0] ? sh->output_dir : ".");
+    MemBudgetSource src;
+    char budget[32];
+    mem_human(mem_budget(&src), budget, sizeof budget);
+    sh_printf(sh, "memory budget: %s for one request (%s)\n", budget,
+              src == MEM_FROM_ENV       ? "UNTANGLE_MAX_BYTES"
+              : src == MEM_FROM_MACHINE ? "three quarters of the memory available now"
+                                        : "the machine's memory is unknown: a fixed default");
     return CMD_OK;
 }
 
@@ -211,6 +215,7 @@ const CmdSpec cmd_info_spec = {
     .summary = "what the session holds: data, model, features, embedding",
     .help = "Prints the loaded data (shapes and label counts), the model and whether it is "
             "compiled and trained, the last predicted features and the last embedding, and "
-            "the settings.",
+            "the settings, and the memory budget: the most one command may ask for (three quarters "
+            "of the memory available, or UNTANGLE_MAX_BYTES), beyond which it is refused.",
     .handler = info_run,
 };

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "untangle/commands/commands_extra.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/core/xalloc.h"
 #include "untangle/render/curves.h"
 
@@ -176,7 +177,10 @@ int fit_live_end(FitLive *l)
     char status[FL_STATUS_MAX] = "";
     if (l->last.epoch > 0)
         fl_status(l, &l->last, status, sizeof status);
+    /* the last frame is drawn and written even after Ctrl-C: it shows where it stopped */
+    int held = interrupt_hold();
     int rc = sh_live_end(&l->view, fl_picture(l, status), status, "fit-live");
+    interrupt_resume(held);
     return rc;
 }
 

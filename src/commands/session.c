@@ -1,4 +1,5 @@
 /* session.c: the session commands: set, expect, figures, echo, help, quit. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,11 +267,16 @@ static int keep_run(Shell *sh, const CmdArgs *a)
 {
     double v;
     const char *from = cmd_text(a, "figure"), *to = cmd_text(a, "name");
-    if (sh_figure(sh, from, &v) != 0)
-        return sh_error(sh, "keep: no figure '%s' was reported yet; `figures` lists them", from);
-    if (strlen(to) >= FIGURE_NAME_MAX || to[0] == '\0')
+    if (to[0] == '\0')
+        return sh_error(sh, "keep: the name is empty; give one such as nh_raw");
+    if (strlen(to) >= FIGURE_NAME_MAX)
         return sh_error(sh, "keep: name '%s' is too long (at most %d characters)", to,
                         FIGURE_NAME_MAX - 1);
+    if (strspn(to, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+        strlen(to))
+        return sh_error(sh, "keep: bad name '%s' (should be letters, digits, _, . or -)", to);
+    if (sh_figure(sh, from, &v) != 0)
+        return sh_error(sh, "keep: no figure '%s' was reported yet; `figures` lists them", from);
     sh_report(sh, to, v);
     sh_printf(sh, "%s = %.6g\n", to, v);
     return CMD_OK;
@@ -306,6 +312,58 @@ static void lesson_dir(const Shell *sh, char *buf, size_t cap)
         snprintf(buf, cap, "%.*s", (int)(slash - f), f);
 }
 
+static int ends_with_md(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 3 && strcmp(path + n - 3, ".md") == 0;
+}
+
+/* Is real (a resolved path) inside the resolved folder dir? */
+static int inside_dir(const char *dir, const char *real)
+{
+    char d[PATH_MAX];
+    if (!realpath(dir, d))
+        return 0;
+    size_t n = strlen(d);
+    return strncmp(d, real, n) == 0 && (real[n] == '/' || n == 1);
+}
+
+/* The lesson `need` may replay: a .md file; from a lesson, one of its own folder
+ * (or under --allow-write), never the lesson itself or one being replayed. */
+static int need_lesson_allowed(Shell *sh, const char *lesson, const char *dir)
+{
+    if (!ends_with_md(lesson))
+        return sh_error(sh, "need: '%s' is not a lesson; name the lesson file (.md) that "
+                            "writes the file", lesson);
+    char real[PATH_MAX];
+    if (!realpath(lesson, real))
+        return CMD_OK; /* missing: the caller says so */
+    if (sh->depth > 0 && !inside_dir(dir, real)) {
+        int allowed = 0;
+        for (size_t i = 0; i < sh->n_allow_write && !allowed; i++)
+            allowed = inside_dir(sh->allow_write[i], real);
+        if (!allowed)
+            return sh_error(sh, "need: a lesson replays only lessons of its own folder '%s', "
+                                "and '%s' is not in it; copy it there, or replay with "
+                                "--allow-write PATH",
+                            dir, lesson);
+    }
+    for (size_t i = 0; i < sh->n_lessons; i++) {
+        char other[PATH_MAX];
+        if (!realpath(sh->lesson_chain[i], other) || strcmp(other, real) != 0)
+            continue;
+        char chain[2 * SH_PATH_MAX] = "";
+        size_t len = 0;
+        for (size_t k = i; k < sh->n_lessons && len < sizeof chain; k++)
+            len += (size_t)snprintf(chain + len, sizeof chain - len, "%s needs ",
+                                    sh->lesson_chain[k]);
+        return sh_error(sh, "need: lessons that need each other: %s%s again; remove one of "
+                            "the `need` lines",
+                        chain, lesson);
+    }
+    return CMD_OK;
+}
+
 static int need_run(Shell *sh, const CmdArgs *a)
 {
     const char *want = cmd_text(a, "file"), *from = cmd_text(a, "lesson");
@@ -315,27 +373,34 @@ static int need_run(Shell *sh, const CmdArgs *a)
         snprintf(file, sizeof file, "%.*s", SH_PATH_MAX, want);
     else
         snprintf(file, sizeof file, "%s/%.*s", sh->output_dir, SH_PATH_MAX - 2, want);
-    if (access(file, R_OK) == 0) {
-        sh_printf(sh, "found %s\n", file);
-        return CMD_OK;
-    }
     lesson_dir(sh, dir, sizeof dir);
     if (from[0] == '/' || sh->depth == 0)
         snprintf(lesson, sizeof lesson, "%.*s", SH_PATH_MAX, from);
     else
         snprintf(lesson, sizeof lesson, "%s/%.*s", dir, SH_PATH_MAX - 2, from);
+    if (need_lesson_allowed(sh, lesson, dir) != CMD_OK)
+        return CMD_ERR;
+    if (access(file, R_OK) == 0) {
+        sh_printf(sh, "found %s\n", file);
+        return CMD_OK;
+    }
     if (access(lesson, R_OK) != 0)
-        return sh_error(sh, "need: %s is missing and so is the lesson %s that makes it", file,
-                        lesson);
+        return sh_error(sh, "need: %s is missing and so is the lesson %s that makes it; check "
+                            "the lesson's name", file, lesson);
+    if (!sh->replay_lesson)
+        return sh_error(sh, "need: %s is missing and lessons cannot be replayed from here", file);
     sh_printf(sh, "%s is missing: replaying %s to make it\n\n", file, lesson);
     int saved_step = sh->step;
     sh->step = 0;
-    if (!sh->replay_lesson)
-        return sh_error(sh, "need: %s is missing and lessons cannot be replayed from here", file);
     int rc = sh->replay_lesson(sh, lesson);
     sh->step = saved_step;
-    if (rc != CMD_OK)
-        return sh_error(sh, "need: replaying %s failed, so %s is still missing", lesson, file);
+    if (rc == CMD_EXIT)
+        return sh_error(sh, "need: %s stopped before writing %s; replay it whole", lesson, file);
+    if (rc != CMD_OK) {
+        /* The replayed lesson printed its own error line, with its place. */
+        sh->error_shown = 1;
+        return CMD_ERR;
+    }
     if (access(file, R_OK) != 0)
         return sh_error(sh, "need: %s ran but did not write %s", lesson, file);
     sh_printf(sh, "\nback from %s: %s is ready\n", lesson, file);

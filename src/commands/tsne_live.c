@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "untangle/commands/commands_extra.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/core/xalloc.h"
 #include "untangle/render/figure.h"
 #include "untangle/render/gif.h"
@@ -169,6 +170,9 @@ static int tl_animation(TsneLive *l)
 
 int tsne_live_end(TsneLive *l)
 {
+    /* the last frame and the animation are owed even after Ctrl-C: they show the
+     * run up to where it stopped */
+    int held = interrupt_hold();
     char status[TL_STATUS_MAX] = "";
     Canvas *last = NULL;
     if (l->last.iteration > 0) {
@@ -178,6 +182,7 @@ int tsne_live_end(TsneLive *l)
     int rc = sh_live_end(&l->view, last, status, "tsne-live");
     if (rc == CMD_OK)
         rc = tl_animation(l);
+    interrupt_resume(held);
     return rc;
 }
 

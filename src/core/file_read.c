@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "untangle/core/file_read.h"
+#include "untangle/core/files.h"
 #include "untangle/core/xalloc.h"
 
 int file_read_all(const char *path, const char *what, size_t max_bytes, char **out, size_t *len,
@@ -11,9 +12,10 @@ int file_read_all(const char *path, const char *what, size_t max_bytes, char **o
 {
     *out = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
+    size_t size;
+    FILE *f = file_open_read(path, what, "check the name", &size, e);
     if (!f)
-        return err_set(e, "cannot open %s '%s': %s", what, path, strerror(errno));
+        return -1; /* not there, or no regular file (a FIFO is refused, never waited on) */
     char *buf = NULL;
     size_t n = 0, cap = 0;
     int rc = -1;

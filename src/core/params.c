@@ -91,16 +91,66 @@ const char *param_meta(const Param *p, char *buf, size_t cap)
 
 /* ---- single words ---- */
 
+/* The one number grammar of every word and field (params.h):
+ *     [+-] digits [. digits] [e [+-] digits]      (or [+-] . digits [e...])
+ * Returns 1 for a number (*whole: no fraction and no exponent), 0 otherwise:
+ * hexadecimal, inf, nan, blanks, '_' and ',' are no numbers. */
+static int scan_number(const char *t, int *whole)
+{
+    size_t i = 0, digits = 0;
+    *whole = 1;
+    if (t[i] == '+' || t[i] == '-')
+        i++;
+    while (t[i] >= '0' && t[i] <= '9')
+        i++, digits++;
+    if (t[i] == '.') {
+        *whole = 0;
+        i++;
+        while (t[i] >= '0' && t[i] <= '9')
+            i++, digits++;
+    }
+    if (digits == 0)
+        return 0;
+    if (t[i] == 'e' || t[i] == 'E') {
+        *whole = 0;
+        i++;
+        if (t[i] == '+' || t[i] == '-')
+            i++;
+        size_t exp_digits = 0;
+        while (t[i] >= '0' && t[i] <= '9')
+            i++, exp_digits++;
+        if (exp_digits == 0)
+            return 0;
+    }
+    return t[i] == '\0';
+}
+
 int param_read_long(const char *what, const char *text, long lo, long hi, long *out, Err *e)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE)
+    int plain;
+    if (!scan_number(text, &plain))
         return err_set(e, "bad %s '%s' (should be a whole number from %ld to %ld)", what, text,
                        lo, hi);
+    long v;
+    if (plain) {
+        errno = 0;
+        v = strtol(text, NULL, 10);
+        if (errno == ERANGE)
+            return err_set(e, "%s %s is out of range (should be from %ld to %ld)", what, text, lo,
+                           hi);
+    } else {
+        /* 6e4 is 60000; 1.5 is no whole number. */
+        double x = strtod(text, NULL);
+        if (x != floor(x))
+            return err_set(e, "bad %s '%s' (should be a whole number from %ld to %ld)", what,
+                           text, lo, hi);
+        if (!(fabs(x) <= 9e15))
+            return err_set(e, "%s %s is out of range (should be from %ld to %ld)", what, text, lo,
+                           hi);
+        v = (long)x;
+    }
     if (v < lo || v > hi)
-        return err_set(e, "%s %ld is out of range (should be from %ld to %ld)", what, v, lo, hi);
+        return err_set(e, "%s %s is out of range (should be from %ld to %ld)", what, text, lo, hi);
     *out = v;
     return 0;
 }
@@ -108,14 +158,19 @@ int param_read_long(const char *what, const char *text, long lo, long hi, long *
 static int read_real(const char *what, const char *text, double lo, int lo_open, double hi,
                      double *out, Err *e)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
     const char *range = lo_open ? "above %g and at most %g" : "from %g to %g";
     char should[96];
     snprintf(should, sizeof should, range, lo, hi);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+    int whole;
+    if (!scan_number(text, &whole))
         return err_set(e, "bad %s '%s' (should be a number %s)", what, text, should);
+    double v = strtod(text, NULL);
+    if (!(fabs(v) <= PARAM_NUMBER_MAX))
+        return err_set(e, "%s %s is out of range (should be %s)", what, text, should);
+    if (v != 0 && fabs(v) < PARAM_NUMBER_MIN)
+        return err_set(e, "%s %s is too close to 0 to compute with (a number is 0 or at least "
+                          "%g in size; should be %s)",
+                       what, text, PARAM_NUMBER_MIN, should);
     if (v < lo || v > hi || (lo_open && v == lo))
         return err_set(e, "%s %g is out of range (should be %s)", what, v, should);
     *out = v;

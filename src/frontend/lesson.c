@@ -5,10 +5,11 @@
 
 #include "untangle/core/file_read.h"
 #include "untangle/frontend/lesson.h"
+#include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
 
 #define LESSON_MAX_BYTES ((size_t)16 << 20)
-#define LESSON_MAX_LINE ((size_t)64 << 10)
+#define LESSON_MAX_LINE TOK_LINE_MAX
 
 typedef struct Builder {
     Lesson *l;
@@ -126,6 +127,8 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
     long fence_line = 0;
     long line = 0;
     const char *p = text, *end = text + len;
+    if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3; /* the UTF-8 byte order mark Windows editors add */
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -224,7 +227,7 @@ int lesson_load(const char *path, Lesson *out, Err *e)
     size_t len;
     if (file_read_all(path, "lesson", LESSON_MAX_BYTES, &buf, &len, e) != 0)
         return -1;
-    int rc = lesson_parse(buf, len, out, e);
+    int rc = lesson_parse(buf, len, out, e) != 0 ? -2 : 0;
     free(buf);
     return rc;
 }

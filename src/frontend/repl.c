@@ -1,14 +1,17 @@
 /* repl.c: the interactive loop: readline prompt, history file, tab completion
  * from the command table, Ctrl-C that clears the line and keeps the session. */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
 #include "untangle/commands/commands.h"
+#include "untangle/core/files.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
@@ -26,6 +29,29 @@ static void history_path(char *buf, size_t cap)
         snprintf(buf, cap, "%s/.untangle_history", home);
     else
         buf[0] = '\0';
+}
+
+/* The history is kept only in a regular file (or one to create): readline's
+ * blocking open would hang on a FIFO, and its rewrite could replace a device.
+ * A character device (/dev/null) is the usual way to say "no history": off,
+ * silently; anything else is said once. Returns 0 when hist may be used. */
+static int history_usable(Shell *sh, const char *hist)
+{
+    struct stat st;
+    if (stat(hist, &st) != 0 || S_ISREG(st.st_mode))
+        return 0;
+    if (!S_ISCHR(st.st_mode)) {
+        char msg[SH_PATH_MAX + 200];
+        snprintf(msg, sizeof msg, "cannot keep the history in '%s': it is %s, not a regular "
+                 "file; history is off for this session (UNTANGLE_HISTORY names the file)",
+                 hist, file_kind(st.st_mode));
+        const char *saved = sh->where_file;
+        sh->where_file = "untangle";
+        sh->where_line = 0;
+        shell_print_error(sh, msg);
+        sh->where_file = saved;
+    }
+    return -1;
 }
 
 /* Readline's match array: [0] the longest common prefix, then every match, NULL. */
@@ -141,6 +167,10 @@ static char **complete(const char *text, int start, int end)
  * reading, so nothing typed next is lost; the history stays. */
 static int on_signal_event(void)
 {
+    if (interrupt_signal() == SIGTERM) {
+        rl_done = 1; /* asked to end: readline returns, the loop leaves */
+        return 0;
+    }
     if (interrupt_pending()) {
         interrupt_clear();
         rl_replace_line("", 0);
@@ -157,6 +187,8 @@ int shell_repl(Shell *sh)
     history_path(hist, sizeof hist);
     using_history();
     stifle_history(HISTORY_MAX);
+    if (hist[0] && history_usable(sh, hist) != 0)
+        hist[0] = '\0';
     if (hist[0])
         read_history(hist);
     rl_readline_name = "untangle";
@@ -171,6 +203,8 @@ int shell_repl(Shell *sh)
            UNTANGLE_VERSION);
     int rc = CMD_OK;
     for (;;) {
+        if (interrupt_signal() == SIGTERM)
+            break; /* SIGTERM ends the session (status 143); Ctrl-C only the command */
         interrupt_clear();
         char *line = readline("untangle> ");
         if (!line) {

@@ -57,21 +57,34 @@ static void record(struct Report *r, const LessonItem *it)
 
 int lesson_replay(Shell *sh, const char *path)
 {
-    if (sh->depth >= LESSON_MAX_NESTING) {
+    if (sh->depth >= LESSON_MAX_NESTING || sh->n_lessons >= LESSON_MAX_NESTING) {
         shell_print_error(sh, "lessons nest too deeply; a lesson may not replay itself");
         return CMD_ERR;
     }
     Lesson l;
     Err e;
     err_clear(&e);
-    if (lesson_load(path, &l, &e) != 0) {
-        fprintf(sh->err, "%s: error: %s\n", path, e.msg);
+    int loaded = lesson_load(path, &l, &e);
+    if (loaded != 0) {
+        /* A file that cannot be read is named where it was asked for (the
+         * command line, or the `need`); one that holds no lesson, by itself. */
+        const char *file = sh->where_file;
+        long line = sh->where_line;
+        if (loaded == -2) {
+            sh->where_file = path;
+            sh->where_line = 0;
+        }
+        shell_print_error(sh, e.msg);
+        sh->where_file = file;
+        sh->where_line = line;
+        sh->error_shown = 1;
         return CMD_ERR;
     }
     const char *saved_file = sh->where_file;
     long saved_line = sh->where_line;
     sh->where_file = path;
     sh->depth++;
+    sh->lesson_chain[sh->n_lessons++] = path;
     if (sh->report)
         report_add(sh->report, REPORT_TITLE, path);
     int rc = CMD_OK;
@@ -90,11 +103,7 @@ int lesson_replay(Shell *sh, const char *path)
             break;
         case LESSON_COMMAND:
             echo_command(sh, it->text);
-            rc = shell_run_line(sh, it->text);
-            if (rc == CMD_OK && interrupt_pending()) {
-                shell_print_error(sh, "interrupted (Ctrl-C); the replay stops here");
-                rc = CMD_ERR;
-            }
+            rc = shell_run_line(sh, it->text); /* stops at a Ctrl-C too */
             break;
         case LESSON_BLOCK_END:
             fputc('\n', sh->out);
@@ -113,6 +122,11 @@ int lesson_replay(Shell *sh, const char *path)
         }
         fflush(sh->out);
     }
+    if (rc == CMD_EXIT && interrupt_pending()) { /* at a --step pause */
+        shell_print_interrupted(sh);
+        rc = CMD_ERR;
+    }
+    sh->n_lessons--;
     sh->depth--;
     sh->where_file = saved_file;
     sh->where_line = saved_line;

@@ -17,6 +17,9 @@ int tok_split(const char *line, TokLine *out, Err *e)
 {
     memset(out, 0, sizeof *out);
     size_t len = strlen(line);
+    if (len > TOK_LINE_MAX)
+        return err_set(e, "the line is %zu bytes long, more than the %zu a line may hold; "
+                          "split it into shorter lines", len, TOK_LINE_MAX);
     /* Every word is at most as long as the line; NULs between words fit too. */
     char *store = xmalloc(len + 1);
     size_t nstore = 0;

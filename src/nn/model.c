@@ -9,6 +9,7 @@
 
 #include "untangle/nn/nn_layer.h"
 #include "untangle/nn/nn_optim.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/core/pool.h"
 #include "untangle/core/xalloc.h"
 
@@ -59,6 +60,19 @@ static void bind_params(Model *m)
         l->w = has ? m->params + l->offset : NULL;
         l->b = has ? m->params + l->offset + l->n_weights : NULL;
     }
+}
+
+/* Zeroes n floats in chunks, looking at the stop flag between them: -1 when
+ * interrupted. */
+static int zero_floats(float *p, size_t n)
+{
+    const size_t chunk = (size_t)1 << 20;
+    for (size_t at = 0; at < n; at += chunk) {
+        if (interrupt_pending())
+            return -1;
+        memset(p + at, 0, (n - at < chunk ? n - at : chunk) * sizeof(float));
+    }
+    return 0;
 }
 
 static float *copy_floats(const float *src, size_t n)
@@ -230,23 +244,51 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
     if (m->n_layers == 0)
         m->input = in;
 
+    /* A big layer takes seconds to fill (the pages are touched for the first
+     * time): Ctrl-C stops it, and the model is then as it was. */
+    float *old_p = m->params, *old_g = m->grads;
+    size_t old_n = m->n_params;
+    Rng rng_before;
+    if (init)
+        rng_before = *init;
     if (np > 0) {
-        float *p = xmalloc_floats(total), *g = xcalloc_floats(total);
+        float *p = xmalloc_floats(total), *g = xmalloc_floats(total);
         if (m->n_params)
             memcpy(p, m->params, m->n_params * sizeof(float));
-        memset(p + m->n_params, 0, np * sizeof(float));
-        free(m->params);
-        free(m->grads);
+        if (zero_floats(p + m->n_params, np) != 0 || zero_floats(g, total) != 0) {
+            free(p);
+            free(g);
+            m->name_count[type]--;
+            free(l);
+            return err_interrupted(e, "model add");
+        }
         m->params = p;
         m->grads = g;
         m->n_params = total;
     }
     m->layers[m->n_layers++] = l;
     bind_params(m);
-    if (np > 0)
-        model_reset_optimizer(m);
     if (init && np > 0 && ops->init)
-        ops->init(l, init);
+        ops->init(l, init); /* stops early when interrupted: undone below */
+    if (np > 0 && interrupt_pending()) {
+        free(m->params);
+        free(m->grads);
+        m->params = old_p;
+        m->grads = old_g;
+        m->n_params = old_n;
+        m->layers[--m->n_layers] = NULL;
+        m->name_count[type]--;
+        free(l);
+        bind_params(m);
+        if (init)
+            *init = rng_before;
+        return err_interrupted(e, "model add");
+    }
+    if (np > 0) {
+        free(old_p);
+        free(old_g);
+        model_reset_optimizer(m);
+    }
     nn_work_free(m->work);
     m->work = NULL;
     return 0;

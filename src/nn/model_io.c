@@ -19,6 +19,8 @@
 #include <zlib.h>
 
 #include "untangle/core/atomic_file.h"
+#include "untangle/core/files.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/nn/nn_layer.h"
 #include "untangle/nn/nn_optim.h"
 #include "untangle/core/xalloc.h"
@@ -78,15 +80,18 @@ static void put_record(Buf *b, const char *words)
     put(b, words, n);
 }
 
-void model_serialize(const Model *m, uint8_t **out, size_t *len)
+/* A model file is written in four parts: the head up to the optimiser state's
+ * count, that state, the middle up to the parameter count, the parameters; then
+ * the CRC-32 of all. The two float arrays may each be a gigabyte: they are
+ * written in chunks (see write_floats), the rest is built in memory. */
+static void put_head(Buf *b, const Model *m)
 {
-    Buf b = {0};
-    put(&b, MAGIC, MAGIC_LEN);
-    put_u32(&b, VERSION);
-    put_u32(&b, (uint32_t)m->n_layers);
-    put_u32(&b, (uint32_t)m->input.rank);
+    put(b, MAGIC, MAGIC_LEN);
+    put_u32(b, VERSION);
+    put_u32(b, (uint32_t)m->n_layers);
+    put_u32(b, (uint32_t)m->input.rank);
     for (int i = 0; i < 3; i++)
-        put_u32(&b, (uint32_t)(i < m->input.rank ? m->input.d[i] : 0));
+        put_u32(b, (uint32_t)(i < m->input.rank ? m->input.d[i] : 0));
     for (size_t i = 0; i < m->n_layers; i++) {
         /* "conv2d name conv2d_1 filters 32 kernel 5x5 activation sigmoid padding same":
          * the kind, the name, then every field its description lists */
@@ -94,44 +99,134 @@ void model_serialize(const Model *m, uint8_t **out, size_t *len)
         char words[RECORD_MAX];
         snprintf(words, sizeof words, "%s name %s", l->ops->about.name, l->name);
         params_format(l->ops->about.fields, &l->spec, 0, words, sizeof words);
-        put_record(&b, words);
+        put_record(b, words);
     }
-    put_u32(&b, (uint32_t)m->compile.compiled);
-    put_u32(&b, (uint32_t)m->compile.loss);
-    put_u32(&b, (uint32_t)m->compile.accuracy);
+    put_u32(b, (uint32_t)m->compile.compiled);
+    put_u32(b, (uint32_t)m->compile.loss);
+    put_u32(b, (uint32_t)m->compile.accuracy);
     char opt[RECORD_MAX];
     nn_optimizer_words(&m->compile.opt, opt, sizeof opt);
-    put_record(&b, opt);
-    put_u64(&b, m->opt_steps);
-    put_u64(&b, (uint64_t)m->n_opt_state);
-    for (size_t i = 0; i < m->n_opt_state; i++)
-        put_f32(&b, m->opt_state[i]);
-    put_u64(&b, (uint64_t)m->epochs_trained);
-    put_u32(&b, (uint32_t)m->history.n);
+    put_record(b, opt);
+    put_u64(b, m->opt_steps);
+    put_u64(b, (uint64_t)m->n_opt_state);
+}
+
+static void put_middle(Buf *b, const Model *m)
+{
+    put_u64(b, (uint64_t)m->epochs_trained);
+    put_u32(b, (uint32_t)m->history.n);
     for (size_t i = 0; i < m->history.n; i++) {
-        put_f32(&b, m->history.loss[i]);
-        put_f32(&b, m->history.accuracy[i]);
-        put_f32(&b, m->history.val_loss[i]);
-        put_f32(&b, m->history.val_accuracy[i]);
+        put_f32(b, m->history.loss[i]);
+        put_f32(b, m->history.accuracy[i]);
+        put_f32(b, m->history.val_loss[i]);
+        put_f32(b, m->history.val_accuracy[i]);
     }
-    put_u64(&b, (uint64_t)m->n_params);
-    for (size_t i = 0; i < m->n_params; i++)
-        put_f32(&b, m->params[i]);
+    put_u64(b, (uint64_t)m->n_params);
+}
+
+/* n floats as little-endian words into out. */
+static void floats_le(const float *f, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        memcpy(&v, &f[i], 4);
+        out[4 * i] = (uint8_t)v;
+        out[4 * i + 1] = (uint8_t)(v >> 8);
+        out[4 * i + 2] = (uint8_t)(v >> 16);
+        out[4 * i + 3] = (uint8_t)(v >> 24);
+    }
+}
+
+static void put_floats(Buf *b, const float *f, size_t n)
+{
+    if (!n)
+        return;
+    size_t need = b->n + n * 4;
+    if (need > b->cap) {
+        b->p = xrealloc(b->p, need);
+        b->cap = need;
+    }
+    floats_le(f, n, b->p + b->n);
+    b->n = need;
+}
+
+void model_serialize(const Model *m, uint8_t **out, size_t *len)
+{
+    Buf b = {0};
+    put_head(&b, m);
+    put_floats(&b, m->opt_state, m->n_opt_state);
+    put_middle(&b, m);
+    put_floats(&b, m->params, m->n_params);
     put_u32(&b, (uint32_t)crc32_z(0L, b.p, b.n) & 0xffffffffu);
     *out = b.p;
     *len = b.n;
+}
+
+/* Floats are written in chunks of this many, looking at the stop flag between
+ * them: a 1 GiB model stops within a fraction of a second. */
+#define SAVE_CHUNK ((size_t)1 << 18)
+
+/* Writes n floats to f in chunks, updating *crc: 0, 1 after a failed write, 2
+ * when interrupted. chunk holds SAVE_CHUNK * 4 bytes. */
+static int write_floats(FILE *f, const float *x, size_t n, uLong *crc, uint8_t *chunk)
+{
+    for (size_t at = 0; at < n; at += SAVE_CHUNK) {
+        if (interrupt_pending())
+            return 2;
+        size_t k = n - at < SAVE_CHUNK ? n - at : SAVE_CHUNK;
+        floats_le(x + at, k, chunk);
+        *crc = crc32_z(*crc, chunk, k * 4);
+        if (fwrite(chunk, 1, k * 4, f) != k * 4)
+            return 1;
+    }
+    return 0;
+}
+
+static int write_buf(FILE *f, Buf *b, uLong *crc)
+{
+    *crc = crc32_z(*crc, b->p, b->n);
+    int failed = fwrite(b->p, 1, b->n, f) != b->n;
+    free(b->p);
+    memset(b, 0, sizeof *b);
+    return failed;
 }
 
 int model_save(const Model *m, const char *path, Err *e)
 {
     if (m->n_layers == 0)
         return err_set(e, "the model has no layer; there is nothing to save");
-    uint8_t *buf;
-    size_t len;
-    model_serialize(m, &buf, &len);
-    int rc = atomic_write_all(path, buf, len, e);
-    free(buf);
-    return rc;
+    AtomicFile af;
+    if (atomic_open(&af, path, e) != 0)
+        return -1;
+    uLong crc = crc32_z(0L, NULL, 0);
+    uint8_t *chunk = xmalloc(SAVE_CHUNK * 4);
+    Buf b = {0};
+    put_head(&b, m);
+    int rc = write_buf(af.f, &b, &crc);
+    if (!rc)
+        rc = write_floats(af.f, m->opt_state, m->n_opt_state, &crc, chunk);
+    if (!rc) {
+        put_middle(&b, m);
+        rc = write_buf(af.f, &b, &crc);
+    }
+    if (!rc)
+        rc = write_floats(af.f, m->params, m->n_params, &crc, chunk);
+    free(chunk);
+    uint8_t tail[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
+                       (uint8_t)(crc >> 24)};
+    if (!rc && fwrite(tail, 1, 4, af.f) != 4)
+        rc = 1;
+    if (rc == 2) {
+        atomic_abort(&af);
+        return err_interrupted(e, "model save; the previous file, if any, is unchanged");
+    }
+    if (rc) {
+        int saved = errno;
+        atomic_abort(&af);
+        return err_set(e, "cannot write '%s': %s; the previous file, if any, is unchanged", path,
+                       strerror(saved));
+    }
+    return atomic_commit(&af, e);
 }
 
 /* ---- reading ---- */
@@ -547,37 +642,21 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
 
 Model *model_load(const char *path, Err *e)
 {
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files
-     * are read at all. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        err_set(e, "cannot open model file '%s': %s; save one with `model save NAME`", path,
-                strerror(errno));
+    size_t size;
+    FILE *f = file_open_read(path, "model file",
+                             "give the NAME.model file that `model save NAME` wrote", &size, e);
+    if (!f)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        err_set(e, "'%s' is not a model file but a %s; give the NAME.model file that "
-                   "`model save NAME` wrote",
-                path, S_ISDIR(st.st_mode) ? "folder" : "special file");
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        err_set(e, "cannot read model file '%s': %s", path, strerror(errno));
-        return NULL;
-    }
     Model *m = NULL;
     uint8_t *buf = NULL;
-    size_t size = (size_t)st.st_size;
     if (size > MAX_FILE_BYTES) {
         err_set(e, "model file '%s' is %zu bytes, more than any model untangle builds; is it "
                    "really a model file?",
                 path, size);
         goto out;
     }
+    if (mem_check_budget(size, "reading this model file", e) != 0)
+        goto out;
     buf = xmalloc(size);
     if (size > 0 && fread(buf, 1, size, f) != size) {
         err_set(e, "cannot read model file '%s': %s", path,

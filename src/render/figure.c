@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "untangle/core/interrupt.h"
 #include "untangle/render/figure.h"
 #include "untangle/geom/geom.h"
 #include "untangle/render/plot.h"
@@ -118,7 +119,7 @@ static void fig_panel(Plot *p, const FigurePanel *fp, const double lim[4], Figur
         if (kind == FIGURE_HULLS)
             fig_hulls(p, &a, xy, hulls);
         /* translucent ellipses, class 0 first as the lab */
-        for (int c = 0; kind == FIGURE_ELLIPSES && c < ells->n_classes; c++) {
+        for (int c = 0; kind == FIGURE_ELLIPSES && c < ells->n_classes && !interrupt_pending(); c++) {
             const GeomEllipse *el = &ells->cls[c];
             if (el->count > 0)
                 plot_ellipse(p, &a, el->mean[0], el->mean[1], el->major, el->minor, el->angle,
@@ -186,6 +187,8 @@ static Canvas *fig_draw(const float *xy, const uint8_t *labels, size_t n, const 
                  fig_scale(width, height / (double)panels), &fp);
         fig_panel(p, &fp, lim, (FigureKind)k, xy, labels, n, nc, panels == 1, &hulls, &ells,
                   title[k]);
+        if (interrupt_pending())
+            break; /* a picture of 16384x16384 takes seconds: plot_to_canvas says it */
     }
     out = plot_to_canvas(p, e);
 out:

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/interrupt.h"
 #include "untangle/render/plot.h"
 #include "untangle/core/xalloc.h"
 
@@ -97,6 +98,11 @@ Canvas *plot_to_canvas(Plot *p, Err *e)
     const unsigned char *data = cairo_image_surface_get_data(p->surface);
     int stride = cairo_image_surface_get_stride(p->surface);
     for (int y = 0; y < p->h; y++) {
+        if ((y & 63) == 0 && interrupt_pending()) { /* a 16384x16384 picture takes seconds */
+            canvas_free(c);
+            err_interrupted(e, "drawing the picture");
+            return NULL;
+        }
         const unsigned char *row = data + (size_t)y * (size_t)stride;
         uint8_t *dst = c->px + (size_t)y * (size_t)p->w * 4;
         for (int x = 0; x < p->w; x++) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "untangle/core/atomic_file.h"
+#include "untangle/core/files.h"
 #include "untangle/render/png.h"
 #include "untangle/session/report.h"
 #include "untangle/session/shell.h"
@@ -75,16 +76,21 @@ int sh_check_write(Shell *sh, const char *path)
     if (sh_make_output_dir(sh) != 0)
         return -1;
     char target[PATH_MAX], allowed[PATH_MAX];
-    if (resolve_parent(path, target) != 0)
-        return sh_error(sh, "cannot write '%s': its folder does not exist", path), -1;
-    /* The file itself may be a link pointing elsewhere: judge where it leads. */
+    /* The file itself may be a link pointing elsewhere: judge where it leads,
+     * which is where the save writes (atomic_file.h). */
+    char *leads = file_follow_links(path);
+    int found = resolve_parent(leads, target);
     char real_file[PATH_MAX];
-    if (realpath(path, real_file)) {
+    if (found == 0 && realpath(leads, real_file)) {
         char *slash = strrchr(real_file, '/');
         if (slash && slash != real_file)
             *slash = '\0';
         snprintf(target, sizeof target, "%s", real_file);
     }
+    free(leads);
+    if (found != 0)
+        return sh_error(sh, "cannot write '%s': its folder does not exist; create it first", path),
+               -1;
     if (realpath(sh->output_dir, allowed) && inside(allowed, target))
         return 0;
     for (size_t i = 0; i < sh->n_allow_write; i++)

@@ -63,7 +63,7 @@ int sh_error(Shell *sh, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(sh->errmsg, sizeof sh->errmsg, fmt, ap);
+    err_vformat(sh->errmsg, sizeof sh->errmsg, fmt, ap);
     va_end(ap);
     return CMD_ERR;
 }

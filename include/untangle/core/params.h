@@ -22,12 +22,22 @@
  * as `name value` words (model files, descriptions). Stored types: INT, CHOICE
  * and FLAG as int, REAL as double, DIMS as int[dims].
  *
+ * Numbers, one grammar for every INT and REAL word and field: decimal, an
+ * optional sign, fraction and exponent (`300`, `-3`, `0.5`, `.5`, `1e-3`,
+ * `6e4`); a whole-number word takes any such number whose value is whole (`6e4`
+ * is 60000, `1.5` is refused); no hexadecimal, `inf`, `nan`, blanks or digit
+ * separators; a number is 0 or from PARAM_NUMBER_MIN to PARAM_NUMBER_MAX in size.
+ * Sizes (DIMS) are plain digits joined by x.
+ *
  * No allocation: values borrow the words they were read from. */
 #ifndef UNTANGLE_PARAMS_H
 #define UNTANGLE_PARAMS_H
 
 #include <stddef.h>
 #include "untangle/core/err.h"
+
+#define PARAM_NUMBER_MIN 1e-300
+#define PARAM_NUMBER_MAX 1e300
 
 typedef enum ParamType {
     PARAM_FLAG,      /* a bare option name, no value: `nesterov` */

@@ -28,6 +28,7 @@ enum { CMD_OK = 0, CMD_ERR = 1, CMD_EXIT = 2 };
 #define FIGURE_NAME_MAX 48
 #define FIGURES_MAX 512
 #define SH_PATH_MAX 1024
+#define SH_LESSON_NESTING 8  /* lessons replaying lessons (`need`), at most */
 
 /* --quick (the lesson replays of `make check`): data and work are capped so that
  * every lesson replays in seconds; `expect NAME OP V quick Q` gives the threshold
@@ -68,6 +69,13 @@ typedef struct Shell {
     int quick;                 /* --quick: lessons run on subsets (see lesson.h) */
     int step;                  /* --step: pause before blocks and answers */
     int depth;                 /* nesting of lesson files */
+    const char *lesson_chain[SH_LESSON_NESTING]; /* borrowed: the lessons being replayed,
+                                  outermost first, so that `need` sees a cycle */
+    size_t n_lessons;
+    int error_shown;           /* the failing command's error line is already printed
+                                  (a nested lesson's): the dispatcher adds none */
+    int output_lost;           /* errno of the first failed write to out (ENOSPC, EPIPE), or 0 */
+    int output_reported;       /* ... and its error line is printed */
 
     /* settings (`set`) */
     uint64_t seed;
