@@ -4,6 +4,12 @@
 
 ok() { echo "  ok $1"; }
 not_ok() { echo "  not ok $1"; shift; for l in "$@"; do echo "      $l"; done; }
+skip() { echo "  skip $1: $2"; }
+
+# Times: now, the seconds from $1 to $2, whether $1 < $2.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 # check NAME EXPECTED_STATUS PATTERN_IN_OUTPUT -- command...: the command's exit
 # status, and an extended regular expression its output must hold ("" for none).

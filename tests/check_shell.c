@@ -181,7 +181,7 @@ START_TEST(options_parse_and_refuse)
     /* Through the line a user types: the spec of fit refuses before fit runs. */
     ck_assert_int_eq(cap_run(&c, "fit epoch 3"), CMD_ERR);
     ck_assert_ptr_nonnull(strstr(c.err, "fit has no option 'epoch' (options: batch, epochs, "
-                                        "validation, verbose); did you mean 'epochs'? See "
+                                        "validation, verbose, live); did you mean 'epochs'? See "
                                         "`help fit`."));
     ck_assert_int_eq(cap_run(&c, "fit batch 3 batch 4"), CMD_ERR);
     ck_assert_ptr_nonnull(strstr(c.err, "fit: option 'batch' is given twice; keep one"));

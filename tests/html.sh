@@ -14,7 +14,7 @@ if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
     exit 0
 fi
 if ! "$U" --quick --term none --output "$T/out" --html "$T/report.html" \
-    lessons/en/00-images.md lessons/en/01-logistic.md >"$T/log" 2>&1; then
+    lessons/en/00-images.md lessons/en/01-logistic.md lessons/en/04-tsne.md >"$T/log" 2>&1; then
     echo "  not ok html report: the replay failed"
     tail -n 5 "$T/log" | sed 's/^/      /'
     exit 0
@@ -22,6 +22,13 @@ fi
 grep -q 'data:image/png;base64,' "$T/report.html" &&
     echo "  ok html report embeds its figures" ||
     echo "  not ok html report embeds its figures"
+# Lesson 04's `tsne raw first 1000 live`: the run as an animation in the page
+# (Chromium below loads it with the other pictures)
+if [ "$(grep -c 'src="data:image/gif;base64,R0lGODlh' "$T/report.html")" = 1 ]; then
+    echo "  ok html report of lesson 04 holds the t-SNE run as an animated GIF"
+else
+    echo "  not ok html report of lesson 04 holds the t-SNE run as an animated GIF"
+fi
 # Lesson 01 through cmark: the indented formula is one preformatted block with
 # its two lines (not merged into a paragraph), and a code span running across a
 # line break is one span (no stray backtick).

@@ -126,6 +126,15 @@ model add dense 10 softmax'
     else
         not_ok "tsne: the embedding of the last iteration is kept" "$(tail -n 3 "$T/out")"
     fi
+    # The live view draws its last frame and writes its animation within the second.
+    printf 'load mnist train 100\ntsne raw first 10000 iterations 5000 live\n' >"$T/cmds"
+    interrupt "Ctrl-C during tsne live" "$T/cmds" "t-SNE iteration 500/5000" 0.2 \
+        "error: .*(interrupt|Ctrl-C)"
+    if grep -q "tsne-live.gif" "$T/out"; then
+        ok "tsne live: the animation of the run so far is written"
+    else
+        not_ok "tsne live: the animation of the run so far is written" "$(tail -n 3 "$T/out")"
+    fi
 
     # A big picture (drawing, then writing the PNG) takes seconds: stopped at once.
     printf 'load mnist train 100 test 300\ntsne raw first 200 iterations 250 perplexity 10\necho plotting\nplot "x" size 12000x12000 to %s/big.png\necho never\n' "$T" >"$T/cmds"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "untangle/commands/commands.h"
+#include "untangle/commands/commands_extra.h"
 #include "untangle/geom/geom.h"
 #include "untangle/embed/pca.h"
 #include "untangle/embed/tsne.h"
@@ -209,10 +210,30 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
     float *out = xmalloc(n * 2 * sizeof *out);   /* (n, 2) */
     for (size_t i = 0; i < 2 * n; i++)
         out[i] = NAN;
+    /* live: the map drawn as it forms, instead of the progress bar */
+    TsneLive *live = NULL;
+    uint8_t *no_labels = NULL;
+    if (sh->live || cmd_given(a, "live")) {
+        const uint8_t *labels = y ? y : (no_labels = xcalloc(n, 1));
+        live = tsne_live_begin(sh, labels, n, p.n_iter);
+        p.progress = tsne_live_progress;
+        p.progress_ctx = live;
+    }
     TsneResult res = {0};
     int rc = tsne_run(x, n, d, &p, out, &res, tsne_log_line, sh, &e);
-    if (p.progress)
+    if (live) {
+        int live_rc = tsne_live_end(live);
+        tsne_live_free(live);
+        free(no_labels);
+        if (live_rc != CMD_OK && rc == 0) {
+            free(joined);
+            free(joined_y);
+            free(out);
+            return CMD_ERR;
+        }
+    } else if (p.progress) {
         sh_progress_end(sh);
+    }
     free(joined);
     if (rc != 0 && !(e.interrupted && tsne_partial_usable(out, n))) {
         free(joined_y);
@@ -390,6 +411,8 @@ static const Param tsne_params[] = {
      .help = "the neighbours: exact, or approx (from 20000 points in over 128 dimensions)"},
     {.name = "pca", .type = PARAM_INT, .lo = 2, .hi = PCA_COV_MAX_K, .meta = "D",
      .help = "first project on D principal components (FIt-SNE's practice: 50)"},
+    {.name = "live", .type = PARAM_FLAG,
+     .help = "watch the map form: the points redrawn every few iterations, and a GIF"},
     {0},
 };
 
@@ -406,8 +429,11 @@ const CmdSpec cmd_tsne_spec = {
             "intervals exactly). The neighbours: exact below 20000 points; from there, in "
             "more than 128 dimensions, candidates among the 64 principal components, then "
             "exact distances (over 99% of the exact neighbours on MNIST, much faster). "
-            "`verbose 1` prints each stage with its time and the time left. Ctrl-C keeps "
-            "the embedding of the last iteration.",
+            "`verbose 1` prints each stage with its time and the time left. With `live` (or "
+            "`set live on`), the points are redrawn in place every few iterations, coloured "
+            "by class, with the iteration, the phase and the KL divergence; the last frame "
+            "and a short animation of the run (GIF) go to the output folder and the report. "
+            "Ctrl-C keeps the embedding of the last iteration.",
     .params = tsne_params,
     .handler = tsne_command,
 };

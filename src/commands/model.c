@@ -231,12 +231,13 @@ static int model_save_run(Shell *sh, const CmdArgs *a)
     /* the output folder is made as pictures make it: with its parents */
     if (!strchr(name, '/') && sh_make_output_dir(sh) != 0)
         return CMD_ERR;
-    if (sh_check_write(sh, path) != 0)
+    if (sh_check_write(sh, path) != 0 || sh_keep_student_file(sh, path) != 0)
         return CMD_ERR;
     Err e;
     err_clear(&e);
     if (model_save(sh->model, path, &e) != 0)
         return sh_error_err(sh, &e);
+    sh_note_lesson_file(sh, path);
     sh_printf(sh, "saved %s (%zu layers, %zu params)\n", path, sh->model->n_layers,
               sh->model->n_params);
     return CMD_OK;

@@ -30,9 +30,60 @@ static int set_threads_run(Shell *sh, const CmdArgs *a)
     return CMD_OK;
 }
 
+/* Says what `set term` set, and what the terminal answered when a pixel mode is
+ * wanted: a mode it did not answer to draws escapes that show nothing. */
 static int set_term_run(Shell *sh, const CmdArgs *a)
 {
-    sh->term = (TermMode)cmd_index(a, "mode");
+    TermMode want = (TermMode)cmd_index(a, "mode");
+    sh->term = want;
+    TermTarget t;
+    TermMode got = sh_term_target(sh, &t);
+    const TermCaps *caps = &sh->term_caps;
+    int tmux = getenv("TMUX") != NULL;
+    const char *inside = tmux ? " (tmux does not pass pictures on to the terminal)" : "";
+    if (want == TERM_NONE) {
+        sh_printf(sh, "term none: pictures go to files only\n");
+    } else if (!sh_term_stream(sh)) {
+        sh_printf(sh, "term auto: the output is not a terminal, so pictures go to files only\n");
+    } else if (want != TERM_AUTO) {
+        sh_printf(sh, "term %s\n", term_mode_names[want]);
+        if (caps->probed && !caps->answered && (want == TERM_KITTY || want == TERM_SIXEL))
+            sh_printf(sh, "the terminal did not answer in %.1f s: it may not show %s pictures; "
+                          "`set term blocks` draws them with characters\n",
+                      TERM_PROBE_TIMEOUT_MS / 1000.0, term_mode_names[want]);
+        else if (caps->answered && want == TERM_KITTY && !caps->kitty)
+            sh_printf(sh, "the terminal does not answer kitty's graphics query%s: pictures may "
+                          "not show; `set term blocks` draws them with characters\n", inside);
+        else if (caps->answered && want == TERM_SIXEL && !caps->sixel)
+            sh_printf(sh, "the terminal does not list sixel graphics in its attributes%s: "
+                          "pictures may not show; `set term blocks` draws them with "
+                          "characters\n", inside);
+    } else if (got == TERM_KITTY) {
+        sh_printf(sh, "term auto: kitty graphics (the terminal answered kitty's query)\n");
+    } else if (got == TERM_SIXEL) {
+        sh_printf(sh, "term auto: sixel (the terminal lists sixel graphics)\n");
+    } else if (got == TERM_ASCII) {
+        sh_printf(sh, "term auto: ascii (TERM says the terminal is dumb)\n");
+    } else if (caps->answered) {
+        sh_printf(sh, "term auto: colour blocks (the terminal answers neither kitty's graphics "
+                      "query nor lists sixel%s)\n", inside);
+    } else if (caps->probed && caps->seconds > 0) {
+        sh_printf(sh, "term auto: colour blocks (the terminal did not answer in %.1f s)\n",
+                  TERM_PROBE_TIMEOUT_MS / 1000.0);
+    } else {
+        sh_printf(sh, "term auto: colour blocks (the terminal cannot be asked from here)\n");
+    }
+    return CMD_OK;
+}
+
+static const char *const on_off[] = {"off", "on", NULL};
+
+static int set_live_run(Shell *sh, const CmdArgs *a)
+{
+    sh->live = cmd_index(a, "state");
+    sh_printf(sh, "live %s: %s\n", on_off[sh->live],
+              sh->live ? "every fit redraws its curves as it trains, every tsne its map"
+                       : "fit and tsne show a progress bar; add `live` to watch one");
     return CMD_OK;
 }
 
@@ -94,6 +145,11 @@ static const Param term_params[] = {
      .what = "terminal mode", .help = "how pictures reach the terminal"},
     {0},
 };
+static const Param live_params[] = {
+    {.name = "state", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = on_off,
+     .what = "live setting", .help = "on: every fit and tsne shows its live view"},
+    {0},
+};
 static const Param output_params[] = {
     {.name = "dir", .type = PARAM_WORD, .place = PARAM_POS, .meta = "DIR",
      .complete = PARAM_COMPLETE_FILE, .help = "the folder pictures and models go to"},
@@ -107,6 +163,9 @@ static const CmdSpec set_threads_spec = {.name = "threads", .summary = "the numb
 static const CmdSpec set_term_spec = {.name = "term",
                                       .summary = "how pictures reach the terminal",
                                       .params = term_params, .handler = set_term_run};
+static const CmdSpec set_live_spec = {.name = "live",
+                                      .summary = "live views for every fit and tsne (on or off)",
+                                      .params = live_params, .handler = set_live_run};
 static const CmdSpec set_output_spec = {.name = "output",
                                         .summary = "the folder pictures are written to",
                                         .params = output_params, .handler = set_output_run};
@@ -119,15 +178,15 @@ static const CmdSpec set_name_spec = {.name = "name",
                                       .summary = "the name the hand-in page carries ($USER until set)",
                                       .params = name_params, .handler = set_name_run};
 static const CmdSpec *const set_subs[] = {&set_seed_spec, &set_threads_spec, &set_term_spec,
-                                          &set_output_spec, &set_name_spec, NULL};
+                                          &set_live_spec, &set_output_spec, &set_name_spec, NULL};
 
 const CmdSpec cmd_set_spec = {
     .name = "set",
     .summary = "change a setting",
     .help = "`set seed N` reseeds the random generator (weights, shuffling, t-SNE); `set "
             "threads N` the number of threads; `set term` how pictures reach the terminal; "
-            "`set output DIR` the folder pictures are written to; `set name NAME` the name on the "
-            "page `handin` writes.",
+            "`set live on` makes every fit and tsne show its live view; `set output DIR` the "
+            "folder pictures are written to; `set name NAME` the name on the page `handin` writes.",
     .subs = set_subs,
 };
 
@@ -348,13 +407,90 @@ static int need_run(Shell *sh, const CmdArgs *a)
     return CMD_OK;
 }
 
+/* The length of `name` without a last dotted part that is a whole number
+ * ("nh.3" -> 2, "confusion.3.7" -> 11), or 0 when it has none. */
+static size_t indexed_stem(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot || dot == name || !dot[1])
+        return 0;
+    for (const char *p = dot + 1; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return (size_t)(dot - name);
+}
+
+static int same_stem(const char *a, const char *b, size_t len)
+{
+    return indexed_stem(b) == len && strncmp(a, b, len) == 0;
+}
+
+/* Without a prefix, a family of figures that differ only by a last number
+ * ("nh.0" .. "nh.9") is one line of values, and a matrix ("confusion.T.P", a
+ * family of families) one line saying how to list it. */
 static int figures_run(Shell *sh, const CmdArgs *a)
 {
-    (void)a;
-    if (sh->n_figures == 0)
+    const char *prefix = cmd_given(a, "prefix") ? cmd_text(a, "prefix") : NULL;
+    size_t plen = prefix ? strlen(prefix) : 0, shown = 0;
+    if (sh->n_figures == 0) {
         sh_printf(sh, "no figures yet: commands such as fit, evaluate, tsne and nh report them\n");
-    for (size_t i = 0; i < sh->n_figures; i++)
-        sh_printf(sh, "  %-24s %.6g\n", sh->figures[i].name, sh->figures[i].value);
+        return CMD_OK;
+    }
+    for (size_t i = 0; i < sh->n_figures; i++) {
+        const char *name = sh->figures[i].name;
+        if (prefix) {
+            if (strncmp(name, prefix, plen) == 0) {
+                sh_printf(sh, "  %-24s %.6g\n", name, sh->figures[i].value);
+                shown++;
+            }
+            continue;
+        }
+        size_t stem = indexed_stem(name);
+        if (stem == 0) {
+            sh_printf(sh, "  %-24s %.6g\n", name, sh->figures[i].value);
+            continue;
+        }
+        /* printed once, where the family first appears */
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = same_stem(name, sh->figures[j].name, stem);
+        char outer[FIGURE_NAME_MAX];
+        snprintf(outer, sizeof outer, "%.*s", (int)stem, name);
+        size_t ostem = indexed_stem(outer);
+        if (ostem > 0) {
+            /* a matrix: one line for all its rows */
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = indexed_stem(sh->figures[j].name) > 0 &&
+                       strncmp(sh->figures[j].name, outer, ostem) == 0 &&
+                       sh->figures[j].name[ostem] == '.' &&
+                       indexed_stem(sh->figures[j].name) > ostem;
+            if (seen)
+                continue;
+            size_t count = 0;
+            for (size_t j = 0; j < sh->n_figures; j++) {
+                char o2[FIGURE_NAME_MAX];
+                size_t s2 = indexed_stem(sh->figures[j].name);
+                snprintf(o2, sizeof o2, "%.*s", (int)s2, sh->figures[j].name);
+                count += s2 > 0 && indexed_stem(o2) == ostem && strncmp(o2, outer, ostem) == 0;
+            }
+            char label[FIGURE_NAME_MAX + 8];
+            snprintf(label, sizeof label, "%.*s.*.*", (int)ostem, name);
+            sh_printf(sh, "  %-24s %zu figures: `figures %.*s.` lists them\n", label, count,
+                      (int)ostem, name);
+            continue;
+        }
+        if (seen)
+            continue;
+        char label[FIGURE_NAME_MAX + 4];
+        snprintf(label, sizeof label, "%.*s.*", (int)stem, name);
+        sh_printf(sh, "  %-24s", label);
+        for (size_t j = i; j < sh->n_figures; j++)
+            if (same_stem(name, sh->figures[j].name, stem))
+                sh_printf(sh, " %s=%.4g", sh->figures[j].name + stem + 1, sh->figures[j].value);
+        sh_printf(sh, "\n");
+    }
+    if (prefix && shown == 0)
+        sh_printf(sh, "no figure starts with '%s'; `figures` lists them all\n", prefix);
     return CMD_OK;
 }
 
@@ -404,10 +540,19 @@ const CmdSpec cmd_need_spec = {
     .handler = need_run,
 };
 
+static const Param figures_params[] = {
+    {.name = "prefix", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "PREFIX",
+     .complete = PARAM_COMPLETE_FIGURE, .help = "only the figures whose name starts so"},
+    {0},
+};
+
 const CmdSpec cmd_figures_spec = {
     .name = "figures",
     .summary = "list the figures `expect` can check",
-    .help = "Prints every figure reported so far with its value.",
+    .help = "Prints the figures reported so far with their values: one line per family "
+            "(nh.0 to nh.9 on one line, the confusion matrix as one line); `figures PREFIX` "
+            "lists each figure whose name starts with PREFIX (`figures confusion.3.`).",
+    .params = figures_params,
     .handler = figures_run,
 };
 

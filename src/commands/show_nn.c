@@ -421,7 +421,22 @@ static int errors_run(Shell *sh, const CmdArgs *a)
         err_clear(&e);
         Canvas *c = label_grid(imgs, shown, sh->test.rows, sh->test.cols, labels, (int)cols,
                                title, &e);
-        rc = c ? show_and_free(sh, c, "errors", cmd_text(a, "to")) : sh_error_err(sh, &e);
+        /* too wide for the terminal to stay legible: fewer there, all in the PNG */
+        int x0, x1, y;
+        label_grid_cell(0, 2, &x0, &y);
+        label_grid_cell(1, 2, &x1, &y);
+        int fit = sh_term_grid_columns(sh, (double)(x1 - x0) * sh->test.cols / LABEL_GRID_CELL);
+        TermView tv = {NULL, 0, shown};
+        if (c && fit > 0 && fit < cols && (size_t)fit < shown) {
+            tv.shown = (size_t)fit * SHOW_TERM_ROWS < shown ? (size_t)fit * SHOW_TERM_ROWS
+                                                             : shown;
+            tv.c = label_grid(imgs, tv.shown, sh->test.rows, sh->test.cols, labels, fit, title,
+                              &e);
+        }
+        rc = c ? sh_show_picture_as(sh, c, &tv, "errors", cmd_text(a, "to")) : sh_error_err(sh, &e);
+        rc = rc == CMD_OK ? CMD_OK : CMD_ERR;
+        canvas_free(tv.c);
+        canvas_free(c);
     }
     if (rc == CMD_OK) {
         sh_report(sh, "errors", (double)wrong);

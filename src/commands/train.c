@@ -80,6 +80,7 @@ typedef struct FitView {
     int verbose;
     double last_draw;
     int bar_open; /* a bar line is on screen without its newline */
+    FitLive *live; /* the live view, or NULL */
 } FitView;
 
 static void format_bar(const NnProgress *p, char *buf, size_t cap)
@@ -110,6 +111,11 @@ static void on_progress(void *ctx, const NnProgress *p)
 {
     FitView *v = ctx;
     Shell *sh = v->sh;
+    if (v->live) {
+        fit_live_progress(v->live, p);
+        if (fit_live_on_terminal(v->live))
+            return; /* the panel is the view; the epoch lines follow it */
+    }
     if (!v->verbose)
         return;
     char line[256];
@@ -153,13 +159,30 @@ static int fit_run(Shell *sh, const CmdArgs *a)
     model_set_threads(sh->model, sh->threads);
     NnFitOptions fo = {(size_t)batch, (int)epochs, validation};
     Rng r = rng_fork(&sh->rng, TAG_FIT + (uint64_t)sh->model->epochs_trained);
-    FitView view = {sh, (int)verbose, 0, 0};
+    FitView view = {sh, (int)verbose, 0, 0, NULL};
+    if (sh->live || cmd_given(a, "live")) {
+        size_t n_val = (size_t)floor((double)sh->train.n * validation);
+        view.live = fit_live_begin(sh, (int)epochs, (size_t)batch, sh->train.n - n_val);
+    }
     NnFitResult res;
     Err e;
     err_clear(&e);
     int rc = model_fit(sh->model, &sh->train, &fo, &r, on_progress, &view, &res, &e);
     if (view.bar_open)
         sh_printf(sh, "\n");
+    if (view.live) {
+        int live_rc = fit_live_end(view.live);
+        size_t n_lines = 0;
+        const NnProgress *ends = fit_live_epochs(view.live, &n_lines);
+        char line[256];
+        for (size_t i = 0; verbose && fit_live_on_terminal(view.live) && i < n_lines; i++) {
+            format_bar(&ends[i], line, sizeof line);
+            sh_printf(sh, "Epoch %d/%d\n%s\n", ends[i].epoch, ends[i].epochs, line);
+        }
+        fit_live_free(view.live);
+        if (live_rc != CMD_OK && rc == 0)
+            rc = -1; /* sh_error has said why */
+    }
     if (res.epochs_done > 0) {
         sh_report(sh, "loss", res.loss);
         sh_report(sh, "accuracy", res.accuracy);
@@ -170,6 +193,8 @@ static int fit_run(Shell *sh, const CmdArgs *a)
         sh_report(sh, "fit_seconds", res.seconds);
         sh_report(sh, "epoch_seconds", res.seconds / res.epochs_done);
     }
+    if (rc != 0 && !e.msg[0] && !e.interrupted)
+        return CMD_ERR;
     if (rc != 0) {
         if (e.interrupted)
             return sh_error(sh, "fit interrupted (Ctrl-C) after %d complete epochs; the model "
@@ -293,6 +318,8 @@ static const Param fit_params[] = {
      .help = "hold out the last fraction F of the training set to measure val_loss"},
     {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 1, .def = "1", .meta = "0|1",
      .help = "1 prints a progress bar per epoch"},
+    {.name = "live", .type = PARAM_FLAG,
+     .help = "watch the loss and accuracy curves grow while it trains (`set live on`: always)"},
     {0},
 };
 
@@ -302,9 +329,11 @@ const CmdSpec cmd_fit_spec = {
     .help = "Runs mini-batch gradient descent over the training set, shuffled every epoch "
             "from the session seed, and prints a progress bar per epoch with the mean loss "
             "and accuracy (figures `loss`, `accuracy`, and `val_loss`, `val_accuracy` with "
-            "`validation F`). The epochs are kept for `show curves`. Ctrl-C stops after the "
-            "current batch and keeps the weights; a NaN loss stops with the weights from "
-            "before the bad step.",
+            "`validation F`). The epochs are kept for `show curves`. With `live` (or `set live "
+            "on`), the curves so far are redrawn in place every few batches, with the epoch, "
+            "the batch, samples per second and the time left; the last frame is written to "
+            "the output folder. Ctrl-C stops after the current batch and keeps the weights; "
+            "a NaN loss stops with the weights from before the bad step.",
     .params = fit_params,
     .handler = fit_run,
 };

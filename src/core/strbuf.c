@@ -65,3 +65,21 @@ void sb_free(StrBuf *b)
     b->s = NULL;
     b->len = b->cap = 0;
 }
+
+void sb_base64(StrBuf *b, const unsigned char *d, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char out[4];
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)d[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)d[i + 1] << 8;
+        if (i + 2 < n)
+            v |= d[i + 2];
+        out[0] = tab[(v >> 18) & 63];
+        out[1] = tab[(v >> 12) & 63];
+        out[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[3] = i + 2 < n ? tab[v & 63] : '=';
+        sb_put(b, out, 4);
+    }
+}

@@ -391,6 +391,43 @@ void plot_scatter_labels(Plot *p, const PlotArea *a, const float *xy, const uint
     cairo_restore(p->cr);
 }
 
+void plot_dots_labels(Plot *p, const PlotArea *a, const float *xy, const uint8_t *labels,
+                      size_t n, int side)
+{
+    if (side < 1)
+        side = 1;
+    cairo_surface_flush(p->surface);
+    unsigned char *data = cairo_image_surface_get_data(p->surface);
+    int stride = cairo_image_surface_get_stride(p->surface);
+    /* the area's pixels, clipped to the picture */
+    int x0 = (int)ceil(a->px), y0 = (int)ceil(a->py);
+    int x1 = (int)floor(a->px + a->pw), y1 = (int)floor(a->py + a->ph);
+    x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > p->w ? p->w : x1, y1 = y1 > p->h ? p->h : y1;
+    uint32_t words[PLOT_PALETTE_N];
+    for (int k = 0; k < PLOT_PALETTE_N; k++) {
+        uint32_t c = plot_palette(k); /* opaque: premultiplied is the same */
+        words[k] = 0xff000000u | (c >> 8);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double fx = xy[2 * i], fy = xy[2 * i + 1];
+        if (!isfinite(fx) || !isfinite(fy))
+            continue;
+        int cx = (int)floor(plot_x(a, fx) - side / 2.0 + 0.5);
+        int cy = (int)floor(plot_y(a, fy) - side / 2.0 + 0.5);
+        uint32_t w = words[labels[i] % PLOT_PALETTE_N];
+        for (int y = cy; y < cy + side; y++) {
+            if (y < y0 || y >= y1)
+                continue;
+            uint32_t *row = (uint32_t *)(data + (size_t)y * (size_t)stride);
+            for (int x = cx; x < cx + side; x++)
+                if (x >= x0 && x < x1)
+                    row[x] = w;
+        }
+    }
+    cairo_surface_mark_dirty(p->surface);
+}
+
 void plot_polyline(Plot *p, const PlotArea *a, const double *xy, size_t n, int closed,
                    double width, uint32_t rgba)
 {

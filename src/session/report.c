@@ -120,9 +120,26 @@ int report_add_figure(Report *r, const Canvas *c, const char *path, Err *e)
     }
     it->data = png;
     it->data_len = len;
+    it->mime = "image/png";
     r->bytes += len;
     r->figures++;
     return 0;
+}
+
+void report_add_image(Report *r, const unsigned char *data, size_t len, const char *mime,
+                      const char *path)
+{
+    ReportItem *it = push(r, REPORT_FIGURE, path);
+    it->mime = mime;
+    if (len > room(r)) {
+        r->figures_dropped++;
+        return;
+    }
+    it->data = xmalloc(len ? len : 1);
+    memcpy(it->data, data, len);
+    it->data_len = len;
+    r->bytes += len;
+    r->figures++;
 }
 
 size_t report_exercises(const Report *r, ReportExercise **out)

@@ -29,24 +29,6 @@ static void put_markdown(StrBuf *b, const char *md)
     free(html);
 }
 
-static void put_base64(StrBuf *b, const unsigned char *d, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char out[4];
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)d[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)d[i + 1] << 8;
-        if (i + 2 < n)
-            v |= d[i + 2];
-        out[0] = tab[(v >> 18) & 63];
-        out[1] = tab[(v >> 12) & 63];
-        out[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        out[3] = i + 2 < n ? tab[v & 63] : '=';
-        sb_put(b, out, 4);
-    }
-}
-
 /* Length of the terminal escape sequence at s (s[0] is ESC, n bytes left): CSI
  * (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \), or ESC and one byte. */
 static size_t escape_length(const char *s, size_t n)
@@ -222,8 +204,10 @@ static void put_figure(StrBuf *b, const ReportItem *it)
     }
     sb_str(b, "<figure><img alt=\"");
     html_escape(b, it->text);
-    sb_str(b, "\" src=\"data:image/png;base64,");
-    put_base64(b, it->data, it->data_len);
+    sb_str(b, "\" src=\"data:");
+    sb_str(b, it->mime ? it->mime : "image/png");
+    sb_str(b, ";base64,");
+    sb_base64(b, it->data, it->data_len);
     sb_str(b, "\"><figcaption>");
     html_escape(b, it->text);
     sb_str(b, "</figcaption></figure>\n");

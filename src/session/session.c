@@ -15,6 +15,8 @@ void shell_init(Shell *sh)
     sh->out = stdout;
     sh->err = stderr;
     sh->tty_out = isatty(STDOUT_FILENO);
+    sh->tty = stdout;
+    sh->tty_in = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
     sh->seed = 0;
     rng_seed(&sh->rng, sh->seed);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

@@ -19,6 +19,22 @@ static inline int interrupt_pending(void) { return interrupt_flag != 0; }
 static inline int interrupt_signal(void) { return (int)interrupt_flag; }
 static inline void interrupt_clear(void) { interrupt_flag = 0; }
 
+/* Holds the flag off for a short, bounded piece of work owed even after a stop
+ * (a live view's last frame and animation, well under a second): returns what to
+ * give back to interrupt_resume, which sets the flag again unless a signal came
+ * meanwhile (that one stays, and will have cut the work short). */
+static inline int interrupt_hold(void)
+{
+    int s = interrupt_signal();
+    interrupt_flag = 0;
+    return s;
+}
+static inline void interrupt_resume(int held)
+{
+    if (held && !interrupt_flag)
+        interrupt_flag = held;
+}
+
 /* "Ctrl-C" or "SIGTERM": how messages name what stopped the work. */
 const char *interrupt_name(void);
 

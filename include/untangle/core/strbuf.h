@@ -18,6 +18,8 @@ void sb_put(StrBuf *b, const char *s, size_t n);   /* appends n bytes (may hold 
 void sb_str(StrBuf *b, const char *s);             /* appends a C string */
 void sb_char(StrBuf *b, char c);
 void sb_printf(StrBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends the n bytes of d in base64 (RFC 4648, with '=' padding). */
+void sb_base64(StrBuf *b, const unsigned char *d, size_t n);
 /* The text so far ("" when empty); borrowed, valid until the next append. */
 const char *sb_cstr(const StrBuf *b);
 /* The text, owned by the caller (never NULL); b is left empty. */

@@ -26,7 +26,8 @@ typedef enum ReportKind {
     REPORT_TITLE,     /* a lesson starts: text is its file name */
     REPORT_PROSE,     /* Markdown */
     REPORT_COMMAND,   /* text: the command; output: what it printed; ok: 0 when it failed */
-    REPORT_FIGURE,    /* data: PNG bytes (NULL past the memory cap); text: its file */
+    REPORT_FIGURE,    /* data: the picture's bytes, PNG or `mime` (NULL past the memory
+                         cap); text: its file */
     REPORT_QUESTION,  /* Markdown */
     REPORT_STUDENT,   /* the student's answer (Markdown) */
     REPORT_ANSWER,    /* the reference answer (Markdown) */
@@ -48,6 +49,7 @@ typedef struct ReportItem {
     char *output;     /* owned: commands and exercises */
     unsigned char *data; /* owned, figures only */
     size_t data_len;
+    const char *mime;    /* figures: "image/png", or "image/gif" for an animation */
     int ok;
     int typed;        /* commands: typed by the person (at the prompt, -c or a pipe),
                          not replayed from a file nor run by another command */
@@ -85,6 +87,10 @@ void report_add_command_figure(Report *r, size_t at, const char *name, double va
 void report_add_exercise(Report *r, const char *title, const char *status);
 /* Encodes c as PNG and adds it; returns -1 with e set when encoding fails. */
 int report_add_figure(Report *r, const Canvas *c, const char *path, Err *e);
+/* A picture already encoded (len bytes of data, copied), of type mime (a static
+ * string: "image/gif"), written to path. */
+void report_add_image(Report *r, const unsigned char *data, size_t len, const char *mime,
+                      const char *path);
 
 /* What the page's header says. */
 typedef struct ReportSummary {
