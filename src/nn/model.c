@@ -368,7 +368,8 @@ int model_compile_with(Model *m, NnLoss loss, const NnOptimizer *opt, int accura
     if (!ops)
         return err_set(e, "bad optimizer '%.40s' (should be sgd, momentum or adam)",
                        opt->name ? opt->name : "");
-    if (!isfinite(opt->lr) || opt->lr <= 0 || opt->lr > 1e6)
+    /* The smallest the number grammar reads: a file saved with it must load. */
+    if (!isfinite(opt->lr) || opt->lr < PARAM_NUMBER_MIN || opt->lr > 1e6)
         return err_set(e, "bad learning rate %g (should be a positive number, e.g. 0.5)",
                        opt->lr);
     if (ops->check && ops->check(opt, e) != 0)

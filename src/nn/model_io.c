@@ -549,7 +549,7 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
         return NULL;
     const NnOptimizerOps *opt = nn_optimizer_ops(p.opt.name);
     if (p.compiled > 1 || p.loss != NN_LOSS_CCE || p.accuracy > 1 || !isfinite(p.opt.lr) ||
-        p.opt.lr <= 0 || p.opt.lr > 1e6 || p.epochs > (uint64_t)1 << 40 ||
+        p.opt.lr < PARAM_NUMBER_MIN || p.opt.lr > 1e6 || p.epochs > (uint64_t)1 << 40 ||
         p.n_hist > MAX_HISTORY ||
         (p.n_state != 0 && p.n_state != (uint64_t)opt->state_per_param * n_expected)) {
         err_set(e, "corrupted model file: impossible compile settings, optimizer state or "
