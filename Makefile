@@ -8,7 +8,7 @@
 #   make fuzz     each fuzz target for FUZZ_SECONDS (60); make valgrind
 #   make deps | data | clean
 
-PKGS    := readline libpng zlib openblas lapack chafa cairo
+PKGS    := readline libpng zlib openblas lapack chafa cairo libcmark nettle fftw3f libgif
 CC      ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -68,7 +68,7 @@ $(BUILD)/%.o: %.c
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/testshell.h $(BUILD)/libuntangle.a
+$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/testshell.h tests/testpty.h tests/tsne_fixtures.h $(BUILD)/libuntangle.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/libuntangle.a $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)

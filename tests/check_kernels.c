@@ -244,6 +244,26 @@ static void elementwise_as_portable(const NnKernels *k)
         k->sgd(ga, a, n, 0.37f);
         p->sgd(gb, a, n, 0.37f);
         ck_assert_msg(same_bits(ga, gb, n), "%s: sgd, n %zu", isa, n);
+        /* the optimisers' updates: weights, velocities and moments alike */
+        for (int nesterov = 0; nesterov < 2; nesterov++) {
+            float *va = xmalloc_floats(n), *vb = xmalloc_floats(n);
+            for (size_t i = 0; i < n; i++)
+                va[i] = vb[i] = rng_uniform_range(&rng, -1, 1);
+            k->momentum(ga, a, va, n, 0.1f, 0.9f, nesterov);
+            p->momentum(gb, a, vb, n, 0.1f, 0.9f, nesterov);
+            ck_assert_msg(same_bits(ga, gb, n) && same_bits(va, vb, n), "%s: momentum, n %zu",
+                          isa, n);
+            float *ma = xmalloc_floats(n), *mb = xmalloc_floats(n);
+            for (size_t i = 0; i < n; i++) {
+                ma[i] = mb[i] = rng_uniform_range(&rng, -1, 1);
+                va[i] = vb[i] = rng_uniform_range(&rng, 0, 1);
+            }
+            k->adam(ga, a, ma, va, n, 0.01f, 0.9f, 0.999f, 1e-7f);
+            p->adam(gb, a, mb, vb, n, 0.01f, 0.9f, 0.999f, 1e-7f);
+            ck_assert_msg(same_bits(ga, gb, n) && same_bits(ma, mb, n) && same_bits(va, vb, n),
+                          "%s: adam, n %zu", isa, n);
+            free(va), free(vb), free(ma), free(mb);
+        }
         k->add(ga, a, n);
         p->add(gb, a, n);
         ck_assert_msg(same_bits(ga, gb, n), "%s: add, n %zu", isa, n);

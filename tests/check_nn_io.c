@@ -1,6 +1,8 @@
 /* check_nn_io.c: model files: a round trip gives the same predictions; every
  * truncation, every flipped byte, trailing bytes and foreign files are refused
  * with a message; a failed save leaves the old file whole. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,16 +19,18 @@ static Model *small_model(void)
     Err e;
     NnShape in = {3, {7, 6, 2}};
     NnLayerSpec s[] = {
-        {.kind = NN_CONV2D, .filters = 3, .kh = 3, .kw = 2, .padding = NN_PAD_VALID,
+        {.kind = "conv2d", .filters = 3, .kh = 3, .kw = 2, .padding = NN_PAD_VALID,
          .act = NN_ACT_TANH},
-        {.kind = NN_MAXPOOL, .ph = 2, .pw = 2},
-        {.kind = NN_CONV2D, .filters = 2, .kh = 2, .kw = 2, .padding = NN_PAD_SAME,
+        {.kind = "maxpool", .ph = 2, .pw = 2},
+        {.kind = "conv2d", .filters = 2, .kh = 2, .kw = 2, .padding = NN_PAD_SAME,
          .act = NN_ACT_RELU, .name = "my_conv"},
-        {.kind = NN_FLATTEN},
-        {.kind = NN_DENSE, .units = 5},
-        {.kind = NN_ACTIVATION, .act = NN_ACT_SIGMOID},
-        {.kind = NN_DENSE, .units = 4},
-        {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX},
+        {.kind = "avgpool", .ph = 1, .pw = 2},
+        {.kind = "dropout", .rate = 0.375},
+        {.kind = "flatten"},
+        {.kind = "dense", .units = 5},
+        {.kind = "activation", .act = NN_ACT_SIGMOID},
+        {.kind = "dense", .units = 4},
+        {.kind = "activation", .act = NN_ACT_SOFTMAX},
     };
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         ck_assert_msg(model_add(m, &s[i], i ? NULL : &in, &r, &e) == 0, "%s", e.msg);
@@ -46,6 +50,64 @@ static float *inputs(size_t n, size_t d)
     return x;
 }
 
+/* tests/data/v1.model was written by the version-1 writer (before layers were
+ * named by string): it still loads, with its names, name counters, compile
+ * settings and the predictions tests/data/v1.expected holds. */
+START_TEST(version1_file_still_loads)
+{
+    Err e;
+    Model *m = model_load("tests/data/v1.model", &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    static const char *const names[] = {"conv2d_1", "max_pooling2d_1", "flatten_1", "dense_2",
+                                        "activation_1", "top", "activation_2"};
+    ck_assert_uint_eq(m->n_layers, 7);
+    for (size_t i = 0; i < 7; i++)
+        ck_assert_str_eq(model_layer_name(m, i), names[i]);
+    ck_assert_str_eq(model_layer_spec(m, 0)->kind, "conv2d");
+    ck_assert_int_eq(model_layer_spec(m, 0)->padding, NN_PAD_SAME);
+    ck_assert(m->compile.compiled && m->compile.opt.lr == 0.25);
+    ck_assert_str_eq(m->compile.opt.name, "sgd");
+    float x[2 * 63], *y;
+    size_t dim;
+    for (int i = 0; i < 2 * 63; i++)
+        x[i] = (float)((i * 7) % 17) / 17.0f;
+    ck_assert_int_eq(model_predict(m, x, 2, &y, &dim, &e), 0);
+    FILE *f = fopen("tests/data/v1.expected", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[128];
+    size_t k = 0;
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#') {
+            ck_assert_uint_lt(k, 2 * dim);
+            double want = strtod(line, NULL);
+            ck_assert_msg(fabs(y[k] - want) < 1e-6, "output %zu: %g, expected %g", k, y[k], want);
+            k++;
+        }
+    fclose(f);
+    ck_assert_uint_eq(k, 2 * dim);
+    free(y);
+    /* the counters came with it: dense counted three (dense_1 was popped) */
+    NnLayerSpec d = {.kind = "dense", .units = 3};
+    ck_assert_int_eq(model_add(m, &d, NULL, NULL, &e), 0);
+    ck_assert_str_eq(model_layer_name(m, 7), "dense_4");
+    /* saved again, it is a version-2 file that gives the same model */
+    uint8_t *buf;
+    size_t len;
+    model_serialize(m, &buf, &len);
+    ck_assert_int_eq(buf[8], 2);
+    Model *c = model_parse(buf, len, &e);
+    ck_assert_msg(c != NULL, "%s", e.msg);
+    ck_assert_int_eq(memcmp(c->params, m->params, m->n_params * sizeof(float)), 0);
+    ck_assert_str_eq(model_layer_name(c, 7), "dense_4");
+    /* version 2 rebuilds the counters from the names */
+    ck_assert_int_eq(model_add(c, &d, NULL, NULL, &e), 0);
+    ck_assert_str_eq(model_layer_name(c, 8), "dense_5");
+    free(buf);
+    model_free(c);
+    model_free(m);
+}
+END_TEST
+
 START_TEST(round_trip_same_predictions)
 {
     Model *m = small_model();
@@ -58,7 +120,7 @@ START_TEST(round_trip_same_predictions)
     ck_assert_uint_eq(c->n_layers, m->n_layers);
     ck_assert_uint_eq(c->n_params, m->n_params);
     ck_assert_str_eq(model_layer_name(c, 2), "my_conv");
-    ck_assert(c->compile.compiled && c->compile.lr == 0.25);
+    ck_assert(c->compile.compiled && c->compile.opt.lr == 0.25);
     float *x = inputs(9, 84), *p1, *p2;
     size_t d1, d2;
     ck_assert_int_eq(model_predict(m, x, 9, &p1, &d1, &e), 0);
@@ -139,9 +201,9 @@ START_TEST(flipped_bytes_refused)
     ck_assert_ptr_null(model_parse(png, sizeof png, &e));
     ck_assert_ptr_nonnull(strstr(e.msg, "not an untangle model"));
     /* a future version */
-    buf[8] = 2;
+    buf[8] = 9;
     ck_assert_ptr_null(model_parse(buf, len, &e));
-    ck_assert_ptr_nonnull(strstr(e.msg, "version 2"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "version 9"));
     free(buf);
     model_free(m);
 }
@@ -191,6 +253,7 @@ int main(void)
     TCase *t = tcase_create("core");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, round_trip_same_predictions);
+    tcase_add_test(t, version1_file_still_loads);
     tcase_add_test(t, truncations_refused);
     tcase_add_test(t, flipped_bytes_refused);
     tcase_add_test(t, save_load_files_and_failed_save);

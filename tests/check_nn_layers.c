@@ -59,7 +59,7 @@ static void gradcheck(const NnLayerSpec *spec, NnShape in, size_t n, double eps,
     for (size_t i = 0; i < nout; i++)
         r[i] = rng_uniform_range(&rng, -1.0f, 1.0f);
     NnScratch s = {0};
-    s.cap = l->ops->scratch_floats(l, n);
+    s.cap = nn_layer_scratch(l, n);
     s.col = xmalloc_floats(s.cap);
     s.dcol = xmalloc_floats(s.cap);
     s.grads = m->grads;
@@ -78,7 +78,7 @@ static void gradcheck(const NnLayerSpec *spec, NnShape in, size_t n, double eps,
         x[i] = keep;
         double num = (fp - fm) / (2 * eps);
         ck_assert_msg(close_enough(num, dx[i], tol), "%s: dx[%zu] = %g, finite difference %g",
-                      nn_kind_names[spec->kind], i, dx[i], num);
+                      spec->kind, i, dx[i], num);
     }
     for (size_t i = 0; i < m->n_params; i++) {
         float keep = m->params[i];
@@ -89,7 +89,7 @@ static void gradcheck(const NnLayerSpec *spec, NnShape in, size_t n, double eps,
         m->params[i] = keep;
         double num = (fp - fm) / (2 * eps);
         ck_assert_msg(close_enough(num, m->grads[i], tol),
-                      "%s: dparam[%zu] = %g, finite difference %g", nn_kind_names[spec->kind], i,
+                      "%s: dparam[%zu] = %g, finite difference %g", spec->kind, i,
                       m->grads[i], num);
     }
     free(x);
@@ -106,7 +106,7 @@ static NnShape img(int h, int w, int c) { return (NnShape){3, {h, w, c}}; }
 
 START_TEST(dense_backward)
 {
-    NnLayerSpec s = {.kind = NN_DENSE, .units = 5};
+    NnLayerSpec s = {.kind = "dense", .units = 5};
     gradcheck(&s, flat(7), 3, 1e-2, 1e-2, 0);
 }
 END_TEST
@@ -116,7 +116,7 @@ START_TEST(activation_backward)
     static const NnAct acts[] = {NN_ACT_SIGMOID, NN_ACT_TANH, NN_ACT_SOFTMAX, NN_ACT_LINEAR,
                                  NN_ACT_RELU};
     for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
-        NnLayerSpec s = {.kind = NN_ACTIVATION, .act = acts[i]};
+        NnLayerSpec s = {.kind = "activation", .act = acts[i]};
         /* relu: distinct values keep every input away from the kink at 0 */
         gradcheck(&s, flat(11), 3, 1e-2, 1e-2, acts[i] == NN_ACT_RELU);
     }
@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(conv2d_same_backward)
 {
-    NnLayerSpec s = {.kind = NN_CONV2D, .filters = 4, .kh = 3, .kw = 2, .padding = NN_PAD_SAME,
+    NnLayerSpec s = {.kind = "conv2d", .filters = 4, .kh = 3, .kw = 2, .padding = NN_PAD_SAME,
                      .act = NN_ACT_SIGMOID};
     gradcheck(&s, img(5, 4, 3), 2, 1e-2, 1e-2, 0);
 }
@@ -133,7 +133,7 @@ END_TEST
 
 START_TEST(conv2d_valid_backward)
 {
-    NnLayerSpec s = {.kind = NN_CONV2D, .filters = 3, .kh = 2, .kw = 3, .padding = NN_PAD_VALID,
+    NnLayerSpec s = {.kind = "conv2d", .filters = 3, .kh = 2, .kw = 3, .padding = NN_PAD_VALID,
                      .act = NN_ACT_TANH};
     gradcheck(&s, img(6, 5, 2), 3, 1e-2, 1e-2, 0);
 }
@@ -142,7 +142,7 @@ END_TEST
 START_TEST(conv2d_many_chunks)
 {
     /* more images than one chunk holds: the chunked loops must cover them all */
-    NnLayerSpec s = {.kind = NN_CONV2D, .filters = 5, .kh = 3, .kw = 3, .padding = NN_PAD_SAME,
+    NnLayerSpec s = {.kind = "conv2d", .filters = 5, .kh = 3, .kw = 3, .padding = NN_PAD_SAME,
                      .act = NN_ACT_LINEAR};
     gradcheck(&s, img(3, 5, 1), 37, 1e-2, 1e-2, 0);
 }
@@ -150,16 +150,103 @@ END_TEST
 
 START_TEST(maxpool_backward_odd)
 {
-    NnLayerSpec s = {.kind = NN_MAXPOOL, .ph = 2, .pw = 2};
+    NnLayerSpec s = {.kind = "maxpool", .ph = 2, .pw = 2};
     gradcheck(&s, img(5, 7, 3), 2, 1e-3, 1e-2, 1);
-    NnLayerSpec t = {.kind = NN_MAXPOOL, .ph = 3, .pw = 2};
+    NnLayerSpec t = {.kind = "maxpool", .ph = 3, .pw = 2};
     gradcheck(&t, img(7, 5, 2), 2, 1e-3, 1e-2, 1);
+}
+END_TEST
+
+START_TEST(avgpool_backward_odd)
+{
+    NnLayerSpec s = {.kind = "avgpool", .ph = 2, .pw = 2};
+    gradcheck(&s, img(5, 7, 3), 2, 1e-2, 1e-2, 0);
+    NnLayerSpec t = {.kind = "avgpool", .ph = 3, .pw = 2};
+    gradcheck(&t, img(7, 5, 2), 2, 1e-2, 1e-2, 0);
+}
+END_TEST
+
+/* avgpool forward against the definition: the mean of each window. */
+START_TEST(avgpool_matches_definition)
+{
+    NnLayerSpec s = {.kind = "avgpool", .ph = 2, .pw = 3};
+    Model *m = model_new();
+    Err e;
+    NnShape in = img(5, 7, 2);
+    ck_assert_int_eq(model_add(m, &s, &in, NULL, &e), 0);
+    NnShape out = model_output_shape(m);
+    ck_assert_int_eq(out.d[0] * 100 + out.d[1] * 10 + out.d[2], 2 * 100 + 2 * 10 + 2);
+    float x[70], *y;
+    size_t dim;
+    for (int i = 0; i < 70; i++)
+        x[i] = (float)((i * 13) % 11);
+    ck_assert_int_eq(model_predict(m, x, 1, &y, &dim, &e), 0);
+    for (int oy = 0; oy < 2; oy++)
+        for (int ox = 0; ox < 2; ox++)
+            for (int c = 0; c < 2; c++) {
+                double sum = 0;
+                for (int ky = 0; ky < 2; ky++)
+                    for (int kx = 0; kx < 3; kx++)
+                        sum += x[((oy * 2 + ky) * 7 + ox * 3 + kx) * 2 + c];
+                ck_assert(fabs(y[(oy * 2 + ox) * 2 + c] - sum / 6) < 1e-5);
+            }
+    free(y);
+    model_free(m);
+}
+END_TEST
+
+/* Dropout as Keras: in training a share `rate` of the values is zeroed and the
+ * rest scaled by 1 / (1 - rate), backward lets the gradient through the same
+ * mask; outside training the input passes unchanged. */
+START_TEST(dropout_train_and_eval)
+{
+    const double rate = 0.25;
+    NnLayerSpec s = {.kind = "dropout", .rate = rate};
+    Model *m = model_new();
+    Err e;
+    NnShape in = flat(4000);
+    ck_assert_int_eq(model_add(m, &s, &in, NULL, &e), 0);
+    NnLayer *l = m->layers[0];
+    float *x = xmalloc_floats(4000), *y = xmalloc_floats(4000), *dy = xmalloc_floats(4000);
+    float *dx = xmalloc_floats(4000);
+    for (int i = 0; i < 4000; i++)
+        x[i] = 0.5f + (float)(i % 7);
+    NnScratch sc = {0};
+    rng_seed(&sc.rng, 3);
+    l->ops->forward(l, &sc, x, y, 1, 1);
+    size_t zeros = 0;
+    for (int i = 0; i < 4000; i++) {
+        if (y[i] == 0)
+            zeros++;
+        else
+            ck_assert(fabsf(y[i] - x[i] / (float)(1 - rate)) < 1e-5f);
+        dy[i] = 1.0f;
+    }
+    ck_assert_msg(fabs((double)zeros / 4000 - rate) < 0.03, "%zu zeros of 4000", zeros);
+    l->ops->backward(l, &sc, x, y, dy, dx, 1);
+    for (int i = 0; i < 4000; i++)
+        ck_assert(fabsf(dx[i] - y[i] / x[i]) < 1e-5f);
+    /* evaluate and predict: no dropping, no scaling */
+    l->ops->forward(l, &sc, x, y, 1, 0);
+    ck_assert_int_eq(memcmp(x, y, 4000 * sizeof *x), 0);
+    nn_scratch_free(&sc);
+    free(x);
+    free(y);
+    free(dy);
+    free(dx);
+    model_free(m);
+    /* a rate out of range is refused by the layer itself */
+    NnLayerSpec bad = {.kind = "dropout", .rate = 1.0};
+    m = model_new();
+    ck_assert_int_eq(model_add(m, &bad, &in, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "bad dropout rate 1"));
+    model_free(m);
 }
 END_TEST
 
 START_TEST(flatten_backward)
 {
-    NnLayerSpec s = {.kind = NN_FLATTEN};
+    NnLayerSpec s = {.kind = "flatten"};
     gradcheck(&s, img(3, 2, 5), 2, 1e-2, 1e-3, 0);
 }
 END_TEST
@@ -170,7 +257,7 @@ START_TEST(conv2d_matches_definition)
 {
     const int H = 5, W = 6, C = 2, F = 3, KH = 4, KW = 3, N = 2;
     for (int pad = 0; pad < 2; pad++) {
-        NnLayerSpec s = {.kind = NN_CONV2D, .filters = F, .kh = KH, .kw = KW,
+        NnLayerSpec s = {.kind = "conv2d", .filters = F, .kh = KH, .kw = KW,
                          .padding = pad ? NN_PAD_SAME : NN_PAD_VALID, .act = NN_ACT_LINEAR};
         Model *m = model_new();
         Err e;
@@ -187,9 +274,9 @@ START_TEST(conv2d_matches_definition)
         float x[2 * 5 * 6 * 2], y[2 * 5 * 6 * 3];
         for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
             x[i] = rng_uniform_range(&rng, -1, 1);
-        NnScratch sc = {.col = xmalloc_floats(l->ops->scratch_floats(l, N)),
-                        .dcol = xmalloc_floats(l->ops->scratch_floats(l, N)),
-                        .cap = l->ops->scratch_floats(l, N)};
+        NnScratch sc = {.col = xmalloc_floats(nn_layer_scratch(l, N)),
+                        .dcol = xmalloc_floats(nn_layer_scratch(l, N)),
+                        .cap = nn_layer_scratch(l, N)};
         l->ops->forward(l, &sc, x, y, N, 0);
         int pt = pad ? (KH - 1) / 2 : 0, pl = pad ? (KW - 1) / 2 : 0;
         for (int n = 0; n < N; n++)
@@ -219,7 +306,7 @@ END_TEST
 START_TEST(maxpool_first_max_wins)
 {
     /* a tie in a window: the gradient goes to the first cell only */
-    NnLayerSpec s = {.kind = NN_MAXPOOL, .ph = 2, .pw = 2};
+    NnLayerSpec s = {.kind = "maxpool", .ph = 2, .pw = 2};
     Model *m = model_new();
     Err e;
     NnShape in = img(2, 3, 1);
@@ -334,6 +421,9 @@ int main(void)
     tcase_add_test(t, conv2d_many_chunks);
     tcase_add_test(t, maxpool_backward_odd);
     tcase_add_test(t, flatten_backward);
+    tcase_add_test(t, avgpool_backward_odd);
+    tcase_add_test(t, avgpool_matches_definition);
+    tcase_add_test(t, dropout_train_and_eval);
     tcase_add_test(t, conv2d_matches_definition);
     tcase_add_test(t, maxpool_first_max_wins);
     tcase_add_test(t, blas_matches_naive);

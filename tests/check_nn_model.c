@@ -5,15 +5,15 @@
 #include "testutil.h"
 #include "untangle/nn/nn.h"
 
-static NnLayerSpec dense(int units) { return (NnLayerSpec){.kind = NN_DENSE, .units = units}; }
-static NnLayerSpec act(NnAct a) { return (NnLayerSpec){.kind = NN_ACTIVATION, .act = a}; }
+static NnLayerSpec dense(int units) { return (NnLayerSpec){.kind = "dense", .units = units}; }
+static NnLayerSpec act(NnAct a) { return (NnLayerSpec){.kind = "activation", .act = a}; }
 static NnLayerSpec conv(int f, int k, NnAct a)
 {
-    return (NnLayerSpec){.kind = NN_CONV2D, .filters = f, .kh = k, .kw = k, .act = a,
+    return (NnLayerSpec){.kind = "conv2d", .filters = f, .kh = k, .kw = k, .act = a,
                          .padding = NN_PAD_SAME};
 }
-static NnLayerSpec pool(void) { return (NnLayerSpec){.kind = NN_MAXPOOL, .ph = 2, .pw = 2}; }
-static NnLayerSpec flatten(void) { return (NnLayerSpec){.kind = NN_FLATTEN}; }
+static NnLayerSpec pool(void) { return (NnLayerSpec){.kind = "maxpool", .ph = 2, .pw = 2}; }
+static NnLayerSpec flatten(void) { return (NnLayerSpec){.kind = "flatten"}; }
 
 static void add_ok(Model *m, NnLayerSpec s, const NnShape *in, Rng *r)
 {
@@ -97,7 +97,7 @@ START_TEST(shape_errors_name_both_shapes)
     ck_assert_int_eq(model_add(f, &c, NULL, NULL, &e), -1);
     ck_assert_msg(strstr(e.msg, "(100)") && strstr(e.msg, "(H, W, C)"), "%s", e.msg);
     /* valid kernel larger than the image */
-    NnLayerSpec big = {.kind = NN_CONV2D, .filters = 2, .kh = 9, .kw = 3,
+    NnLayerSpec big = {.kind = "conv2d", .filters = 2, .kh = 9, .kw = 3,
                        .padding = NN_PAD_VALID};
     NnShape small = {3, {5, 5, 1}};
     Model *g = model_new();
@@ -199,7 +199,7 @@ START_TEST(compile_checks)
     ck_assert_int_eq(m->compile.compiled, 0);
     ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.5, 1, &e), 0);
     ck_assert_int_eq(m->compile.compiled, 1);
-    ck_assert(m->compile.lr == 0.5);
+    ck_assert(m->compile.opt.lr == 0.5);
     model_pop(m, &e);
     ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.5, 1, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "softmax"));

@@ -20,10 +20,10 @@ static Model *mlp(uint64_t seed, NnAct hidden)
     rng_seed(&r, seed);
     Err e;
     NnShape in = {1, {63, 0, 0}};
-    NnLayerSpec s[] = {{.kind = NN_DENSE, .units = 17},
-                       {.kind = NN_ACTIVATION, .act = hidden},
-                       {.kind = NN_DENSE, .units = 10},
-                       {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX}};
+    NnLayerSpec s[] = {{.kind = "dense", .units = 17},
+                       {.kind = "activation", .act = hidden},
+                       {.kind = "dense", .units = 10},
+                       {.kind = "activation", .act = NN_ACT_SOFTMAX}};
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(model_add(m, &s[i], i ? NULL : &in, &r, &e), 0);
     return m;
@@ -36,15 +36,44 @@ static Model *cnn(uint64_t seed)
     rng_seed(&r, seed);
     Err e;
     NnShape in = {3, {9, 7, 1}};
-    NnLayerSpec s[] = {{.kind = NN_CONV2D, .filters = 6, .kh = 3, .kw = 3,
+    NnLayerSpec s[] = {{.kind = "conv2d", .filters = 6, .kh = 3, .kw = 3,
                         .padding = NN_PAD_SAME, .act = NN_ACT_RELU},
-                       {.kind = NN_MAXPOOL, .ph = 2, .pw = 2},
-                       {.kind = NN_FLATTEN},
-                       {.kind = NN_DENSE, .units = 10},
-                       {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX}};
+                       {.kind = "maxpool", .ph = 2, .pw = 2},
+                       {.kind = "flatten"},
+                       {.kind = "dense", .units = 10},
+                       {.kind = "activation", .act = NN_ACT_SOFTMAX}};
     for (int i = 0; i < 5; i++)
         ck_assert_int_eq(model_add(m, &s[i], i ? NULL : &in, &r, &e), 0);
     return m;
+}
+
+/* A CNN with the later layers (avgpool, dropout), trained with Adam. */
+static Model *cnn_dropout(uint64_t seed)
+{
+    Model *m = model_new();
+    Rng r;
+    rng_seed(&r, seed);
+    Err e;
+    NnShape in = {3, {9, 7, 1}};
+    NnLayerSpec s[] = {{.kind = "conv2d", .filters = 6, .kh = 3, .kw = 3,
+                        .padding = NN_PAD_SAME, .act = NN_ACT_RELU},
+                       {.kind = "avgpool", .ph = 2, .pw = 2},
+                       {.kind = "dropout", .rate = 0.3},
+                       {.kind = "flatten"},
+                       {.kind = "dense", .units = 10},
+                       {.kind = "activation", .act = NN_ACT_SOFTMAX}};
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(model_add(m, &s[i], i ? NULL : &in, &r, &e), 0);
+    return m;
+}
+
+static void compile_adam(Model *m)
+{
+    NnOptimizer o;
+    Err e;
+    ck_assert_int_eq(nn_optimizer_defaults("adam", &o, &e), 0);
+    o.lr = 0.01;
+    ck_assert_msg(model_compile_with(m, NN_LOSS_CCE, &o, 1, &e) == 0, "%s", e.msg);
 }
 
 START_TEST(loss_falls_mlp_and_cnn)
@@ -52,11 +81,14 @@ START_TEST(loss_falls_mlp_and_cnn)
     Dataset train = {0}, test = {0};
     synthetic(0.3f, 0.8f, &train, 613, 1);
     synthetic(0.3f, 0.8f, &test, 211, 2);
-    for (int which = 0; which < 2; which++) {
-        Model *m = which ? cnn(3) : mlp(3, NN_ACT_SIGMOID);
+    for (int which = 0; which < 3; which++) {
+        Model *m = which == 2 ? cnn_dropout(3) : which ? cnn(3) : mlp(3, NN_ACT_SIGMOID);
         Err e;
         double loss0, acc0, loss1, acc1;
-        ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.5, 1, &e), 0);
+        if (which == 2)
+            compile_adam(m);
+        else
+            ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.5, 1, &e), 0);
         ck_assert_int_eq(model_evaluate(m, &test, &loss0, &acc0, &e), 0);
         NnFitOptions o = {32, 12, 0.1};
         Rng r;
@@ -109,15 +141,19 @@ START_TEST(same_weights_any_thread_count)
     synthetic(0.3f, 0.8f, &train, 157, 7);
     synthetic(0.3f, 0.8f, &test, 41, 8);
     const size_t batches[] = {50, 3};
-    for (int which = 0; which < 2; which++)
+    for (int which = 0; which < 3; which++)
         for (size_t bi = 0; bi < 2; bi++) {
             Model *ref = NULL;
             float *ref_pred = NULL;
             for (int threads = 1; threads <= 3; threads++) {
-                Model *m = which ? cnn(11) : mlp(11, NN_ACT_TANH);
+                /* the third: dropout draws from each shard's own stream */
+                Model *m = which == 2 ? cnn_dropout(11) : which ? cnn(11) : mlp(11, NN_ACT_TANH);
                 Err e;
                 model_set_threads(m, threads);
-                ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.1, 1, &e), 0);
+                if (which == 2)
+                    compile_adam(m);
+                else
+                    ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.1, 1, &e), 0);
                 NnFitOptions o = {batches[bi], 2, 0};
                 Rng r;
                 rng_seed(&r, 99);

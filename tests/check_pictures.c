@@ -113,6 +113,85 @@ START_TEST(curves_rising_accuracy_falling_loss)
 }
 END_TEST
 
+/* The live panel of a known run: 3 epochs, the loss falling on a straight line
+ * from 2.0 to 0.5 and the accuracy rising from 0.2 to 0.95, validation after
+ * epochs 1 and 2 only (the third is still running). The picture maps epochs and
+ * values linearly: x from -0.06 to 3.06 (the whole run, 2% either side), y over
+ * the values with 8% above and below; the training line must cross each column
+ * at the row that mapping gives, the validation dots sit where theirs give, and
+ * nothing is drawn right of the epochs done. */
+START_TEST(curves_live_follow_a_known_history)
+{
+    enum { N = 121 };
+    float x[N], loss[N], acc[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = 2.4f * (float)i / (N - 1); /* 0 .. 2.4 epochs */
+        loss[i] = 2.0f - 0.625f * x[i];    /* 2.0 .. 0.5 */
+        acc[i] = 0.2f + 0.3125f * x[i];    /* 0.2 .. 0.95 */
+    }
+    float vx[2] = {1, 2}, vloss[2] = {1.1f, 0.9f}, vacc[2] = {0.5f, 0.6f};
+    CurvesLive d = {N, x, loss, acc, 2, vx, vloss, vacc, 3, "epoch 3/3, batch 40/100"};
+    Err e;
+    Canvas *c = curves_live_picture(&d, &e);
+    ck_assert_msg(c != NULL, "%s", e.msg);
+    ck_assert_int_eq(c->w, CURVES_LIVE_WIDTH);
+    ck_assert_int_eq(c->h, CURVES_LIVE_HEIGHT);
+    uint32_t blue = plot_palette(0), orange = plot_palette(1);
+    const float *train[2] = {loss, acc}, *val[2] = {vloss, vacc};
+    for (int panel = 0; panel < 2; panel++) {
+        double ax, ay, aw, ah;
+        curves_live_area(panel, &ax, &ay, &aw, &ah);
+        /* the limits the picture uses: all values of both series, 8% margin */
+        double lo = 1e9, hi = -1e9;
+        for (int i = 0; i < N; i++)
+            lo = fmin(lo, train[panel][i]), hi = fmax(hi, train[panel][i]);
+        for (int i = 0; i < 2; i++)
+            lo = fmin(lo, val[panel][i]), hi = fmax(hi, val[panel][i]);
+        double m = (hi - lo) * 0.08;
+        lo -= m, hi += m;
+        double x0 = -0.06, x1 = 3.06;
+#define PX(v) (ax + ((v) - x0) / (x1 - x0) * aw)
+#define PY(v) (ay + ah - ((v) - lo) / (hi - lo) * ah)
+        /* columns in the first half of the run, left of the legends' corners */
+        static const double at[] = {0.3, 0.6, 1.2};
+        for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+            double want_v = panel == 0 ? 2.0 - 0.625 * at[k] : 0.2 + 0.3125 * at[k];
+            int px = (int)lround(PX(at[k]));
+            double row = mean_row(c, px - 1, px + 2, (int)ay, (int)(ay + ah), blue);
+            ck_assert_msg(fabs(row - PY(want_v)) <= 2.5, "panel %d at epoch %.1f: row %.1f, want %.1f",
+                          panel, at[k], row, PY(want_v));
+        }
+        for (int i = 0; i < 2; i++) {
+            int px = (int)lround(PX(vx[i])), py = (int)lround(PY(val[panel][i]));
+            ck_assert_msg(count_colour(c, px - 3, py - 3, px + 4, py + 4, orange, 20) >= 8,
+                          "panel %d: validation dot %d at (%d, %d)", panel, i, px, py);
+        }
+        /* right of 2.4 epochs (and of the dots): nothing drawn yet in blue or orange,
+         * the legend's corner left out */
+        int from = (int)PX(2.55), to = (int)(ax + aw) - 2;
+        int y0 = panel == 0 ? (int)(ay + ah * 0.45) : (int)ay + 2;
+        int y1 = panel == 0 ? (int)(ay + ah) - 2 : (int)(ay + ah * 0.55);
+        ck_assert_uint_eq(count_colour(c, from, y0, to, y1, blue, 40), 0);
+        ck_assert_uint_eq(count_colour(c, from, y0, to, y1, orange, 40), 0);
+#undef PX
+#undef PY
+    }
+    /* the caption line is written under the panels */
+    ck_assert_uint_gt(count_colour(c, 0, CURVES_LIVE_HEIGHT - CURVES_LIVE_CAPTION, c->w,
+                                   CURVES_LIVE_HEIGHT, 0x000000ffu, 60), 40);
+    canvas_free(c);
+
+    /* no sample yet: empty panels; a bad request: NULL with a message */
+    CurvesLive empty = {0, NULL, NULL, NULL, 0, NULL, NULL, NULL, 3, NULL};
+    c = curves_live_picture(&empty, &e);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(count_colour(c, 0, 0, c->w, c->h, blue, 12), 0);
+    canvas_free(c);
+    CurvesLive bad = {N, x, loss, acc, 2, vx, vloss, vacc, 0, NULL};
+    ck_assert_ptr_null(curves_live_picture(&bad, &e));
+}
+END_TEST
+
 /* ---- confusion ---- */
 
 START_TEST(confusion_counts_and_accuracy)
@@ -372,8 +451,8 @@ static Model *trained_dense(const Dataset *train, int epochs, double validation)
     rng_seed(&r, 4);
     Err e;
     NnShape in = {1, {63, 0, 0}};
-    NnLayerSpec d = {.kind = NN_DENSE, .units = 10},
-                a = {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX};
+    NnLayerSpec d = {.kind = "dense", .units = 10},
+                a = {.kind = "activation", .act = NN_ACT_SOFTMAX};
     ck_assert_int_eq(model_add(m, &d, &in, &r, &e), 0);
     ck_assert_int_eq(model_add(m, &a, NULL, &r, &e), 0);
     ck_assert_int_eq(model_compile(m, NN_LOSS_CCE, 0.5, 1, &e), 0);
@@ -481,7 +560,7 @@ START_TEST(show_commands_dense)
     c.sh.model = model_clone(keep);
     ck_assert_int_eq(model_pop(c.sh.model, &e), 0);
     ck_assert_int_eq(model_pop(c.sh.model, &e), 0);
-    NnLayerSpec d7 = {.kind = NN_DENSE, .units = 7};
+    NnLayerSpec d7 = {.kind = "dense", .units = 7};
     Rng r;
     rng_seed(&r, 9);
     ck_assert_int_eq(model_add(c.sh.model, &d7, &c.sh.model->input, &r, &e), 0);
@@ -504,14 +583,14 @@ START_TEST(show_commands_cnn)
     rng_seed(&r, 12);
     Err e;
     NnShape in = {3, {9, 7, 1}};
-    NnLayerSpec s[] = {{.kind = NN_CONV2D, .filters = 5, .kh = 3, .kw = 3,
+    NnLayerSpec s[] = {{.kind = "conv2d", .filters = 5, .kh = 3, .kw = 3,
                         .padding = NN_PAD_SAME, .act = NN_ACT_RELU},
-                       {.kind = NN_MAXPOOL, .ph = 2, .pw = 2},
-                       {.kind = NN_CONV2D, .filters = 3, .kh = 2, .kw = 2,
+                       {.kind = "maxpool", .ph = 2, .pw = 2},
+                       {.kind = "conv2d", .filters = 3, .kh = 2, .kw = 2,
                         .padding = NN_PAD_VALID, .act = NN_ACT_SIGMOID},
-                       {.kind = NN_FLATTEN},
-                       {.kind = NN_DENSE, .units = 10},
-                       {.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX}};
+                       {.kind = "flatten"},
+                       {.kind = "dense", .units = 10},
+                       {.kind = "activation", .act = NN_ACT_SOFTMAX}};
     for (int i = 0; i < 6; i++)
         ck_assert_int_eq(model_add(m, &s[i], i ? NULL : &in, &r, &e), 0);
     c.sh.model = m;
@@ -550,6 +629,7 @@ int main(void)
     Suite *s = suite_create("pictures");
     TCase *t = tcase_create("builders");
     tcase_add_test(t, curves_rising_accuracy_falling_loss);
+    tcase_add_test(t, curves_live_follow_a_known_history);
     tcase_add_test(t, confusion_counts_and_accuracy);
     tcase_add_test(t, confusion_picture_dark_diagonal);
     tcase_add_test(t, weights_units_red_positive_blue_negative);

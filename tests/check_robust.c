@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "testutil.h"
 
@@ -23,6 +24,7 @@
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/embed/tsne.h"
+#include "untangle/core/params.h"
 #include "untangle/core/xalloc.h"
 
 /* ---- a memory guard: a test fails at once when one allocation exceeds a limit ----
@@ -202,19 +204,19 @@ static Model *tiny_mlp(int input, double lr)
     NnShape in = {1, {input, 0, 0}};
     NnLayerSpec s;
     memset(&s, 0, sizeof s);
-    s.kind = NN_DENSE;
+    s.kind = "dense";
     s.units = 9;
     ck_assert_int_eq(model_add(m, &s, &in, &r, &e), 0);
     memset(&s, 0, sizeof s);
-    s.kind = NN_ACTIVATION;
+    s.kind = "activation";
     s.act = NN_ACT_SIGMOID;
     ck_assert_int_eq(model_add(m, &s, NULL, &r, &e), 0);
     memset(&s, 0, sizeof s);
-    s.kind = NN_DENSE;
+    s.kind = "dense";
     s.units = 10;
     ck_assert_int_eq(model_add(m, &s, NULL, &r, &e), 0);
     memset(&s, 0, sizeof s);
-    s.kind = NN_ACTIVATION;
+    s.kind = "activation";
     s.act = NN_ACT_SOFTMAX;
     ck_assert_int_eq(model_add(m, &s, NULL, &r, &e), 0);
     if (lr > 0)
@@ -250,7 +252,7 @@ static size_t model_header(uint8_t *b, uint32_t rank, uint32_t d0, uint32_t d1, 
 START_TEST(model_parse_small_file_huge_dense)
 {
     uint8_t b[128];
-    const uint32_t rec[9] = {NN_DENSE, 0, 1000000, 0, 0, 0, 0, 0, 0};
+    const uint32_t rec[9] = {0 /* dense in version 1 */, 0, 1000000, 0, 0, 0, 0, 0, 0};
     size_t n = model_header(b, 1, 1000, 0, 0, rec);
     Err e;
     err_clear(&e);
@@ -262,10 +264,38 @@ START_TEST(model_parse_small_file_huge_dense)
 }
 END_TEST
 
+/* The same in version 2, where a layer is a record of words. */
+START_TEST(model_parse_small_file_huge_dense_v2)
+{
+    uint8_t b[160];
+    size_t n = 0;
+    memcpy(b, "UNTGLMDL", 8);
+    n = 8;
+    const char *words = "dense name big units 1000000";
+    uint32_t head[7] = {2, 1, 1, 1000, 0, 0, (uint32_t)strlen(words)};
+    for (int i = 0; i < 7; i++, n += 4)
+        for (int k = 0; k < 4; k++)
+            b[n + (size_t)k] = (uint8_t)(head[i] >> (8 * k));
+    memcpy(b + n, words, strlen(words));
+    n += strlen(words);
+    memset(b + n, 0, 40);
+    n += 40;
+    Err e;
+    err_clear(&e);
+    guard_on((size_t)256 << 20);
+    Model *m = model_parse(b, n, &e);
+    guard_off();
+    ck_assert_ptr_null(m);
+    assert_one_line(e.msg);
+    ck_assert_msg(strstr(e.msg, "more weights than the file holds"), "%s", e.msg);
+}
+END_TEST
+
 START_TEST(model_parse_small_file_huge_conv)
 {
     uint8_t b[128];
-    const uint32_t rec[9] = {NN_CONV2D, NN_ACT_RELU, 0, 4096, 3, 3, NN_PAD_SAME, 0, 0};
+    const uint32_t rec[9] = {2 /* conv2d in version 1 */, NN_ACT_RELU, 0, 4096, 3, 3, NN_PAD_SAME,
+                             0, 0};
     size_t n = model_header(b, 3, 256, 256, 64, rec); /* 2.4 M weights, 64 MiB of outputs */
     Err e;
     err_clear(&e);
@@ -533,7 +563,7 @@ START_TEST(model_add_absurd_size_refused_first)
     Model *m = model_new();
     NnLayerSpec s;
     memset(&s, 0, sizeof s);
-    s.kind = NN_DENSE;
+    s.kind = "dense";
     s.units = NN_MAX_DIM;
     NnShape in = {1, {NN_MAX_DIM, 0, 0}};
     Err e;
@@ -615,7 +645,7 @@ static ModelSnap snap(const Shell *sh)
         s.params = xmalloc(s.n_params * sizeof(float) + 1);
         memcpy(s.params, sh->model->params, s.n_params * sizeof(float));
         s.compiled = sh->model->compile.compiled;
-        s.lr = sh->model->compile.lr;
+        s.lr = sh->model->compile.opt.lr;
         s.epochs = sh->model->epochs_trained;
     }
     return s;
@@ -631,8 +661,8 @@ static void assert_same_model(const Shell *sh, ModelSnap *s, const char *after)
         ck_assert_msg(memcmp(sh->model->params, s->params, s->n_params * sizeof(float)) == 0,
                       "after %s: the weights changed", after);
         ck_assert_int_eq(sh->model->compile.compiled, s->compiled);
-        ck_assert_msg(sh->model->compile.lr == s->lr, "after %s: lr %g, was %g", after,
-                      sh->model->compile.lr, s->lr);
+        ck_assert_msg(sh->model->compile.opt.lr == s->lr, "after %s: lr %g, was %g", after,
+                      sh->model->compile.opt.lr, s->lr);
         ck_assert_int_eq(sh->model->epochs_trained, s->epochs);
     }
 }
@@ -661,7 +691,7 @@ START_TEST(failed_model_commands_keep_model)
         {"model add activation sigmod", "sigmod"},
         {"compile loss categorical_crossentropy optimizer sgd lr abc", "abc"},
         {"fit", "not compiled"},
-        {"model new extra", "no argument"},
+        {"model new extra", "one too many"},
     };
     for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++) {
         cap_fail(&c, fails[i][0], fails[i][1]);
@@ -782,8 +812,9 @@ START_TEST(tokenizer_limits)
 {
     TokLine t;
     Err e;
-    /* A 1 MiB word. */
-    size_t n = (size_t)1 << 20;
+    /* The longest word a line may hold, then a line one byte too long: refused
+     * in one line naming the limit, as every input's line is. */
+    size_t n = TOK_LINE_MAX - 5;
     char *big = xmalloc(n + 8);
     memcpy(big, "echo ", 5);
     memset(big + 5, 'a', n);
@@ -791,6 +822,11 @@ START_TEST(tokenizer_limits)
     ck_assert_int_eq(tok_split(big, &t, &e), 0);
     ck_assert_uint_eq(strlen(t.cmds[0].argv[1]), n);
     tok_free(&t);
+    big[n + 5] = 'a';
+    big[n + 6] = '\0';
+    ck_assert_int_eq(tok_split(big, &t, &e), -1);
+    assert_one_line(e.msg);
+    ck_assert_msg(strstr(e.msg, "more than the 65536 a line may hold") != NULL, "%s", e.msg);
     /* Exactly the most words, then one more. */
     char *words = xmalloc(TOK_MAX_WORDS * 2 + 4);
     size_t k = 0;
@@ -977,6 +1013,97 @@ START_TEST(fit_lr_100_stops_with_advice)
 }
 END_TEST
 
+/* A save over what is not a regular file is refused and leaves it as it was;
+ * a link is followed and stays a link; an interrupted save leaves the old file. */
+START_TEST(atomic_never_replaces_special_files)
+{
+    char *dir = tu_tmpdir();
+    char node[1200], fifo[1200], link[1200], target[1200];
+    snprintf(node, sizeof node, "%s/node", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    snprintf(target, sizeof target, "%s/target", dir);
+    int is_dev = mknod(node, S_IFCHR | 0600, makedev(1, 3)) == 0;
+    if (!is_dev)
+        ck_assert_int_eq(mkfifo(node, 0600), 0);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    Err e;
+    const char *paths[] = {node, fifo, dir};
+    for (int i = 0; i < 3; i++) {
+        err_clear(&e);
+        ck_assert_int_eq(atomic_write_all(paths[i], "x", 1, &e), -1);
+        assert_one_line(e.msg);
+        ck_assert_msg(strstr(e.msg, "not a regular file") != NULL, "%s", e.msg);
+    }
+    struct stat st;
+    ck_assert_int_eq(lstat(node, &st), 0);
+    ck_assert(is_dev ? S_ISCHR(st.st_mode) : S_ISFIFO(st.st_mode));
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    /* A link to a file not there yet: the file is made, the link stays. */
+    ck_assert_int_eq(symlink("target", link), 0);
+    ck_assert_int_eq(atomic_write_all(link, "abc", 3, &e), 0);
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    assert_file_is(target, "abc", 3);
+    /* Interrupted: the old content stays, no temporary file. */
+    interrupt_flag = SIGINT;
+    ck_assert_int_eq(atomic_write_all(target, "new content", 11, &e), -1);
+    interrupt_clear();
+    ck_assert_int_eq(e.interrupted, 1);
+    assert_file_is(target, "abc", 3);
+    assert_no_temp(dir);
+    tu_rmtree(dir);
+}
+END_TEST
+
+/* A message too long for its buffer keeps its end (the advice): the longest
+ * quoted part is shortened, with its length. */
+START_TEST(long_messages_keep_their_advice)
+{
+    char word[5001];
+    memset(word, 'q', 5000);
+    word[5000] = '\0';
+    Err e;
+    err_set(&e, "bad thing '%s' (should be short); do this instead", word);
+    assert_one_line(e.msg);
+    ck_assert_msg(strstr(e.msg, "…' (5000 characters) (should be short); do this instead") != NULL,
+                  "%s", e.msg);
+    ck_assert_uint_lt(strlen(e.msg), 200);
+    /* A short message is left alone. */
+    err_set(&e, "bad thing '%s'; fix it", "abc");
+    ck_assert_str_eq(e.msg, "bad thing 'abc'; fix it");
+}
+END_TEST
+
+/* One number grammar for whole and real numbers alike. */
+START_TEST(one_number_grammar)
+{
+    static const char *const bad[] = {"0x10", "inf", "nan", " 5", "5 ", "1_000", "1,5", "",
+                                      "+", "-", ".", "e5", "5e", "1e+", "0b1", "1..2"};
+    Err e;
+    long l;
+    double d;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(param_read_long("n", bad[i], 0, 1000000, &l, &e) == -1, "long '%s'", bad[i]);
+        ck_assert_msg(param_read_double("x", bad[i], -1e6, 1e6, &d, &e) == -1, "real '%s'",
+                      bad[i]);
+        ck_assert_msg(strncmp(e.msg, "bad x '", 7) == 0, "%s", e.msg);
+    }
+    ck_assert_int_eq(param_read_long("n", "6e4", 0, 1000000, &l, &e), 0);
+    ck_assert_int_eq(l, 60000);
+    ck_assert_int_eq(param_read_long("n", "+7", 0, 10, &l, &e), 0);
+    ck_assert_int_eq(l, 7);
+    ck_assert_int_eq(param_read_long("n", "1.5", 0, 10, &l, &e), -1);
+    ck_assert_int_eq(param_read_double("x", ".5", 0, 1, &d, &e), 0);
+    ck_assert(d == 0.5);
+    ck_assert_int_eq(param_read_double("x", "1e-320", 0, 1, &d, &e), -1);
+    ck_assert_msg(strstr(e.msg, "too close to 0") != NULL, "%s", e.msg);
+    ck_assert_int_eq(param_read_double("x", "1e400", 0, 1, &d, &e), -1);
+    ck_assert_msg(strstr(e.msg, "out of range") != NULL, "%s", e.msg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("robust");
@@ -984,9 +1111,13 @@ int main(void)
     tcase_set_timeout(files, 30);
     tcase_add_test(files, model_parse_small_file_huge_dense);
     tcase_add_test(files, model_parse_small_file_huge_conv);
+    tcase_add_test(files, model_parse_small_file_huge_dense_v2);
     tcase_add_test(files, model_load_folder);
     tcase_add_test(files, atomic_failure_keeps_old_file);
     tcase_add_test(files, atomic_missing_folder);
+    tcase_add_test(files, atomic_never_replaces_special_files);
+    tcase_add_test(files, long_messages_keep_their_advice);
+    tcase_add_test(files, one_number_grammar);
     tcase_add_test(files, model_save_failure_keeps_old_file);
     tcase_add_test(files, png_write_failure_keeps_old_file);
     tcase_add_test(files, png_read_hostile_files);

@@ -110,7 +110,10 @@ START_TEST(dispatch_unknown_and_arity)
     ck_assert_int_eq(cap_run(&c, "fti epochs 3"), CMD_ERR);
     ck_assert_ptr_nonnull(strstr(c.err, "lesson.md:12: error: unknown command 'fti'; did you mean 'fit'?"));
     ck_assert_int_eq(cap_run(&c, "set seed"), CMD_ERR);
-    ck_assert_ptr_nonnull(strstr(c.err, "set takes 2 words after it, got 1; usage: set seed N"));
+    ck_assert_ptr_nonnull(strstr(c.err, "set seed needs N: the seed of weights, shuffling and "
+                                        "t-SNE; see `help set seed`"));
+    ck_assert_int_eq(cap_run(&c, "hull 3"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "hull takes no more words: '3' is one too many"));
     ck_assert_int_eq(cap_run(&c, "zzzzzzzzzz"), CMD_ERR);
     ck_assert_ptr_nonnull(strstr(c.err, "unknown command 'zzzzzzzzzz'; `help` lists"));
     ck_assert_int_eq(cap_run(&c, "quit"), CMD_EXIT);
@@ -175,32 +178,121 @@ START_TEST(options_parse_and_refuse)
 {
     Captured c;
     cap_open(&c);
-    static const OptSpec specs[] = {{"batch", 1}, {"epochs", 1}, {"verbose", 1}, {NULL, 0}};
-    char *ok_argv[] = {"fit", "epochs", "3", "batch", "300", NULL};
-    Opts o;
-    ck_assert_int_eq(opts_parse(&c.sh, "fit", 5, ok_argv, 1, specs, &o), 0);
-    long batch = 32, epochs = 1, verbose = 1;
-    ck_assert_int_eq(opts_long(&c.sh, &o, "batch", 1, 100000, &batch), 0);
-    ck_assert_int_eq(opts_long(&c.sh, &o, "epochs", 1, 100000, &epochs), 0);
-    ck_assert_int_eq(opts_long(&c.sh, &o, "verbose", 0, 2, &verbose), 0);
-    ck_assert_int_eq(batch, 300);
-    ck_assert_int_eq(epochs, 3);
-    ck_assert_int_eq(verbose, 1); /* absent: default kept */
-    char *bad_argv[] = {"fit", "epoch", "3", NULL};
-    ck_assert_int_eq(opts_parse(&c.sh, "fit", 3, bad_argv, 1, specs, &o), -1);
-    ck_assert_str_eq(c.sh.errmsg,
-                     "fit has no option 'epoch' (options: batch, epochs or verbose); see `help fit`");
-    char *twice[] = {"fit", "batch", "3", "batch", "4", NULL};
-    ck_assert_int_eq(opts_parse(&c.sh, "fit", 5, twice, 1, specs, &o), -1);
-    char *missing[] = {"fit", "batch", NULL};
-    ck_assert_int_eq(opts_parse(&c.sh, "fit", 2, missing, 1, specs, &o), -1);
-    ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "option 'batch' needs a value"));
-    long a, b, d;
-    ck_assert_int_eq(arg_dims3(&c.sh, "input", "28x28x1", 4096, &a, &b, &d), 0);
-    ck_assert_int_eq(a * 100 + b * 10 + d, 28 * 100 + 28 * 10 + 1);
-    ck_assert_int_eq(arg_dims2(&c.sh, "kernel", "5x", 64, &a, &b), -1);
-    ck_assert_int_eq(arg_dims2(&c.sh, "kernel", "0x3", 64, &a, &b), -1);
+    /* Through the line a user types: the spec of fit refuses before fit runs. */
+    ck_assert_int_eq(cap_run(&c, "fit epoch 3"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "fit has no option 'epoch' (options: batch, epochs, "
+                                        "validation, verbose, live); did you mean 'epochs'? See "
+                                        "`help fit`."));
+    ck_assert_int_eq(cap_run(&c, "fit batch 3 batch 4"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "fit: option 'batch' is given twice; keep one"));
+    ck_assert_int_eq(cap_run(&c, "fit batch"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "fit: option 'batch' needs a value (batch N)"));
+    ck_assert_int_eq(cap_run(&c, "fit batch 0"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "batch 0 is out of range (should be from 1 to 10000000)"));
+    /* a misspelt word names the word and what it should be */
+    ck_assert_int_eq(cap_run(&c, "model new; model add dense 10 softmx input 784"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "bad activation 'softmx' (should be linear, sigmoid, "
+                                        "softmax, relu or tanh)"));
+    ck_assert_int_eq(cap_run(&c, "model add conv2d 4 0x5 input 28x28x1"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "bad kernel size '0x5' (should be two sizes like 5x5"));
+    ck_assert_int_eq(cap_run(&c, "model add conv2d 4 3x3 relu sigmoid input 28x28x1"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "two activations, 'relu' and 'sigmoid'; keep one"));
+    ck_assert_int_eq(cap_run(&c, "model add conv2d 4 3x3 relu same input 28x28x1"), CMD_OK);
+    ck_assert_int_eq(cap_run(&c, "model add maxpool"), CMD_OK);
+    ck_assert_int_eq(cap_run(&c, "model add maxpool 3x3"), CMD_OK);
+    ck_assert_ptr_nonnull(strstr(c.out, "output (4, 4, 4)"));
+    ck_assert_int_eq(cap_run(&c, "keep params to p"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "expected the word 'as' here, not 'to'"));
     cap_close(&c);
+
+    /* the parser itself, on a file's `name value` fields */
+    static const Param fields[] = {
+        {.name = "units", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = 100},
+        {.name = "pool", .type = PARAM_DIMS, .place = PARAM_POS_OPT, .dims = 2, .hi = 64,
+         .def = "2x2"},
+        {.name = "rate", .type = PARAM_REAL, .lo = 0, .hi = 1, .def = "0.5"},
+        {0},
+    };
+    const Param *lists[] = {fields};
+    char *words[] = {"units", "7", "rate", "0.25"};
+    ParamValues pv;
+    Err e;
+    ck_assert_int_eq(params_parse(lists, 1, 4, words, 1, "test", &pv, &e), 0);
+    ck_assert_int_eq(params_get(&pv, "units")->i, 7);
+    ck_assert_int_eq(params_get(&pv, "pool")->d[1], 2); /* the default */
+    ck_assert(params_get(&pv, "rate")->x == 0.25);
+    int d[3];
+    ck_assert_int_eq(param_read_dims("input", "28x28x1", 0, 4096, d, &e), 3);
+    ck_assert_int_eq(d[0] * 100 + d[1] * 10 + d[2], 28 * 100 + 28 * 10 + 1);
+    ck_assert_int_eq(param_read_dims("input", "28x28", 0, 4096, d, &e), -1);
+    ck_assert_int_eq(param_read_dims("kernel", "5x", 2, 64, d, &e), -1);
+    ck_assert_int_eq(param_read_dims("kernel", "0x3", 2, 64, d, &e), -1);
+}
+END_TEST
+
+/* `help CMD SUB...` reaches every sub-command and layer, from the specs. */
+START_TEST(help_reaches_sub_commands)
+{
+    Captured c;
+    cap_open(&c);
+    ck_assert_int_eq(cap_run(&c, "help model add"), CMD_OK);
+    ck_assert_ptr_nonnull(strstr(c.out, "model add dense UNITS [linear|sigmoid|softmax|relu|tanh]"));
+    ck_assert_int_eq(cap_run(&c, "help model add conv2d"), CMD_OK);
+    ck_assert_ptr_nonnull(strstr(c.out, "valid|same"));
+    ck_assert_int_eq(cap_run(&c, "help set term"), CMD_OK);
+    ck_assert_ptr_nonnull(strstr(c.out, "set term auto|kitty|sixel|blocks|ascii|none"));
+    ck_assert_int_eq(cap_run(&c, "help fit"), CMD_OK);
+    ck_assert_ptr_nonnull(strstr(c.out, "(default 300)"));
+    ck_assert_int_eq(cap_run(&c, "help show weights"), CMD_OK);
+    ck_assert_ptr_nonnull(strstr(c.out, "show weights LAYER [scale shared|unit] [to FILE]"));
+    ck_assert_int_eq(cap_run(&c, "help predict image"), CMD_OK);
+    ck_assert_int_eq(cap_run(&c, "help model ad"), CMD_ERR);
+    ck_assert_ptr_nonnull(strstr(c.err, "`model` has no sub-command 'ad'; `help model` lists"));
+    cap_close(&c);
+}
+END_TEST
+
+static int offers(const CmdCompletion *k, const char *w)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (strcmp(k->words[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+/* Completion knows where it is in the line. */
+START_TEST(completion_is_positional)
+{
+    CmdCompletion k;
+    char *set_term[] = {"set", "term"};
+    cmd_complete(2, set_term, &k);
+    ck_assert(offers(&k, "blocks") && offers(&k, "ascii") && !offers(&k, "seed"));
+    cmd_complete(1, set_term, &k);
+    ck_assert(offers(&k, "term") && offers(&k, "seed") && !offers(&k, "blocks"));
+    char *load[] = {"model", "load"};
+    cmd_complete(2, load, &k);
+    ck_assert_int_eq(k.also, PARAM_COMPLETE_MODEL);
+    char *add[] = {"model", "add"};
+    cmd_complete(2, add, &k);
+    ck_assert(offers(&k, "conv2d") && offers(&k, "dense") && !offers(&k, "input"));
+    char *conv[] = {"model", "add", "conv2d", "32", "5x5"};
+    cmd_complete(5, conv, &k);
+    ck_assert(offers(&k, "sigmoid") && offers(&k, "same") && offers(&k, "input"));
+    char *conv_act[] = {"model", "add", "conv2d", "32", "5x5", "relu"};
+    cmd_complete(6, conv_act, &k);
+    ck_assert(!offers(&k, "sigmoid") && offers(&k, "same"));
+    char *fit[] = {"fit", "batch", "300"};
+    cmd_complete(3, fit, &k);
+    ck_assert(offers(&k, "epochs") && !offers(&k, "batch"));
+    char *image[] = {"predict", "image"};
+    cmd_complete(2, image, &k);
+    ck_assert_int_eq(k.also, PARAM_COMPLETE_FILE);
+    char *predict[] = {"predict"};
+    cmd_complete(1, predict, &k);
+    ck_assert(offers(&k, "image") && offers(&k, "test"));
+    char *help[] = {"help", "model"};
+    cmd_complete(2, help, &k);
+    ck_assert(offers(&k, "add") && offers(&k, "save"));
 }
 END_TEST
 
@@ -308,6 +400,8 @@ static Suite *shell_suite(void)
     tcase_add_test(t, set_changes_state_only_on_success);
     tcase_add_test(t, expect_compares_figures);
     tcase_add_test(t, options_parse_and_refuse);
+    tcase_add_test(t, help_reaches_sub_commands);
+    tcase_add_test(t, completion_is_positional);
     suite_add_tcase(s, t);
     t = tcase_create("lesson");
     tcase_add_test(t, lesson_items_and_lines);

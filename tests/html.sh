@@ -14,7 +14,7 @@ if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
     exit 0
 fi
 if ! "$U" --quick --term none --output "$T/out" --html "$T/report.html" \
-    lessons/en/00-images.md >"$T/log" 2>&1; then
+    lessons/en/00-images.md lessons/en/01-logistic.md lessons/en/04-tsne.md >"$T/log" 2>&1; then
     echo "  not ok html report: the replay failed"
     tail -n 5 "$T/log" | sed 's/^/      /'
     exit 0
@@ -22,6 +22,30 @@ fi
 grep -q 'data:image/png;base64,' "$T/report.html" &&
     echo "  ok html report embeds its figures" ||
     echo "  not ok html report embeds its figures"
+# Lesson 04's `tsne raw first 1000 live`: the run as an animation in the page
+# (Chromium below loads it with the other pictures)
+if [ "$(grep -c 'src="data:image/gif;base64,R0lGODlh' "$T/report.html")" = 1 ]; then
+    echo "  ok html report of lesson 04 holds the t-SNE run as an animated GIF"
+else
+    echo "  not ok html report of lesson 04 holds the t-SNE run as an animated GIF"
+fi
+# Lesson 01 through cmark: the indented formula is one preformatted block with
+# its two lines (not merged into a paragraph), and a code span running across a
+# line break is one span (no stray backtick).
+if grep -q '^<pre><code>s = W x + b  ' "$T/report.html" &&
+    grep -A1 '^<pre><code>s = W x + b  ' "$T/report.html" | grep -q '^p_k = exp(s_k)'; then
+    echo "  ok html report of lesson 01: the formula is one block, line for line"
+else
+    echo "  not ok html report of lesson 01: the formula is one block, line for line"
+    grep -B1 -A2 's = W x + b' "$T/report.html" | head -n 4 | sed 's/^/      /'
+fi
+if grep -q "<code>model.add(Dense(10, input_dim=784, name='fc1'))</code>" "$T/report.html" &&
+    ! grep -q '`model.add' "$T/report.html"; then
+    echo "  ok html report of lesson 01: a code span across a line break, no stray backtick"
+else
+    echo "  not ok html report of lesson 01: a code span across a line break, no stray backtick"
+    grep -n 'model.add(Dense' "$T/report.html" | head -n 3 | sed 's/^/      /'
+fi
 
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROME" ]; then

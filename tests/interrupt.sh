@@ -1,8 +1,11 @@
 #!/bin/sh
-# Ctrl-C: SIGINT sent to scripted runs. fit, evaluate, predict and tsne must
-# return within a second with the "interrupted" message, exit status 1 (not
-# killed by the signal), and no sanitizer report; at the prompt, Ctrl-C drops the
-# line being typed and keeps the session and its history.
+# Ctrl-C: SIGINT sent to scripted runs. fit, evaluate, predict, tsne, a big
+# model add and a save must return within a second with the "interrupted"
+# message and exit status 130 (stopped cleanly, not killed: the handler ran),
+# and no sanitizer report; a Ctrl-C between two commands of a pipe or a -c
+# string stops the run too; SIGTERM during a save leaves the old file and no
+# temporary file (status 143); at the prompt, Ctrl-C drops the line being typed
+# or stops the running command, and keeps the session and its history.
 # Prints "  ok NAME", "  not ok NAME" or "  skip NAME: why"; run by tests/run.sh.
 # Needs MNIST in data/mnist (make data): skipped cleanly without it.
 set -u
@@ -37,14 +40,16 @@ wait_for() {
     return 1
 }
 
-# interrupt NAME FILE MARKER DELAY MESSAGE: replays FILE (commands, or a lesson)
-# in the background, waits for MARKER on its output, sleeps DELAY, sends SIGINT,
-# and checks how it ends.
+# interrupt NAME FILE MARKER DELAY MESSAGE [SIGNAL STATUS]: replays FILE
+# (commands, or a lesson; `-c` and a string also work) in the background, waits
+# for MARKER on its output, sleeps DELAY, sends SIGNAL (INT), and checks how it
+# ends: STATUS (130), at once, one error line matching MESSAGE.
 interrupt() {
-    name=$1 file=$2 marker=$3 delay=$4 msg=$5
+    name=$1 file=$2 marker=$3 delay=$4 msg=$5 sig=${6:-INT} want=${7:-130}
     : >"$T/out"
     : >"$T/err"
-    "$U" --term none --output "$T/pics" "$file" >"$T/out" 2>"$T/err" &
+    if [ "$file" = -c ]; then set -- -c "$marker_cmds"; else set -- "$file"; fi
+    "$U" --term none --output "$T/pics" "$@" >"$T/out" 2>"$T/err" &
     pid=$!
     if ! wait_for "$T/out" "$marker" 60; then
         kill -KILL $pid 2>/dev/null
@@ -60,7 +65,7 @@ interrupt() {
         return
     fi
     t0=$(now)
-    kill -INT $pid
+    kill -"$sig" $pid
     # wait returns when the process exits; a watchdog ends a process that ignores it
     (sleep 20 && kill -KILL $pid 2>/dev/null) &
     dog=$!
@@ -71,8 +76,8 @@ interrupt() {
     wait $dog 2>/dev/null
     took=$(elapsed "$t0" "$t1")
     [ "${INTERRUPT_VERBOSE:-0}" = 1 ] && echo "      $(head -n 1 "$T/err") [${took} s]"
-    if [ "$rc" != 1 ]; then
-        not_ok "$name" "exit status $rc after SIGINT (expected 1: stopped, not killed)" \
+    if [ "$rc" != "$want" ]; then
+        not_ok "$name" "exit status $rc after SIG$sig (expected $want: stopped cleanly)" \
             "$(tail -n 5 "$T/err")"
     elif ! below "$took" "$LIMIT"; then
         not_ok "$name" "took $took s to stop (at most $LIMIT s)"
@@ -121,6 +126,21 @@ model add dense 10 softmax'
     else
         not_ok "tsne: the embedding of the last iteration is kept" "$(tail -n 3 "$T/out")"
     fi
+    # The live view draws its last frame and writes its animation within the second.
+    printf 'load mnist train 100\ntsne raw first 10000 iterations 5000 live\n' >"$T/cmds"
+    interrupt "Ctrl-C during tsne live" "$T/cmds" "t-SNE iteration 500/5000" 0.2 \
+        "error: .*(interrupt|Ctrl-C)"
+    if grep -q "tsne-live.gif" "$T/out"; then
+        ok "tsne live: the animation of the run so far is written"
+    else
+        not_ok "tsne live: the animation of the run so far is written" "$(tail -n 3 "$T/out")"
+    fi
+
+    # A big picture (drawing, then writing the PNG) takes seconds: stopped at once.
+    printf 'load mnist train 100 test 300\ntsne raw first 200 iterations 250 perplexity 10\necho plotting\nplot "x" size 12000x12000 to %s/big.png\necho never\n' "$T" >"$T/cmds"
+    interrupt "Ctrl-C while drawing a 12000x12000 plot" "$T/cmds" "^plotting" 0.5 \
+        "cmds:4: error: interrupted \(Ctrl-C\) during (drawing|writing) the picture"
+    [ -e "$T/big.png" ] && not_ok "plot interrupted: no picture written" "$T/big.png exists"
 
     # A lesson stops at the interrupt too, naming its line.
     printf '# Long\n\n```untangle\nload mnist\n%s\necho fitting\nfit batch 100 epochs 50\necho never\n```\n' \
@@ -128,6 +148,64 @@ model add dense 10 softmax'
     interrupt "Ctrl-C during a lesson replay" "$T/long.md" "^fitting" 1.5 \
         "long.md:10: error: fit interrupted \(Ctrl-C\)"
     if grep -q "^never" "$T/out"; then not_ok "lesson: the replay stops after an interrupt" "the next line ran"; fi
+fi
+
+# ---- what the first campaign missed: Ctrl-C between commands, in commands
+# that did not look at it, and SIGTERM during a save (no MNIST needed) ----
+
+# A pipe: the Ctrl-C comes while untangle waits for the next line.
+mkfifo "$T/feed"
+: >"$T/out"
+"$U" --term none <"$T/feed" >"$T/out" 2>"$T/err" &
+pid=$!
+exec 3>"$T/feed"
+echo "echo one" >&3
+if wait_for "$T/out" "^one" 20; then
+    kill -INT $pid
+    sleep 0.3
+    (echo "echo never" >&3) 2>/dev/null # a subshell: SIGPIPE, if it comes, is its own
+    exec 3>&-
+    wait $pid
+    rc=$?
+    if [ "$rc" = 130 ] && grep -q '^stdin:2: error: interrupted (Ctrl-C); the run stops here$' "$T/err" &&
+        [ "$(wc -l <"$T/err")" = 1 ] && ! grep -q never "$T/out"; then
+        ok "Ctrl-C between two lines of a pipe stops the run (130, stdin:2)"
+    else
+        not_ok "Ctrl-C between two lines of a pipe stops the run (130, stdin:2)" "exit $rc" "$(cat "$T/err")"
+    fi
+else
+    exec 3>&-
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    not_ok "Ctrl-C between two lines of a pipe stops the run" "never printed one"
+fi
+
+# A model add of a big layer takes seconds of page filling and looked at nothing.
+marker_cmds='echo adding; model new; model add dense 16000 input 16000; echo never'
+interrupt "Ctrl-C during a big model add (-c)" -c "^adding" 0.3 \
+    "^-c:1: error: interrupted \(Ctrl-C\) during model add$"
+grep -q never "$T/out" && not_ok "model add: the rest of -c does not run" "the next command ran"
+
+# SIGTERM during a save of 1 GiB: the old file stays byte for byte, no temp file.
+mkdir -p "$T/pics"
+"$U" --term none --output "$T/pics" -c "model new; model add dense 10 input 20; model save big" \
+    >/dev/null 2>&1
+cp "$T/pics/big.model" "$T/old.model"
+marker_cmds='model new; model add dense 16000 input 16000; echo saving; model save big; echo never'
+interrupt "SIGTERM during a model save" -c "^saving" 0.2 \
+    "^-c:1: error: stopped by SIGTERM during model save; the previous file, if any, is unchanged$" TERM 143
+if cmp -s "$T/old.model" "$T/pics/big.model" && [ "$(ls "$T/pics" | grep -c '\.tmp\.')" = 0 ]; then
+    ok "SIGTERM during a save: the old model intact, no temporary file"
+else
+    not_ok "SIGTERM during a save: the old model intact, no temporary file" "$(ls -l "$T/pics")"
+fi
+marker_cmds='model new; model add dense 16000 input 16000; echo saving; model save big; echo never'
+interrupt "Ctrl-C during a model save" -c "^saving" 0.2 \
+    "^-c:1: error: interrupted \(Ctrl-C\) during model save; the previous file, if any, is unchanged$"
+if cmp -s "$T/old.model" "$T/pics/big.model" && [ "$(ls "$T/pics" | grep -c '\.tmp\.')" = 0 ]; then
+    ok "Ctrl-C during a save: the old model intact, no temporary file"
+else
+    not_ok "Ctrl-C during a save: the old model intact, no temporary file" "$(ls -l "$T/pics")"
 fi
 
 # ---- at the prompt: needs a terminal, which script(1) gives ----
@@ -156,6 +234,39 @@ echo two" ]; then
     else
         not_ok "Ctrl-C at the prompt: history keeps both commands, not the dropped line" \
             "history: $(tr '\n' '|' <"$H" 2>/dev/null)"
+    fi
+
+    # Ctrl-C while a command runs that took seconds and looked at nothing: back
+    # at the prompt at once, the session and its model as they were.
+    t0=$(now)
+    (printf 'model new\n'; sleep 0.5; printf 'model add dense 16000 input 16000\n'; sleep 1
+     printf '\003'; sleep 1; printf 'echo back\n'; sleep 0.5; printf '\004') |
+        UNTANGLE_HISTORY="$T/history2" HOME="$T" SHELL=/bin/sh script -qec "exec '$U'" /dev/null >"$T/repl" 2>&1
+    rc=$?
+    took=$(elapsed "$t0" "$(now)")
+    clean=$(tr -d '\r' <"$T/repl" | sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g')
+    if [ "$rc" = 0 ] && printf '%s\n' "$clean" | grep -aq 'error: interrupted (Ctrl-C) during model add' &&
+        printf '%s\n' "$clean" | grep -aq '^back' && below "$took" 6; then
+        ok "Ctrl-C at the prompt stops a running model add (session of $took s)"
+    else
+        not_ok "Ctrl-C at the prompt stops a running model add" "exit $rc, $took s" \
+            "$(printf '%s\n' "$clean" | tail -n 4)"
+    fi
+
+    # A history file that is a FIFO: the session starts (the open does not
+    # block), says it once, and goes on without history.
+    mkfifo "$T/hfifo"
+    (printf 'echo two\n'; sleep 0.5; printf '\004') |
+        UNTANGLE_HISTORY="$T/hfifo" HOME="$T" SHELL=/bin/sh timeout 20 script -qec "exec '$U'" /dev/null \
+        >"$T/repl" 2>&1
+    rc=$?
+    clean=$(tr -d '\r' <"$T/repl" | sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g')
+    if [ "$rc" = 0 ] && printf '%s\n' "$clean" | grep -aq '^two' && [ -p "$T/hfifo" ] &&
+        printf '%s\n' "$clean" | grep -aq "^untangle: error: cannot keep the history in '$T/hfifo': it is a named pipe (FIFO), not a regular file; history is off"; then
+        ok "a history file that is a FIFO: one line, the session goes on"
+    else
+        not_ok "a history file that is a FIFO: one line, the session goes on" "exit $rc" \
+            "$(printf '%s\n' "$clean" | head -n 4)"
     fi
 fi
 exit 0

@@ -14,9 +14,6 @@
 #include "untangle/core/blas.h"
 #include "untangle/core/xalloc.h"
 
-const char *const cmd_load_words[] = {"mnist", "fashion", "train", "test", NULL};
-
-static const OptSpec load_opts[] = {{"train", 1}, {"test", 1}, {NULL, 0}};
 
 static double now_seconds(void)
 {
@@ -48,38 +45,32 @@ static int check_count(Shell *sh, const char *opt, long asked, int quick_capped,
 
 /* A count beyond any IDX file is refused with the memory it would take as 28x28
  * float images, so a typo such as `train 1000000000000` reads as what it is. */
-static int refuse_absurd(Shell *sh, const Opts *o, const char *opt)
+static int refuse_absurd(Shell *sh, const CmdArgs *a, const char *opt)
 {
-    const char *v = opts_get(o, opt);
-    if (!v)
+    if (!cmd_given(a, opt))
         return 0;
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*v == '-' || end == v || *end != '\0' || n <= IDX_MAX_COUNT)
-        return 0; /* arg_long's own message covers these */
-    double bytes = errno == ERANGE ? 1e30 : (double)n * 28.0 * 28.0 * sizeof(float);
+    long n = cmd_long(a, opt); /* read by the one number grammar, within LOAD_COUNT_MAX */
+    if (n <= (long)IDX_MAX_COUNT)
+        return 0;
+    double bytes = (double)n * 28.0 * 28.0 * sizeof(float);
     char need[32];
-    mem_human(bytes > 1.8e19 ? SIZE_MAX : (size_t)bytes, need, sizeof need);
+    mem_human(bytes >= 1.8e19 ? SIZE_MAX : (size_t)bytes, need, sizeof need);
     return sh_error(sh, "%s %s images would need %s%s of memory; MNIST holds 60000 train and "
                         "10000 test images: ask for at most that many",
-                    opt, v, bytes > 1.8e19 ? "more than " : "", need);
+                    opt, cmd_text(a, opt), bytes >= 1.8e19 ? "more than " : "", need);
 }
 
-int cmd_load(Shell *sh, int argc, char **argv)
-{
-    int which = arg_choice(sh, "data set", argv[1], mnist_set_names);
-    if (which < 0)
-        return CMD_ERR;
-    const char *set = mnist_set_names[which];
+/* The declared range of `train N` and `test N` goes far beyond any IDX file, so
+ * that a count too large for memory reaches refuse_absurd and is answered with the
+ * memory it needs. */
+#define LOAD_COUNT_MAX 9e15
 
-    Opts o;
-    long ntrain = 0, ntest = 0; /* 0: all */
-    if (opts_parse(sh, argv[0], argc, argv, 2, load_opts, &o) != 0 ||
-        refuse_absurd(sh, &o, "train") != 0 || refuse_absurd(sh, &o, "test") != 0 ||
-        opts_long(sh, &o, "train", 1, IDX_MAX_COUNT, &ntrain) != 0 ||
-        opts_long(sh, &o, "test", 1, IDX_MAX_COUNT, &ntest) != 0)
+static int load_run(Shell *sh, const CmdArgs *a)
+{
+    const char *set = cmd_text(a, "set");
+    if (refuse_absurd(sh, a, "train") != 0 || refuse_absurd(sh, a, "test") != 0)
         return CMD_ERR;
+    long ntrain = cmd_long(a, "train"), ntest = cmd_long(a, "test"); /* 0: all */
 
     int capped_train = 0, capped_test = 0;
     if (sh->quick) {
@@ -161,17 +152,16 @@ static void print_model(Shell *sh, const Model *m)
               nn_shape_str(m->input, in, sizeof in),
               nn_shape_str(model_output_shape(m), out, sizeof out));
     if (m->compile.compiled)
-        sh_printf(sh, "compiled (sgd lr %g), ", m->compile.lr);
+        sh_printf(sh, "compiled (%s lr %g), ", m->compile.opt.name, m->compile.opt.lr);
     else
         sh_printf(sh, "not compiled, ");
     sh_printf(sh, "trained %ld epoch%s (see `model summary`)\n", m->epochs_trained,
               m->epochs_trained == 1 ? "" : "s");
 }
 
-int cmd_info(Shell *sh, int argc, char **argv)
+static int info_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    (void)argv;
+    (void)a;
     if (sh->train.n == 0 && sh->test.n == 0) {
         sh_printf(sh, "data: none (`load mnist` loads MNIST)\n");
     } else {
@@ -191,6 +181,13 @@ int cmd_info(Shell *sh, int argc, char **argv)
     sh_printf(sh, "settings: seed %llu, threads %d, term %s, output %s\n",
               (unsigned long long)sh->seed, sh->threads, term_mode_names[sh->term],
               sh->output_dir[0] ? sh->output_dir : ".");
+    MemBudgetSource src;
+    char budget[32];
+    mem_human(mem_budget(&src), budget, sizeof budget);
+    sh_printf(sh, "memory budget: %s for one request (%s)\n", budget,
+              src == MEM_FROM_ENV       ? "UNTANGLE_MAX_BYTES"
+              : src == MEM_FROM_MACHINE ? "three quarters of the memory available now"
+                                        : "the machine's memory is unknown: a fixed default");
     BlasCoreInfo bi;
     char buf[320];
     blas_core_info(&bi);
@@ -198,3 +195,34 @@ int cmd_info(Shell *sh, int argc, char **argv)
     sh_printf(sh, "convolutions, activations, pooling: %s\n", nn_kernels_describe(buf, sizeof buf));
     return CMD_OK;
 }
+
+static const Param load_params[] = {
+    {.name = "set", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = mnist_set_names,
+     .what = "data set", .help = "the data set"},
+    {.name = "train", .type = PARAM_INT, .lo = 1, .hi = LOAD_COUNT_MAX,
+     .help = "keep the first N training images (all by default)"},
+    {.name = "test", .type = PARAM_INT, .lo = 1, .hi = LOAD_COUNT_MAX,
+     .help = "keep the first N test images (all by default)"},
+    {0},
+};
+
+const CmdSpec cmd_load_spec = {
+    .name = "load",
+    .summary = "load a data set (pixels scaled to [0,1])",
+    .help = "Loads MNIST (60000 training and 10000 test images of 28x28 grey pixels) or "
+            "Fashion-MNIST, scaling pixels by 1/255. `train N` and `test N` keep the first N "
+            "images of each part, for quick tries. MNIST is searched in $UNTANGLE_DATA, "
+            "./data/mnist and the installed share folder; `make data` fetches it.",
+    .params = load_params,
+    .handler = load_run,
+};
+
+const CmdSpec cmd_info_spec = {
+    .name = "info",
+    .summary = "what the session holds: data, model, features, embedding",
+    .help = "Prints the loaded data (shapes and label counts), the model and whether it is "
+            "compiled and trained, the last predicted features and the last embedding, and "
+            "the settings, and the memory budget: the most one command may ask for (three quarters "
+            "of the memory available, or UNTANGLE_MAX_BYTES), beyond which it is refused.",
+    .handler = info_run,
+};

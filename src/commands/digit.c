@@ -16,8 +16,6 @@
 #define PI_CLASSES 10
 #define PI_TOP 3
 
-static const OptSpec predict_image_opts[] = {{"to", 1}, {NULL, 0}};
-
 /* The model must read a 28x28 picture (784 values, or 28x28x1) and give
  * probabilities of the 10 classes (a softmax on top). */
 static int check_model(Shell *sh)
@@ -37,7 +35,7 @@ static int check_model(Shell *sh)
     size_t top = m->n_layers - 1;
     NnShape out = model_output_shape(m);
     const NnLayerSpec *s = model_layer_spec(m, top);
-    if (out.rank != 1 || out.d[0] != PI_CLASSES || s->kind != NN_ACTIVATION ||
+    if (out.rank != 1 || out.d[0] != PI_CLASSES || !nn_kind_is(s, "activation") ||
         s->act != NN_ACT_SOFTMAX)
         return sh_error(sh, "the top layer '%s' gives %s values, not the probabilities of the "
                             "%d classes; add `model add dense 10 softmax` on top (or `pop` "
@@ -46,16 +44,10 @@ static int check_model(Shell *sh)
     return 0;
 }
 
-int cmd_predict_image(Shell *sh, int argc, char **argv)
+static int predict_image_run(Shell *sh, const CmdArgs *a)
 {
-    /* argv: predict image FILE [to OUT] */
-    int at = argc > 1 && strcmp(argv[1], "image") == 0 ? 2 : 1;
-    if (argc <= at)
-        return sh_error(sh, "predict image needs a PNG file: `predict image my7.png`");
-    const char *path = argv[at];
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, at + 1, predict_image_opts, &o) != 0 ||
-        check_model(sh) != 0)
+    const char *path = cmd_text(a, "file");
+    if (check_model(sh) != 0)
         return CMD_ERR;
 
     Err e;
@@ -89,7 +81,7 @@ int cmd_predict_image(Shell *sh, int argc, char **argv)
         rc = sh_error_err(sh, &e);
         goto out;
     }
-    rc = sh_show_picture(sh, view, "digit", opts_get(&o, "to"));
+    rc = sh_show_picture(sh, view, "digit", cmd_text(a, "to"));
     canvas_free(view);
     if (rc != CMD_OK) {
         rc = CMD_ERR;
@@ -117,3 +109,20 @@ out:
     canvas_free(img);
     return rc;
 }
+
+static const Param predict_image_params[] = {
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.png",
+     .complete = PARAM_COMPLETE_FILE, .help = "a PNG picture of one digit"},
+    CMD_PARAM_TO,
+    {0},
+};
+
+const CmdSpec predict_image_spec = {
+    .name = "image",
+    .summary = "classify your own digit from any PNG",
+    .help = "The picture is normalised as MNIST was (grey, ink light on dark, cropped, "
+            "scaled into 20x20, centred by its centre of mass in 28x28), shown, and the top "
+            "three classes printed. Reports `predicted` and `probability`.",
+    .params = predict_image_params,
+    .handler = predict_image_run,
+};

@@ -8,20 +8,18 @@
 #include <string.h>
 
 #include "untangle/commands/commands.h"
+#include "untangle/commands/commands_extra.h"
 #include "untangle/geom/geom.h"
+#include "untangle/embed/pca.h"
 #include "untangle/embed/tsne.h"
 #include "untangle/core/xalloc.h"
 
-const char *const cmd_tsne_words[] = {"raw", "features", "first", "perplexity", "init", "pca",
-                                      "random", "iterations", "verbose", "angle", NULL};
-const char *const cmd_nh_words[] = {"k", NULL};
-
 static const char *const tsne_sources[] = {"raw", "features", NULL};
 static const char *const tsne_inits[] = {"pca", "random", NULL};
-static const OptSpec tsne_opts[] = {{"first", 1},      {"perplexity", 1}, {"init", 1},
-                                    {"iterations", 1}, {"verbose", 1},    {"angle", 1},
-                                    {NULL, 0}};
-static const OptSpec nh_opts[] = {{"k", 1}, {NULL, 0}};
+static const char *const tsne_parts[] = {"test", "train", "all", NULL};
+/* in the order of TsneMethod and TsneKnn, AUTO first */
+static const char *const tsne_methods[] = {"auto", "bh", "fft", "exact", NULL};
+static const char *const tsne_knns[] = {"auto", "exact", "approx", NULL};
 
 #define TSNE_MIN_ITER 250      /* scikit-learn refuses fewer (the exploration phase) */
 #define TSNE_MAX_ITER 100000
@@ -52,6 +50,12 @@ static void tsne_log_line(void *ctx, const char *line)
 /* The positions tsne_run left after an interruption are worth keeping only when they
  * are finite and have moved apart (an interruption before the first iteration leaves
  * nothing useful). */
+static void tsne_progress_bar(void *ctx, const TsneProgressInfo *info)
+{
+    Shell *sh = ctx;
+    sh_progress(sh, "t-SNE", (size_t)info->iteration, (size_t)info->n_iter);
+}
+
 static int tsne_partial_usable(const float *y, size_t n)
 {
     int spread = 0;
@@ -63,28 +67,33 @@ static int tsne_partial_usable(const float *y, size_t n)
     return spread;
 }
 
-int cmd_tsne(Shell *sh, int argc, char **argv)
+static int tsne_command(Shell *sh, const CmdArgs *a)
 {
-    int src = arg_choice(sh, "source", argv[1], tsne_sources);
-    if (src < 0)
-        return CMD_ERR;
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 2, tsne_opts, &o) != 0)
-        return CMD_ERR;
+    int src = cmd_index(a, "source");
 
-    /* what to embed: rows of a (n, d) float matrix, borrowed from the session */
+    /* what to embed: rows of a (n, d) float matrix, borrowed from the session (or,
+     * for `from all`, the training then the test images, joined below) */
     const float *x;
     const uint8_t *y;
     size_t avail, d;
     const char *what;
+    int part = cmd_index(a, "from"); /* test, train, all */
+    if (cmd_given(a, "from") && src != 0)
+        return sh_error(sh, "`from` picks the images of `tsne raw`; features come from "
+                        "`predict`, so drop `from %s`", cmd_text(a, "from"));
     if (src == 0) {
+        const Dataset *ds = part == 1 ? &sh->train : &sh->test;
         if (sh->test.n == 0 || !sh->test.x)
             return sh_error(sh, "no test images loaded; run `load mnist` first");
-        x = sh->test.x;
-        y = sh->test.y;
-        avail = sh->test.n;
-        d = dataset_dim(&sh->test);
-        what = "test images";
+        if (part != 0 && (sh->train.n == 0 || !sh->train.x))
+            return sh_error(sh, "no training images loaded; run `load mnist` first");
+        if (part == 2 && dataset_dim(&sh->train) != dataset_dim(&sh->test))
+            return sh_error(sh, "training and test images differ in size; load them again");
+        x = ds->x;
+        y = ds->y;
+        avail = part == 2 ? sh->train.n + sh->test.n : ds->n;
+        d = dataset_dim(ds);
+        what = part == 0 ? "test images" : part == 1 ? "training images" : "images";
     } else {
         if (sh->features.n == 0 || !sh->features.x)
             return sh_error(sh, "no features; run `predict` on a model first");
@@ -98,7 +107,7 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     /* --quick replays cap the work, so a lesson's `first 10000` must not fail there
      * because `load` already kept fewer images. */
     long first = (long)avail;
-    if (opts_long(sh, &o, "first", 1, sh->quick ? LONG_MAX : (long)avail, &first) != 0)
+    if (cmd_long_within(sh, a, "first", 1, sh->quick ? LONG_MAX : (long)avail, &first) != 0)
         return CMD_ERR;
     int capped = 0;
     long quick_max = (long)avail < SH_QUICK_TEST ? (long)avail : SH_QUICK_TEST;
@@ -111,17 +120,23 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
 
     TsneParams p;
     tsne_params_default(&p);
-    long iters = p.n_iter, verbose = 0;
-    if (opts_double(sh, &o, "perplexity", 1e-3, 1e6, &p.perplexity) != 0 ||
-        opts_long(sh, &o, "iterations", TSNE_MIN_ITER, TSNE_MAX_ITER, &iters) != 0 ||
-        opts_long(sh, &o, "verbose", 0, 2, &verbose) != 0 ||
-        opts_double(sh, &o, "angle", 0, 1, &p.angle) != 0)
-        return CMD_ERR;
-    if (opts_get(&o, "init")) {
-        int k = arg_choice(sh, "init", opts_get(&o, "init"), tsne_inits);
-        if (k < 0)
-            return CMD_ERR;
-        p.init_pca = k == 0;
+    long iters = p.n_iter, verbose = cmd_long(a, "verbose");
+    if (cmd_given(a, "perplexity"))
+        p.perplexity = cmd_real(a, "perplexity");
+    if (cmd_given(a, "iterations"))
+        iters = cmd_long(a, "iterations");
+    if (cmd_given(a, "angle"))
+        p.angle = cmd_real(a, "angle");
+    if (cmd_given(a, "init"))
+        p.init_pca = cmd_index(a, "init") == 0;
+    p.method = (TsneMethod)cmd_index(a, "method");
+    p.knn = (TsneKnn)cmd_index(a, "knn");
+    if (cmd_given(a, "pca")) {
+        long pca = cmd_long(a, "pca");
+        if (pca >= (long)d)
+            return sh_error(sh, "pca %ld must be below the %zu values of each point; use e.g. "
+                            "pca 50", pca, d);
+        p.pca_dims = (int)pca;
     }
     if (n < 4)
         return sh_error(sh, "t-SNE needs at least 4 points, not %zu; use first 4 or more", n);
@@ -133,11 +148,15 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     p.verbose = (int)verbose;
     p.seed = sh->seed;
     p.threads = sh->threads > 0 ? sh->threads : 1;
+    if (sh->tty_out && p.verbose < 2) {
+        p.progress = tsne_progress_bar;
+        p.progress_ctx = sh;
+    }
 
     char name[sizeof sh->embedding.name], range[40];
     snprintf(range, sizeof range, "[0:%zu]", n);
     name[0] = '\0';
-    str_append(name, sizeof name, src == 0 ? "raw test" : "features");
+    str_append(name, sizeof name, src == 1 ? "features" : part == 0 ? "raw test" : part == 1 ? "raw train" : "raw all");
     str_append(name, sizeof name, range);
     if (src == 1 && sh->features.name[0]) {
         str_append(name, sizeof name, " (");
@@ -146,11 +165,40 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     }
     if (capped)
         sh_printf(sh, "(quick replay: embedding %zu %s, not %ld)\n", n, what, asked);
+    TsneMethod method = p.method == TSNE_METHOD_AUTO ? tsne_method_for(n) : p.method;
+    if (method == TSNE_METHOD_BH && p.angle == 0)
+        method = TSNE_METHOD_EXACT;
+    char how[48];
+    if (method == TSNE_METHOD_BH)
+        snprintf(how, sizeof how, "bh, angle %g", p.angle);
+    else
+        snprintf(how, sizeof how, "%s", tsne_method_name(method));
     sh_printf(sh, "t-SNE of %s: %zu points of %zu values, perplexity %g, init %s, %d "
-              "iterations, angle %g, seed %llu, %d thread%s\n", name, n, d, p.perplexity,
-              p.init_pca ? "pca" : "random", p.n_iter, p.angle, (unsigned long long)p.seed,
+              "iterations, method %s, seed %llu, %d thread%s\n", name, n, d, p.perplexity,
+              p.init_pca ? "pca" : "random", p.n_iter, how, (unsigned long long)p.seed,
               p.threads, p.threads > 1 ? "s" : "");
     fflush(sh->out);
+
+    /* `from all`: the training images, then the test images, in one matrix. */
+    float *joined = NULL;
+    uint8_t *joined_y = NULL;
+    if (src == 0 && part == 2) {
+        size_t bytes;
+        Err je;
+        err_clear(&je);
+        if (size_mul(n, d * sizeof(float), &bytes) != 0 ||
+            mem_check_budget(bytes, "the images to embed", &je) != 0)
+            return sh_error_err(sh, &je);
+        size_t from_train = n < sh->train.n ? n : sh->train.n;
+        joined = xmalloc_floats(n * d);
+        joined_y = xmalloc(n);
+        memcpy(joined, sh->train.x, from_train * d * sizeof(float));
+        memcpy(joined_y, sh->train.y, from_train);
+        memcpy(joined + from_train * d, sh->test.x, (n - from_train) * d * sizeof(float));
+        memcpy(joined_y + from_train, sh->test.y, n - from_train);
+        x = joined;
+        y = joined_y;
+    }
 
     /* The new embedding is built aside and replaces the old one only when usable. */
     size_t cells;
@@ -162,9 +210,33 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     float *out = xmalloc(n * 2 * sizeof *out);   /* (n, 2) */
     for (size_t i = 0; i < 2 * n; i++)
         out[i] = NAN;
+    /* live: the map drawn as it forms, instead of the progress bar */
+    TsneLive *live = NULL;
+    uint8_t *no_labels = NULL;
+    if (sh->live || cmd_given(a, "live")) {
+        const uint8_t *labels = y ? y : (no_labels = xcalloc(n, 1));
+        live = tsne_live_begin(sh, labels, n, p.n_iter);
+        p.progress = tsne_live_progress;
+        p.progress_ctx = live;
+    }
     TsneResult res = {0};
     int rc = tsne_run(x, n, d, &p, out, &res, tsne_log_line, sh, &e);
+    if (live) {
+        int live_rc = tsne_live_end(live);
+        tsne_live_free(live);
+        free(no_labels);
+        if (live_rc != CMD_OK && rc == 0) {
+            free(joined);
+            free(joined_y);
+            free(out);
+            return CMD_ERR;
+        }
+    } else if (p.progress) {
+        sh_progress_end(sh);
+    }
+    free(joined);
     if (rc != 0 && !(e.interrupted && tsne_partial_usable(out, n))) {
+        free(joined_y);
         free(out);
         if (e.interrupted)
             return sh_error(sh, "t-SNE interrupted before its first iteration; the embedding "
@@ -176,7 +248,9 @@ int cmd_tsne(Shell *sh, int argc, char **argv)
     free(sh->embedding.y);
     sh->embedding.x = out;
     sh->embedding.y = NULL;
-    if (y) {
+    if (joined_y) {
+        sh->embedding.y = joined_y;
+    } else if (y) {
         sh->embedding.y = xmalloc(n);
         memcpy(sh->embedding.y, y, n);
     }
@@ -218,10 +292,9 @@ static void report_class(Shell *sh, const char *what, int c, double v)
     sh_report(sh, name, v);
 }
 
-int cmd_hull(Shell *sh, int argc, char **argv)
+static int hull_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    (void)argv;
+    (void)a;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -258,10 +331,9 @@ int cmd_hull(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_ellipse(Shell *sh, int argc, char **argv)
+static int ellipse_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    (void)argv;
+    (void)a;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -286,11 +358,8 @@ int cmd_ellipse(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_nh(Shell *sh, int argc, char **argv)
+static int nh_run(Shell *sh, const CmdArgs *a)
 {
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 1, nh_opts, &o) != 0)
-        return CMD_ERR;
     if (need_embedding(sh) != CMD_OK)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
@@ -298,7 +367,7 @@ int cmd_nh(Shell *sh, int argc, char **argv)
         return sh_error(sh, "the embedding has %zu point; Neighborhood Hit needs at least 2",
                         m->n);
     long k = NH_DEFAULT_K < m->n ? NH_DEFAULT_K : (long)m->n - 1;
-    if (opts_long(sh, &o, "k", 1, (long)m->n - 1, &k) != 0)
+    if (cmd_long_within(sh, a, "k", 1, (long)m->n - 1, &k) != 0)
         return CMD_ERR;
     GeomNH nh;
     Err e;
@@ -317,3 +386,86 @@ int cmd_nh(Shell *sh, int argc, char **argv)
     geom_nh_free(&nh);
     return CMD_OK;
 }
+
+/* The defaults shown are scikit-learn 1.2's, which tsne_params_default sets. */
+static const Param tsne_params[] = {
+    {.name = "source", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = tsne_sources,
+     .help = "the loaded images, or the last predicted features"},
+    {.name = "from", .type = PARAM_CHOICE, .choices = tsne_parts, .def = "test",
+     .help = "which images: all is the training then the test images"},
+    {.name = "first", .type = PARAM_INT, .lo = 1, .hi = 9e15,
+     .help = "embed the first N rows (all by default)"},
+    {.name = "perplexity", .type = PARAM_REAL, .lo = 1e-3, .hi = 1e6, .def = "30",
+     .help = "the effective number of neighbours"},
+    {.name = "init", .type = PARAM_CHOICE, .choices = tsne_inits, .def = "pca",
+     .help = "the starting positions"},
+    {.name = "iterations", .type = PARAM_INT, .lo = TSNE_MIN_ITER, .hi = TSNE_MAX_ITER,
+     .def = "1000", .help = "gradient steps, early exaggeration included"},
+    {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 2, .def = "0", .meta = "0|1|2",
+     .help = "2 reports the KL divergence every 50 iterations"},
+    {.name = "angle", .type = PARAM_REAL, .lo = 0, .hi = 1, .def = "0.5",
+     .help = "Barnes-Hut's accuracy; 0 runs the exact (slow) gradient"},
+    {.name = "method", .type = PARAM_CHOICE, .choices = tsne_methods, .def = "auto",
+     .help = "the repulsion: bh below 20000 points, fft (grid and FFT) from there, or exact"},
+    {.name = "knn", .type = PARAM_CHOICE, .choices = tsne_knns, .def = "auto",
+     .help = "the neighbours: exact, or approx (from 20000 points in over 128 dimensions)"},
+    {.name = "pca", .type = PARAM_INT, .lo = 2, .hi = PCA_COV_MAX_K, .meta = "D",
+     .help = "first project on D principal components (FIt-SNE's practice: 50)"},
+    {.name = "live", .type = PARAM_FLAG,
+     .help = "watch the map form: the points redrawn every few iterations, and a GIF"},
+    {0},
+};
+
+const CmdSpec cmd_tsne_spec = {
+    .name = "tsne",
+    .summary = "embed images or features in 2-D with t-SNE",
+    .help = "Runs t-SNE as scikit-learn 1.2 does (PCA init, perplexity 30, early "
+            "exaggeration 12 for 250 iterations, 1000 in all) on the loaded images (`raw`: "
+            "the test images, `from train`, or `from all`: the training then the test "
+            "images, 70000 for MNIST) or on the last predicted features (`features`). The "
+            "result is the embedding that hull, ellipse, nh and plot use. The repulsion: "
+            "Barnes-Hut below 20000 points (as scikit-learn), from there FFT-accelerated "
+            "interpolation on a grid (FIt-SNE's method; the pairs nearer than a few grid "
+            "intervals exactly). The neighbours: exact below 20000 points; from there, in "
+            "more than 128 dimensions, candidates among the 64 principal components, then "
+            "exact distances (over 99% of the exact neighbours on MNIST, much faster). "
+            "`verbose 1` prints each stage with its time and the time left. With `live` (or "
+            "`set live on`), the points are redrawn in place every few iterations, coloured "
+            "by class, with the iteration, the phase and the KL divergence; the last frame "
+            "and a short animation of the run (GIF) go to the output folder and the report. "
+            "Ctrl-C keeps the embedding of the last iteration.",
+    .params = tsne_params,
+    .handler = tsne_command,
+};
+
+const CmdSpec cmd_hull_spec = {
+    .name = "hull",
+    .summary = "per-class convex hulls of the embedding",
+    .help = "Computes each class's convex hull in the embedding and prints its vertex count "
+            "and area.",
+    .handler = hull_run,
+};
+
+const CmdSpec cmd_ellipse_spec = {
+    .name = "ellipse",
+    .summary = "per-class Gaussian ellipses of the embedding",
+    .help = "Fits a Gaussian to each class of the embedding (mean, maximum-likelihood "
+            "covariance) and prints the mean, the axes (2*sqrt(2)*sqrt(eigenvalue)) and the "
+            "angle.",
+    .handler = ellipse_run,
+};
+
+static const Param nh_params[] = {
+    {.name = "k", .type = PARAM_INT, .lo = 1, .hi = 9e15, .def = "6",
+     .help = "neighbours of each point (the lab's 6), below the number of points"},
+    {0},
+};
+
+const CmdSpec cmd_nh_spec = {
+    .name = "nh",
+    .summary = "Neighborhood Hit of the embedding",
+    .help = "For each point, the share of its K nearest other points with the same label, "
+            "averaged over all points and per class: how well the classes separate.",
+    .params = nh_params,
+    .handler = nh_run,
+};

@@ -14,48 +14,23 @@
  * depend only on the seed and the layer's place. */
 #define TAG_INIT 0x6e6e696e69740000ULL
 
-const char *const cmd_model_words[] = {
-    "new", "add", "summary", "pop", "save", "load", "dense", "activation", "conv2d", "maxpool",
-    "flatten", "sigmoid", "softmax", "relu", "tanh", "linear", "same", "valid", "input", "name",
-    NULL};
-
-static const char *const sub_names[] = {"new", "add", "summary", "pop", "save", "load", NULL};
-static const char *const kind_words[] = {"dense", "activation", "conv2d", "maxpool", "flatten",
-                                         NULL};
-
-static int is_word(const char *w, const char *const *list)
+/* `input D` or `input HxWxC`, as cmd_parse read it. */
+static void input_shape(const CmdArgs *a, NnShape *s)
 {
-    for (size_t i = 0; list[i]; i++)
-        if (strcmp(w, list[i]) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* `input D` or `input HxWxC`. */
-static int parse_input(Shell *sh, const char *text, NnShape *s)
-{
-    long a, b, c;
+    int d[3];
+    int n = cmd_dims(a, "input", d);
     memset(s, 0, sizeof *s);
-    if (strchr(text, 'x')) {
-        if (arg_dims3(sh, "input shape", text, NN_MAX_DIM, &a, &b, &c) != 0)
-            return -1;
-        *s = (NnShape){3, {(int)a, (int)b, (int)c}};
-        return 0;
-    }
-    if (arg_long(sh, "input size", text, 1, NN_MAX_DIM, &a) != 0)
-        return -1;
-    *s = (NnShape){1, {(int)a, 0, 0}};
-    return 0;
+    *s = n == 3 ? (NnShape){3, {d[0], d[1], d[2]}} : (NnShape){1, {d[0], 0, 0}};
 }
 
 /* The input shape of a first layer given without `input`: the loaded images. */
-static int default_input(Shell *sh, NnLayerKind kind, NnShape *s)
+static int default_input(Shell *sh, const NnLayerAbout *type, NnShape *s)
 {
     if (sh->train.n == 0 && sh->test.n == 0)
         return sh_error(sh, "the first layer needs its input shape: add `input 784` (dense) or "
                             "`input 28x28x1` (conv2d), or load the data first");
     const Dataset *d = sh->train.n ? &sh->train : &sh->test;
-    if (kind == NN_CONV2D || kind == NN_MAXPOOL)
+    if (type->input_rank == 3)
         *s = (NnShape){3, {d->rows, d->cols, 1}};
     else
         *s = (NnShape){1, {d->rows * d->cols, 0, 0}};
@@ -70,87 +45,29 @@ static void print_added(Shell *sh, const Model *m, size_t i)
               model_layer_params(m, i));
 }
 
-static int model_add_cmd(Shell *sh, int argc, char **argv)
+/* The layers `model add` knows: the layer registry, each type with its fields. */
+static int layer_variant(size_t i, CmdVariant *out)
 {
-    if (argc < 3)
-        return sh_error(sh, "model add needs a layer: dense, activation, conv2d, maxpool or "
-                            "flatten");
-    int kind = arg_choice(sh, "layer", argv[2], kind_words);
-    if (kind < 0)
-        return CMD_ERR;
+    const NnLayerAbout *t = nn_layer_type(i);
+    if (!t)
+        return 0;
+    *out = (CmdVariant){t->name, t->summary, t->help, t->fields};
+    return 1;
+}
+
+static int model_add_run(Shell *sh, const CmdArgs *a)
+{
+    const NnLayerAbout *type = nn_layer_find(a->variant.name);
     NnLayerSpec spec;
     memset(&spec, 0, sizeof spec);
-    spec.kind = (NnLayerKind)kind;
+    spec.kind = type->name;
     spec.act = NN_ACT_LINEAR;
-    spec.padding = NN_PAD_VALID; /* Keras' default */
-    int pos = 3;
-    NnAct dense_act = NN_ACT_LINEAR; /* dense's activation becomes a layer of its own */
-    long v, a, b;
-
-    switch (spec.kind) {
-    case NN_DENSE:
-        if (argc < 4)
-            return sh_error(sh, "model add dense needs the number of units: `model add dense "
-                                "10 softmax`");
-        if (arg_long(sh, "dense size", argv[3], 1, NN_MAX_DIM, &v) != 0)
-            return CMD_ERR;
-        spec.units = (int)v;
-        pos = 4;
-        break;
-    case NN_ACTIVATION:
-        if (argc < 4)
-            return sh_error(sh, "model add activation needs a function: sigmoid, softmax, relu, "
-                                "tanh or linear");
-        if ((v = arg_choice(sh, "activation", argv[3], nn_act_names)) < 0)
-            return CMD_ERR;
-        spec.act = (NnAct)v;
-        pos = 4;
-        break;
-    case NN_CONV2D:
-        if (argc < 5)
-            return sh_error(sh, "model add conv2d needs filters and kernel size: `model add "
-                                "conv2d 32 5x5 sigmoid same`");
-        if (arg_long(sh, "filter count", argv[3], 1, NN_MAX_DIM, &v) != 0 ||
-            arg_dims2(sh, "kernel size", argv[4], NN_MAX_KERNEL, &a, &b) != 0)
-            return CMD_ERR;
-        spec.filters = (int)v;
-        spec.kh = (int)a;
-        spec.kw = (int)b;
-        pos = 5;
-        break;
-    case NN_MAXPOOL:
-        spec.ph = spec.pw = 2;
-        if (argc > 3 && strchr(argv[3], 'x') && strcmp(argv[3], "input") != 0) {
-            if (arg_dims2(sh, "pool size", argv[3], NN_MAX_KERNEL, &a, &b) != 0)
-                return CMD_ERR;
-            spec.ph = (int)a;
-            spec.pw = (int)b;
-            pos = 4;
-        }
-        break;
-    default:
-        break;
-    }
-    /* Optional words, in any order: an activation (dense, conv2d), a padding (conv2d). */
-    for (; pos < argc; pos++) {
-        int w;
-        if ((spec.kind == NN_DENSE || spec.kind == NN_CONV2D) &&
-            (w = is_word(argv[pos], nn_act_names)) >= 0) {
-            if (spec.kind == NN_DENSE)
-                dense_act = (NnAct)w;
-            else
-                spec.act = (NnAct)w;
-        } else if (spec.kind == NN_CONV2D && (w = is_word(argv[pos], nn_padding_names)) >= 0) {
-            spec.padding = (NnPadding)w;
-        } else {
-            break;
-        }
-    }
-    static const OptSpec add_opts[] = {{"input", 1}, {"name", 1}, {NULL, 0}};
-    Opts o;
-    if (opts_parse(sh, "model add", argc, argv, pos, add_opts, &o) != 0)
-        return CMD_ERR;
-    const char *name = opts_get(&o, "name");
+    params_store(&a->pv, &spec);
+    /* dense's activation becomes a layer of its own, as in the lab */
+    NnAct top_act = type->activation_layer && cmd_given(a, "activation")
+                        ? (NnAct)cmd_index(a, "activation")
+                        : NN_ACT_LINEAR;
+    const char *name = cmd_text(a, "name");
     if (name) {
         if (strlen(name) >= NN_NAME_MAX)
             return sh_error(sh, "bad layer name '%s' (at most %d characters)", name,
@@ -160,12 +77,11 @@ static int model_add_cmd(Shell *sh, int argc, char **argv)
 
     Model *m = sh->model ? model_clone(sh->model) : model_new();
     NnShape input, *inp = NULL;
-    if (opts_get(&o, "input")) {
-        if (parse_input(sh, opts_get(&o, "input"), &input) != 0)
-            goto fail;
+    if (cmd_given(a, "input")) {
+        input_shape(a, &input);
         inp = &input;
     } else if (m->n_layers == 0) {
-        if (default_input(sh, spec.kind, &input) != 0)
+        if (default_input(sh, type, &input) != 0)
             goto fail;
         inp = &input;
     }
@@ -179,11 +95,11 @@ static int model_add_cmd(Shell *sh, int argc, char **argv)
     print_added(sh, m, m->n_layers - 1);
     /* `dense N ACT`: the activation is a layer of its own, as in the lab, so that
      * `model pop` removes it and leaves the dense layer's output on top. */
-    if (spec.kind == NN_DENSE && dense_act != NN_ACT_LINEAR) {
+    if (top_act != NN_ACT_LINEAR) {
         NnLayerSpec act;
         memset(&act, 0, sizeof act);
-        act.kind = NN_ACTIVATION;
-        act.act = dense_act;
+        act.kind = "activation";
+        act.act = top_act;
         if (model_add(m, &act, NULL, NULL, &e) != 0) {
             sh_error_err(sh, &e);
             goto fail;
@@ -214,8 +130,9 @@ static const char *thousands(size_t v, char *buf, size_t cap)
     return buf;
 }
 
-static int model_summary(Shell *sh)
+static int model_summary_run(Shell *sh, const CmdArgs *a)
 {
+    (void)a;
     const Model *m = sh->model;
     if (!m)
         return sh_error(sh, "there is no model; start one with `model new`");
@@ -231,7 +148,9 @@ static int model_summary(Shell *sh)
         NnShape s = model_layer_output(m, i);
         nn_shape_str(s, shp, sizeof shp);
         snprintf(out, sizeof out, "(None, %s", shp + 1); /* Keras shows the batch as None */
-        sh_printf(sh, " %-33s%-26s%zu\n", full, out, model_layer_params(m, i));
+        /* a name longer than the column still leaves a space, as Keras' does */
+        sh_printf(sh, " %-33s%s%-26s%zu\n", full, strlen(full) >= 33 ? " " : "", out,
+                  model_layer_params(m, i));
     }
     if (m->n_layers == 0)
         sh_printf(sh, " (no layer yet: `model add dense 10 softmax input 784`)\n");
@@ -239,16 +158,20 @@ static int model_summary(Shell *sh)
     thousands(m->n_params, tot, sizeof tot);
     sh_printf(sh, "Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s", tot, tot,
               line);
-    if (m->compile.compiled)
-        sh_printf(sh, "compiled: categorical_crossentropy, sgd lr %g; trained %ld epochs\n",
-                  m->compile.lr, m->epochs_trained);
+    if (m->compile.compiled) {
+        char opt[200];
+        nn_optimizer_words(&m->compile.opt, opt, sizeof opt);
+        sh_printf(sh, "compiled: categorical_crossentropy, optimizer %s; trained %ld epochs\n",
+                  opt, m->epochs_trained);
+    }
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
 }
 
-static int do_pop(Shell *sh)
+static int pop_run(Shell *sh, const CmdArgs *a)
 {
+    (void)a;
     if (!sh->model || sh->model->n_layers == 0)
         return sh_error(sh, "the model has no layer to remove; add one with `model add`");
     char name[NN_NAME_MAX], shp[64];
@@ -267,13 +190,6 @@ static int do_pop(Shell *sh)
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
-}
-
-int cmd_pop(Shell *sh, int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return do_pop(sh);
 }
 
 /* NAME -> the file: ".model" appended when absent; a NAME without '/' lives in
@@ -304,29 +220,32 @@ static int model_path(Shell *sh, const char *name, char *out, size_t cap, int fo
     return 0;
 }
 
-static int model_save_cmd(Shell *sh, const char *name)
+static int model_save_run(Shell *sh, const CmdArgs *a)
 {
+    const char *name = cmd_text(a, "name");
     if (!sh->model || sh->model->n_layers == 0)
         return sh_error(sh, "there is no model to save; build one with `model add`");
     char path[SH_PATH_MAX];
     if (model_path(sh, name, path, sizeof path, 1) != 0)
         return CMD_ERR;
-    if (!strchr(name, '/') && mkdir(sh->output_dir, 0777) != 0 && errno != EEXIST)
-        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to "
-                            "change it", sh->output_dir, strerror(errno));
-    if (sh_check_write(sh, path) != 0)
+    /* the output folder is made as pictures make it: with its parents */
+    if (!strchr(name, '/') && sh_make_output_dir(sh) != 0)
+        return CMD_ERR;
+    if (sh_check_write(sh, path) != 0 || sh_keep_student_file(sh, path) != 0)
         return CMD_ERR;
     Err e;
     err_clear(&e);
     if (model_save(sh->model, path, &e) != 0)
         return sh_error_err(sh, &e);
+    sh_note_lesson_file(sh, path);
     sh_printf(sh, "saved %s (%zu layers, %zu params)\n", path, sh->model->n_layers,
               sh->model->n_params);
     return CMD_OK;
 }
 
-static int model_load_cmd(Shell *sh, const char *name)
+static int model_load_run(Shell *sh, const CmdArgs *a)
 {
+    const char *name = cmd_text(a, "name");
     char path[SH_PATH_MAX];
     if (model_path(sh, name, path, sizeof path, 0) != 0)
         return CMD_ERR;
@@ -344,34 +263,87 @@ static int model_load_cmd(Shell *sh, const char *name)
     return CMD_OK;
 }
 
-int cmd_model(Shell *sh, int argc, char **argv)
+static int model_new_run(Shell *sh, const CmdArgs *a)
 {
-    int sub = arg_choice(sh, "model sub-command", argv[1], sub_names);
-    switch (sub) {
-    case 0: /* new */
-        if (argc > 2)
-            return sh_error(sh, "model new takes no argument");
-        model_free(sh->model);
-        sh->model = model_new();
-        sh_printf(sh, "new empty model\n");
-        return CMD_OK;
-    case 1:
-        return model_add_cmd(sh, argc, argv);
-    case 2:
-        if (argc > 2)
-            return sh_error(sh, "model summary takes no argument");
-        return model_summary(sh);
-    case 3:
-        if (argc > 2)
-            return sh_error(sh, "model pop takes no argument");
-        return do_pop(sh);
-    case 4:
-    case 5:
-        if (argc != 3)
-            return sh_error(sh, "model %s needs one NAME: `model %s mlp`", sub_names[sub],
-                            sub_names[sub]);
-        return sub == 4 ? model_save_cmd(sh, argv[2]) : model_load_cmd(sh, argv[2]);
-    default:
-        return CMD_ERR;
-    }
+    (void)a;
+    model_free(sh->model);
+    sh->model = model_new();
+    sh_printf(sh, "new empty model\n");
+    return CMD_OK;
 }
+
+static const Param add_params[] = {
+    {.name = "input", .type = PARAM_DIMS, .dims = 0, .hi = NN_MAX_DIM, .what = "input shape",
+     .meta = "D|HxWxC", .help = "the input shape, for the first layer (default: the images)"},
+    {.name = "name", .type = PARAM_WORD, .meta = "NAME",
+     .help = "the layer's name (default: kind_N, as Keras)"},
+    {0},
+};
+static const Param save_params[] = {
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+     .complete = PARAM_COMPLETE_MODEL, .help = "NAME.model, in the output folder without '/'"},
+    {0},
+};
+static const Param load_params[] = {
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+     .complete = PARAM_COMPLETE_MODEL,
+     .help = "NAME.model, looked for in the output folder, then here"},
+    {0},
+};
+
+static const CmdSpec model_new_spec = {
+    .name = "new", .summary = "start an empty network", .handler = model_new_run};
+static const CmdSpec model_add_spec = {
+    .name = "add",
+    .summary = "add a layer on top",
+    .help = "The first layer takes the shape of the loaded images when `input` is not given. "
+            "Weights are drawn when a layer is added (Glorot uniform, zero biases) from the "
+            "session seed. A layer that does not fit the one below is refused, naming both "
+            "shapes.",
+    .params = add_params,
+    .handler = model_add_run,
+    .variant = layer_variant,
+    .variant_what = "layer",
+};
+static const CmdSpec model_summary_spec = {
+    .name = "summary",
+    .summary = "the layers with their output shapes and parameter counts (figure `params`)",
+    .handler = model_summary_run};
+static const CmdSpec model_pop_spec = {
+    .name = "pop",
+    .summary = "remove the top layer, keeping the weights of the others",
+    .handler = pop_run};
+static const CmdSpec model_save_spec = {
+    .name = "save",
+    .summary = "write NAME.model atomically",
+    .help = "A NAME without '/' goes to the output folder (docs/model-format.md).",
+    .params = save_params,
+    .handler = model_save_run};
+static const CmdSpec model_load_spec = {
+    .name = "load",
+    .summary = "read NAME.model back, checking everything",
+    .params = load_params,
+    .handler = model_load_run};
+
+static const CmdSpec *const model_subs[] = {
+    &model_new_spec, &model_add_spec, &model_summary_spec, &model_pop_spec, &model_save_spec,
+    &model_load_spec, NULL,
+};
+
+const CmdSpec cmd_model_spec = {
+    .name = "model",
+    .summary = "build, inspect, save and load the network (like Keras' Sequential)",
+    .help = "`model new` starts an empty network and `model add` stacks layers on it: "
+            "`model add dense 100 sigmoid input 784` adds a fully connected layer and its "
+            "activation as a second layer (so that `model pop` removes it alone); conv2d "
+            "keeps its activation inside the layer, as in the lab.",
+    .subs = model_subs,
+};
+
+const CmdSpec cmd_pop_spec = {
+    .name = "pop",
+    .summary = "remove the top layer of the model (same as `model pop`)",
+    .help = "Removes the top layer of the model; the remaining layers keep their weights, so "
+            "`predict` then gives the output of the layer below.",
+    .handler = pop_run,
+};

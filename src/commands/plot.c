@@ -7,21 +7,11 @@
 #include "untangle/render/figure.h"
 #include "untangle/geom/geom.h"
 
-const char *const cmd_plot_words[] = {"to", "size", NULL};
-
-static const OptSpec plot_opts[] = {{"to", 1}, {"size", 1}, {NULL, 0}};
-
 #define PLOT_NH_K 6            /* the lab's title uses NH with k = 6 */
 
 /* plot ["NAME"] [to FILE] [size WxH] */
-int cmd_plot(Shell *sh, int argc, char **argv)
+static int plot_run(Shell *sh, const CmdArgs *a)
 {
-    /* Options come in pairs, so the name is there exactly when the word count after
-     * `plot` is odd: `plot to x.png` has no name, `plot "to" to x.png` does. */
-    int has_name = argc % 2 == 0;
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, has_name ? 2 : 1, plot_opts, &o) != 0)
-        return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
     if (!m->x || m->n == 0)
         return sh_error(sh, "no embedding; run `tsne raw` first");
@@ -29,15 +19,16 @@ int cmd_plot(Shell *sh, int argc, char **argv)
         return sh_error(sh, "the embedding \"%s\" has no labels to colour; embed `tsne raw` or "
                         "features from `predict test`", m->name);
     long w = FIGURE_WIDTH, h = FIGURE_HEIGHT;
-    if (opts_get(&o, "size")) {
-        if (arg_dims2(sh, "size", opts_get(&o, "size"), CANVAS_MAX_SIDE, &w, &h) != 0)
-            return CMD_ERR;
+    int size[3];
+    if (cmd_dims(a, "size", size) == 2) {
+        w = size[0];
+        h = size[1];
         if (w < FIGURE_MIN_WIDTH || h < FIGURE_MIN_HEIGHT)
             return sh_error(sh, "size %ldx%ld is too small for three panels (should be at "
                             "least %dx%d; the lab's is %dx%d)", w, h, FIGURE_MIN_WIDTH,
                             FIGURE_MIN_HEIGHT, FIGURE_WIDTH, FIGURE_HEIGHT);
     }
-    const char *name = has_name ? argv[1] : m->name;
+    const char *name = cmd_given(a, "name") ? cmd_text(a, "name") : m->name;
 
     Err e;
     err_clear(&e);
@@ -52,7 +43,7 @@ int cmd_plot(Shell *sh, int argc, char **argv)
     Canvas *c = figure_embedding(m->x, m->y, m->n, name, nh, (int)w, (int)h, &e);
     if (!c)
         return sh_error_err(sh, &e);
-    int rc = sh_show_picture(sh, c, "tsne", opts_get(&o, "to"));
+    int rc = sh_show_picture(sh, c, "tsne", cmd_text(a, "to"));
     if (rc == CMD_OK) {
         if (!isnan(nh))
             sh_report(sh, "nh", nh);
@@ -62,3 +53,24 @@ int cmd_plot(Shell *sh, int argc, char **argv)
     canvas_free(c);
     return rc == CMD_OK ? CMD_OK : CMD_ERR;
 }
+
+/* The title is optional and comes first; since options come in pairs, it is
+ * there exactly when the words after `plot` are odd in number: `plot to x.png`
+ * has no title, `plot "to" to x.png` does (params_parse's rule). */
+static const Param plot_params[] = {
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "\"NAME\"",
+     .help = "the title (default: where the embedding came from)"},
+    CMD_PARAM_TO,
+    {.name = "size", .type = PARAM_DIMS, .dims = 2, .hi = CANVAS_MAX_SIDE, .meta = "WxH",
+     .help = "the picture's size in pixels (the lab's 384x719)"},
+    {0},
+};
+
+const CmdSpec cmd_plot_spec = {
+    .name = "plot",
+    .summary = "the lab's 3-panel figure: points, hulls, ellipses",
+    .help = "Draws the embedding three times, stacked: points coloured by class titled "
+            "\"NAME NH=xx.x%\", the convex hulls, and the fitted ellipses.",
+    .params = plot_params,
+    .handler = plot_run,
+};

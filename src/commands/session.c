@@ -1,122 +1,305 @@
 /* session.c: the session commands: set, expect, figures, echo, help, quit. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/blas.h"
+#include "untangle/render/markdown.h"
 
-const char *const cmd_set_words[] = {"seed",  "threads", "term",   "output", "auto", "kitty",
-                                     "sixel", "blocks",  "ascii",  "none",   NULL};
-const char *const cmd_expect_words[] = {"accuracy", "loss", "test_accuracy", "test_loss",
-                                        "params",   "nh",   "kl",            "quick", NULL};
+/* ---- set ---- */
 
-int cmd_set(Shell *sh, int argc, char **argv)
+static int set_seed_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
-    static const char *const keys[] = {"seed", "threads", "term", "output", NULL};
-    int k = arg_choice(sh, "setting", argv[1], keys);
-    if (k < 0)
-        return CMD_ERR;
-    const char *v = argv[2];
-    if (k == 0) {
-        long seed;
-        if (arg_long(sh, "seed", v, 0, 2147483647L, &seed) != 0)
-            return CMD_ERR;
-        sh->seed = (uint64_t)seed;
-        rng_seed(&sh->rng, sh->seed);
-        sh_printf(sh, "seed %ld\n", seed);
-    } else if (k == 1) {
-        long t;
-        if (arg_long(sh, "threads", v, 1, 64, &t) != 0)
-            return CMD_ERR;
-        sh->threads = (int)t;
-        blas_set_threads((int)t);
-        sh_printf(sh, "threads %ld\n", t);
-    } else if (k == 2) {
-        int m = arg_choice(sh, "terminal mode", v, term_mode_names);
-        if (m < 0)
-            return CMD_ERR;
-        sh->term = (TermMode)m;
+    long seed = cmd_long(a, "seed");
+    sh->seed = (uint64_t)seed;
+    rng_seed(&sh->rng, sh->seed);
+    sh_printf(sh, "seed %ld\n", seed);
+    return CMD_OK;
+}
+
+static int set_threads_run(Shell *sh, const CmdArgs *a)
+{
+    long t = cmd_long(a, "threads");
+    sh->threads = (int)t;
+    blas_set_threads((int)t);
+    sh_printf(sh, "threads %ld\n", t);
+    return CMD_OK;
+}
+
+/* Says what `set term` set, and what the terminal answered when a pixel mode is
+ * wanted: a mode it did not answer to draws escapes that show nothing. */
+static int set_term_run(Shell *sh, const CmdArgs *a)
+{
+    TermMode want = (TermMode)cmd_index(a, "mode");
+    sh->term = want;
+    TermTarget t;
+    TermMode got = sh_term_target(sh, &t);
+    const TermCaps *caps = &sh->term_caps;
+    int tmux = getenv("TMUX") != NULL;
+    const char *inside = tmux ? " (tmux does not pass pictures on to the terminal)" : "";
+    if (want == TERM_NONE) {
+        sh_printf(sh, "term none: pictures go to files only\n");
+    } else if (!sh_term_stream(sh)) {
+        sh_printf(sh, "term auto: the output is not a terminal, so pictures go to files only\n");
+    } else if (want != TERM_AUTO) {
+        sh_printf(sh, "term %s\n", term_mode_names[want]);
+        if (caps->probed && !caps->answered && (want == TERM_KITTY || want == TERM_SIXEL))
+            sh_printf(sh, "the terminal did not answer in %.1f s: it may not show %s pictures; "
+                          "`set term blocks` draws them with characters\n",
+                      TERM_PROBE_TIMEOUT_MS / 1000.0, term_mode_names[want]);
+        else if (caps->answered && want == TERM_KITTY && !caps->kitty)
+            sh_printf(sh, "the terminal does not answer kitty's graphics query%s: pictures may "
+                          "not show; `set term blocks` draws them with characters\n", inside);
+        else if (caps->answered && want == TERM_SIXEL && !caps->sixel)
+            sh_printf(sh, "the terminal does not list sixel graphics in its attributes%s: "
+                          "pictures may not show; `set term blocks` draws them with "
+                          "characters\n", inside);
+    } else if (got == TERM_KITTY) {
+        sh_printf(sh, "term auto: kitty graphics (the terminal answered kitty's query)\n");
+    } else if (got == TERM_SIXEL) {
+        sh_printf(sh, "term auto: sixel (the terminal lists sixel graphics)\n");
+    } else if (got == TERM_ASCII) {
+        sh_printf(sh, "term auto: ascii (TERM says the terminal is dumb)\n");
+    } else if (caps->answered) {
+        sh_printf(sh, "term auto: colour blocks (the terminal answers neither kitty's graphics "
+                      "query nor lists sixel%s)\n", inside);
+    } else if (caps->probed && caps->seconds > 0) {
+        sh_printf(sh, "term auto: colour blocks (the terminal did not answer in %.1f s)\n",
+                  TERM_PROBE_TIMEOUT_MS / 1000.0);
     } else {
-        if (strlen(v) + 1 > sizeof sh->output_dir)
-            return sh_error(sh, "output folder name is too long");
-        if (sh->depth > 0 && sh_check_write(sh, v) != 0)
-            return CMD_ERR;
-        snprintf(sh->output_dir, sizeof sh->output_dir, "%s", v);
-        sh->picture_count = 0;
+        sh_printf(sh, "term auto: colour blocks (the terminal cannot be asked from here)\n");
     }
     return CMD_OK;
 }
 
-static const char *const cmp_ops[] = {"==", "!=", "<", "<=", ">", ">=", "~", NULL};
+static const char *const on_off[] = {"off", "on", NULL};
 
-static int compare(int op, double a, double b)
+static int set_live_run(Shell *sh, const CmdArgs *a)
 {
-    switch (op) {
-    case 0: return a == b;
-    case 1: return a != b;
-    case 2: return a < b;
-    case 3: return a <= b;
-    case 4: return a > b;
-    case 5: return a >= b;
-    default: return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b));
-    }
+    sh->live = cmd_index(a, "state");
+    sh_printf(sh, "live %s: %s\n", on_off[sh->live],
+              sh->live ? "every fit redraws its curves as it trains, every tsne its map"
+                       : "fit and tsne show a progress bar; add `live` to watch one");
+    return CMD_OK;
 }
 
-int cmd_expect(Shell *sh, int argc, char **argv)
+static int set_output_run(Shell *sh, const CmdArgs *a)
 {
-    double value, want, quick_want;
-    int op = arg_choice(sh, "comparison", argv[2], cmp_ops);
-    if (op < 0)
+    const char *v = cmd_text(a, "dir");
+    if (strlen(v) + 1 > sizeof sh->output_dir)
+        return sh_error(sh, "output folder name is too long (at most %zu characters)",
+                        sizeof sh->output_dir - 1);
+    if (sh->depth > 0 && sh_check_write(sh, v) != 0)
         return CMD_ERR;
+    snprintf(sh->output_dir, sizeof sh->output_dir, "%s", v);
+    sh->picture_count = 0;
+    return CMD_OK;
+}
+
+/* The name the hand-in page carries: every word, as typed (`set name Ada Lovelace`). */
+static int set_name_run(Shell *sh, const CmdArgs *a)
+{
+    int n;
+    char **w = cmd_rest(a, "name", &n);
+    char name[sizeof sh->student_name];
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        size_t k = strlen(w[i]);
+        if (len + k + 2 > sizeof name)
+            return sh_error(sh, "set name: the name is too long (at most %zu characters)",
+                            sizeof name - 1);
+        for (size_t j = 0; j < k; j++)
+            if ((unsigned char)w[i][j] < 0x20 || w[i][j] == 0x7f)
+                return sh_error(sh, "set name: the name holds a control character; type it with "
+                                    "letters and spaces only");
+        if (len)
+            name[len++] = ' ';
+        memcpy(name + len, w[i], k);
+        len += k;
+    }
+    name[len] = '\0';
+    if (len == 0)
+        return sh_error(sh, "set name needs the name to put on the hand-in, e.g. set name Ada "
+                            "Lovelace");
+    snprintf(sh->student_name, sizeof sh->student_name, "%s", name);
+    sh_printf(sh, "name %s\n", name);
+    return CMD_OK;
+}
+
+static const Param seed_params[] = {
+    {.name = "seed", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 2147483647,
+     .help = "the seed of weights, shuffling and t-SNE"},
+    {0},
+};
+static const Param threads_params[] = {
+    {.name = "threads", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = 64,
+     .help = "threads for training, t-SNE and BLAS"},
+    {0},
+};
+static const Param term_params[] = {
+    {.name = "mode", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = term_mode_names,
+     .what = "terminal mode", .help = "how pictures reach the terminal"},
+    {0},
+};
+static const Param live_params[] = {
+    {.name = "state", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = on_off,
+     .what = "live setting", .help = "on: every fit and tsne shows its live view"},
+    {0},
+};
+static const Param output_params[] = {
+    {.name = "dir", .type = PARAM_WORD, .place = PARAM_POS, .meta = "DIR",
+     .complete = PARAM_COMPLETE_FILE, .help = "the folder pictures and models go to"},
+    {0},
+};
+
+static const CmdSpec set_seed_spec = {.name = "seed", .summary = "reseed the random generator",
+                                      .params = seed_params, .handler = set_seed_run};
+static const CmdSpec set_threads_spec = {.name = "threads", .summary = "the number of threads",
+                                         .params = threads_params, .handler = set_threads_run};
+static const CmdSpec set_term_spec = {.name = "term",
+                                      .summary = "how pictures reach the terminal",
+                                      .params = term_params, .handler = set_term_run};
+static const CmdSpec set_live_spec = {.name = "live",
+                                      .summary = "live views for every fit and tsne (on or off)",
+                                      .params = live_params, .handler = set_live_run};
+static const CmdSpec set_output_spec = {.name = "output",
+                                        .summary = "the folder pictures are written to",
+                                        .params = output_params, .handler = set_output_run};
+static const Param name_params[] = {
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_REST, .meta = "NAME",
+     .help = "your name, as the hand-in page shows it"},
+    {0},
+};
+static const CmdSpec set_name_spec = {.name = "name",
+                                      .summary = "the name the hand-in page carries ($USER until set)",
+                                      .params = name_params, .handler = set_name_run};
+static const CmdSpec *const set_subs[] = {&set_seed_spec, &set_threads_spec, &set_term_spec,
+                                          &set_live_spec, &set_output_spec, &set_name_spec, NULL};
+
+const CmdSpec cmd_set_spec = {
+    .name = "set",
+    .summary = "change a setting",
+    .help = "`set seed N` reseeds the random generator (weights, shuffling, t-SNE); `set "
+            "threads N` the number of threads; `set term` how pictures reach the terminal; "
+            "`set live on` makes every fit and tsne show its live view; `set output DIR` the "
+            "folder pictures are written to; `set name NAME` the name on the page `handin` writes.",
+    .subs = set_subs,
+};
+
+/* ---- expect ---- */
+
+static int eq(double a, double b) { return a == b; }
+static int ne(double a, double b) { return a != b; }
+static int lt(double a, double b) { return a < b; }
+static int le(double a, double b) { return a <= b; }
+static int gt(double a, double b) { return a > b; }
+static int ge(double a, double b) { return a >= b; }
+static int near(double a, double b) { return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b)); }
+
+typedef struct Comparison {
+    const char *name;          /* first: the Param's choice table reads it */
+    int (*holds)(double value, double want);
+} Comparison;
+
+static const Comparison comparisons[] = {
+    {"==", eq}, {"!=", ne}, {"<", lt}, {"<=", le}, {">", gt}, {">=", ge}, {"~", near},
+    {NULL, NULL},
+};
+
+static int expect_run(Shell *sh, const CmdArgs *a)
+{
+    double value, want;
+    const char *name = cmd_text(a, "figure"), *op = cmd_text(a, "op");
+    const char *wanted = cmd_text(a, "value");
     /* The value is a number, or another figure: `expect nh_cnn > nh_mlp`. */
-    if (sh_figure(sh, argv[3], &want) != 0 &&
-        arg_double(sh, "expected value (a number or a figure's name)", argv[3], -1e300, 1e300,
+    if (sh_figure(sh, wanted, &want) != 0 &&
+        arg_double(sh, "expected value (a number or a figure's name)", wanted, -1e300, 1e300,
                    &want) != 0)
         return CMD_ERR;
-    if (argc == 5 || (argc == 6 && strcmp(argv[4], "quick") != 0))
-        return sh_error(sh, "expect: after the value only `quick VALUE` may follow; usage: expect "
-                            "NAME OP VALUE [quick VALUE]");
-    if (argc == 6) {
-        if (arg_double(sh, "quick value", argv[5], -1e300, 1e300, &quick_want) != 0)
-            return CMD_ERR;
-        if (sh->quick)
-            want = quick_want;
-    }
-    if (sh_figure(sh, argv[1], &value) != 0) {
+    if (cmd_given(a, "quick") && sh->quick)
+        want = cmd_real(a, "quick");
+    if (sh_figure(sh, name, &value) != 0) {
         char names[300] = "";
         size_t len = 0;
         for (size_t i = 0; i < sh->n_figures && len + 60 < sizeof names; i++)
             len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
                                     sh->figures[i].name);
-        return sh_error(sh, "expect: no figure '%s' was reported yet%s%s", argv[1],
+        return sh_error(sh, "expect: no figure '%s' was reported yet%s%s", name,
                         sh->n_figures ? "; reported: " : " (run the command that computes it first)",
                         names);
     }
-    if (!compare(op, value, want))
-        return sh_error(sh, "expect %s %s %g failed: %s is %.6g", argv[1], argv[2], want, argv[1],
-                        value);
-    sh_printf(sh, "ok: %s = %.6g %s %g\n", argv[1], value, argv[2], want);
+    if (!comparisons[cmd_index(a, "op")].holds(value, want))
+        return sh_error(sh, "expect %s %s %g failed: %s is %.6g", name, op, want, name, value);
+    sh_printf(sh, "ok: %s = %.6g %s %g\n", name, value, op, want);
     return CMD_OK;
 }
 
-int cmd_keep(Shell *sh, int argc, char **argv)
+static const Param expect_params[] = {
+    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+     .complete = PARAM_COMPLETE_FIGURE, .help = "a figure a command reported (`figures`)"},
+    {.name = "op", .type = PARAM_CHOICE, .place = PARAM_POS, .choice_table = comparisons,
+     .choice_stride = sizeof comparisons[0], .what = "comparison",
+     .help = "~ allows 1% relative difference"},
+    {.name = "value", .type = PARAM_WORD, .place = PARAM_POS, .meta = "VALUE",
+     .complete = PARAM_COMPLETE_FIGURE, .help = "a number, or another figure's name"},
+    {.name = "quick", .type = PARAM_REAL, .lo = -1e300, .hi = 1e300, .meta = "VALUE",
+     .what = "quick value", .help = "the value in quick replays on subsets"},
+    {0},
+};
+
+const CmdSpec cmd_expect_spec = {
+    .name = "expect",
+    .summary = "check a figure a command reported (lessons check themselves)",
+    .help = "Compares a figure the last commands reported (`figures` lists them: accuracy, "
+            "loss, params, nh...) with a value or with another figure (`expect nh > nh_raw`), "
+            "and fails with the place in the lesson when the comparison is false.",
+    .params = expect_params,
+    .handler = expect_run,
+};
+
+/* ---- keep, need, figures, echo, help, quit ---- */
+
+static int keep_run(Shell *sh, const CmdArgs *a)
 {
-    (void)argc;
     double v;
-    if (strcmp(argv[2], "as") != 0)
-        return sh_error(sh, "usage: keep FIGURE as NAME (e.g. keep nh as nh_raw)");
-    if (sh_figure(sh, argv[1], &v) != 0)
-        return sh_error(sh, "keep: no figure '%s' was reported yet; `figures` lists them", argv[1]);
-    if (strlen(argv[3]) >= FIGURE_NAME_MAX || argv[3][0] == '\0')
-        return sh_error(sh, "keep: name '%s' is too long (at most %d characters)", argv[3],
+    const char *from = cmd_text(a, "figure"), *to = cmd_text(a, "name");
+    if (to[0] == '\0')
+        return sh_error(sh, "keep: the name is empty; give one such as nh_raw");
+    if (strlen(to) >= FIGURE_NAME_MAX)
+        return sh_error(sh, "keep: name '%s' is too long (at most %d characters)", to,
                         FIGURE_NAME_MAX - 1);
-    sh_report(sh, argv[3], v);
-    sh_printf(sh, "%s = %.6g\n", argv[3], v);
+    if (strspn(to, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+        strlen(to))
+        return sh_error(sh, "keep: bad name '%s' (should be letters, digits, _, . or -)", to);
+    if (sh_figure(sh, from, &v) != 0)
+        return sh_error(sh, "keep: no figure '%s' was reported yet; `figures` lists them", from);
+    sh_report(sh, to, v);
+    sh_printf(sh, "%s = %.6g\n", to, v);
     return CMD_OK;
 }
+
+static const Param keep_params[] = {
+    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FIGURE",
+     .complete = PARAM_COMPLETE_FIGURE, .help = "a figure reported so far"},
+    {.name = "as", .type = PARAM_KEYWORD, .place = PARAM_POS},
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+     .help = "the name to keep it under"},
+    {0},
+};
+
+const CmdSpec cmd_keep_spec = {
+    .name = "keep",
+    .summary = "keep a figure under another name, to compare later",
+    .help = "Copies a reported figure under a new name, so that a later command reporting "
+            "the same figure does not replace it: `keep nh as nh_raw`, then later `expect nh "
+            "> nh_raw`.",
+    .params = keep_params,
+    .handler = keep_run,
+};
 
 /* The folder of the lesson being replayed, for paths relative to it. */
 static void lesson_dir(const Shell *sh, char *buf, size_t cap)
@@ -129,119 +312,282 @@ static void lesson_dir(const Shell *sh, char *buf, size_t cap)
         snprintf(buf, cap, "%.*s", (int)(slash - f), f);
 }
 
-int cmd_need(Shell *sh, int argc, char **argv)
+static int ends_with_md(const char *path)
 {
-    (void)argc;
-    if (strcmp(argv[2], "from") != 0)
-        return sh_error(sh, "usage: need FILE from LESSON.md (e.g. need mlp.model from 02-mlp.md)");
+    size_t n = strlen(path);
+    return n >= 3 && strcmp(path + n - 3, ".md") == 0;
+}
+
+/* Is real (a resolved path) inside the resolved folder dir? */
+static int inside_dir(const char *dir, const char *real)
+{
+    char d[PATH_MAX];
+    if (!realpath(dir, d))
+        return 0;
+    size_t n = strlen(d);
+    return strncmp(d, real, n) == 0 && (real[n] == '/' || n == 1);
+}
+
+/* The lesson `need` may replay: a .md file; from a lesson, one of its own folder
+ * (or under --allow-write), never the lesson itself or one being replayed. */
+static int need_lesson_allowed(Shell *sh, const char *lesson, const char *dir)
+{
+    if (!ends_with_md(lesson))
+        return sh_error(sh, "need: '%s' is not a lesson; name the lesson file (.md) that "
+                            "writes the file", lesson);
+    char real[PATH_MAX];
+    if (!realpath(lesson, real))
+        return CMD_OK; /* missing: the caller says so */
+    if (sh->depth > 0 && !inside_dir(dir, real)) {
+        int allowed = 0;
+        for (size_t i = 0; i < sh->n_allow_write && !allowed; i++)
+            allowed = inside_dir(sh->allow_write[i], real);
+        if (!allowed)
+            return sh_error(sh, "need: a lesson replays only lessons of its own folder '%s', "
+                                "and '%s' is not in it; copy it there, or replay with "
+                                "--allow-write PATH",
+                            dir, lesson);
+    }
+    for (size_t i = 0; i < sh->n_lessons; i++) {
+        char other[PATH_MAX];
+        if (!realpath(sh->lesson_chain[i], other) || strcmp(other, real) != 0)
+            continue;
+        char chain[2 * SH_PATH_MAX] = "";
+        size_t len = 0;
+        for (size_t k = i; k < sh->n_lessons && len < sizeof chain; k++)
+            len += (size_t)snprintf(chain + len, sizeof chain - len, "%s needs ",
+                                    sh->lesson_chain[k]);
+        return sh_error(sh, "need: lessons that need each other: %s%s again; remove one of "
+                            "the `need` lines",
+                        chain, lesson);
+    }
+    return CMD_OK;
+}
+
+static int need_run(Shell *sh, const CmdArgs *a)
+{
+    const char *want = cmd_text(a, "file"), *from = cmd_text(a, "lesson");
     char file[2 * SH_PATH_MAX], lesson[2 * SH_PATH_MAX], dir[SH_PATH_MAX];
     /* A bare name lives in the output folder, where lessons save. */
-    if (strchr(argv[1], '/'))
-        snprintf(file, sizeof file, "%.*s", SH_PATH_MAX, argv[1]);
+    if (strchr(want, '/'))
+        snprintf(file, sizeof file, "%.*s", SH_PATH_MAX, want);
     else
-        snprintf(file, sizeof file, "%s/%.*s", sh->output_dir, SH_PATH_MAX - 2, argv[1]);
+        snprintf(file, sizeof file, "%s/%.*s", sh->output_dir, SH_PATH_MAX - 2, want);
+    lesson_dir(sh, dir, sizeof dir);
+    if (from[0] == '/' || sh->depth == 0)
+        snprintf(lesson, sizeof lesson, "%.*s", SH_PATH_MAX, from);
+    else
+        snprintf(lesson, sizeof lesson, "%s/%.*s", dir, SH_PATH_MAX - 2, from);
+    if (need_lesson_allowed(sh, lesson, dir) != CMD_OK)
+        return CMD_ERR;
     if (access(file, R_OK) == 0) {
         sh_printf(sh, "found %s\n", file);
         return CMD_OK;
     }
-    lesson_dir(sh, dir, sizeof dir);
-    if (argv[3][0] == '/' || sh->depth == 0)
-        snprintf(lesson, sizeof lesson, "%.*s", SH_PATH_MAX, argv[3]);
-    else
-        snprintf(lesson, sizeof lesson, "%s/%.*s", dir, SH_PATH_MAX - 2, argv[3]);
     if (access(lesson, R_OK) != 0)
-        return sh_error(sh, "need: %s is missing and so is the lesson %s that makes it", file,
-                        lesson);
+        return sh_error(sh, "need: %s is missing and so is the lesson %s that makes it; check "
+                            "the lesson's name", file, lesson);
+    if (!sh->replay_lesson)
+        return sh_error(sh, "need: %s is missing and lessons cannot be replayed from here", file);
     sh_printf(sh, "%s is missing: replaying %s to make it\n\n", file, lesson);
     int saved_step = sh->step;
     sh->step = 0;
-    if (!sh->replay_lesson)
-        return sh_error(sh, "need: %s is missing and lessons cannot be replayed from here", file);
     int rc = sh->replay_lesson(sh, lesson);
     sh->step = saved_step;
-    if (rc != CMD_OK)
-        return sh_error(sh, "need: replaying %s failed, so %s is still missing", lesson, file);
+    if (rc == CMD_EXIT)
+        return sh_error(sh, "need: %s stopped before writing %s; replay it whole", lesson, file);
+    if (rc != CMD_OK) {
+        /* The replayed lesson printed its own error line, with its place. */
+        sh->error_shown = 1;
+        return CMD_ERR;
+    }
     if (access(file, R_OK) != 0)
         return sh_error(sh, "need: %s ran but did not write %s", lesson, file);
     sh_printf(sh, "\nback from %s: %s is ready\n", lesson, file);
     return CMD_OK;
 }
 
-int cmd_figures(Shell *sh, int argc, char **argv)
+/* The length of `name` without a last dotted part that is a whole number
+ * ("nh.3" -> 2, "confusion.3.7" -> 11), or 0 when it has none. */
+static size_t indexed_stem(const char *name)
 {
-    (void)argc;
-    (void)argv;
-    if (sh->n_figures == 0)
+    const char *dot = strrchr(name, '.');
+    if (!dot || dot == name || !dot[1])
+        return 0;
+    for (const char *p = dot + 1; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return (size_t)(dot - name);
+}
+
+static int same_stem(const char *a, const char *b, size_t len)
+{
+    return indexed_stem(b) == len && strncmp(a, b, len) == 0;
+}
+
+/* Without a prefix, a family of figures that differ only by a last number
+ * ("nh.0" .. "nh.9") is one line of values, and a matrix ("confusion.T.P", a
+ * family of families) one line saying how to list it. */
+static int figures_run(Shell *sh, const CmdArgs *a)
+{
+    const char *prefix = cmd_given(a, "prefix") ? cmd_text(a, "prefix") : NULL;
+    size_t plen = prefix ? strlen(prefix) : 0, shown = 0;
+    if (sh->n_figures == 0) {
         sh_printf(sh, "no figures yet: commands such as fit, evaluate, tsne and nh report them\n");
-    for (size_t i = 0; i < sh->n_figures; i++)
-        sh_printf(sh, "  %-24s %.6g\n", sh->figures[i].name, sh->figures[i].value);
-    return CMD_OK;
-}
-
-int cmd_echo(Shell *sh, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        sh_printf(sh, "%s%s", i > 1 ? " " : "", argv[i]);
-    sh_printf(sh, "\n");
-    return CMD_OK;
-}
-
-/* Prints text wrapped at `width` columns, each line indented. */
-static void print_wrapped(Shell *sh, const char *text, int indent, int width)
-{
-    const char *p = text;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        int avail = width - indent, n = 0, last_space = -1;
-        while (p[n] && n < avail) {
-            if (p[n] == ' ')
-                last_space = n;
-            n++;
-        }
-        if (p[n] && last_space > 0)
-            n = last_space;
-        sh_printf(sh, "%*s%.*s\n", indent, "", n, p);
-        p += n;
-    }
-}
-
-int cmd_help(Shell *sh, int argc, char **argv)
-{
-    if (argc == 1) {
-        sh_printf(sh, "Commands (`help COMMAND` for details; `;` separates commands, `#` starts a "
-                      "comment):\n");
-        for (const CmdSpec *c = cmd_table; c->name; c++)
-            sh_printf(sh, "  %-9s %s\n", c->name, c->summary);
         return CMD_OK;
     }
-    const CmdSpec *c = cmd_find(argv[1]);
-    if (!c) {
-        /* A prefix lists the commands it starts. */
-        size_t n = strlen(argv[1]), found = 0;
-        for (const CmdSpec *d = cmd_table; d->name; d++)
-            if (strncmp(d->name, argv[1], n) == 0) {
-                sh_printf(sh, "  %-9s %s\n", d->name, d->summary);
-                found++;
+    for (size_t i = 0; i < sh->n_figures; i++) {
+        const char *name = sh->figures[i].name;
+        if (prefix) {
+            if (strncmp(name, prefix, plen) == 0) {
+                sh_printf(sh, "  %-24s %.6g\n", name, sh->figures[i].value);
+                shown++;
             }
-        if (found)
-            return CMD_OK;
-        const CmdSpec *near = cmd_nearest(argv[1]);
-        if (near)
-            return sh_error(sh, "no command '%s'; did you mean '%s'?", argv[1], near->name);
-        return sh_error(sh, "no command '%s'; `help` lists the commands", argv[1]);
+            continue;
+        }
+        size_t stem = indexed_stem(name);
+        if (stem == 0) {
+            sh_printf(sh, "  %-24s %.6g\n", name, sh->figures[i].value);
+            continue;
+        }
+        /* printed once, where the family first appears */
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = same_stem(name, sh->figures[j].name, stem);
+        char outer[FIGURE_NAME_MAX];
+        snprintf(outer, sizeof outer, "%.*s", (int)stem, name);
+        size_t ostem = indexed_stem(outer);
+        if (ostem > 0) {
+            /* a matrix: one line for all its rows */
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = indexed_stem(sh->figures[j].name) > 0 &&
+                       strncmp(sh->figures[j].name, outer, ostem) == 0 &&
+                       sh->figures[j].name[ostem] == '.' &&
+                       indexed_stem(sh->figures[j].name) > ostem;
+            if (seen)
+                continue;
+            size_t count = 0;
+            for (size_t j = 0; j < sh->n_figures; j++) {
+                char o2[FIGURE_NAME_MAX];
+                size_t s2 = indexed_stem(sh->figures[j].name);
+                snprintf(o2, sizeof o2, "%.*s", (int)s2, sh->figures[j].name);
+                count += s2 > 0 && indexed_stem(o2) == ostem && strncmp(o2, outer, ostem) == 0;
+            }
+            char label[FIGURE_NAME_MAX + 8];
+            snprintf(label, sizeof label, "%.*s.*.*", (int)ostem, name);
+            sh_printf(sh, "  %-24s %zu figures: `figures %.*s.` lists them\n", label, count,
+                      (int)ostem, name);
+            continue;
+        }
+        if (seen)
+            continue;
+        char label[FIGURE_NAME_MAX + 4];
+        snprintf(label, sizeof label, "%.*s.*", (int)stem, name);
+        sh_printf(sh, "  %-24s", label);
+        for (size_t j = i; j < sh->n_figures; j++)
+            if (same_stem(name, sh->figures[j].name, stem))
+                sh_printf(sh, " %s=%.4g", sh->figures[j].name + stem + 1, sh->figures[j].value);
+        sh_printf(sh, "\n");
     }
-    sh_printf(sh, "%s\n", c->synopsis);
-    print_wrapped(sh, c->summary, 2, 78);
-    sh_printf(sh, "\n");
-    print_wrapped(sh, c->help, 2, 78);
+    if (prefix && shown == 0)
+        sh_printf(sh, "no figure starts with '%s'; `figures` lists them all\n", prefix);
     return CMD_OK;
 }
 
-int cmd_quit(Shell *sh, int argc, char **argv)
+/* A lesson's echo cannot send escape sequences: control characters show escaped. */
+static int echo_run(Shell *sh, const CmdArgs *a)
+{
+    int n;
+    char **w = cmd_rest(a, "text", &n);
+    for (int i = 0; i < n; i++) {
+        char *shown = md_escape_controls(w[i]);
+        sh_printf(sh, "%s%s", i ? " " : "", shown);
+        free(shown);
+    }
+    sh_printf(sh, "\n");
+    return CMD_OK;
+}
+
+static int help_run(Shell *sh, const CmdArgs *a)
+{
+    int n;
+    char **w = cmd_rest(a, "topic", &n);
+    return cmd_print_help(sh, n, w);
+}
+
+static int quit_run(Shell *sh, const CmdArgs *a)
 {
     (void)sh;
-    (void)argc;
-    (void)argv;
+    (void)a;
     return CMD_EXIT;
 }
+
+static const Param need_params[] = {
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE",
+     .complete = PARAM_COMPLETE_FILE, .help = "a bare name is looked for in the output folder"},
+    {.name = "from", .type = PARAM_KEYWORD, .place = PARAM_POS},
+    {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS, .meta = "LESSON.md",
+     .complete = PARAM_COMPLETE_FILE, .help = "relative to the lesson being replayed"},
+    {0},
+};
+
+const CmdSpec cmd_need_spec = {
+    .name = "need",
+    .summary = "make sure a file exists, replaying its lesson if not",
+    .help = "When FILE is missing, replays the lesson that writes it, saying so, then goes "
+            "on: `need mlp.model from 02-mlp.md`.",
+    .params = need_params,
+    .handler = need_run,
+};
+
+static const Param figures_params[] = {
+    {.name = "prefix", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "PREFIX",
+     .complete = PARAM_COMPLETE_FIGURE, .help = "only the figures whose name starts so"},
+    {0},
+};
+
+const CmdSpec cmd_figures_spec = {
+    .name = "figures",
+    .summary = "list the figures `expect` can check",
+    .help = "Prints the figures reported so far with their values: one line per family "
+            "(nh.0 to nh.9 on one line, the confusion matrix as one line); `figures PREFIX` "
+            "lists each figure whose name starts with PREFIX (`figures confusion.3.`).",
+    .params = figures_params,
+    .handler = figures_run,
+};
+
+static const Param echo_params[] = {
+    {.name = "text", .type = PARAM_WORD, .place = PARAM_REST, .meta = "TEXT"},
+    {0},
+};
+
+const CmdSpec cmd_echo_spec = {
+    .name = "echo",
+    .summary = "print a line",
+    .help = "Prints its words separated by spaces.",
+    .params = echo_params,
+    .handler = echo_run,
+};
+
+static const Param help_params[] = {
+    {.name = "topic", .type = PARAM_WORD, .place = PARAM_REST, .meta = "COMMAND",
+     .complete = PARAM_COMPLETE_COMMAND, .help = "a command, then its sub-commands"},
+    {0},
+};
+
+const CmdSpec cmd_help_spec = {
+    .name = "help",
+    .summary = "list commands, or explain one",
+    .help = "Without argument, lists every command. `help CMD` explains one, with its words, "
+            "their ranges and defaults; `help CMD SUB` a sub-command (`help model add "
+            "conv2d`).",
+    .params = help_params,
+    .handler = help_run,
+};
+
+const CmdSpec cmd_quit_spec = {.name = "quit", .summary = "leave untangle",
+                               .help = "Ends the session (Ctrl-D does too).",
+                               .handler = quit_run};
+const CmdSpec cmd_exit_spec = {.name = "exit", .summary = "leave untangle",
+                               .help = "Ends the session (Ctrl-D does too).",
+                               .handler = quit_run};

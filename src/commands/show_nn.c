@@ -18,10 +18,7 @@
 #include "untangle/core/xalloc.h"
 
 #define SHOW_CLASSES 10
-#define SHOW_ERRORS_DEFAULT 36
-#define SHOW_ERRORS_COLS 12
 
-static const OptSpec to_opts[] = {{"to", 1}, {NULL, 0}};
 
 /* Shows c (freed here) and turns the result into a command status. */
 static int show_and_free(Shell *sh, Canvas *c, const char *stem, const char *to)
@@ -93,11 +90,8 @@ static float *test_scores(Shell *sh)
 
 /* ---- show curves ---- */
 
-int show_curves(Shell *sh, int argc, char **argv)
+static int curves_run(Shell *sh, const CmdArgs *a)
 {
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 2, to_opts, &o) != 0)
-        return CMD_ERR;
     if (!sh->model || sh->model->history.n == 0)
         return sh_error(sh, "no training history; run `fit` first");
     const NnHistory *h = &sh->model->history;
@@ -110,7 +104,7 @@ int show_curves(Shell *sh, int argc, char **argv)
     sh_printf(sh, "%zu epoch%s: loss %.4f -> %.4f, accuracy %.4f -> %.4f\n", h->n,
               h->n == 1 ? "" : "s", h->loss[0], h->loss[h->n - 1], h->accuracy[0],
               h->accuracy[h->n - 1]);
-    int rc = show_and_free(sh, c, "curves", opts_get(&o, "to"));
+    int rc = show_and_free(sh, c, "curves", cmd_text(a, "to"));
     if (rc == CMD_OK)
         sh_report(sh, "epochs", (double)h->n);
     return rc;
@@ -118,11 +112,8 @@ int show_curves(Shell *sh, int argc, char **argv)
 
 /* ---- show confusion ---- */
 
-int show_confusion(Shell *sh, int argc, char **argv)
+static int confusion_run(Shell *sh, const CmdArgs *a)
 {
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 2, to_opts, &o) != 0)
-        return CMD_ERR;
     float *scores = test_scores(sh);
     if (!scores)
         return CMD_ERR;
@@ -147,9 +138,9 @@ int show_confusion(Shell *sh, int argc, char **argv)
     size_t worst = 0, ct = 0, cp = 1;
     double worst_acc = 2;
     for (size_t t = 0; t < SHOW_CLASSES; t++) {
-        double a = confusion_class_accuracy(counts, SHOW_CLASSES, t);
-        if (!isnan(a) && a < worst_acc)
-            worst_acc = a, worst = t;
+        double ca = confusion_class_accuracy(counts, SHOW_CLASSES, t);
+        if (!isnan(ca) && ca < worst_acc)
+            worst_acc = ca, worst = t;
         for (size_t p = 0; p < SHOW_CLASSES; p++)
             if (p != t && counts[t * SHOW_CLASSES + p] > counts[ct * SHOW_CLASSES + cp])
                 ct = t, cp = p;
@@ -158,7 +149,7 @@ int show_confusion(Shell *sh, int argc, char **argv)
                   "frequent confusion: %zu taken for %zu (%zu times)\n",
               100 * acc, sh->test.n, worst, 100 * worst_acc, ct, cp,
               counts[ct * SHOW_CLASSES + cp]);
-    rc = show_and_free(sh, c, "confusion", opts_get(&o, "to"));
+    rc = show_and_free(sh, c, "confusion", cmd_text(a, "to"));
     if (rc == CMD_OK) {
         char name[FIGURE_NAME_MAX];
         sh_report(sh, "accuracy", acc);
@@ -191,7 +182,7 @@ static int layer_image_input(const Shell *sh, size_t i, int *rows, int *cols)
     const Model *m = sh->model;
     NnShape s = layer_input(m, i);
     size_t j = i;
-    while (s.rank == 1 && j > 0 && model_layer_spec(m, j - 1)->kind == NN_FLATTEN) {
+    while (s.rank == 1 && j > 0 && nn_kind_is(model_layer_spec(m, j - 1), "flatten")) {
         j--;
         s = layer_input(m, j);
     }
@@ -235,28 +226,19 @@ static long find_layer(Shell *sh, const char *text)
                         "`model summary`", text, m->n_layers, names), -1;
 }
 
-static const OptSpec weights_opts[] = {{"scale", 1}, {"to", 1}, {NULL, 0}};
-
-int show_weights(Shell *sh, int argc, char **argv)
+static int weights_run(Shell *sh, const CmdArgs *a)
 {
-    if (argc < 3)
-        return sh_error(sh, "show weights needs a layer: a number or a name from `model "
-                            "summary`, e.g. `show weights 1`");
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 3, weights_opts, &o) != 0 || need_model(sh) != 0)
+    if (need_model(sh) != 0)
         return CMD_ERR;
-    int scale = WEIGHTS_SCALE_SHARED;
-    if (opts_get(&o, "scale") &&
-        (scale = arg_choice(sh, "scale", opts_get(&o, "scale"), weights_scale_names)) < 0)
-        return CMD_ERR;
-    long li = find_layer(sh, argv[2]);
+    int scale = cmd_index(a, "scale");
+    long li = find_layer(sh, cmd_text(a, "layer"));
     if (li < 0)
         return CMD_ERR;
     const Model *m = sh->model;
     size_t i = (size_t)li, n = 0;
     const NnLayerSpec *spec = model_layer_spec(m, i);
     const float *w = model_layer_weights(m, i, &n);
-    if (!w || n == 0 || (spec->kind != NN_DENSE && spec->kind != NN_CONV2D)) {
+    if (!w || n == 0 || (!nn_kind_is(spec, "dense") && !nn_kind_is(spec, "conv2d"))) {
         char with[256];
         size_t at = 0;
         with[0] = '\0';
@@ -277,7 +259,7 @@ int show_weights(Shell *sh, int argc, char **argv)
     Canvas *c = NULL;
     char title[200];
     double drawn = 0;
-    if (spec->kind == NN_DENSE) {
+    if (nn_kind_is(spec, "dense")) {
         size_t units = (size_t)spec->units, in = n / units;
         int rows, cols;
         if (layer_image_input(sh, i, &rows, &cols)) {
@@ -299,7 +281,7 @@ int show_weights(Shell *sh, int argc, char **argv)
     }
     if (!c)
         return sh_error_err(sh, &e);
-    int rc = show_and_free(sh, c, "weights", opts_get(&o, "to"));
+    int rc = show_and_free(sh, c, "weights", cmd_text(a, "to"));
     if (rc == CMD_OK)
         sh_report(sh, "units", drawn);
     return rc;
@@ -307,16 +289,12 @@ int show_weights(Shell *sh, int argc, char **argv)
 
 /* ---- show activations ---- */
 
-int show_activations(Shell *sh, int argc, char **argv)
+static int activations_run(Shell *sh, const CmdArgs *a)
 {
-    if (argc < 3)
-        return sh_error(sh, "show activations needs a test image number, e.g. `show "
-                            "activations 0`");
-    Opts o;
-    if (opts_parse(sh, argv[0], argc, argv, 3, to_opts, &o) != 0 || need_test(sh) != 0)
+    if (need_test(sh) != 0)
         return CMD_ERR;
-    long idx;
-    if (arg_long(sh, "test image", argv[2], 0, (long)sh->test.n - 1, &idx) != 0)
+    long idx = cmd_long(a, "image");
+    if (cmd_long_within(sh, a, "image", 0, (long)sh->test.n - 1, &idx) != 0)
         return CMD_ERR;
     const Model *m = sh->model;
     size_t L = m->n_layers, dim = dataset_dim(&sh->test);
@@ -350,7 +328,7 @@ int show_activations(Shell *sh, int argc, char **argv)
         maps[nm].h = in.d[0], maps[nm].w = in.d[1], maps[nm].c = in.d[2];
     nm++;
     for (size_t k = 0; k < L && nm < ACT_MAX_MAPS; k++) {
-        if (model_layer_spec(m, k)->kind == NN_FLATTEN)
+        if (nn_kind_is(model_layer_spec(m, k), "flatten"))
             continue;  /* the same values as below, in one row */
         NnShape s = model_layer_output(m, k);
         char shp[64];
@@ -378,7 +356,7 @@ int show_activations(Shell *sh, int argc, char **argv)
         rc = sh_error_err(sh, &e);
         goto out;
     }
-    rc = show_and_free(sh, c, "activations", opts_get(&o, "to"));
+    rc = show_and_free(sh, c, "activations", cmd_text(a, "to"));
     if (rc == CMD_OK) {
         sh_report(sh, "layers", (double)(nm - 1));
         if (predicted >= 0)
@@ -396,22 +374,9 @@ out:
 
 /* ---- show errors ---- */
 
-static const OptSpec errors_opts[] = {{"cols", 1}, {"to", 1}, {NULL, 0}};
-
-int show_errors(Shell *sh, int argc, char **argv)
+static int errors_run(Shell *sh, const CmdArgs *a)
 {
-    int first_opt = 2;
-    const char *count_text = NULL;
-    if (argc > 2 && argv[2][0] && strchr("0123456789+-", argv[2][0])) {
-        count_text = argv[2];
-        first_opt = 3;
-    }
-    Opts o;
-    long want = SHOW_ERRORS_DEFAULT, cols = SHOW_ERRORS_COLS;
-    if (opts_parse(sh, argv[0], argc, argv, first_opt, errors_opts, &o) != 0 ||
-        (count_text && arg_long(sh, "number of images", count_text, 1, LABEL_GRID_MAX, &want)) ||
-        opts_long(sh, &o, "cols", 1, 256, &cols) != 0)
-        return CMD_ERR;
+    long want = cmd_long(a, "count"), cols = cmd_long(a, "cols");
     float *scores = test_scores(sh);
     if (!scores)
         return CMD_ERR;
@@ -456,7 +421,22 @@ int show_errors(Shell *sh, int argc, char **argv)
         err_clear(&e);
         Canvas *c = label_grid(imgs, shown, sh->test.rows, sh->test.cols, labels, (int)cols,
                                title, &e);
-        rc = c ? show_and_free(sh, c, "errors", opts_get(&o, "to")) : sh_error_err(sh, &e);
+        /* too wide for the terminal to stay legible: fewer there, all in the PNG */
+        int x0, x1, y;
+        label_grid_cell(0, 2, &x0, &y);
+        label_grid_cell(1, 2, &x1, &y);
+        int fit = sh_term_grid_columns(sh, (double)(x1 - x0) * sh->test.cols / LABEL_GRID_CELL);
+        TermView tv = {NULL, 0, shown};
+        if (c && fit > 0 && fit < cols && (size_t)fit < shown) {
+            tv.shown = (size_t)fit * SHOW_TERM_ROWS < shown ? (size_t)fit * SHOW_TERM_ROWS
+                                                             : shown;
+            tv.c = label_grid(imgs, tv.shown, sh->test.rows, sh->test.cols, labels, fit, title,
+                              &e);
+        }
+        rc = c ? sh_show_picture_as(sh, c, &tv, "errors", cmd_text(a, "to")) : sh_error_err(sh, &e);
+        rc = rc == CMD_OK ? CMD_OK : CMD_ERR;
+        canvas_free(tv.c);
+        canvas_free(c);
     }
     if (rc == CMD_OK) {
         sh_report(sh, "errors", (double)wrong);
@@ -470,3 +450,77 @@ int show_errors(Shell *sh, int argc, char **argv)
     free(labels);
     return rc;
 }
+
+/* ---- the specs: one per picture, listed in show.c ---- */
+
+static const Param to_only[] = {CMD_PARAM_TO, {0}};
+
+const CmdSpec show_curves_spec = {
+    .name = "curves",
+    .summary = "loss and accuracy per epoch of every `fit`, train and validation",
+    .help = "Draws the training curves of the session's model; reports `epochs`.",
+    .params = to_only,
+    .handler = curves_run,
+};
+
+const CmdSpec show_confusion_spec = {
+    .name = "confusion",
+    .summary = "the 10x10 confusion matrix on the test set",
+    .help = "Rows are the true classes, columns the predicted ones, with the accuracy of "
+            "each class; reports accuracy, class_accuracy.C and confusion.T.P (counts).",
+    .params = to_only,
+    .handler = confusion_run,
+};
+
+static const Param weights_params[] = {
+    {.name = "layer", .type = PARAM_WORD, .place = PARAM_POS, .meta = "LAYER",
+     .help = "a layer by number or name, as `model summary` shows them"},
+    {.name = "scale", .type = PARAM_CHOICE, .choices = weights_scale_names, .def = "shared",
+     .help = "one colour scale for all units, or one per unit"},
+    CMD_PARAM_TO,
+    {0},
+};
+
+const CmdSpec show_weights_spec = {
+    .name = "weights",
+    .summary = "the weights of a layer: templates, a matrix or filters",
+    .help = "A dense layer on the pixels draws each unit's weights as an image (red "
+            "positive, blue negative, one scale for all units or `scale unit`), other dense "
+            "layers as a matrix, conv2d its filters. Reports `units`.",
+    .params = weights_params,
+    .handler = weights_run,
+};
+
+static const Param activations_params[] = {
+    {.name = "image", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 1e9, .meta = "N",
+     .what = "test image", .help = "the test image, from 0"},
+    CMD_PARAM_TO,
+    {0},
+};
+
+const CmdSpec show_activations_spec = {
+    .name = "activations",
+    .summary = "test image N through every layer",
+    .help = "Draws the output of each layer for one test image (feature maps for conv2d "
+            "and maxpool); reports `layers` and `predicted`.",
+    .params = activations_params,
+    .handler = activations_run,
+};
+
+static const Param errors_params[] = {
+    {.name = "count", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = LABEL_GRID_MAX,
+     .def = "36", .meta = "N", .what = "number of images", .help = "how many to show"},
+    {.name = "cols", .type = PARAM_INT, .lo = 1, .hi = 256, .def = "12",
+     .help = "images per row"},
+    CMD_PARAM_TO,
+    {0},
+};
+
+const CmdSpec show_errors_spec = {
+    .name = "errors",
+    .summary = "the first N misclassified test images, true\xe2\x86\x92predicted",
+    .help = "Shows the misclassified test images with the true and the predicted class "
+            "under each; reports errors (all misclassified), images (shown) and accuracy.",
+    .params = errors_params,
+    .handler = errors_run,
+};

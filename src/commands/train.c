@@ -22,12 +22,6 @@
 #define BAR_WIDTH 30
 #define REDRAW_SECONDS 0.1
 
-const char *const cmd_compile_words[] = {"loss", "categorical_crossentropy", "optimizer", "sgd",
-                                         "lr", "metrics", "accuracy", NULL};
-const char *const cmd_fit_words[] = {"batch", "epochs", "validation", "verbose", NULL};
-const char *const cmd_evaluate_words[] = {"test", "train", NULL};
-const char *const cmd_predict_words[] = {"test", "train", "image", "to", NULL};
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -42,36 +36,41 @@ static int need_model(Shell *sh)
     return 0;
 }
 
-int cmd_compile(Shell *sh, int argc, char **argv)
+static const char *const losses[] = {"categorical_crossentropy", NULL};
+static const char *const metrics[] = {"accuracy", NULL};
+
+/* The optimisers compile knows: the registry, each with its hyperparameters. */
+static const char *optimizer_name(size_t i)
 {
-    static const OptSpec specs[] = {{"loss", 1}, {"optimizer", 1}, {"lr", 1}, {"metrics", 1},
-                                    {NULL, 0}};
-    static const char *const losses[] = {"categorical_crossentropy", NULL};
-    static const char *const optimizers[] = {"sgd", NULL};
-    static const char *const metrics[] = {"accuracy", NULL};
-    Opts o;
-    double lr = LAB_LR;
-    if (opts_parse(sh, argv[0], argc, argv, 1, specs, &o) != 0)
-        return CMD_ERR;
-    if ((opts_get(&o, "loss") && arg_choice(sh, "loss", opts_get(&o, "loss"), losses) < 0) ||
-        (opts_get(&o, "optimizer") &&
-         arg_choice(sh, "optimizer", opts_get(&o, "optimizer"), optimizers) < 0) ||
-        (opts_get(&o, "metrics") &&
-         arg_choice(sh, "metric", opts_get(&o, "metrics"), metrics) < 0))
-        return CMD_ERR;
-    if (opts_double(sh, &o, "lr", 0, 1e6, &lr) != 0)
-        return CMD_ERR;
-    if (!(lr > 0))
-        return sh_error(sh, "bad lr %s (should be a positive number, e.g. 0.5)",
-                        opts_get(&o, "lr"));
+    const NnOptimizerAbout *o = nn_optimizer_type(i);
+    return o ? o->name : NULL;
+}
+
+static int optimizer_variant(size_t i, CmdVariant *out)
+{
+    const NnOptimizerAbout *o = nn_optimizer_type(i);
+    if (!o)
+        return 0;
+    *out = (CmdVariant){o->name, o->summary, o->help, o->hyper};
+    return 1;
+}
+
+static int compile_run(Shell *sh, const CmdArgs *a)
+{
     if (need_model(sh) != 0)
         return CMD_ERR;
+    NnOptimizer opt;
     Err e;
     err_clear(&e);
-    if (model_compile(sh->model, NN_LOSS_CCE, lr, 1, &e) != 0)
+    if (nn_optimizer_defaults(a->variant.name, &opt, &e) != 0)
         return sh_error_err(sh, &e);
-    sh_printf(sh, "compiled: loss categorical_crossentropy, optimizer sgd (lr %g), metrics "
-                  "accuracy\n", lr);
+    params_store(&a->pv, &opt); /* the hyperparameters typed, over Keras' defaults */
+    if (model_compile_with(sh->model, NN_LOSS_CCE, &opt, 1, &e) != 0)
+        return sh_error_err(sh, &e);
+    char words[200];
+    nn_optimizer_words(&opt, words, sizeof words);
+    sh_printf(sh, "compiled: loss categorical_crossentropy, optimizer %s, metrics accuracy\n",
+              words);
     return CMD_OK;
 }
 
@@ -81,6 +80,7 @@ typedef struct FitView {
     int verbose;
     double last_draw;
     int bar_open; /* a bar line is on screen without its newline */
+    FitLive *live; /* the live view, or NULL */
 } FitView;
 
 static void format_bar(const NnProgress *p, char *buf, size_t cap)
@@ -111,6 +111,11 @@ static void on_progress(void *ctx, const NnProgress *p)
 {
     FitView *v = ctx;
     Shell *sh = v->sh;
+    if (v->live) {
+        fit_live_progress(v->live, p);
+        if (fit_live_on_terminal(v->live))
+            return; /* the panel is the view; the epoch lines follow it */
+    }
     if (!v->verbose)
         return;
     char line[256];
@@ -134,19 +139,11 @@ static void on_progress(void *ctx, const NnProgress *p)
     }
 }
 
-int cmd_fit(Shell *sh, int argc, char **argv)
+static int fit_run(Shell *sh, const CmdArgs *a)
 {
-    static const OptSpec specs[] = {{"batch", 1}, {"epochs", 1}, {"validation", 1},
-                                    {"verbose", 1}, {NULL, 0}};
-    Opts o;
-    long batch = LAB_BATCH, epochs = LAB_EPOCHS, verbose = 1;
-    double validation = 0;
-    if (opts_parse(sh, argv[0], argc, argv, 1, specs, &o) != 0 ||
-        opts_long(sh, &o, "batch", 1, 10000000, &batch) != 0 ||
-        opts_long(sh, &o, "epochs", 1, 100000, &epochs) != 0 ||
-        opts_double(sh, &o, "validation", 0, 0.99, &validation) != 0 ||
-        opts_long(sh, &o, "verbose", 0, 1, &verbose) != 0)
-        return CMD_ERR;
+    long batch = cmd_long(a, "batch"), epochs = cmd_long(a, "epochs");
+    long verbose = cmd_long(a, "verbose");
+    double validation = cmd_real(a, "validation");
     if (need_model(sh) != 0)
         return CMD_ERR;
     if (!sh->model->compile.compiled)
@@ -162,13 +159,30 @@ int cmd_fit(Shell *sh, int argc, char **argv)
     model_set_threads(sh->model, sh->threads);
     NnFitOptions fo = {(size_t)batch, (int)epochs, validation};
     Rng r = rng_fork(&sh->rng, TAG_FIT + (uint64_t)sh->model->epochs_trained);
-    FitView view = {sh, (int)verbose, 0, 0};
+    FitView view = {sh, (int)verbose, 0, 0, NULL};
+    if (sh->live || cmd_given(a, "live")) {
+        size_t n_val = (size_t)floor((double)sh->train.n * validation);
+        view.live = fit_live_begin(sh, (int)epochs, (size_t)batch, sh->train.n - n_val);
+    }
     NnFitResult res;
     Err e;
     err_clear(&e);
     int rc = model_fit(sh->model, &sh->train, &fo, &r, on_progress, &view, &res, &e);
     if (view.bar_open)
         sh_printf(sh, "\n");
+    if (view.live) {
+        int live_rc = fit_live_end(view.live);
+        size_t n_lines = 0;
+        const NnProgress *ends = fit_live_epochs(view.live, &n_lines);
+        char line[256];
+        for (size_t i = 0; verbose && fit_live_on_terminal(view.live) && i < n_lines; i++) {
+            format_bar(&ends[i], line, sizeof line);
+            sh_printf(sh, "Epoch %d/%d\n%s\n", ends[i].epoch, ends[i].epochs, line);
+        }
+        fit_live_free(view.live);
+        if (live_rc != CMD_OK && rc == 0)
+            rc = -1; /* sh_error has said why */
+    }
     if (res.epochs_done > 0) {
         sh_report(sh, "loss", res.loss);
         sh_report(sh, "accuracy", res.accuracy);
@@ -179,6 +193,8 @@ int cmd_fit(Shell *sh, int argc, char **argv)
         sh_report(sh, "fit_seconds", res.seconds);
         sh_report(sh, "epoch_seconds", res.seconds / res.epochs_done);
     }
+    if (rc != 0 && !e.msg[0] && !e.interrupted)
+        return CMD_ERR;
     if (rc != 0) {
         if (e.interrupted)
             return sh_error(sh, "fit interrupted (Ctrl-C) after %d complete epochs; the model "
@@ -189,13 +205,12 @@ int cmd_fit(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
+static const char *const sets[] = {"test", "train", NULL};
+
 /* `test` (default) or `train`. */
-static int pick_set(Shell *sh, int argc, char **argv, const Dataset **d, const char **which)
+static int pick_set(Shell *sh, const CmdArgs *a, const Dataset **d, const char **which)
 {
-    static const char *const sets[] = {"test", "train", NULL};
-    int s = argc > 1 ? arg_choice(sh, "data set", argv[1], sets) : 0;
-    if (s < 0)
-        return -1;
+    int s = cmd_index(a, "set");
     *which = sets[s];
     *d = s == 0 ? &sh->test : &sh->train;
     if ((*d)->n == 0)
@@ -203,13 +218,11 @@ static int pick_set(Shell *sh, int argc, char **argv, const Dataset **d, const c
     return 0;
 }
 
-int cmd_evaluate(Shell *sh, int argc, char **argv)
+static int evaluate_run(Shell *sh, const CmdArgs *a)
 {
     const Dataset *d;
     const char *which;
-    if (argc > 1 && strcmp(argv[1], "image") == 0) /* a person's own digit */
-        return cmd_predict_image(sh, argc, argv);
-    if (need_model(sh) != 0 || pick_set(sh, argc, argv, &d, &which) != 0)
+    if (need_model(sh) != 0 || pick_set(sh, a, &d, &which) != 0)
         return CMD_ERR;
     blas_set_threads(sh->threads);
     model_set_threads(sh->model, sh->threads);
@@ -232,11 +245,11 @@ int cmd_evaluate(Shell *sh, int argc, char **argv)
     return CMD_OK;
 }
 
-int cmd_predict(Shell *sh, int argc, char **argv)
+static int predict_run(Shell *sh, const CmdArgs *a)
 {
     const Dataset *d;
     const char *which;
-    if (need_model(sh) != 0 || pick_set(sh, argc, argv, &d, &which) != 0)
+    if (need_model(sh) != 0 || pick_set(sh, a, &d, &which) != 0)
         return CMD_ERR;
     if (nn_shape_size(sh->model->input) != dataset_dim(d)) {
         char shp[64];
@@ -269,3 +282,89 @@ int cmd_predict(Shell *sh, int argc, char **argv)
     sh_report(sh, "features_dim", (double)dim);
     return CMD_OK;
 }
+
+static const Param compile_params[] = {
+    {.name = "loss", .type = PARAM_CHOICE, .choices = losses,
+     .def = "categorical_crossentropy", .help = "the loss, on a softmax top layer"},
+    {.name = "optimizer", .type = PARAM_CHOICE, .choice_fn = optimizer_name, .def = "sgd",
+     .help = "how the weights move; each brings its own words (below)"},
+    {.name = "metrics", .type = PARAM_CHOICE, .choices = metrics, .def = "accuracy",
+     .help = "what fit and evaluate report beside the loss"},
+    {0},
+};
+
+const CmdSpec cmd_compile_spec = {
+    .name = "compile",
+    .summary = "choose the loss, the optimiser and its learning rate",
+    .help = "Prepares the model for training: the loss, the optimiser with its "
+            "hyperparameters (Keras' names and defaults: `compile optimizer adam`, `compile "
+            "optimizer momentum lr 0.1 nesterov`), and the metric. The lab gives sgd its "
+            "learning rate: `compile optimizer sgd lr 0.5`. Compiling again starts the "
+            "optimiser's state (velocities, moments) afresh.",
+    .params = compile_params,
+    .handler = compile_run,
+    .variant = optimizer_variant,
+    .variant_what = "optimizer",
+    .variant_option = "optimizer",
+    .variant_default = "sgd",
+};
+
+static const Param fit_params[] = {
+    {.name = "batch", .type = PARAM_INT, .lo = 1, .hi = 10000000, .def = "300",
+     .help = "images per gradient step (the lab's 300)"},
+    {.name = "epochs", .type = PARAM_INT, .lo = 1, .hi = 100000, .def = "10",
+     .help = "passes over the training set"},
+    {.name = "validation", .type = PARAM_REAL, .lo = 0, .hi = 0.99, .def = "0", .meta = "F",
+     .help = "hold out the last fraction F of the training set to measure val_loss"},
+    {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 1, .def = "1", .meta = "0|1",
+     .help = "1 prints a progress bar per epoch"},
+    {.name = "live", .type = PARAM_FLAG,
+     .help = "watch the loss and accuracy curves grow while it trains (`set live on`: always)"},
+    {0},
+};
+
+const CmdSpec cmd_fit_spec = {
+    .name = "fit",
+    .summary = "train the model on the training set",
+    .help = "Runs mini-batch gradient descent over the training set, shuffled every epoch "
+            "from the session seed, and prints a progress bar per epoch with the mean loss "
+            "and accuracy (figures `loss`, `accuracy`, and `val_loss`, `val_accuracy` with "
+            "`validation F`). The epochs are kept for `show curves`. With `live` (or `set live "
+            "on`), the curves so far are redrawn in place every few batches, with the epoch, "
+            "the batch, samples per second and the time left; the last frame is written to "
+            "the output folder. Ctrl-C stops after the current batch and keeps the weights; "
+            "a NaN loss stops with the weights from before the bad step.",
+    .params = fit_params,
+    .handler = fit_run,
+};
+
+static const Param set_param[] = {
+    {.name = "set", .type = PARAM_CHOICE, .place = PARAM_POS_OPT, .choices = sets,
+     .def = "test", .what = "data set", .help = "the part of the data"},
+    {0},
+};
+
+const CmdSpec cmd_evaluate_spec = {
+    .name = "evaluate",
+    .summary = "loss and accuracy of the model on a data set",
+    .help = "Computes the mean loss and the accuracy on the test set (or the training set). "
+            "Figures: `test_loss` and `test_accuracy` (or `train_...`), and `loss` and "
+            "`accuracy` follow the last evaluation.",
+    .params = set_param,
+    .handler = evaluate_run,
+};
+
+static const CmdSpec *const predict_subs[] = {&predict_image_spec, NULL}; /* digit.c */
+
+const CmdSpec cmd_predict_spec = {
+    .name = "predict",
+    .summary = "keep the output of the top layer as features for t-SNE",
+    .help = "Runs the model on the test set (or the training set) and keeps the output of "
+            "the current top layer, with the labels, as the features `tsne features` embeds "
+            "(figure `features_dim`). After `model pop` twice on the lab's MLP, that is the "
+            "100 hidden values after their sigmoid. `predict image FILE.png` classifies your "
+            "own digit.",
+    .params = set_param,
+    .handler = predict_run,
+    .subs = predict_subs,
+};

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "untangle/core/canvas.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/core/xalloc.h"
 
 Canvas *canvas_new(int w, int h, uint32_t rgba, Err *e)
@@ -33,8 +34,13 @@ void canvas_fill(Canvas *c, uint32_t rgba)
     uint8_t p[4] = {(uint8_t)(rgba >> 24), (uint8_t)(rgba >> 16), (uint8_t)(rgba >> 8),
                     (uint8_t)rgba};
     size_t n = (size_t)c->w * (size_t)c->h;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        /* A 16384x16384 picture is a gigabyte: Ctrl-C is looked at, and whoever
+         * asked for the picture stops at its next look (the PNG writer does). */
+        if ((i & 0xfffff) == 0 && interrupt_pending())
+            return;
         memcpy(c->px + i * 4, p, 4);
+    }
 }
 
 void canvas_set(Canvas *c, int x, int y, uint32_t rgba)

@@ -109,20 +109,67 @@ const char *mem_human(size_t bytes, char *buf, size_t cap)
     return buf;
 }
 
-int mem_check_budget(size_t bytes, const char *what, Err *e)
+/* A number of bytes in /proc/meminfo ("MemAvailable:  123456 kB") or a cgroup
+ * file ("123456" or "max"); 0 when absent or unreadable. */
+static size_t read_bytes(const char *path, const char *key)
 {
-    size_t limit = (size_t)16 << 30;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    char line[256];
+    size_t v = 0, klen = key ? strlen(key) : 0;
+    while (fgets(line, sizeof line, f)) {
+        if (key && strncmp(line, key, klen) != 0)
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(line + klen, &end, 10);
+        if (errno == 0 && end != line + klen)
+            v = key ? (size_t)x * 1024 : (size_t)x;
+        break;
+    }
+    fclose(f);
+    return v;
+}
+
+size_t mem_budget(MemBudgetSource *source)
+{
     const char *env = getenv("UNTANGLE_MAX_BYTES");
     if (env && *env) {
         char *end;
         errno = 0;
         unsigned long long v = strtoull(env, &end, 10);
-        if (errno == 0 && *end == '\0' && v > 0)
-            limit = (size_t)v;
+        if (errno == 0 && *end == '\0' && v > 0) {
+            if (source)
+                *source = MEM_FROM_ENV;
+            return (size_t)v;
+        }
     }
+    size_t avail = read_bytes("/proc/meminfo", "MemAvailable:");
+    /* In a container the cgroup's limit may be lower than the machine's memory. */
+    size_t max = read_bytes("/sys/fs/cgroup/memory.max", NULL);
+    size_t cur = read_bytes("/sys/fs/cgroup/memory.current", NULL);
+    if (max && cur < max && (!avail || max - cur < avail))
+        avail = max - cur;
+    if (!avail) {
+        if (source)
+            *source = MEM_FROM_DEFAULT;
+        return MEM_BUDGET_DEFAULT;
+    }
+    if (source)
+        *source = MEM_FROM_MACHINE;
+    /* Room for the buffers a command needs beside the one it asks about. */
+    return avail / 4 * 3;
+}
+
+int mem_check_budget(size_t bytes, const char *what, Err *e)
+{
+    MemBudgetSource src;
+    size_t limit = mem_budget(&src);
     if (bytes <= limit)
         return 0;
     char need[32], have[32];
-    return err_set(e, "%s would need %s of memory, more than the %s allowed; use a smaller size",
-                   what, mem_human(bytes, need, sizeof need), mem_human(limit, have, sizeof have));
+    return err_set(e, "%s would need %s of memory, more than the %s %s; use a smaller size",
+                   what, mem_human(bytes, need, sizeof need), mem_human(limit, have, sizeof have),
+                   src == MEM_FROM_MACHINE ? "this machine can spare" : "allowed");
 }

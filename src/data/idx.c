@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "untangle/core/files.h"
 #include "untangle/data/idx.h"
 #include "untangle/core/xalloc.h"
 
@@ -354,28 +355,10 @@ int idx_load(const char *path, size_t max_items, IdxArray *out, Err *e)
     memset(out, 0, sizeof *out);
     uint8_t *buf = NULL;
     int rc = -1;
-    FILE *f = fopen(path, "rb");
+    size_t size;
+    FILE *f = file_open_read(path, "IDX file", "run `make data` to fetch good files", &size, e);
     if (!f)
-        return idx_fail(e, path, "cannot open (%s)", strerror(errno));
-
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        idx_fail(e, path, "cannot read its size (%s)", strerror(errno));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        idx_fail(e, path, "is a folder, not an IDX file");
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_size < 0) {
-        idx_fail(e, path, "not a regular file; give an IDX file");
-        goto out;
-    }
-    if ((uintmax_t)st.st_size > SIZE_MAX) {
-        idx_fail(e, path, "too large for this machine");
-        goto out;
-    }
-    size_t size = (size_t)st.st_size;
+        return -1;
 
     /* The first 16 bytes hold the gzip magic or the whole IDX header. */
     uint8_t head[16];

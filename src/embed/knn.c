@@ -1,11 +1,12 @@
-/* knn.c: exact k nearest neighbours from blocked sgemm distances and per-point heaps.
+/* knn.c: exact k nearest neighbours from blocked sgemm distances and per-point lists.
  *
  * Distances are symmetric, so only the upper part of the n x n matrix is formed: one
  * block of rows at a time against the columns from the block onwards. Each computed
- * d(i, j) is offered to the heap of i (scanning the block's rows) and to the heap of
- * j (scanning its columns, in tiles for locality). A heap keeps the K = k + margin
- * smallest (distance, index) pairs in lexicographic order, so what it holds does not
- * depend on the order in which candidates arrive.
+ * d(i, j) is offered to the list of i (scanning the block's rows) and to the list of
+ * j (scanning its columns, in tiles for locality), 8 at a time against the lists'
+ * thresholds. A list keeps the K = k + margin smallest (distance, index) pairs in
+ * lexicographic order, so what it holds does not depend on the order in which
+ * candidates arrive.
  *
  * sgemm's last bits change with OpenBLAS's thread count, so its distances only
  * shortlist: each point's K candidates get their distance again, summed in a fixed
@@ -16,11 +17,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tsne_internal.h"
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/embed/knn.h"
+#include "untangle/embed/pca.h"
 #include "untangle/core/xalloc.h"
 
 /* Distances held at once: rows * n floats stay under this (32 MB), whatever n. */
@@ -30,6 +33,7 @@
 #define KNN_MARGIN 16       /* shortlisted candidates beyond the k wanted */
 
 typedef float v8f __attribute__((vector_size(8 * sizeof(float))));
+typedef int32_t v8i __attribute__((vector_size(8 * sizeof(int32_t))));
 
 /* The distance loop also gets an AVX2 version chosen at run time; without FMA
  * contraction (ISO C mode) both versions round identically. */
@@ -39,14 +43,23 @@ typedef float v8f __attribute__((vector_size(8 * sizeof(float))));
 #define KNN_KERNEL
 #endif
 
+/* Each point's shortlist: candidates are appended while they beat the threshold
+ * (worst_d, worst_i); when the list is full, the k best by (distance, index) are kept
+ * and the worst of them becomes the threshold. Cheaper than a heap (an append per
+ * candidate, a selection per k arrivals), and what is kept does not depend on the
+ * order of arrival either. (k, and the heaps, are also used with cap == k as plain
+ * max-heaps by the full-row fallback of knn_finalise.) */
 typedef struct Heaps {
     size_t k;
-    float *d;        /* (n, k) max-heaps, then sorted rows: the output dist2 */
-    uint32_t *i;     /* (n, k) the output idx */
+    float *d;        /* (n, cap) candidates: the first count are held */
+    uint32_t *i;     /* (n, cap) */
     uint32_t *count; /* (n) entries held */
-    float *worst_d;  /* (n) the top of a full heap; +inf while filling */
+    float *worst_d;  /* (n) the threshold; +inf until the first selection */
     uint32_t *worst_i;
+    size_t cap;      /* entries per point: KNN_LIST_FACTOR k */
 } Heaps;
+
+#define KNN_LIST_FACTOR 2
 
 /* (distance, index) pairs ordered lexicographically: a is worse than b. */
 static int knn_worse(float da, uint32_t ia, float db, uint32_t ib)
@@ -79,33 +92,63 @@ static void knn_sift_down(float *hd, uint32_t *hi, size_t k, size_t pos)
     }
 }
 
-/* Offers candidate (dd, j) to the heap of point p; the caller has checked that it
- * beats the current worst. */
+/* Moves the k best of the m pairs (hd, hi) to the front, in no particular order
+ * (quickselect by (distance, index), median-of-three pivots: no randomness). */
+static void knn_select(float *hd, uint32_t *hi, size_t m, size_t k)
+{
+    if (m <= k)
+        return;
+    size_t lo = 0, hi_end = m; /* the k-th lies in [lo, hi_end) */
+    while (hi_end - lo > 1) {
+        size_t mid = lo + (hi_end - lo) / 2, last = hi_end - 1;
+        /* median of first, middle, last into position last as the pivot */
+        if (knn_worse(hd[lo], hi[lo], hd[mid], hi[mid]))
+            knn_swap(hd, hi, lo, mid);
+        if (knn_worse(hd[mid], hi[mid], hd[last], hi[last]))
+            knn_swap(hd, hi, mid, last);
+        if (knn_worse(hd[lo], hi[lo], hd[mid], hi[mid]))
+            knn_swap(hd, hi, lo, mid);
+        knn_swap(hd, hi, mid, last);
+        float pd = hd[last];
+        uint32_t pi = hi[last];
+        size_t store = lo;
+        for (size_t t = lo; t < last; t++)
+            if (knn_worse(pd, pi, hd[t], hi[t]))
+                knn_swap(hd, hi, t, store++);
+        knn_swap(hd, hi, store, last);
+        if (store == k - 1 || store == k)
+            return; /* [0, store) are all better than the pivot at store */
+        if (store < k)
+            lo = store + 1;
+        else
+            hi_end = store;
+    }
+}
+
+/* Keeps point p's k best and makes the worst of them the threshold. */
+static void knn_compact(Heaps *h, size_t p)
+{
+    float *hd = h->d + p * h->cap;
+    uint32_t *hi = h->i + p * h->cap;
+    knn_select(hd, hi, h->count[p], h->k);
+    h->count[p] = (uint32_t)h->k;
+    size_t w = 0;
+    for (size_t t = 1; t < h->k; t++)
+        if (knn_worse(hd[t], hi[t], hd[w], hi[w]))
+            w = t;
+    h->worst_d[p] = hd[w];
+    h->worst_i[p] = hi[w];
+}
+
+/* Offers candidate (dd, j) to the list of point p; the caller has checked that it
+ * beats the threshold. */
 static void knn_offer(Heaps *h, size_t p, float dd, uint32_t j)
 {
-    size_t k = h->k;
-    float *hd = h->d + p * k;
-    uint32_t *hi = h->i + p * k;
-    if (h->count[p] < k) {
-        size_t pos = h->count[p]++;
-        hd[pos] = dd;
-        hi[pos] = j;
-        while (pos > 0) {
-            size_t parent = (pos - 1) / 2;
-            if (!knn_worse(hd[pos], hi[pos], hd[parent], hi[parent]))
-                break;
-            knn_swap(hd, hi, pos, parent);
-            pos = parent;
-        }
-        if (h->count[p] < k)
-            return;
-    } else {
-        hd[0] = dd;
-        hi[0] = j;
-        knn_sift_down(hd, hi, k, 0);
-    }
-    h->worst_d[p] = hd[0];
-    h->worst_i[p] = hi[0];
+    size_t pos = h->count[p]++;
+    h->d[p * h->cap + pos] = dd;
+    h->i[p * h->cap + pos] = j;
+    if (h->count[p] == h->cap)
+        knn_compact(h, p);
 }
 
 static inline int knn_beats(const Heaps *h, size_t p, float dd, uint32_t j)
@@ -144,15 +187,42 @@ static void knn_block_distances(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
+/* 8 distances against 8 thresholds: nonzero when one may beat its threshold (ties
+ * included; the exact test follows). */
+static inline int knn_any_le(const float *dd, const float *worst)
+{
+    v8f a, w;
+    memcpy(&a, dd, sizeof a);
+    memcpy(&w, worst, sizeof w);
+    v8i le = (v8i)(a <= w);
+    int any = 0;
+    for (int l = 0; l < 8; l++)
+        any |= le[l];
+    return any;
+}
+
 /* Rows b .. e-1 of the block take the candidates of their row. */
-static void knn_block_rows(void *vctx, size_t b, size_t e, int worker)
+KNN_KERNEL static void knn_block_rows(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const KnnBlock *c = vctx;
     for (size_t r = b; r < e; r++) {
         const float *row = c->g + r * c->w;
         size_t p = c->r0 + r;
-        for (size_t col = 0; col < c->w; col++) {
+        size_t col = 0;
+        for (; col + 8 <= c->w; col += 8) {
+            float w8[8];
+            for (int l = 0; l < 8; l++)
+                w8[l] = c->h->worst_d[p];
+            if (!knn_any_le(row + col, w8))
+                continue;
+            for (size_t q = col; q < col + 8; q++) {
+                uint32_t j = (uint32_t)(c->r0 + q);
+                if (j != p && knn_beats(c->h, p, row[q], j))
+                    knn_offer(c->h, p, row[q], j);
+            }
+        }
+        for (; col < c->w; col++) {
             uint32_t j = (uint32_t)(c->r0 + col);
             if (j != p && knn_beats(c->h, p, row[col], j))
                 knn_offer(c->h, p, row[col], j);
@@ -162,7 +232,7 @@ static void knn_block_rows(void *vctx, size_t b, size_t e, int worker)
 
 /* Column tiles b .. e-1 (after the block's own columns): each point takes the
  * block's rows from its column. */
-static void knn_block_columns(void *vctx, size_t b, size_t e, int worker)
+KNN_KERNEL static void knn_block_columns(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const KnnBlock *c = vctx;
@@ -171,11 +241,29 @@ static void knn_block_columns(void *vctx, size_t b, size_t e, int worker)
         for (size_t r = 0; r < c->nr; r++) {
             const float *row = c->g + r * c->w;
             uint32_t j = (uint32_t)(c->r0 + r);
-            for (size_t col = c0; col < c1; col++)
+            size_t col = c0;
+            for (; col + 8 <= c1; col += 8) {
+                if (!knn_any_le(row + col, c->h->worst_d + c->r0 + col))
+                    continue;
+                for (size_t q = col; q < col + 8; q++)
+                    if (knn_beats(c->h, c->r0 + q, row[q], j))
+                        knn_offer(c->h, c->r0 + q, row[q], j);
+            }
+            for (; col < c1; col++)
                 if (knn_beats(c->h, c->r0 + col, row[col], j))
                     knn_offer(c->h, c->r0 + col, row[col], j);
         }
     }
+}
+
+/* Points b .. e-1: their lists cut to the k best (the threshold is then the worst). */
+static void knn_block_compact(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    Heaps *h = vctx;
+    for (size_t p = b; p < e; p++)
+        if (h->count[p] > h->k || h->worst_d[p] == INFINITY)
+            knn_compact(h, p);
 }
 
 /* Squared distance between two rows, in a fixed order: 8 float lanes, then the lanes
@@ -206,8 +294,10 @@ typedef struct KnnFinal {
     const float *norms;   /* (n) squared norms */
     float norm_max;
     size_t n, d, k, kk;   /* kk: shortlist length */
-    const float *hd;      /* (n, kk) shortlisted sgemm distances, as heaps */
+    const float *hd;      /* (n, cap) shortlisted sgemm distances, kk per point */
     const uint32_t *hi;
+    const float *worst;   /* (n) the largest shortlisted sgemm distance */
+    size_t cap;
     float *dist2;         /* (n, k) out */
     uint32_t *idx;
     float *pairs;         /* (threads, 2 kk) scratch: (distance, index bits) pairs */
@@ -231,8 +321,7 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
     float *pairs = c->pairs + (size_t)worker * 2 * c->kk;
     for (size_t p = b; p < e; p++) {
         const float *row = c->xc + p * c->d;
-        const float *hd = c->hd + p * c->kk;
-        const uint32_t *hi = c->hi + p * c->kk;
+        const uint32_t *hi = c->hi + p * c->cap;
         size_t m = 0;
         for (size_t t = 0; t < c->kk; t++) {
             pairs[2 * m] = knn_distance(row, c->xc + (size_t)hi[t] * c->d, c->d);
@@ -243,7 +332,7 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
         /* sgemm's error is below (d + 2) u (|a|^2 + |b|^2) for d-term dot products;
          * take 8 times that, and the same for our own sums. */
         double eps = 8.0 * ((double)c->d + 8.0) * 0x1.0p-24 * ((double)c->norms[p] + c->norm_max);
-        int complete = c->kk == c->n - 1 || (double)pairs[2 * (c->k - 1)] + eps < (double)hd[0];
+        int complete = c->kk == c->n - 1 || (double)pairs[2 * (c->k - 1)] + eps < (double)c->worst[p];
         if (complete) {
             for (size_t t = 0; t < c->k; t++) {
                 c->dist2[p * c->k + t] = pairs[2 * t];
@@ -252,7 +341,7 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
             continue;
         }
         /* Large ties at the boundary: the whole row, with our own sums. */
-        Heaps h1 = {c->k, c->dist2 + p * c->k, c->idx + p * c->k, NULL, NULL, NULL};
+        Heaps h1 = {c->k, c->dist2 + p * c->k, c->idx + p * c->k, NULL, NULL, NULL, c->k};
         size_t cnt = 0;
         for (size_t j = 0; j < c->n; j++) {
             if (j == p)
@@ -302,7 +391,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     size_t xbytes, gbytes;
     size_t hbytes;
     if (size_mul(n, d * sizeof(float), &xbytes) != 0 || size_mul(rows, n * sizeof(float), &gbytes) != 0 ||
-        size_mul(n, kk * 8, &hbytes) != 0 || size_add(xbytes, hbytes, &xbytes) != 0)
+        size_mul(n, kk * 8 * KNN_LIST_FACTOR, &hbytes) != 0 || size_add(xbytes, hbytes, &xbytes) != 0)
         return err_set(e, "nearest neighbours of %zu points in %zu dimensions: size overflows", n, d);
     if (mem_check_budget(xbytes + gbytes, "nearest neighbours", e) != 0)
         return -1;
@@ -314,8 +403,10 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     float *norms = xmalloc_floats(n);    /* (n) squared norms of the centred rows */
     double *mean = xcalloc(d, sizeof(double));
     /* (n, kk) shortlists, as heaps */
-    Heaps h = {kk, xmalloc_floats(n * kk), xmalloc(n * kk * sizeof(uint32_t)),
-               xcalloc(n, sizeof(uint32_t)), xmalloc_floats(n), xmalloc(n * sizeof(uint32_t))};
+    size_t cap = KNN_LIST_FACTOR * kk;
+    Heaps h = {kk, xmalloc_floats(n * cap), xmalloc(n * cap * sizeof(uint32_t)),
+               xcalloc(n, sizeof(uint32_t)), xmalloc_floats(n), xmalloc(n * sizeof(uint32_t)),
+               cap};
     float *pairs = NULL;
     for (size_t i = 0; i < n; i++) {
         h.worst_d[i] = INFINITY;
@@ -358,7 +449,8 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     for (size_t i = 0; i < n; i++)
         norm_max = norms[i] > norm_max ? norms[i] : norm_max;
     pairs = xmalloc_floats(2 * kk * (size_t)pool_threads(pool));
-    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.d, h.i, dist2, idx, pairs};
+    pool_for(pool, n, 64, knn_block_compact, &h);
+    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.d, h.i, h.worst_d, cap, dist2, idx, pairs};
     pool_for(pool, n, 16, knn_finalise, &fin);
     rc = 0;
 out:
@@ -372,6 +464,107 @@ out:
     free(h.count);
     free(h.worst_d);
     free(h.worst_i);
+    pool_free(pool);
+    return rc;
+}
+
+/* ---- approximate: candidates from principal components, exact distances ---- */
+
+typedef struct KnnRefine {
+    const float *x;        /* (n, d) */
+    size_t d, k, cand;
+    const uint32_t *cidx;  /* (n, cand) candidates */
+    uint32_t *idx;         /* (n, k) out */
+    float *dist2;
+    float *pairs;          /* (threads, 2 cand) scratch */
+} KnnRefine;
+
+static void knn_refine(void *vctx, size_t b, size_t e, int worker)
+{
+    const KnnRefine *c = vctx;
+    float *pairs = c->pairs + (size_t)worker * 2 * c->cand;
+    for (size_t p = b; p < e; p++) {
+        const float *row = c->x + p * c->d;
+        const uint32_t *ci = c->cidx + p * c->cand;
+        for (size_t t = 0; t < c->cand; t++) {
+            pairs[2 * t] = knn_distance(row, c->x + (size_t)ci[t] * c->d, c->d);
+            memcpy(&pairs[2 * t + 1], &ci[t], sizeof(uint32_t));
+        }
+        qsort(pairs, c->cand, 2 * sizeof(float), knn_cmp);
+        for (size_t t = 0; t < c->k; t++) {
+            c->dist2[p * c->k + t] = pairs[2 * t];
+            memcpy(&c->idx[p * c->k + t], &pairs[2 * t + 1], sizeof(uint32_t));
+        }
+    }
+}
+
+static double knn_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+               int threads, KnnApproxStats *stats, Err *e)
+{
+    KnnApproxStats st = {d, k, 0, 0};
+    double t0 = knn_now();
+    if (d <= KNN_APPROX_DIMS || n < 3) {
+        int rc = knn_exact(x, n, d, k, idx, dist2, threads, e);
+        st.seconds_candidates = knn_now() - t0;
+        if (stats)
+            *stats = st;
+        return rc;
+    }
+    if (n >= UINT32_MAX || k < 1 || k > n - 1)
+        return err_set(e, "cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu",
+                       k, n, n > 1 ? n - 1 : 0);
+    if (threads < 1 || threads > POOL_MAX_THREADS)
+        return err_set(e, "nearest neighbours: threads %d must be between 1 and %d", threads,
+                       POOL_MAX_THREADS);
+    size_t dims = KNN_APPROX_DIMS;
+    size_t cand = KNN_APPROX_CANDIDATES(k);
+    cand = cand < n - 1 ? cand : n - 1;
+    size_t bytes;
+    if (size_mul(n, dims * sizeof(float) + cand * 8, &bytes) != 0)
+        return err_set(e, "nearest neighbours of %zu points: size overflows", n);
+    if (mem_check_budget(bytes, "nearest neighbours", e) != 0)
+        return -1;
+    st.dims = dims;
+    st.candidates = cand;
+    int rc = -1;
+    float *proj = xmalloc_floats(n * dims);           /* (n, dims) */
+    uint32_t *cidx = xmalloc(n * cand * sizeof(uint32_t)); /* (n, cand) */
+    float *cd2 = xmalloc_floats(n * cand);
+    Pool *pool = NULL;
+    float *pairs = NULL;
+    if (pca_project_cov(x, n, d, dims, proj, NULL, threads, e) != 0 ||
+        knn_exact(proj, n, dims, cand, cidx, cd2, threads, e) != 0)
+        goto out;
+    free(proj);
+    proj = NULL;
+    free(cd2);
+    cd2 = NULL;
+    st.seconds_candidates = knn_now() - t0;
+    t0 = knn_now();
+    if (interrupt_pending()) {
+        err_interrupted(e, "the nearest neighbour search");
+        goto out;
+    }
+    pool = threads > 1 ? pool_new(threads) : NULL;
+    pairs = xmalloc_floats(2 * cand * (size_t)pool_threads(pool));
+    KnnRefine r = {x, d, k, cand, cidx, idx, dist2, pairs};
+    pool_for(pool, n, 64, knn_refine, &r);
+    st.seconds_refine = knn_now() - t0;
+    if (stats)
+        *stats = st;
+    rc = 0;
+out:
+    free(proj);
+    free(cidx);
+    free(cd2);
+    free(pairs);
     pool_free(pool);
     return rc;
 }

@@ -36,10 +36,15 @@ void tsne_params_default(TsneParams *p)
     p->n_iter_without_progress = 300;
     p->min_grad_norm = 1e-7;
     p->angle = 0.5;
+    p->method = TSNE_METHOD_AUTO;
+    p->knn = TSNE_KNN_AUTO;
+    p->pca_dims = 0;
     p->init_pca = 1;
     p->verbose = 0;
     p->seed = 0;
     p->threads = 1;
+    p->progress = NULL;
+    p->progress_ctx = NULL;
 }
 
 static double now_seconds(void)
@@ -94,6 +99,12 @@ static int tsne_validate(size_t n, size_t d, const TsneParams *p, Err *e)
         return err_set(e, "threads %d must be between 1 and %d", p->threads, TSNE_MAX_THREADS);
     if (p->verbose < 0 || p->verbose > 2)
         return err_set(e, "verbose %d must be 0, 1 or 2", p->verbose);
+    if (p->method < TSNE_METHOD_AUTO || p->method > TSNE_METHOD_EXACT)
+        return err_set(e, "t-SNE method %d is not one of auto, bh, fft, exact", (int)p->method);
+    if (p->knn < TSNE_KNN_AUTO || p->knn > TSNE_KNN_APPROX)
+        return err_set(e, "neighbour search %d is not one of auto, exact, approx", (int)p->knn);
+    if (p->pca_dims < 0 || p->pca_dims > PCA_COV_MAX_K)
+        return err_set(e, "pca %d must be between 0 (none) and %d", p->pca_dims, PCA_COV_MAX_K);
     return 0;
 }
 
@@ -126,7 +137,11 @@ static int tsne_init(const float *x, size_t n, size_t d, const TsneParams *p, do
     }
     size_t kc = d < 2 ? d : 2;
     float *proj = xmalloc_floats(n * kc); /* (n, kc) */
-    if (pca_project(x, n, d, kc, proj, NULL, e) != 0) {
+    /* Many points: the covariance route (much faster there, and as exact). Below it,
+     * the subspace iteration on the data that the lab's figures were made with. */
+    int prc = n >= TSNE_APPROX_FROM ? pca_project_cov(x, n, d, kc, proj, NULL, p->threads, e)
+                                    : pca_project(x, n, d, kc, proj, NULL, e);
+    if (prc != 0) {
         free(proj);
         return -1;
     }
@@ -174,7 +189,7 @@ typedef struct Descent {
     size_t n;
     const TsneSparseP *P;
     const TsneParams *p;
-    TsneBh *bh;
+    TsneForces *forces;
     Pool *pool;
     double lr;
     double *y;       /* (n, 2) positions */
@@ -184,12 +199,25 @@ typedef struct Descent {
     double *gains;   /* (n, 2) */
     TsneLog log;
     void *log_ctx;
+    double t_start;  /* when tsne_run started */
+    double t_iter0;  /* when the first iteration started */
 } Descent;
+
+/* The callback's view of iteration i (0-based) just done; yf holds its positions. */
+static void tsne_report(const Descent *s, int i, int phase, double kl)
+{
+    if (!s->p->progress)
+        return;
+    double now = now_seconds(), per = (now - s->t_iter0) / (double)(i + 1);
+    TsneProgressInfo info = {i + 1, s->p->n_iter, phase, kl, s->yf, s->n, now - s->t_start,
+                             per * (double)(s->p->n_iter - i - 1)};
+    s->p->progress(s->p->progress_ctx, &info);
+}
 
 /* Iterations it0 .. it_end-1 of one phase. On return *kl is the error at the last
  * iteration run and *last its index; returns -1 on Ctrl-C or divergence. */
 static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double exaggeration,
-                        int no_progress, double *kl, int *last, Err *e)
+                        int no_progress, int phase, double *kl, int *last, Err *e)
 {
     size_t m = 2 * s->n;
     for (size_t t = 0; t < m; t++) {
@@ -204,10 +232,9 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
             return err_interrupted(e, "t-SNE");
         int check = (i + 1) % TSNE_CHECK_EVERY == 0;
         int want = check || i == it_end - 1;
-        for (size_t t = 0; t < m; t++)
-            s->yf[t] = (float)s->y[t];
-        tsne_bh_gradient(s->bh, s->pool, s->P, s->yf, exaggeration, s->p->angle, s->grad,
-                         want ? &error : NULL);
+        if (tsne_forces_gradient(s->forces, s->pool, s->P, s->yf, exaggeration, s->grad,
+                                 want ? &error : NULL, e) != 0)
+            return -1;
         for (size_t t = 0; t < m; t++) {
             double g = s->grad[t];
             double gain = s->update[t] * g < 0.0 ? s->gains[t] + TSNE_GAIN_UP
@@ -218,9 +245,11 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
             s->grad[t] = g * gain;
             s->update[t] = momentum * s->update[t] - s->lr * s->grad[t];
             s->y[t] += s->update[t];
+            s->yf[t] = (float)s->y[t]; /* what the next forces and the callback see */
         }
         *last = i;
         *kl = error;
+        tsne_report(s, i, phase, want ? error : NAN);
         if (!check)
             continue;
         double toc = now_seconds(), norm2 = 0;
@@ -255,6 +284,82 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
     return 0;
 }
 
+TsneMethod tsne_method_for(size_t n)
+{
+    return n >= TSNE_FFT_FROM ? TSNE_METHOD_FFT : TSNE_METHOD_BH;
+}
+
+TsneKnn tsne_knn_for(size_t n, size_t d)
+{
+    return n >= TSNE_APPROX_FROM && d > 2 * KNN_APPROX_DIMS ? TSNE_KNN_APPROX : TSNE_KNN_EXACT;
+}
+
+const char *tsne_method_name(TsneMethod m)
+{
+    static const char *const names[] = {"auto", "bh", "fft", "exact"};
+    return m >= TSNE_METHOD_AUTO && m <= TSNE_METHOD_EXACT ? names[m] : "?";
+}
+
+const char *tsne_knn_name(TsneKnn k)
+{
+    static const char *const names[] = {"auto", "exact", "approx"};
+    return k >= TSNE_KNN_AUTO && k <= TSNE_KNN_APPROX ? names[k] : "?";
+}
+
+/* What each method and search is, for the verbose lines. */
+static const char *tsne_method_what(TsneMethod m)
+{
+    switch (m) {
+    case TSNE_METHOD_FFT:
+        return "FFT-accelerated interpolation on a grid";
+    case TSNE_METHOD_EXACT:
+        return "exact, all pairs";
+    default:
+        return "Barnes-Hut quadtree";
+    }
+}
+
+/* Stage 1: the k nearest neighbours (of the data, or of its pca_dims leading
+ * principal components), and the starting positions. */
+static int tsne_neighbour_stage(const float *x, size_t n, size_t d, size_t k, const TsneParams *p,
+                                TsneKnn knn, uint32_t *nbr, float *dist2, double *ybuf,
+                                TsneLog log_fn, void *log_ctx, Err *e)
+{
+    const float *xs = x;
+    size_t ds = d;
+    float *proj = NULL; /* (n, pca_dims) */
+    int rc = -1;
+    if (p->pca_dims > 0 && (size_t)p->pca_dims < d) {
+        double t0 = now_seconds();
+        ds = (size_t)p->pca_dims;
+        proj = xmalloc_floats(n * ds);
+        if (pca_project_cov(x, n, d, ds, proj, NULL, p->threads, e) != 0)
+            goto out;
+        xs = proj;
+        if (p->verbose >= 1)
+            say(log_fn, log_ctx, "[t-SNE] PCA to %zu dimensions in %.2f s", ds, now_seconds() - t0);
+    }
+    if (knn == TSNE_KNN_APPROX) {
+        KnnApproxStats st;
+        if (knn_approx(xs, n, ds, k, nbr, dist2, p->threads, &st, e) != 0)
+            goto out;
+        if (p->verbose >= 1)
+            say(log_fn, log_ctx, "[t-SNE] neighbours: approximate, %zu candidates per point from "
+                "%zu principal components (%.2f s), then exact distances (%.2f s)",
+                st.candidates, st.dims, st.seconds_candidates, st.seconds_refine);
+    } else if (knn_exact(xs, n, ds, k, nbr, dist2, p->threads, e) != 0) {
+        goto out;
+    }
+    /* The initial positions: from the projection when there is one (its first two
+     * columns are the data's first two principal components). */
+    if (tsne_init(proj ? proj : x, n, proj ? ds : d, p, ybuf, e) != 0)
+        goto out;
+    rc = 0;
+out:
+    free(proj);
+    return rc;
+}
+
 int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
              TsneResult *res, TsneLog log_fn, void *log_ctx, Err *e)
 {
@@ -270,9 +375,16 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
             if (!isfinite(x[i * d + c]))
                 return err_set(e, "point %zu has a non-finite value (NaN or infinity) in column %zu; clean the data first",
                                i, c);
+    TsneMethod method = p->method == TSNE_METHOD_AUTO ? tsne_method_for(n) : p->method;
+    if (method == TSNE_METHOD_BH && p->angle == 0)
+        method = TSNE_METHOD_EXACT; /* angle 0: Barnes-Hut opens every cell */
+    size_t dsearch = p->pca_dims > 0 && (size_t)p->pca_dims < d ? (size_t)p->pca_dims : d;
+    TsneKnn knn = p->knn == TSNE_KNN_AUTO ? tsne_knn_for(n, dsearch) : p->knn;
 
     TsneLog vlog = p->verbose >= 2 ? log_fn : NULL; /* the detailed lines */
-    double t_start = now_seconds(), t0 = t_start;
+    TsneLog slog = p->verbose == 1 ? log_fn : NULL; /* the stages (verbose 2 has
+                                                       scikit-learn's lines instead) */
+    double t_start = now_seconds(), t0 = t_start, t_knn, t_p, t_explore = 0, t_rest = 0;
     int rc = -1;
     uint32_t *nbr = xmalloc(n * k * sizeof(uint32_t)); /* (n, k) */
     float *dist2 = xmalloc_floats(n * k);              /* (n, k) */
@@ -281,20 +393,24 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     int have_y = 0;                                    /* ybuf holds positions */
     TsneSparseP P = {0};
     Pool *pool = NULL;
-    TsneBh *bh = NULL;
+    TsneForces *forces = NULL;
     Descent s = {0};
 
+    say(p->verbose >= 1 ? log_fn : NULL, log_ctx,
+        "[t-SNE] %zu points of %zu values: method %s (%s), neighbours %s, %d thread%s",
+        n, d, tsne_method_name(method), tsne_method_what(method), tsne_knn_name(knn),
+        p->threads, p->threads > 1 ? "s" : "");
     say(vlog, log_ctx, "[t-SNE] Computing %zu nearest neighbors...", k);
     say(vlog, log_ctx, "[t-SNE] Indexed %zu samples in %.3fs...", n, now_seconds() - t0);
     t0 = now_seconds();
     /* BLAS work (neighbours, PCA) before our own threads start. */
-    if (knn_exact(x, n, d, k, nbr, dist2, p->threads, e) != 0)
-        goto out;
-    say(vlog, log_ctx, "[t-SNE] Computed neighbors for %zu samples in %.3fs...", n,
-        now_seconds() - t0);
-    if (tsne_init(x, n, d, p, ybuf, e) != 0)
+    if (tsne_neighbour_stage(x, n, d, k, p, knn, nbr, dist2, ybuf, log_fn, log_ctx, e) != 0)
         goto out;
     have_y = 1;
+    t_knn = now_seconds() - t0;
+    say(vlog, log_ctx, "[t-SNE] Computed neighbors for %zu samples in %.3fs...", n, t_knn);
+    say(slog, log_ctx, "[t-SNE] stage neighbours (%zu per point, %s) and start: %.2f s", k,
+        tsne_knn_name(knn), t_knn);
 
     t0 = now_seconds();
     pcond = xmalloc(n * k * sizeof(double));
@@ -304,39 +420,67 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     tsne_joint_p(nbr, pcond, n, k, &P);
     free(pcond);
     pcond = NULL;
-    say(vlog, log_ctx, "[t-SNE] Computed conditional probabilities in %.3fs", now_seconds() - t0);
+    t_p = now_seconds() - t0;
+    say(vlog, log_ctx, "[t-SNE] Computed conditional probabilities in %.3fs", t_p);
+    say(slog, log_ctx, "[t-SNE] stage P (perplexity %g, %zu entries): %.2f s", p->perplexity,
+        P.rowptr[n], t_p);
+    /* The neighbour lists are not needed any more: give their memory back now. */
+    free(nbr);
+    free(dist2);
+    nbr = NULL;
+    dist2 = NULL;
 
     pool = p->threads > 1 ? pool_new(p->threads) : NULL;
-    bh = tsne_bh_new(n);
+    forces = tsne_forces_new(n, method, p->angle);
     s.n = n;
     s.P = &P;
     s.p = p;
-    s.bh = bh;
+    s.forces = forces;
     s.pool = pool;
     s.lr = p->learning_rate > 0 ? p->learning_rate
                                 : fmax((double)n / p->early_exaggeration / 4.0, TSNE_LR_FLOOR);
     s.y = ybuf;
     s.yf = xmalloc_floats(2 * n);
+    for (size_t t = 0; t < 2 * n; t++)
+        s.yf[t] = (float)ybuf[t];
     s.grad = xmalloc(2 * n * sizeof(double));
     s.update = xmalloc(2 * n * sizeof(double));
     s.gains = xmalloc(2 * n * sizeof(double));
     s.log = log_fn;
     s.log_ctx = log_ctx;
+    s.t_start = t_start;
+    s.t_iter0 = now_seconds();
 
     double kl = 0;
     int last = -1;
     if (p->exploration_iter > 0) {
+        t0 = now_seconds();
         if (tsne_descend(&s, 0, p->exploration_iter, TSNE_MOMENTUM_EXPLORE,
-                         p->early_exaggeration, p->exploration_iter, &kl, &last, e) != 0)
+                         p->early_exaggeration, p->exploration_iter, 1, &kl, &last, e) != 0)
             goto out;
+        t_explore = now_seconds() - t0;
         if (p->verbose >= 1)
             say(log_fn, log_ctx, "[t-SNE] KL divergence after %d iterations with early exaggeration: %f",
                 last + 1, kl);
+        say(slog, log_ctx, "[t-SNE] stage exaggeration (%d iterations): %.2f s; about %.0f s left",
+            last + 1, t_explore, t_explore / (last + 1) * (p->n_iter - last - 1));
     }
     if (last + 1 < p->n_iter) {
+        t0 = now_seconds();
+        int first = last + 1;
         if (tsne_descend(&s, last + 1, p->n_iter, TSNE_MOMENTUM_FINAL, 1.0,
-                         p->n_iter_without_progress, &kl, &last, e) != 0)
+                         p->n_iter_without_progress, 2, &kl, &last, e) != 0)
             goto out;
+        t_rest = now_seconds() - t0;
+        say(slog, log_ctx, "[t-SNE] stage the rest (%d iterations): %.2f s", last + 1 - first,
+            t_rest);
+    }
+    if (method == TSNE_METHOD_FFT && slog) {
+        int nb;
+        double h, r;
+        tsne_fft_grid(tsne_forces_fft(forces), &nb, &h, &r);
+        say(slog, log_ctx, "[t-SNE] last FFT grid: %d x %d intervals of %.3g, %d nodes a side, "
+            "near field %.3g", nb, nb, h, 3 * nb, r);
     }
     if (p->verbose >= 1)
         say(log_fn, log_ctx, "[t-SNE] KL divergence after %d iterations: %f", last + 1, kl);
@@ -344,6 +488,12 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
         res->kl = kl;
         res->iterations = last + 1;
         res->seconds = now_seconds() - t_start;
+        res->method = method;
+        res->knn = knn;
+        res->seconds_knn = t_knn;
+        res->seconds_p = t_p;
+        res->seconds_explore = t_explore;
+        res->seconds_rest = t_rest;
     }
     rc = 0;
 out:
@@ -360,7 +510,7 @@ out:
     free(s.grad);
     free(s.update);
     free(s.gains);
-    tsne_bh_free(bh);
+    tsne_forces_free(forces);
     pool_free(pool);
     tsne_sparse_free(&P);
     return rc;

@@ -32,8 +32,6 @@
 #define BH_GROUP 64          /* points sharing one walk */
 #define BH_LANES 8           /* floats per vector */
 #define BH_CHUNK 64          /* points per task handed to a thread */
-#define BH_TINY 1.17549435e-38 /* float32's smallest normal: floor of p and q in the KL */
-#define BH_GRAD_FACTOR 4.0   /* 2 (dof + 1) / dof for the Student-t with dof 1 */
 #define BH_MAX_WORKERS 64
 
 /* The vector loops also get an AVX2 version chosen at run time. Without FMA
@@ -74,9 +72,6 @@ struct TsneBh {
     uint32_t *groups;           /* (n) root node of each group */
     size_t n_groups;
     float level_r2[BH_BITS + 1];/* r2 of a cell at each depth */
-    double *rep;                /* (n, 2) repulsion sum_j q^2 (y_i - y_j), unnormalised */
-    double *z;                  /* (n) sum_j q_ij (unnormalised) per point */
-    double *klrow;              /* (n) per-row KL terms */
     BhList lists[BH_MAX_WORKERS];
 };
 
@@ -107,9 +102,6 @@ TsneBh *tsne_bh_new(size_t n)
     bh->sy = xmalloc_floats(n);
     bh->cap_nodes = 2 * n + 1; /* inner nodes have >= 2 children, so < 2n nodes */
     bh->nodes = xmalloc(bh->cap_nodes * sizeof(BhNode));
-    bh->rep = xmalloc(2 * n * sizeof(double));
-    bh->z = xmalloc(n * sizeof(double));
-    bh->klrow = xmalloc(n * sizeof(double));
     bh->groups = xmalloc(n * sizeof(uint32_t));
     return bh;
 }
@@ -125,9 +117,6 @@ void tsne_bh_free(TsneBh *bh)
     free(bh->sx);
     free(bh->sy);
     free(bh->nodes);
-    free(bh->rep);
-    free(bh->z);
-    free(bh->klrow);
     free(bh->groups);
     for (int w = 0; w < BH_MAX_WORKERS; w++) {
         free(bh->lists[w].x);
@@ -293,12 +282,9 @@ static void bh_build_tree(TsneBh *bh, const float *y, double angle)
 
 typedef struct BhCtx {
     TsneBh *bh;
-    const TsneSparseP *P;
     const float *y;        /* (n, 2) */
-    double exaggeration;
-    double zsum;           /* total Z, for the second pass */
-    double *grad;          /* (n, 2) */
-    int want_kl;
+    double *rep;           /* (n, 2) out */
+    double *z;             /* (n) out */
 } BhCtx;
 
 /* Gathers the interaction list of the group of sorted points lo .. hi-1. */
@@ -389,9 +375,9 @@ BH_KERNEL static void bh_repulse(void *vctx, size_t b, size_t e, int worker)
                 fy += mq * dy;
             }
             uint32_t i = bh->order[s];
-            bh->rep[2 * i] = bh_hsum(&fx);
-            bh->rep[2 * i + 1] = bh_hsum(&fy);
-            bh->z[i] = bh_hsum(&z);
+            c->rep[2 * i] = bh_hsum(&fx);
+            c->rep[2 * i + 1] = bh_hsum(&fy);
+            c->z[i] = bh_hsum(&z);
         }
     }
 }
@@ -400,103 +386,22 @@ static void bh_exact_repulse(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const BhCtx *c = vctx;
-    tsne_exact_repulsion_range(c->y, c->bh->n, c->bh->rep, c->bh->z, b, e);
+    tsne_exact_repulsion_range(c->y, c->bh->n, c->rep, c->z, b, e);
 }
 
-/* Attraction over P's rows b .. e-1, then the gradient (and the KL terms). */
-BH_KERNEL static void bh_attract(void *vctx, size_t b, size_t e, int worker)
-{
-    const BhCtx *c = vctx;
-    const TsneSparseP *P = c->P;
-    const float *y = c->y;
-    TsneBh *bh = c->bh;
-    BhList *l = &bh->lists[worker];
-    const double zinv = 1.0 / c->zsum;
-    for (size_t i = b; i < e; i++) {
-        const float xi = y[2 * i], yi = y[2 * i + 1];
-        /* Gather the row's neighbours, then sweep them 8 at a time. */
-        size_t len = 0;
-        for (size_t t = P->rowptr[i]; t < P->rowptr[i + 1]; t++, len++) {
-            uint32_t j = P->col[t];
-            l->x[len] = y[2 * j];
-            l->y[len] = y[2 * j + 1];
-            l->m[len] = P->val[t];
-        }
-        for (; len % BH_LANES; len++) {
-            l->x[len] = xi;
-            l->y[len] = yi;
-            l->m[len] = 0.0f;
-        }
-        const v8f px = (v8f){0} + xi, py = (v8f){0} + yi;
-        v8f ax = {0}, ay = {0};
-        for (size_t t = 0; t < len; t += BH_LANES) {
-            v8f lx, ly, lp;
-            memcpy(&lx, l->x + t, sizeof lx);
-            memcpy(&ly, l->y + t, sizeof ly);
-            memcpy(&lp, l->m + t, sizeof lp);
-            v8f dx = px - lx, dy = py - ly;
-            v8f pq = lp / (1.0f + dx * dx + dy * dy);
-            ax += pq * dx;
-            ay += pq * dy;
-        }
-        double fx = c->exaggeration * bh_hsum(&ax), fy = c->exaggeration * bh_hsum(&ay);
-        c->grad[2 * i] = BH_GRAD_FACTOR * (fx - bh->rep[2 * i] * zinv);
-        c->grad[2 * i + 1] = BH_GRAD_FACTOR * (fy - bh->rep[2 * i + 1] * zinv);
-        double kl = 0;
-        if (c->want_kl) {
-            for (size_t t = P->rowptr[i]; t < P->rowptr[i + 1]; t++) {
-                uint32_t j = P->col[t];
-                float dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
-                double q = (1.0f / (1.0f + dx * dx + dy * dy)) * zinv;
-                double p = (double)P->val[t] * c->exaggeration;
-                kl += p * log((p > BH_TINY ? p : BH_TINY) / (q > BH_TINY ? q : BH_TINY));
-            }
-        }
-        bh->klrow[i] = kl;
-    }
-}
-
-void tsne_bh_gradient(TsneBh *bh, Pool *pool, const TsneSparseP *P, const float *y,
-                      double exaggeration, double angle, double *grad, double *kl)
+void tsne_bh_repulsion(TsneBh *bh, Pool *pool, const float *y, double angle, double *rep,
+                       double *z)
 {
     size_t n = bh->n;
-    BhCtx c = {bh, P, y, exaggeration, 0, grad, kl != NULL};
-    /* Lists hold at most every node and every point (nodes < 2n). */
-    int workers = pool_threads(pool);
-    for (int w = 0; w < workers && w < BH_MAX_WORKERS; w++)
-        bh_list_reserve(&bh->lists[w], 3 * n + BH_LANES);
+    BhCtx c = {bh, y, rep, z};
     if (angle > 0) {
+        /* Lists hold at most every node and every point (nodes < 2n). */
+        int workers = pool_threads(pool);
+        for (int w = 0; w < workers && w < BH_MAX_WORKERS; w++)
+            bh_list_reserve(&bh->lists[w], 3 * n + BH_LANES);
         bh_build_tree(bh, y, angle);
         pool_for(pool, bh->n_groups, 1, bh_repulse, &c);
     } else {
         pool_for(pool, n, BH_CHUNK, bh_exact_repulse, &c);
     }
-    /* Z summed in index order: the same whatever the threads. */
-    double zsum = 0;
-    for (size_t i = 0; i < n; i++)
-        zsum += bh->z[i];
-    c.zsum = zsum > 0 ? zsum : BH_TINY;
-    pool_for(pool, n, 4 * BH_CHUNK, bh_attract, &c);
-    if (kl) {
-        double s = 0;
-        for (size_t i = 0; i < n; i++)
-            s += bh->klrow[i];
-        *kl = s;
-    }
-}
-
-int tsne_gradient(const TsneSparseP *P, const float *y, double exaggeration, double angle,
-                  int threads, double *grad, double *kl, Err *e)
-{
-    if (!P || P->n < 2 || P->n >= UINT32_MAX)
-        return err_set(e, "t-SNE gradient: need between 2 and %u points", UINT32_MAX - 1);
-    if (!(angle >= 0) || threads < 1)
-        return err_set(e, "t-SNE gradient: angle %g must be >= 0 and threads %d >= 1", angle,
-                       threads);
-    TsneBh *bh = tsne_bh_new(P->n);
-    Pool *pool = threads > 1 ? pool_new(threads) : NULL;
-    tsne_bh_gradient(bh, pool, P, y, exaggeration, angle, grad, kl);
-    pool_free(pool);
-    tsne_bh_free(bh);
-    return 0;
 }

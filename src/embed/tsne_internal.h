@@ -1,29 +1,83 @@
 /* tsne_internal.h: what the t-SNE files of src/embed share (not a public API).
- * Parallel loops go through the pool of untangle/pool.h. */
+ * Parallel loops go through the pool of untangle/core/pool.h. */
 #ifndef UNTANGLE_TSNE_INTERNAL_H
 #define UNTANGLE_TSNE_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "untangle/core/err.h"
 #include "untangle/core/pool.h"
 #include "untangle/embed/tsne.h"
 
-/* Barnes-Hut state kept across iterations (buffers reused). */
+/* Each repulsion below fills rep (n, 2) with sum_j q_ij^2 (y_i - y_j) and z (n) with
+ * sum_{j != i} q_ij, where q_ij = 1 / (1 + |y_i - y_j|^2), at y (n, 2). */
+
+/* Barnes-Hut (tsne_bh.c): state kept across iterations (buffers reused). angle 0 runs
+ * the exact O(n^2) sums. */
 typedef struct TsneBh TsneBh;
 TsneBh *tsne_bh_new(size_t n);
 void tsne_bh_free(TsneBh *bh); /* accepts NULL */
+void tsne_bh_repulsion(TsneBh *bh, Pool *pool, const float *y, double angle, double *rep,
+                       double *z);
 
-/* Forces at y (n, 2) float: attractive from P (times exaggeration), repulsive from the
- * quadtree with the given angle (0: exact O(n^2) sum). Writes grad (n, 2), already
- * multiplied by 4 as scikit-learn does. When kl is not NULL also computes the KL
- * divergence of (exaggerated) P against the Q these forces imply. */
-void tsne_bh_gradient(TsneBh *bh, Pool *pool, const TsneSparseP *P, const float *y,
-                      double exaggeration, double angle, double *grad, double *kl);
+/* FFT-accelerated interpolation (tsne_fft.c): grid, plans and kernel spectra kept
+ * across iterations. Returns 0, or -1 with e filled when FFTW cannot plan. */
+typedef struct TsneFft TsneFft;
+TsneFft *tsne_fft_new(size_t n);
+void tsne_fft_free(TsneFft *f); /* accepts NULL */
+int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, double *z,
+                       Err *e);
+/* The grid of the last call: intervals per axis, their width, and the radius of the
+ * near field (0 when the grid alone is accurate enough). */
+void tsne_fft_grid(const TsneFft *f, int *intervals, double *width, double *radius);
 
-/* Exact repulsion for points b .. e-1 against all others: rep (n, 2) receives
- * sum_j q_ij^2 (y_i - y_j) and z (n) sum_j q_ij, with q_ij = 1 / (1 + |y_i - y_j|^2). */
+/* The kernels of the FFT repulsion as functions of rho = |y_i - y_j|^2:
+ * g(rho) = (1 + rho)^-power (power 1 for Z, 2 for the force). Split at rho0 = R^2,
+ * the far part is g's second-order Taylor polynomial in rho around rho0 below it
+ * (joining g with two continuous derivatives, and smooth: the grid interpolates it
+ * well at intervals of R / 2) and g itself beyond; the near part g - far vanishes
+ * beyond R. The polynomial's coefficients, in t = rho - rho0: c[0] + t (c[1] + t c[2]). */
+static inline void tsne_far_coefficients(double rho0, int power, double c[3])
+{
+    double b = 1.0 / (1.0 + rho0), g = power == 1 ? b : b * b;
+    c[0] = g;
+    c[1] = -power * g * b;
+    c[2] = 0.5 * power * (power + 1) * g * b * b;
+}
+static inline double tsne_far_kernel(double rho, double rho0, int power)
+{
+    if (rho >= rho0) {
+        double b = 1.0 / (1.0 + rho);
+        return power == 1 ? b : b * b;
+    }
+    double c[3], t = rho - rho0;
+    tsne_far_coefficients(rho0, power, c);
+    return c[0] + t * (c[1] + t * c[2]);
+}
+
+/* The near field (tsne_fft_near.c): adds to rep (n, 2) and z (n) the sums over pairs
+ * closer than radius (the point itself included: it adds g(0) - far(0) to z) of the
+ * near parts of the two kernels, from a cell list rebuilt at each call. */
+typedef struct TsneNear TsneNear;
+TsneNear *tsne_near_new(size_t n);
+void tsne_near_free(TsneNear *nr); /* accepts NULL */
+void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, double radius, double *rep,
+                   double *z);
+
+/* Exact repulsion for points b .. e-1 against all others (tsne_exact.c). */
 void tsne_exact_repulsion_range(const float *y, size_t n, double *rep, double *z, size_t b,
                                 size_t e);
+
+/* The whole gradient (tsne_forces.c): one of the repulsions above, then the attraction
+ * over P (times exaggeration), combined into grad (n, 2) already multiplied by 4 as
+ * scikit-learn does. When kl is not NULL also the KL divergence of (exaggerated) P
+ * against the Q these forces imply. method is BH, FFT or EXACT (not AUTO). */
+typedef struct TsneForces TsneForces;
+TsneForces *tsne_forces_new(size_t n, TsneMethod method, double angle);
+void tsne_forces_free(TsneForces *f); /* accepts NULL */
+int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y,
+                         double exaggeration, double *grad, double *kl, Err *e);
+const TsneFft *tsne_forces_fft(const TsneForces *f); /* NULL unless FFT */
 
 #endif

@@ -1,14 +1,15 @@
 /* lesson.c: Markdown lesson files into prose, commands, questions and answers. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/file_read.h"
 #include "untangle/frontend/lesson.h"
+#include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
 
 #define LESSON_MAX_BYTES ((size_t)16 << 20)
-#define LESSON_MAX_LINE ((size_t)64 << 10)
+#define LESSON_MAX_LINE TOK_LINE_MAX
 
 typedef struct Builder {
     Lesson *l;
@@ -126,6 +127,8 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
     long fence_line = 0;
     long line = 0;
     const char *p = text, *end = text + len;
+    if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3; /* the UTF-8 byte order mark Windows editors add */
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -220,34 +223,12 @@ fail:
 int lesson_load(const char *path, Lesson *out, Err *e)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, "cannot open lesson '%s': %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = -1;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= LESSON_MAX_BYTES) {
-                err_set(e, "lesson '%s' is larger than 16 MiB; is this a lesson file?", path);
-                goto out;
-            }
-            cap = cap ? cap * 2 : 65536;
-            buf = xrealloc(buf, cap);
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        err_set(e, "cannot read lesson '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    rc = lesson_parse(buf ? buf : "", len, out, e);
-out:
+    char *buf;
+    size_t len;
+    if (file_read_all(path, "lesson", LESSON_MAX_BYTES, &buf, &len, e) != 0)
+        return -1;
+    int rc = lesson_parse(buf, len, out, e) != 0 ? -2 : 0;
     free(buf);
-    fclose(f);
     return rc;
 }
 

@@ -1,15 +1,20 @@
 /* repl.c: the interactive loop: readline prompt, history file, tab completion
  * from the command table, Ctrl-C that clears the line and keeps the session. */
+#include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
 #include "untangle/commands/commands.h"
+#include "untangle/core/files.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/frontend/run.h"
+#include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
 
 #define HISTORY_MAX 2000
@@ -24,6 +29,29 @@ static void history_path(char *buf, size_t cap)
         snprintf(buf, cap, "%s/.untangle_history", home);
     else
         buf[0] = '\0';
+}
+
+/* The history is kept only in a regular file (or one to create): readline's
+ * blocking open would hang on a FIFO, and its rewrite could replace a device.
+ * A character device (/dev/null) is the usual way to say "no history": off,
+ * silently; anything else is said once. Returns 0 when hist may be used. */
+static int history_usable(Shell *sh, const char *hist)
+{
+    struct stat st;
+    if (stat(hist, &st) != 0 || S_ISREG(st.st_mode))
+        return 0;
+    if (!S_ISCHR(st.st_mode)) {
+        char msg[SH_PATH_MAX + 200];
+        snprintf(msg, sizeof msg, "cannot keep the history in '%s': it is %s, not a regular "
+                 "file; history is off for this session (UNTANGLE_HISTORY names the file)",
+                 hist, file_kind(st.st_mode));
+        const char *saved = sh->where_file;
+        sh->where_file = "untangle";
+        sh->where_line = 0;
+        shell_print_error(sh, msg);
+        sh->where_file = saved;
+    }
+    return -1;
 }
 
 /* Readline's match array: [0] the longest common prefix, then every match, NULL. */
@@ -60,17 +88,29 @@ static char **build_matches(const char *text, const char *const *cands, size_t n
     return m;
 }
 
-static char **complete_command_names(const char *text)
+/* Readline's completion hook takes no context pointer, so the session being
+ * completed for is kept here while shell_repl runs: the only state of this file,
+ * read by complete() alone (saved models are in its output folder, figures in it). */
+static const Shell *completing;
+
+/* Names of saved models: NAME for OUTPUT/NAME.model, and ./NAME.model. */
+static size_t add_models(const char *dir, const char **names, char **owned, size_t n,
+                         size_t cap)
 {
-    size_t n = 0;
-    while (cmd_table[n].name)
-        n++;
-    const char **names = xmalloc(sizeof(char *) * (n + 1));
-    for (size_t i = 0; i < n; i++)
-        names[i] = cmd_table[i].name;
-    char **m = build_matches(text, names, n);
-    free(names);
-    return m;
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    while (d && n < cap && (ent = readdir(d)) != NULL) {
+        size_t len = strlen(ent->d_name);
+        if (len > 6 && strcmp(ent->d_name + len - 6, ".model") == 0) {
+            owned[n] = xstrdup(ent->d_name);
+            owned[n][len - 6] = '\0';
+            names[n] = owned[n];
+            n++;
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 static char **complete(const char *text, int start, int end)
@@ -80,36 +120,46 @@ static char **complete(const char *text, int start, int end)
     int s = start;
     while (s > 0 && rl_line_buffer[s - 1] != ';')
         s--;
-    while (rl_line_buffer[s] == ' ' || rl_line_buffer[s] == '\t')
-        s++;
-    if (s >= start) {
-        rl_attempted_completion_over = 1;
-        return complete_command_names(text);
+    char *before = xmalloc((size_t)(start - s) + 1);
+    memcpy(before, rl_line_buffer + s, (size_t)(start - s));
+    before[start - s] = '\0';
+    TokLine t;
+    Err e;
+    CmdCompletion c;
+    rl_attempted_completion_over = 1;
+    if (tok_split(before, &t, &e) != 0) {
+        free(before);
+        return NULL;
     }
-    char name[64];
-    size_t k = 0;
-    while (rl_line_buffer[s + (int)k] && rl_line_buffer[s + (int)k] != ' ' && k + 1 < sizeof name) {
-        name[k] = rl_line_buffer[s + (int)k];
-        k++;
+    free(before);
+    if (t.ncmds == 0)
+        cmd_complete(0, NULL, &c);
+    else
+        cmd_complete(t.cmds[0].argc, t.cmds[0].argv, &c);
+
+    enum { CAP = CMD_COMPLETE_MAX + FIGURES_MAX + 256 };
+    const char **cands = xmalloc(sizeof(char *) * CAP);
+    char **owned = xcalloc(CAP, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < c.n; i++)
+        cands[n++] = c.words[i];
+    size_t first_owned = n;
+    if (c.also == PARAM_COMPLETE_MODEL && completing) {
+        n = add_models(completing->output_dir, cands, owned, n, CAP);
+        n = add_models(".", cands, owned, n, CAP);
+    } else if (c.also == PARAM_COMPLETE_FIGURE && completing) {
+        for (size_t i = 0; i < completing->n_figures && n < CAP; i++)
+            cands[n++] = completing->figures[i].name;
     }
-    name[k] = '\0';
-    if (strcmp(name, "help") == 0) {
-        rl_attempted_completion_over = 1;
-        return complete_command_names(text);
-    }
-    const CmdSpec *c = cmd_find(name);
-    if (c && c->words) {
-        size_t n = 0;
-        while (c->words[n])
-            n++;
-        char **m = build_matches(text, c->words, n);
-        if (m) {
-            rl_attempted_completion_over = 1;
-            return m;
-        }
-    }
-    rl_attempted_completion_over = 0; /* file names: lessons, models, pictures */
-    return NULL;
+    char **m = build_matches(text, cands, n);
+    for (size_t i = first_owned; i < CAP; i++)
+        free(owned[i]);
+    free(owned);
+    free(cands);
+    tok_free(&t);
+    if (!m && c.also == PARAM_COMPLETE_FILE)
+        rl_attempted_completion_over = 0; /* readline's own file names */
+    return m;
 }
 
 /* Called (outside the signal handler) when a signal interrupts readline's read:
@@ -117,6 +167,10 @@ static char **complete(const char *text, int start, int end)
  * reading, so nothing typed next is lost; the history stays. */
 static int on_signal_event(void)
 {
+    if (interrupt_signal() == SIGTERM) {
+        rl_done = 1; /* asked to end: readline returns, the loop leaves */
+        return 0;
+    }
     if (interrupt_pending()) {
         interrupt_clear();
         rl_replace_line("", 0);
@@ -133,10 +187,13 @@ int shell_repl(Shell *sh)
     history_path(hist, sizeof hist);
     using_history();
     stifle_history(HISTORY_MAX);
+    if (hist[0] && history_usable(sh, hist) != 0)
+        hist[0] = '\0';
     if (hist[0])
         read_history(hist);
     rl_readline_name = "untangle";
     rl_attempted_completion_function = complete;
+    completing = sh;
     rl_signal_event_hook = on_signal_event;
     sh->interactive = 1;
     sh->where_file = NULL;
@@ -146,6 +203,8 @@ int shell_repl(Shell *sh)
            UNTANGLE_VERSION);
     int rc = CMD_OK;
     for (;;) {
+        if (interrupt_signal() == SIGTERM)
+            break; /* SIGTERM ends the session (status 143); Ctrl-C only the command */
         interrupt_clear();
         char *line = readline("untangle> ");
         if (!line) {
@@ -168,5 +227,6 @@ int shell_repl(Shell *sh)
     }
     if (hist[0])
         history_truncate_file(hist, HISTORY_MAX);
+    completing = NULL;
     return CMD_OK;
 }

@@ -1,56 +1,41 @@
 /* replay.c: a lesson replayed: prose printed, `untangle` blocks run with their
  * prompt echoed, questions and answers shown (after a pause with --step). */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "untangle/core/interrupt.h"
 #include "untangle/frontend/lesson.h"
+#include "untangle/frontend/prose.h"
 #include "untangle/session/report.h"
 #include "untangle/frontend/run.h"
+#include "untangle/render/markdown.h"
 
 #define STYLE_BOLD "\033[1m"
-#define STYLE_HEAD "\033[1;36m"
 #define STYLE_CMD "\033[1;32m"
-#define STYLE_QUOTE "\033[33m"
 #define STYLE_OFF "\033[0m"
 
-/* Prints text; on a terminal **bold** spans are shown bold and the stars dropped. */
-static void print_styled(Shell *sh, const char *text, const char *base)
+static void print_prose(Shell *sh, const LessonItem *it, ProseKind kind)
 {
-    if (!sh->tty_out) {
-        fprintf(sh->out, "%s\n", text);
-        return;
-    }
-    fputs(base, sh->out);
-    int bold = 0;
-    for (const char *p = text; *p; p++) {
-        if (p[0] == '*' && p[1] == '*') {
-            bold = !bold;
-            fputs(bold ? STYLE_BOLD : STYLE_OFF, sh->out);
-            if (!bold)
-                fputs(base, sh->out);
-            p++;
-            continue;
-        }
-        fputc(*p, sh->out);
-    }
-    fprintf(sh->out, "%s\n", STYLE_OFF);
+    prose_print(sh, it->text, kind);
+    fputc('\n', sh->out);
 }
 
-static void print_prose(Shell *sh, const LessonItem *it)
+/* The command as the prompt would show it; a control character in the lesson's
+ * text is shown escaped, never sent to the terminal. */
+static void echo_command(Shell *sh, const char *text)
 {
-    if (it->text[0] == '#')
-        print_styled(sh, it->text, sh->tty_out ? STYLE_HEAD : "");
-    else
-        print_styled(sh, it->text, "");
-    fputc('\n', sh->out);
+    char *shown = md_escape_controls(text);
+    fprintf(sh->out, "%suntangle>%s %s\n", prose_styled(sh) ? STYLE_CMD : "",
+            prose_styled(sh) ? STYLE_OFF : "", shown);
+    free(shown);
 }
 
 /* Waits for Enter; returns 0 to go on, -1 when the person types q or closes input. */
 static int pause_for(Shell *sh, const char *what)
 {
-    fprintf(sh->out, "%s-- %s: Enter to go on, q to stop --%s", sh->tty_out ? STYLE_BOLD : "",
-            what, sh->tty_out ? STYLE_OFF : "");
+    fprintf(sh->out, "%s-- %s: Enter to go on, q to stop --%s", prose_styled(sh) ? STYLE_BOLD : "",
+            what, prose_styled(sh) ? STYLE_OFF : "");
     fflush(sh->out);
     char buf[64];
     if (!fgets(buf, sizeof buf, stdin) || buf[0] == 'q' || interrupt_pending())
@@ -72,21 +57,34 @@ static void record(struct Report *r, const LessonItem *it)
 
 int lesson_replay(Shell *sh, const char *path)
 {
-    if (sh->depth >= LESSON_MAX_NESTING) {
+    if (sh->depth >= LESSON_MAX_NESTING || sh->n_lessons >= LESSON_MAX_NESTING) {
         shell_print_error(sh, "lessons nest too deeply; a lesson may not replay itself");
         return CMD_ERR;
     }
     Lesson l;
     Err e;
     err_clear(&e);
-    if (lesson_load(path, &l, &e) != 0) {
-        fprintf(sh->err, "%s: error: %s\n", path, e.msg);
+    int loaded = lesson_load(path, &l, &e);
+    if (loaded != 0) {
+        /* A file that cannot be read is named where it was asked for (the
+         * command line, or the `need`); one that holds no lesson, by itself. */
+        const char *file = sh->where_file;
+        long line = sh->where_line;
+        if (loaded == -2) {
+            sh->where_file = path;
+            sh->where_line = 0;
+        }
+        shell_print_error(sh, e.msg);
+        sh->where_file = file;
+        sh->where_line = line;
+        sh->error_shown = 1;
         return CMD_ERR;
     }
     const char *saved_file = sh->where_file;
     long saved_line = sh->where_line;
     sh->where_file = path;
     sh->depth++;
+    sh->lesson_chain[sh->n_lessons++] = path;
     if (sh->report)
         report_add(sh->report, REPORT_TITLE, path);
     int rc = CMD_OK;
@@ -97,43 +95,38 @@ int lesson_replay(Shell *sh, const char *path)
             record(sh->report, it);
         switch (it->kind) {
         case LESSON_PROSE:
-            print_prose(sh, it);
+            print_prose(sh, it, PROSE_TEXT);
             break;
         case LESSON_BLOCK_START:
             if (sh->step && pause_for(sh, "commands") != 0)
                 rc = CMD_EXIT;
             break;
         case LESSON_COMMAND:
-            fprintf(sh->out, "%suntangle>%s %s\n", sh->tty_out ? STYLE_CMD : "",
-                    sh->tty_out ? STYLE_OFF : "", it->text);
-            rc = shell_run_line(sh, it->text);
-            if (rc == CMD_OK && interrupt_pending()) {
-                shell_print_error(sh, "interrupted (Ctrl-C); the replay stops here");
-                rc = CMD_ERR;
-            }
+            echo_command(sh, it->text);
+            rc = shell_run_line(sh, it->text); /* stops at a Ctrl-C too */
             break;
         case LESSON_BLOCK_END:
             fputc('\n', sh->out);
             break;
         case LESSON_QUESTION:
-            print_styled(sh, it->text, sh->tty_out ? STYLE_QUOTE : "");
-            fputc('\n', sh->out);
-            break;
         case LESSON_STUDENT:
-            print_styled(sh, it->text, sh->tty_out ? STYLE_QUOTE : "");
-            fputc('\n', sh->out);
+            print_prose(sh, it, PROSE_QUOTE);
             break;
         case LESSON_ANSWER:
             if (sh->step && pause_for(sh, "answer") != 0) {
                 rc = CMD_EXIT;
                 break;
             }
-            print_styled(sh, it->text, "");
-            fputc('\n', sh->out);
+            print_prose(sh, it, PROSE_QUOTE);
             break;
         }
         fflush(sh->out);
     }
+    if (rc == CMD_EXIT && interrupt_pending()) { /* at a --step pause */
+        shell_print_interrupted(sh);
+        rc = CMD_ERR;
+    }
+    sh->n_lessons--;
     sh->depth--;
     sh->where_file = saved_file;
     sh->where_line = saved_line;

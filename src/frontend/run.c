@@ -1,6 +1,9 @@
 /* run.c: one line of commands through the table, and plain command streams. */
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/interrupt.h"
@@ -25,8 +28,10 @@ void shell_print_error(Shell *sh, const char *msg)
     }
     clean[n] = '\0';
     fflush(sh->out);
-    if (sh->where_file)
+    if (sh->where_file && sh->where_line > 0)
         fprintf(sh->err, "%s:%ld: error: %s\n", sh->where_file, sh->where_line, clean);
+    else if (sh->where_file)
+        fprintf(sh->err, "%s: error: %s\n", sh->where_file, clean); /* a whole file, argv */
     else
         fprintf(sh->err, "error: %s\n", clean);
     fflush(sh->err);
@@ -39,44 +44,24 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int arity_error(Shell *sh, const CmdSpec *c, int given)
-{
-    char range[64];
-    if (c->max_args < 0)
-        snprintf(range, sizeof range, "at least %d", c->min_args);
-    else if (c->min_args == c->max_args)
-        snprintf(range, sizeof range, "%d", c->min_args);
-    else
-        snprintf(range, sizeof range, "%d to %d", c->min_args, c->max_args);
-    return sh_error(sh, "%s takes %s word%s after it, got %d; usage: %s", c->name, range,
-                    (c->max_args == 1 && c->min_args <= 1) ? "" : "s", given, c->synopsis);
-}
-
 static int run_command(Shell *sh, int argc, char **argv)
 {
-    const CmdSpec *c = cmd_find(argv[0]);
-    if (!c) {
-        const CmdSpec *near = cmd_nearest(argv[0]);
-        if (near)
-            return sh_error(sh, "unknown command '%s'; did you mean '%s'? (`help` lists commands)",
-                            argv[0], near->name);
-        return sh_error(sh, "unknown command '%s'; `help` lists the commands", argv[0]);
-    }
-    int given = argc - 1;
-    if (given < c->min_args || (c->max_args >= 0 && given > c->max_args))
-        return arity_error(sh, c, given);
-    interrupt_clear();
+    CmdArgs a;
+    if (cmd_parse(sh, argc, argv, &a) != 0)
+        return CMD_ERR;
     double t0 = now_seconds();
-    int rc = c->handler(sh, argc, argv);
+    int rc = a.cmd->handler(sh, &a);
     double dt = now_seconds() - t0;
     /* Slow work tells how long it took, where a person is watching. */
     if (rc == CMD_OK && dt >= 2.0 && (sh->interactive || sh->tty_out))
-        sh_printf(sh, "(%s: %.1f s)\n", c->name, dt);
+        sh_printf(sh, "(%s: %.1f s)\n", a.top->name, dt);
     return rc;
 }
 
-/* While a report is recorded, everything a command prints goes both to the real
- * stream and to memory (a tee), so the person still sees progress as it comes. */
+/* While a command runs, everything it prints goes both to the real stream and
+ * to memory (a tee) for the record, so the person still sees progress as it
+ * comes. Memory keeps one byte more than the record takes, so that the record
+ * knows the output was longer. */
 typedef struct Tee {
     FILE *real;
     char *mem;
@@ -85,6 +70,10 @@ typedef struct Tee {
 
 static void tee_keep(Tee *t, const char *buf, size_t n)
 {
+    if (t->len + n > REPORT_OUTPUT_MAX + 1)
+        n = REPORT_OUTPUT_MAX + 1 - t->len;
+    if (n == 0)
+        return;
     if (t->len + n > t->cap) {
         t->cap = (t->len + n) * 2;
         t->mem = xrealloc(t->mem, t->cap);
@@ -102,18 +91,17 @@ static ssize_t tee_write(void *cookie, const char *buf, size_t n)
     return (ssize_t)n;
 }
 
-/* Runs one command recording it in sh->report: command, output, pictures. */
+/* Runs one command recording it in sh->report: the command, whether the person
+ * typed it, its output, the figures it reports and the pictures it draws. */
 static int run_recorded(Shell *sh, int argc, char **argv)
 {
-    char text[2048];
-    size_t len = 0;
-    for (int i = 0; i < argc && len + 4 < sizeof text; i++) {
-        int quote = strchr(argv[i], ' ') != NULL || argv[i][0] == '\0';
-        len += (size_t)snprintf(text + len, sizeof text - len, quote ? "%s\"%s\"" : "%s%s",
-                                i ? " " : "", argv[i]);
-    }
-    report_add_command(sh->report, text, "", 0, 1);
-    size_t at = sh->report->n - 1;
+    char *text = tok_join(argc, argv);
+    int typed = sh->depth == 0 && sh->recording < 0;
+    size_t at = report_begin_command(sh->report, text, typed);
+    sh->report->items[at].seed = sh->seed;
+    free(text);
+    long outer = sh->recording;
+    sh->recording = (long)at;
     Tee tee = {.real = sh->out};
     cookie_io_functions_t io = {.write = tee_write};
     FILE *f = fopencookie(&tee, "w", io);
@@ -125,19 +113,14 @@ static int run_recorded(Shell *sh, int argc, char **argv)
         fclose(f);
         sh->out = saved;
     }
+    sh->recording = outer;
     if (rc == CMD_ERR) {
         char msg[ERR_MSG_MAX + 16];
         int n = snprintf(msg, sizeof msg, "error: %s\n", sh->errmsg);
         if (n > 0)
             tee_keep(&tee, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
     }
-    ReportItem *it = &sh->report->items[at];
-    free(it->output);
-    it->output = xmalloc(tee.len + 1);
-    if (tee.len)
-        memcpy(it->output, tee.mem, tee.len);
-    it->output[tee.len] = '\0';
-    it->ok = rc != CMD_ERR;
+    report_end_command(sh->report, at, tee.mem ? tee.mem : "", tee.len, rc != CMD_ERR);
     free(tee.mem);
     return rc;
 }
@@ -155,37 +138,146 @@ int shell_run_line(Shell *sh, const char *line)
         return CMD_ERR;
     }
     int rc = CMD_OK;
-    for (size_t i = 0; i < t.ncmds && rc == CMD_OK; i++) {
+    for (size_t i = 0; i <= t.ncmds && rc == CMD_OK; i++) {
+        /* A Ctrl-C (or SIGTERM) stops here whenever it came: during a command
+         * that finished anyway, or between two. It is cleared only at the prompt. */
+        if (interrupt_pending()) {
+            shell_print_interrupted(sh);
+            rc = CMD_ERR;
+            break;
+        }
+        if (i == t.ncmds)
+            break;
         sh->errmsg[0] = '\0';
+        sh->error_shown = 0;
         rc = sh->report ? run_recorded(sh, t.cmds[i].argc, t.cmds[i].argv)
                         : run_command(sh, t.cmds[i].argc, t.cmds[i].argv);
-        if (rc == CMD_ERR)
+        if (rc == CMD_ERR && !sh->error_shown)
             shell_print_error(sh, sh->errmsg[0] ? sh->errmsg : "command failed");
+        if (rc != CMD_EXIT && shell_check_output(sh) != 0)
+            rc = CMD_ERR;
     }
     fflush(sh->out);
     tok_free(&t);
     return rc;
 }
 
-/* Reads one whole line of any length; returns NULL at EOF. Caller frees. */
-static char *read_line(FILE *f)
+void shell_print_interrupted(Shell *sh)
+{
+    if (interrupt_signal() == SIGTERM)
+        shell_print_error(sh, "stopped by SIGTERM; the run stops here");
+    else if (sh->interactive)
+        shell_print_error(sh, "interrupted (Ctrl-C); the rest of the line was not run");
+    else
+        shell_print_error(sh, "interrupted (Ctrl-C); the run stops here");
+}
+
+int shell_check_output(Shell *sh)
+{
+    int failed = ferror(sh->out) || fflush(sh->out) != 0;
+    if (failed && !sh->output_lost)
+        sh->output_lost = EIO; /* a stream that does not say why */
+    if (!sh->output_lost)
+        return 0;
+    if (sh->output_reported)
+        return -1;
+    sh->output_reported = 1;
+    /* A closed pipe (EPIPE: `| head`) is the end of the output: said once, and
+     * the run stops. */
+    int why = sh->output_lost;
+    char msg[200];
+    snprintf(msg, sizeof msg, "cannot write the output: %s; %s", strerror(why),
+             why == EPIPE ? "the reader of the output has gone, so the run stops here"
+                          : "free some space or write it elsewhere; the run stops here");
+    shell_print_error(sh, msg);
+    return -1;
+}
+
+/* The standard output as the session writes it: the errno of the first write
+ * that fails is kept in the Shell, so that the one error line can say why. */
+typedef struct OutCookie {
+    Shell *sh;
+    int fd;
+} OutCookie;
+
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+    OutCookie *c = cookie;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(c->fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (!c->sh->output_lost)
+                c->sh->output_lost = w < 0 ? errno : EIO;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return (ssize_t)n;
+}
+
+static int out_close(void *cookie)
+{
+    free(cookie);
+    return 0;
+}
+
+FILE *shell_open_output(Shell *sh, int fd)
+{
+    OutCookie *c = xmalloc(sizeof *c);
+    c->sh = sh;
+    c->fd = fd;
+    cookie_io_functions_t io = {.write = out_write, .close = out_close};
+    FILE *f = fopencookie(c, "w", io);
+    if (!f) {
+        free(c);
+        return NULL;
+    }
+    setvbuf(f, NULL, isatty(fd) ? _IOLBF : _IOFBF, BUFSIZ);
+    return f;
+}
+
+/* What read_line met. */
+typedef enum LineRead { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_NUL, LINE_FAILED } LineRead;
+
+/* Reads one line of at most TOK_LINE_MAX bytes into *out (caller frees); a
+ * longer line is not read further, so an endless one never fills memory. */
+static LineRead read_line(FILE *f, char **out)
 {
     size_t cap = 256, len = 0;
     char *buf = xmalloc(cap);
-    int ch;
+    int ch, nul = 0;
+    *out = NULL;
+    errno = 0;
     while ((ch = fgetc(f)) != EOF) {
-        if (len + 1 >= cap)
-            buf = xrealloc(buf, cap *= 2);
         if (ch == '\n')
             break;
+        if (len == TOK_LINE_MAX) {
+            free(buf);
+            return LINE_TOO_LONG;
+        }
+        if (len + 1 >= cap)
+            buf = xrealloc(buf, cap *= 2);
+        nul |= ch == '\0';
         buf[len++] = (char)ch;
+    }
+    if (ch == EOF && ferror(f)) {
+        free(buf);
+        return LINE_FAILED;
     }
     if (ch == EOF && len == 0) {
         free(buf);
-        return NULL;
+        return LINE_EOF;
+    }
+    if (nul) {
+        free(buf);
+        return LINE_NUL;
     }
     buf[len] = '\0';
-    return buf;
+    *out = buf;
+    return LINE_OK;
 }
 
 int shell_run_stream(Shell *sh, FILE *f, const char *name)
@@ -195,11 +287,36 @@ int shell_run_stream(Shell *sh, FILE *f, const char *name)
     sh->where_file = name;
     sh->where_line = 0;
     int rc = CMD_OK;
-    char *line;
-    while (rc == CMD_OK && (line = read_line(f)) != NULL) {
+    while (rc == CMD_OK) {
+        char *line, msg[200];
         sh->where_line++;
-        rc = shell_run_line(sh, line);
-        free(line);
+        LineRead got = read_line(f, &line);
+        if (got == LINE_EOF)
+            break;
+        if (got == LINE_OK) {
+            /* A UTF-8 byte order mark (Windows editors) is not part of a command. */
+            const char *text = line;
+            if (sh->where_line == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
+                text += 3;
+            rc = shell_run_line(sh, text);
+            free(line);
+            continue;
+        }
+        if (got == LINE_FAILED && interrupt_pending()) {
+            shell_print_interrupted(sh); /* while waiting for the line */
+        } else {
+            if (got == LINE_TOO_LONG)
+                snprintf(msg, sizeof msg, "the line is longer than the %zu bytes a line may hold; "
+                         "is this a command file?", TOK_LINE_MAX);
+            else if (got == LINE_NUL)
+                snprintf(msg, sizeof msg, "the line holds a NUL byte; commands are text: is this "
+                         "a command file?");
+            else
+                snprintf(msg, sizeof msg, "cannot read the commands: %s; check the file",
+                         strerror(errno ? errno : EIO));
+            shell_print_error(sh, msg);
+        }
+        rc = CMD_ERR;
     }
     sh->where_file = saved_file;
     sh->where_line = saved_line;

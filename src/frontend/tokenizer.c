@@ -1,6 +1,7 @@
 /* tokenizer.c: splitting a line into commands and words (see tokenizer.h). */
 #include <string.h>
 
+#include "untangle/core/strbuf.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
 
@@ -16,6 +17,9 @@ int tok_split(const char *line, TokLine *out, Err *e)
 {
     memset(out, 0, sizeof *out);
     size_t len = strlen(line);
+    if (len > TOK_LINE_MAX)
+        return err_set(e, "the line is %zu bytes long, more than the %zu a line may hold; "
+                          "split it into shorter lines", len, TOK_LINE_MAX);
     /* Every word is at most as long as the line; NULs between words fit too. */
     char *store = xmalloc(len + 1);
     size_t nstore = 0;
@@ -93,4 +97,26 @@ out:
     if (rc != 0)
         tok_free(out);
     return rc;
+}
+
+char *tok_join(int argc, char *const *argv)
+{
+    StrBuf b = {0};
+    for (int i = 0; i < argc; i++) {
+        const char *w = argv[i];
+        if (i)
+            sb_char(&b, ' ');
+        if (w[0] != '\0' && w[strcspn(w, " \t\r\n;#\"'")] == '\0') {
+            sb_str(&b, w);
+            continue;
+        }
+        sb_char(&b, '"'); /* inside double quotes a backslash keeps the next character */
+        for (; *w; w++) {
+            if (*w == '"' || *w == '\\')
+                sb_char(&b, '\\');
+            sb_char(&b, *w);
+        }
+        sb_char(&b, '"');
+    }
+    return sb_take(&b);
 }

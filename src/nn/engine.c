@@ -25,10 +25,12 @@
 #include "untangle/core/interrupt.h"
 #include "untangle/nn/kernels.h"
 #include "untangle/nn/nn_layer.h"
+#include "untangle/nn/nn_optim.h"
 #include "untangle/core/pool.h"
 #include "untangle/core/xalloc.h"
 
 #define EVAL_BATCH 250  /* samples per forward pass in evaluate and predict */
+#define TAG_STEP 0x6e6e7374657000ULL /* rng_fork tag of each training step's stream */
 
 struct NnWork {
     size_t cap;                     /* samples the buffers hold */
@@ -44,6 +46,13 @@ struct NnWork {
     int workers;                    /* threads the pool actually runs */
     NnScratch *scratch;             /* (workers) */
 };
+
+/* The top layer's output shape (model.c's model_output_shape, which the engine
+ * does not call: model.c calls the engine, not the other way round). */
+static NnShape top_shape(const Model *m)
+{
+    return m->n_layers ? m->layers[m->n_layers - 1]->out : m->input;
+}
 
 void nn_work_free(NnWork *w)
 {
@@ -93,7 +102,7 @@ static int work_ensure(Model *m, size_t n, int training, Err *e)
         per_sample += o;
         if (o > widest)
             widest = o;
-        size_t s = l->ops->scratch_floats(l, shard_max);
+        size_t s = nn_layer_scratch(l, shard_max);
         if (s > scratch)
             scratch = s;
     }
@@ -148,6 +157,8 @@ typedef struct Pass {
     const float *src;               /* with rows: the data set's (N, dim) */
     const uint8_t *src_labels;
     const uint32_t *rows;           /* NULL: x and labels hold the batch already */
+    Rng step;                       /* training: this step's stream; shard s draws from
+                                       rng_fork(&step, s) */
     double loss[NN_SHARDS];         /* summed over the shard's samples */
     size_t correct[NN_SHARDS];
 } Pass;
@@ -162,6 +173,8 @@ static void run_shard(Pass *p, size_t s, NnScratch *sc)
     p->loss[s] = 0;
     p->correct[s] = 0;
     sc->grads = p->labels ? w->shard_grads + s * m->n_params : NULL;
+    if (p->labels)
+        sc->rng = rng_fork(&p->step, (uint64_t)s);
     if (sc->grads)
         memset(sc->grads, 0, m->n_params * sizeof(float));
     if (ns == 0)
@@ -234,14 +247,16 @@ enum { STEP_OK = 0, STEP_BAD_LOSS = 1, STEP_BAD_WEIGHTS = 2 };
 #define DIVERGE_FACTOR 3.0   /* x ln(classes): 6.9 for 10 classes; a sane start is ~2.3 */
 #define DIVERGE_MIN_BATCHES 10 /* let the first noisy batches pass */
 
-/* One SGD step on the batch of the n samples rows[0..n) of d. */
-static int train_step(Model *m, const Dataset *d, const uint32_t *rows, size_t n, float lr,
-                      double *loss_sum, size_t *correct)
+/* One step of the optimiser on the batch of the n samples rows[0..n) of d;
+ * `step` is its random stream (dropout). */
+static int train_step(Model *m, const Dataset *d, const uint32_t *rows, size_t n,
+                      const NnOptimizerOps *opt, const Rng *step, double *loss_sum,
+                      size_t *correct)
 {
     NnWork *w = m->work;
     const NnKernels *k = nn_kernels();
     Pass p = {.m = m, .x = w->xb, .labels = w->yb, .n = n, .src = d->x, .src_labels = d->y,
-              .rows = rows};
+              .rows = rows, .step = *step};
     run_pass(&p);
     *loss_sum = 0;
     *correct = 0;
@@ -257,7 +272,10 @@ static int train_step(Model *m, const Dataset *d, const uint32_t *rows, size_t n
     for (size_t s = 1; s < NN_SHARDS; s++)
         k->add(m->grads, w->shard_grads + s * np, np);
     memcpy(w->backup, m->params, np * sizeof(float));
-    nn_sgd_step(m->params, m->grads, np, lr);
+    /* The optimiser's state is not rolled back with the weights: a bad step ends
+     * the fit, and the next compile starts the state afresh. */
+    opt->step(&m->compile.opt, m->params, m->grads, m->opt_state, np, m->opt_steps);
+    m->opt_steps++;
     if (!k->all_finite(m->params, np)) {
         memcpy(m->params, w->backup, np * sizeof(float));
         return STEP_BAD_WEIGHTS;
@@ -275,7 +293,7 @@ static int check_data(const Model *m, const Dataset *d, const char *what, Err *e
     if (!d || d->n == 0 || !d->x)
         return err_set(e, "no data to %s; load it first with `load mnist`", what);
     const NnLayer *top = m->layers[m->n_layers - 1];
-    if (top->spec.kind != NN_ACTIVATION || top->spec.act != NN_ACT_SOFTMAX)
+    if (!nn_kind_is(&top->spec, "activation") || top->spec.act != NN_ACT_SOFTMAX)
         return err_set(e, "%s needs class probabilities, but the top layer '%s' is not a "
                           "softmax; add `model add activation softmax`", what, top->name);
     if (nn_shape_size(m->input) != dataset_dim(d))
@@ -313,7 +331,7 @@ static int history_push(NnHistory *h, double loss, double acc, double vloss, dou
 static int eval_rows(Model *m, const Dataset *d, size_t from, size_t to, double *loss,
                      double *acc, Err *e)
 {
-    size_t dim = dataset_dim(d), k = nn_shape_size(model_output_shape(m));
+    size_t dim = dataset_dim(d), k = nn_shape_size(top_shape(m));
     double total = 0;
     size_t right = 0;
     for (size_t i = from; i < to; i += EVAL_BATCH) {
@@ -350,7 +368,7 @@ int model_predict(Model *m, const float *x, size_t n, float **out, size_t *dim, 
         return err_set(e, "the model has no layer; build it with `model add` first");
     if (n == 0 || !x)
         return err_set(e, "no data to predict; load it first with `load mnist`");
-    size_t in = nn_shape_size(m->input), od = nn_shape_size(model_output_shape(m)), bytes;
+    size_t in = nn_shape_size(m->input), od = nn_shape_size(top_shape(m)), bytes;
     if (size_mul(n, od * sizeof(float), &bytes) != 0 ||
         mem_check_budget(bytes, "the predictions", e) != 0)
         return -1;
@@ -393,6 +411,17 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
     if (n_train == 0)
         return err_set(e, "validation %g leaves no training image; use a smaller fraction",
                        o->validation);
+    const NnOptimizerOps *opt = nn_optimizer_ops(m->compile.opt.name);
+    if (!opt)
+        return err_set(e, "the model's optimizer '%s' is unknown; compile it again",
+                       m->compile.opt.name ? m->compile.opt.name : "");
+    size_t n_state = opt->state_per_param * m->n_params;
+    if (m->n_opt_state != n_state) { /* a new compile, or layers changed since */
+        free(m->opt_state);
+        m->opt_state = n_state ? xcalloc_floats(n_state) : NULL;
+        m->n_opt_state = n_state;
+        m->opt_steps = 0;
+    }
     size_t batch = o->batch < n_train ? o->batch : n_train;
     if (work_ensure(m, batch, 1, e) != 0)
         return -1;
@@ -403,12 +432,11 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
     uint32_t *idx = xmalloc(n_train * sizeof *idx);
     for (size_t i = 0; i < n_train; i++)
         idx[i] = (uint32_t)i;
-    float lr = (float)m->compile.lr;
     /* Clipped probabilities keep the loss finite even when SGD has blown up (lr 100
      * gives a loss near 13.6, never NaN): a running loss far above that of a blind
      * guess, ln(classes), is divergence too. The weights then go back to those of
      * the start of the epoch, kept here. */
-    size_t classes = nn_shape_size(model_output_shape(m));
+    size_t classes = nn_shape_size(top_shape(m));
     double diverged_above = DIVERGE_FACTOR * log((double)(classes > 1 ? classes : 2));
     float *epoch_start = xmalloc_floats(m->n_params);
     int saved_blas = blas_enter(m);
@@ -423,12 +451,15 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
             size_t from = b * batch, n = n_train - from < batch ? n_train - from : batch;
             double ls;
             size_t c;
-            int st = train_step(m, d, idx + from, n, lr, &ls, &c);
+            /* a stream per step, forked without drawing from rng: models without
+             * random layers shuffle as they always did */
+            Rng step = rng_fork(rng, TAG_STEP ^ ((uint64_t)m->epochs_trained << 32) ^ b);
+            int st = train_step(m, d, idx + from, n, opt, &step, &ls, &c);
             if (st != STEP_OK) {
                 rc = err_set(e, "%s became NaN at epoch %d, batch %zu; the weights are those "
                                 "before this step; try a smaller learning rate (lr %g)",
                              st == STEP_BAD_LOSS ? "loss" : "a weight", ep, b + 1,
-                             m->compile.lr / 5 > 0.1 ? 0.1 : m->compile.lr / 5);
+                             m->compile.opt.lr / 5 > 0.1 ? 0.1 : m->compile.opt.lr / 5);
                 break;
             }
             loss_sum += ls;
@@ -444,7 +475,7 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
                                 "%.2f of a blind guess); the weights are back to those of the "
                                 "start of epoch %d; try a smaller learning rate (lr %g)",
                              pr.loss, ep, b + 1, log((double)classes), ep,
-                             m->compile.lr / 5 > 0.1 ? 0.1 : m->compile.lr / 5);
+                             m->compile.opt.lr / 5 > 0.1 ? 0.1 : m->compile.opt.lr / 5);
                 break;
             }
             if (cb)

@@ -10,7 +10,8 @@
      nn_exp_##SUFFIX,        nn_sigmoid_##SUFFIX,      nn_tanh_##SUFFIX,                      \
      nn_relu_##SUFFIX,       nn_sigmoid_grad_##SUFFIX, nn_tanh_grad_##SUFFIX,                 \
      nn_relu_grad_##SUFFIX,  nn_sum_rows_##SUFFIX,     nn_maxpool_##SUFFIX,                   \
-     nn_maxpool_grad_##SUFFIX, nn_sgd_##SUFFIX,         nn_add_##SUFFIX,                       \
+     nn_maxpool_grad_##SUFFIX, nn_sgd_##SUFFIX,         nn_momentum_##SUFFIX,                  \
+     nn_adam_##SUFFIX,       nn_add_##SUFFIX,                                                 \
      nn_all_finite_##SUFFIX}
 
 /* By CpuIsa; the x86 sets exist only in x86-64 builds. */

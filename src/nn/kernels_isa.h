@@ -23,6 +23,10 @@
     void nn_maxpool_grad_##SUFFIX(const NnPoolShape *s, const float *dy, const int32_t *arg,  \
                                   float *dx);                                                 \
     void nn_sgd_##SUFFIX(float *w, const float *g, size_t n, float lr);                     \
+    void nn_momentum_##SUFFIX(float *w, const float *g, float *v, size_t n, float lr,         \
+                              float mu, int nesterov);                                        \
+    void nn_adam_##SUFFIX(float *w, const float *g, float *m, float *v, size_t n, float alpha,\
+                          float b1, float b2, float eps);                                     \
     void nn_add_##SUFFIX(float *y, const float *x, size_t n);                                 \
     int nn_all_finite_##SUFFIX(const float *x, size_t n);
 

@@ -17,28 +17,6 @@ static int activation_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, 
     return 0;
 }
 
-static int activation_param_count(const NnLayerSpec *s, NnShape in, size_t *weights,
-                                   size_t *biases)
-{
-    (void)s;
-    (void)in;
-    *weights = *biases = 0;
-    return 0;
-}
-
-static void activation_init(NnLayer *l, Rng *r)
-{
-    (void)l;
-    (void)r;
-}
-
-static size_t activation_scratch(const NnLayer *l, size_t n)
-{
-    (void)l;
-    (void)n;
-    return 0;
-}
-
 static void activation_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n,
                                int train)
 {
@@ -59,12 +37,17 @@ static void activation_backward(NnLayer *l, NnScratch *s, const float *x, const 
     memcpy(dx, dy, n * dim * sizeof(float));
 }
 
-static void activation_describe(const NnLayer *l, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s", nn_act_names[l->spec.act]);
-}
+static const Param activation_fields[] = {
+    {.name = "function", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = nn_act_names,
+     .what = "activation", .help = "the function", .field = PARAM_AT(NnLayerSpec, act)},
+    {0},
+};
 
 const NnLayerOps nn_activation_ops = {
-    NN_ACTIVATION, "Activation", activation_out_shape, activation_param_count, activation_init,
-    activation_scratch, activation_forward, activation_backward, activation_describe,
+    .about = {.name = "activation", .keras = "Activation", .prefix = "activation",
+              .summary = "an activation function as a layer of its own",
+              .fields = activation_fields, .v1_kind = 1},
+    .out_shape = activation_out_shape,
+    .forward = activation_forward,
+    .backward = activation_backward,
 };

@@ -149,13 +149,30 @@ static void conv_backward(NnLayer *l, NnScratch *s, const float *x, const float 
     nn_conv_unpack_add(&c.s, dwp, nn_layer_dw(l, s));
 }
 
-static void conv_describe(const NnLayer *l, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%dx%d, %d filters, %s, %s", l->spec.kh, l->spec.kw, l->spec.filters,
-             nn_padding_names[l->spec.padding], nn_act_names[l->spec.act]);
-}
+static const Param conv2d_fields[] = {
+    {.name = "filters", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
+     .meta = "FILTERS", .what = "filter count", .help = "the number of filters",
+     .field = PARAM_AT(NnLayerSpec, filters)},
+    {.name = "kernel", .type = PARAM_DIMS, .place = PARAM_POS, .dims = 2, .hi = NN_MAX_KERNEL,
+     .meta = "KxK", .what = "kernel size", .help = "the kernel size",
+     .field = PARAM_AT(NnLayerSpec, kh)},
+    {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
+     .def = "linear", .help = "its activation, part of the layer (as in the lab)",
+     .field = PARAM_AT(NnLayerSpec, act)},
+    {.name = "padding", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_padding_names,
+     .def = "valid", .help = "valid (no padding, Keras' default) or same",
+     .field = PARAM_AT(NnLayerSpec, padding)},
+    {0},
+};
 
 const NnLayerOps nn_conv2d_ops = {
-    NN_CONV2D, "Conv2D", conv_out_shape, conv_param_count, conv_init, conv_scratch,
-    conv_forward, conv_backward, conv_describe,
+    .about = {.name = "conv2d", .keras = "Conv2D", .prefix = "conv2d",
+              .summary = "a 2-D convolution with stride 1, and its activation",
+              .fields = conv2d_fields, .input_rank = 3, .v1_kind = 2},
+    .out_shape = conv_out_shape,
+    .param_count = conv_param_count,
+    .init = conv_init,
+    .scratch_floats = conv_scratch,
+    .forward = conv_forward,
+    .backward = conv_backward,
 };

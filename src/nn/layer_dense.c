@@ -39,13 +39,6 @@ static void dense_init(NnLayer *l, Rng *r)
     memset(l->b, 0, l->n_biases * sizeof(float));
 }
 
-static size_t dense_scratch(const NnLayer *l, size_t n)
-{
-    (void)l;
-    (void)n;
-    return 0;
-}
-
 static void dense_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
 {
     (void)s;
@@ -69,12 +62,22 @@ static void dense_backward(NnLayer *l, NnScratch *s, const float *x, const float
         blas_sgemm(0, 1, n, in, units, 1.0f, dy, units, l->w, units, 0.0f, dx, in);
 }
 
-static void dense_describe(const NnLayer *l, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%d units", l->spec.units);
-}
+static const Param dense_fields[] = {
+    {.name = "units", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
+     .meta = "UNITS", .what = "number of units", .help = "the number of units",
+     .field = PARAM_AT(NnLayerSpec, units)},
+    {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
+     .help = "added as an activation layer of its own on top (so that `pop` removes it)"},
+    {0},
+};
 
 const NnLayerOps nn_dense_ops = {
-    NN_DENSE, "Dense", dense_out_shape, dense_param_count, dense_init, dense_scratch,
-    dense_forward, dense_backward, dense_describe,
+    .about = {.name = "dense", .keras = "Dense", .prefix = "dense",
+              .summary = "a fully connected layer, y = x W + b", .fields = dense_fields,
+              .input_rank = 1, .activation_layer = 1, .v1_kind = 0},
+    .out_shape = dense_out_shape,
+    .param_count = dense_param_count,
+    .init = dense_init,
+    .forward = dense_forward,
+    .backward = dense_backward,
 };

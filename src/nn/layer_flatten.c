@@ -17,27 +17,6 @@ static int flatten_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err
     return 0;
 }
 
-static int flatten_param_count(const NnLayerSpec *s, NnShape in, size_t *weights, size_t *biases)
-{
-    (void)s;
-    (void)in;
-    *weights = *biases = 0;
-    return 0;
-}
-
-static void flatten_init(NnLayer *l, Rng *r)
-{
-    (void)l;
-    (void)r;
-}
-
-static size_t flatten_scratch(const NnLayer *l, size_t n)
-{
-    (void)l;
-    (void)n;
-    return 0;
-}
-
 static void flatten_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
 {
     (void)s;
@@ -55,13 +34,10 @@ static void flatten_backward(NnLayer *l, NnScratch *s, const float *x, const flo
         memcpy(dx, dy, n * nn_shape_size(l->in) * sizeof(float));
 }
 
-static void flatten_describe(const NnLayer *l, char *buf, size_t cap)
-{
-    char a[64];
-    snprintf(buf, cap, "%s -> %zu values", nn_shape_str(l->in, a, sizeof a), nn_shape_size(l->in));
-}
-
 const NnLayerOps nn_flatten_ops = {
-    NN_FLATTEN, "Flatten", flatten_out_shape, flatten_param_count, flatten_init, flatten_scratch,
-    flatten_forward, flatten_backward, flatten_describe,
+    .about = {.name = "flatten", .keras = "Flatten", .prefix = "flatten",
+              .summary = "(H, W, C) as one row of H*W*C values", .v1_kind = 4},
+    .out_shape = flatten_out_shape,
+    .forward = flatten_forward,
+    .backward = flatten_backward,
 };

@@ -31,27 +31,6 @@ static int maxpool_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err
     return 0;
 }
 
-static int maxpool_param_count(const NnLayerSpec *s, NnShape in, size_t *weights, size_t *biases)
-{
-    (void)s;
-    (void)in;
-    *weights = *biases = 0;
-    return 0;
-}
-
-static void maxpool_init(NnLayer *l, Rng *r)
-{
-    (void)l;
-    (void)r;
-}
-
-static size_t maxpool_scratch(const NnLayer *l, size_t n)
-{
-    (void)l;
-    (void)n;
-    return 0;
-}
-
 static NnPoolShape pool_shape(const NnLayer *l)
 {
     NnPoolShape p = {(size_t)l->in.d[0], (size_t)l->in.d[1], (size_t)l->in.d[2],
@@ -90,12 +69,18 @@ static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const flo
         k->maxpool_grad(&p, dy + i * out_img, arg + i * out_img, dx + i * in_img);
 }
 
-static void maxpool_describe(const NnLayer *l, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%dx%d", l->spec.ph, l->spec.pw);
-}
+static const Param maxpool_fields[] = {
+    {.name = "pool", .type = PARAM_DIMS, .place = PARAM_POS_OPT, .dims = 2, .hi = NN_MAX_KERNEL,
+     .def = "2x2", .meta = "KxK", .what = "pool size", .help = "the pool size, also the stride",
+     .field = PARAM_AT(NnLayerSpec, ph)},
+    {0},
+};
 
 const NnLayerOps nn_maxpool_ops = {
-    NN_MAXPOOL, "MaxPooling2D", maxpool_out_shape, maxpool_param_count, maxpool_init,
-    maxpool_scratch, maxpool_forward, maxpool_backward, maxpool_describe,
+    .about = {.name = "maxpool", .keras = "MaxPooling2D", .prefix = "max_pooling2d",
+              .summary = "the maximum of each pool (stride the pool, padding valid)",
+              .fields = maxpool_fields, .input_rank = 3, .v1_kind = 3},
+    .out_shape = maxpool_out_shape,
+    .forward = maxpool_forward,
+    .backward = maxpool_backward,
 };

@@ -1,5 +1,6 @@
 /* model.c: the sequential model: adding and removing layers, the one parameter
- * block, names, shapes, compile settings. */
+ * block, names, compile settings. It calls the engine only to free the batch
+ * workspace; the engine does not call it (both share layers.c). */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,84 +8,19 @@
 #include <string.h>
 
 #include "untangle/nn/nn_layer.h"
+#include "untangle/nn/nn_optim.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/core/pool.h"
 #include "untangle/core/xalloc.h"
-
-void nn_work_free(NnWork *w); /* engine.c */
-
-const char *const nn_act_names[] = {"linear", "sigmoid", "softmax", "relu", "tanh", NULL};
-const char *const nn_kind_names[] = {"dense", "activation", "conv2d", "maxpool", "flatten", NULL};
-const char *const nn_padding_names[] = {"valid", "same", NULL};
-/* Keras' automatic layer names, which summaries show. */
-static const char *const auto_names[] = {"dense", "activation", "conv2d", "max_pooling2d",
-                                         "flatten"};
 
 /* A batch size that add refuses to exceed in memory: a model whose activations
  * for this many samples do not fit would fail at fit anyway. */
 #define BUDGET_BATCH 256
 
-size_t nn_shape_size(NnShape s)
-{
-    size_t n = 1;
-    for (int i = 0; i < s.rank && i < 3; i++)
-        n *= (size_t)(s.d[i] > 0 ? s.d[i] : 0);
-    return s.rank > 0 ? n : 0;
-}
-
-const char *nn_shape_str(NnShape s, char *buf, size_t cap)
-{
-    if (s.rank == 1)
-        snprintf(buf, cap, "(%d)", s.d[0]);
-    else if (s.rank == 3)
-        snprintf(buf, cap, "(%d, %d, %d)", s.d[0], s.d[1], s.d[2]);
-    else
-        snprintf(buf, cap, "(?)");
-    return buf;
-}
-
-const NnLayerOps *nn_layer_ops(NnLayerKind kind)
-{
-    switch (kind) {
-    case NN_DENSE: return &nn_dense_ops;
-    case NN_ACTIVATION: return &nn_activation_ops;
-    case NN_CONV2D: return &nn_conv2d_ops;
-    case NN_MAXPOOL: return &nn_maxpool_ops;
-    case NN_FLATTEN: return &nn_flatten_ops;
-    default: return NULL;
-    }
-}
-
-void *nn_layer_state(const NnLayer *l, NnScratch *s, size_t bytes)
-{
-    size_t i = l->index;
-    if (s->state_cap[i] < bytes) {
-        free(s->state[i]);
-        s->state[i] = xmalloc(bytes);
-        s->state_cap[i] = bytes;
-    }
-    return s->state[i];
-}
-
-float *nn_layer_dw(const NnLayer *l, NnScratch *s) { return s->grads + l->offset; }
-
-float *nn_layer_db(const NnLayer *l, NnScratch *s)
-{
-    return s->grads + l->offset + l->n_weights;
-}
-
-void nn_scratch_free(NnScratch *s)
-{
-    free(s->col);
-    free(s->dcol);
-    for (size_t i = 0; i < NN_MAX_LAYERS; i++)
-        free(s->state[i]);
-    memset(s, 0, sizeof *s);
-}
-
 Model *model_new(void)
 {
     Model *m = xcalloc(1, sizeof *m);
-    m->compile.lr = 0.01; /* Keras' SGD default, until compile says otherwise */
+    nn_optimizer_defaults("sgd", &m->compile.opt, NULL); /* Keras' until compile says */
     m->compile.accuracy = 1;
     m->threads = 1;
     m->params = xmalloc_floats(0);
@@ -109,6 +45,7 @@ void model_free(struct Model *m)
         free(m->layers[i]);
     free(m->params);
     free(m->grads);
+    free(m->opt_state);
     history_free(&m->history);
     nn_work_free(m->work);
     free(m);
@@ -123,6 +60,19 @@ static void bind_params(Model *m)
         l->w = has ? m->params + l->offset : NULL;
         l->b = has ? m->params + l->offset + l->n_weights : NULL;
     }
+}
+
+/* Zeroes n floats in chunks, looking at the stop flag between them: -1 when
+ * interrupted. */
+static int zero_floats(float *p, size_t n)
+{
+    const size_t chunk = (size_t)1 << 20;
+    for (size_t at = 0; at < n; at += chunk) {
+        if (interrupt_pending())
+            return -1;
+        memset(p + at, 0, (n - at < chunk ? n - at : chunk) * sizeof(float));
+    }
+    return 0;
 }
 
 static float *copy_floats(const float *src, size_t n)
@@ -148,6 +98,9 @@ Model *model_clone(const Model *m)
     c->grads = xcalloc_floats(m->n_params);
     memcpy(c->name_count, m->name_count, sizeof c->name_count);
     c->compile = m->compile;
+    c->n_opt_state = m->n_opt_state;
+    c->opt_state = m->n_opt_state ? copy_floats(m->opt_state, m->n_opt_state) : NULL;
+    c->opt_steps = m->opt_steps;
     c->threads = m->threads;
     c->epochs_trained = m->epochs_trained;
     const NnHistory *h = &m->history;
@@ -198,8 +151,18 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
 {
     char shp[64];
     const NnLayerOps *ops = nn_layer_ops(spec->kind);
-    if (!ops)
-        return err_set(e, "bad layer kind %d", (int)spec->kind);
+    if (!ops) {
+        char list[300];
+        size_t len = 0;
+        list[0] = '\0';
+        for (size_t i = 0; nn_layer_types[i]; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
+                                    nn_layer_types[i]->about.name);
+        return err_set(e, "bad layer kind '%.40s' (should be one of %s)",
+                       spec->kind ? spec->kind : "", list);
+    }
+    const char *kind = ops->about.name;
+    size_t type = nn_layer_type_index(ops);
     if (m->n_layers >= NN_MAX_LAYERS)
         return err_set(e, "the model already has %d layers, the most untangle holds; remove "
                           "some with `model pop`", NN_MAX_LAYERS);
@@ -228,7 +191,7 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
         return -1;
     if (!valid_shape(out))
         return err_set(e, "%s on input %s would give an empty or oversized output",
-                       nn_kind_names[spec->kind], nn_shape_str(in, shp, sizeof shp));
+                       kind, nn_shape_str(in, shp, sizeof shp));
     if (spec->name[0] && !valid_name(spec->name)) {
         /* The name may come from a hostile file: quote it printable, on one line. */
         char shown[NN_NAME_MAX];
@@ -246,54 +209,86 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
 
     /* Memory: parameters and their gradients, plus a batch of activations. */
     size_t nw, nb, np, total, bytes, act;
-    if (ops->param_count(spec, in, &nw, &nb) != 0 || size_add(nw, nb, &np) != 0 || size_add(m->n_params, np, &total) != 0 ||
+    nw = nb = 0;
+    if ((ops->param_count && ops->param_count(spec, in, &nw, &nb) != 0) || size_add(nw, nb, &np) != 0 || size_add(m->n_params, np, &total) != 0 ||
         size_mul(total, 2 * sizeof(float), &bytes) != 0 ||
         size_mul(nn_shape_size(out), BUDGET_BATCH * 2 * sizeof(float), &act) != 0 ||
         size_add(bytes, act, &bytes) != 0)
         return err_set(e, "%s of that size would need more memory than exists; use a smaller "
-                          "size", nn_kind_names[spec->kind]);
-    if (mem_check_budget(bytes, nn_kind_names[spec->kind], e) != 0)
+                          "size", kind);
+    if (mem_check_budget(bytes, kind, e) != 0)
         return -1;
 
     /* Everything checked: build. */
     NnLayer *l = xcalloc(1, sizeof *l);
     l->ops = ops;
     l->spec = *spec;
+    l->spec.kind = kind; /* the registry's string: lives as long as the program */
     l->in = in;
     l->out = out;
     l->n_weights = nw;
     l->n_biases = nb;
     l->offset = m->n_params;
     l->index = m->n_layers;
-    m->name_count[spec->kind]++;
+    m->name_count[type]++;
     if (spec->name[0])
         snprintf(l->name, sizeof l->name, "%s", spec->name);
     else {
-        unsigned k = m->name_count[spec->kind];
-        snprintf(l->name, sizeof l->name, "%s_%u", auto_names[spec->kind], k);
+        unsigned k = m->name_count[type];
+        snprintf(l->name, sizeof l->name, "%s_%u", ops->about.prefix, k);
         while (name_taken(m, l->name))
-            snprintf(l->name, sizeof l->name, "%s_%u", auto_names[spec->kind], ++k);
+            snprintf(l->name, sizeof l->name, "%s_%u", ops->about.prefix, ++k);
     }
     l->spec.name[0] = '\0';
     snprintf(l->spec.name, sizeof l->spec.name, "%s", l->name);
     if (m->n_layers == 0)
         m->input = in;
 
+    /* A big layer takes seconds to fill (the pages are touched for the first
+     * time): Ctrl-C stops it, and the model is then as it was. */
+    float *old_p = m->params, *old_g = m->grads;
+    size_t old_n = m->n_params;
+    Rng rng_before;
+    if (init)
+        rng_before = *init;
     if (np > 0) {
-        float *p = xmalloc_floats(total), *g = xcalloc_floats(total);
+        float *p = xmalloc_floats(total), *g = xmalloc_floats(total);
         if (m->n_params)
             memcpy(p, m->params, m->n_params * sizeof(float));
-        memset(p + m->n_params, 0, np * sizeof(float));
-        free(m->params);
-        free(m->grads);
+        if (zero_floats(p + m->n_params, np) != 0 || zero_floats(g, total) != 0) {
+            free(p);
+            free(g);
+            m->name_count[type]--;
+            free(l);
+            return err_interrupted(e, "model add");
+        }
         m->params = p;
         m->grads = g;
         m->n_params = total;
     }
     m->layers[m->n_layers++] = l;
     bind_params(m);
-    if (init && np > 0)
-        ops->init(l, init);
+    if (init && np > 0 && ops->init)
+        ops->init(l, init); /* stops early when interrupted: undone below */
+    if (np > 0 && interrupt_pending()) {
+        free(m->params);
+        free(m->grads);
+        m->params = old_p;
+        m->grads = old_g;
+        m->n_params = old_n;
+        m->layers[--m->n_layers] = NULL;
+        m->name_count[type]--;
+        free(l);
+        bind_params(m);
+        if (init)
+            *init = rng_before;
+        return err_interrupted(e, "model add");
+    }
+    if (np > 0) {
+        free(old_p);
+        free(old_g);
+        model_reset_optimizer(m);
+    }
     nn_work_free(m->work);
     m->work = NULL;
     return 0;
@@ -304,6 +299,8 @@ int model_pop(Model *m, Err *e)
     if (m->n_layers == 0)
         return err_set(e, "the model has no layer to remove; add one with `model add`");
     NnLayer *l = m->layers[--m->n_layers];
+    if (l->n_weights + l->n_biases > 0)
+        model_reset_optimizer(m);
     m->n_params = l->offset; /* the block keeps its size; only the count shrinks */
     m->layers[m->n_layers] = NULL;
     free(l);
@@ -324,7 +321,10 @@ NnShape model_output_shape(const Model *m)
 }
 
 const char *model_layer_name(const Model *m, size_t i) { return m->layers[i]->name; }
-const char *model_layer_type(const Model *m, size_t i) { return m->layers[i]->ops->keras; }
+const char *model_layer_type(const Model *m, size_t i)
+{
+    return m->layers[i]->ops->about.keras;
+}
 NnShape model_layer_output(const Model *m, size_t i) { return m->layers[i]->out; }
 const NnLayerSpec *model_layer_spec(const Model *m, size_t i) { return &m->layers[i]->spec; }
 
@@ -335,7 +335,9 @@ size_t model_layer_params(const Model *m, size_t i)
 
 void model_layer_describe(const Model *m, size_t i, char *buf, size_t cap)
 {
-    m->layers[i]->ops->describe(m->layers[i], buf, cap);
+    if (cap)
+        buf[0] = '\0';
+    params_format(m->layers[i]->ops->about.fields, &m->layers[i]->spec, 0, buf, cap);
 }
 
 const float *model_layer_weights(const Model *m, size_t i, size_t *n)
@@ -350,16 +352,32 @@ const float *model_layer_biases(const Model *m, size_t i, size_t *n)
     return *n ? m->layers[i]->b : NULL;
 }
 
-int model_compile(Model *m, NnLoss loss, double lr, int accuracy, Err *e)
+void model_reset_optimizer(Model *m)
+{
+    free(m->opt_state);
+    m->opt_state = NULL;
+    m->n_opt_state = 0;
+    m->opt_steps = 0;
+}
+
+int model_compile_with(Model *m, NnLoss loss, const NnOptimizer *opt, int accuracy, Err *e)
 {
     if (loss != NN_LOSS_CCE)
         return err_set(e, "bad loss %d (should be categorical_crossentropy)", (int)loss);
-    if (!isfinite(lr) || lr <= 0 || lr > 1e6)
-        return err_set(e, "bad learning rate %g (should be a positive number, e.g. 0.5)", lr);
+    const NnOptimizerOps *ops = nn_optimizer_ops(opt->name);
+    if (!ops)
+        return err_set(e, "bad optimizer '%.40s' (should be sgd, momentum or adam)",
+                       opt->name ? opt->name : "");
+    /* The smallest the number grammar reads: a file saved with it must load. */
+    if (!isfinite(opt->lr) || opt->lr < PARAM_NUMBER_MIN || opt->lr > 1e6)
+        return err_set(e, "bad learning rate %g (should be a positive number, e.g. 0.5)",
+                       opt->lr);
+    if (ops->check && ops->check(opt, e) != 0)
+        return -1;
     if (m->n_layers == 0)
         return err_set(e, "the model has no layer; build it with `model add` first");
     const NnLayer *top = m->layers[m->n_layers - 1];
-    if (top->spec.kind != NN_ACTIVATION || top->spec.act != NN_ACT_SOFTMAX) {
+    if (!nn_kind_is(&top->spec, "activation") || top->spec.act != NN_ACT_SOFTMAX) {
         char shp[64];
         return err_set(e, "categorical_crossentropy needs class probabilities: the top layer "
                           "'%s' gives %s values that are not a softmax; add `model add "
@@ -368,7 +386,17 @@ int model_compile(Model *m, NnLoss loss, double lr, int accuracy, Err *e)
     }
     m->compile.compiled = 1;
     m->compile.loss = loss;
-    m->compile.lr = lr;
+    m->compile.opt = *opt;
+    m->compile.opt.name = ops->about.name; /* the registry's string */
     m->compile.accuracy = accuracy;
+    model_reset_optimizer(m);
     return 0;
+}
+
+int model_compile(Model *m, NnLoss loss, double lr, int accuracy, Err *e)
+{
+    NnOptimizer o;
+    nn_optimizer_defaults("sgd", &o, NULL);
+    o.lr = lr;
+    return model_compile_with(m, loss, &o, accuracy, e);
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "untangle/core/interrupt.h"
 #include "untangle/nn/kernels.h"
 #include "untangle/nn/nn_layer.h"
 
@@ -103,6 +104,9 @@ void nn_sum_rows(float *restrict db, const float *restrict g, size_t rows, size_
 void nn_glorot_uniform(float *w, size_t n, size_t fan_in, size_t fan_out, Rng *r)
 {
     float limit = (float)sqrt(6.0 / (double)(fan_in + fan_out));
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if ((i & 0xfffff) == 0 && interrupt_pending())
+            return; /* model_add undoes the layer */
         w[i] = rng_uniform_range(r, -limit, limit);
+    }
 }

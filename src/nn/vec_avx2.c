@@ -3,6 +3,8 @@
 #if defined(__x86_64__)
 #define VEC_LANES 8
 #define VEC_TARGET __attribute__((target("avx2,fma")))
+#include <immintrin.h>
+#define VEC_SQRT(x) _mm256_sqrt_ps(x)
 #define VEC_SUFFIX avx2
 #include "vec_body.h"
 #else

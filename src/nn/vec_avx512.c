@@ -3,6 +3,8 @@
 #if defined(__x86_64__)
 #define VEC_LANES 16
 #define VEC_TARGET __attribute__((target("avx512f,avx2,fma")))
+#include <immintrin.h>
+#define VEC_SQRT(x) _mm512_sqrt_ps(x)
 #define VEC_SUFFIX avx512
 #include "vec_body.h"
 #else

@@ -14,6 +14,7 @@
  * exp: x = n ln2 + r with |r| <= ln2 / 2, e^r by its degree-6 Taylor
  * polynomial (truncation below 1.3e-7 relative, about one float ulp), and 2^n
  * built in the exponent bits. */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -49,7 +50,7 @@ static inline VEC_TARGET vi loadi(const int32_t *p)
 static inline VEC_TARGET void storei(int32_t *p, vi v) { memcpy(p, &v, sizeof v); }
 
 /* Lane-wise select without branches: mask lanes are all ones or all zeros. */
-static inline VEC_TARGET vf select(vi mask, vf a, vf b)
+static inline VEC_TARGET vf vselect(vi mask, vf a, vf b)
 {
     vi ai, bi;
     memcpy(&ai, &a, sizeof ai);
@@ -60,8 +61,22 @@ static inline VEC_TARGET vf select(vi mask, vf a, vf b)
     return out;
 }
 
-static inline VEC_TARGET vf vmin(vf a, vf b) { return select(a < b, a, b); }
-static inline VEC_TARGET vf vmax(vf a, vf b) { return select(a > b, a, b); }
+/* Square roots, correctly rounded on every instruction set: VEC_SQRT when the
+ * including file has a vector instruction for it, else lane by lane. */
+#if defined(VEC_SQRT)
+static inline VEC_TARGET vf vsqrt(vf x) { return VEC_SQRT(x); }
+#else
+static inline VEC_TARGET vf vsqrt(vf x)
+{
+    vf r;
+    for (int j = 0; j < VEC_LANES; j++)
+        r[j] = sqrtf(x[j]);
+    return r;
+}
+#endif
+
+static inline VEC_TARGET vf vmin(vf a, vf b) { return vselect(a < b, a, b); }
+static inline VEC_TARGET vf vmax(vf a, vf b) { return vselect(a > b, a, b); }
 
 /* e^x for x in any range: clamped to [-87, 88] so that 2^n stays a normal float
  * (e^-87 is 1.6e-38, e^88 is 1.7e38); callers never need more. */
@@ -97,7 +112,7 @@ static inline VEC_TARGET vf vtanh(vf x)
     return splat(1.0f) - splat(2.0f) / (vexp(x + x) + splat(1.0f));
 }
 
-static inline VEC_TARGET vf vrelu(vf x) { return select(x > splat(0.0f), x, splat(0.0f)); }
+static inline VEC_TARGET vf vrelu(vf x) { return vselect(x > splat(0.0f), x, splat(0.0f)); }
 
 /* Applies f to n values a vector at a time. The last n % L values go to the
  * portable kernel `tail` (the same lane arithmetic, so the same bits), whose own
@@ -149,7 +164,7 @@ DEFINE_MAP(relu, vrelu)
 
 static inline VEC_TARGET vf gsigmoid(vf y, vf d) { return d * (y * (splat(1.0f) - y)); }
 static inline VEC_TARGET vf gtanh(vf y, vf d) { return d * (splat(1.0f) - y * y); }
-static inline VEC_TARGET vf grelu(vf y, vf d) { return select(y > splat(0.0f), d, splat(0.0f)); }
+static inline VEC_TARGET vf grelu(vf y, vf d) { return vselect(y > splat(0.0f), d, splat(0.0f)); }
 
 #define DEFINE_GRAD(name, g)                                               \
     VEC_TARGET void VEC_NAME(name)(const float *y, float *dy, size_t n)     \
@@ -184,6 +199,47 @@ VEC_TARGET void VEC_NAME(sgd)(float *w, const float *g, size_t n, float lr)
         store(w + i, load(w + i) - splat(lr) * load(g + i));
     for (; i < n; i++)
         w[i] -= lr * g[i];
+}
+
+/* The optimisers' updates as nn_optim.h writes them, operation for operation. */
+VEC_TARGET void VEC_NAME(momentum)(float *w, const float *g, float *v, size_t n, float lr,
+                                   float mu, int nesterov)
+{
+    size_t i = 0;
+    for (; i + L <= n; i += L) {
+        vf vi_ = splat(mu) * load(v + i) - splat(lr) * load(g + i);
+        store(v + i, vi_);
+        if (nesterov)
+            store(w + i, load(w + i) + (splat(mu) * vi_ - splat(lr) * load(g + i)));
+        else
+            store(w + i, load(w + i) + vi_);
+    }
+    for (; i < n; i++) {
+        v[i] = mu * v[i] - lr * g[i];
+        if (nesterov)
+            w[i] += mu * v[i] - lr * g[i];
+        else
+            w[i] += v[i];
+    }
+}
+
+VEC_TARGET void VEC_NAME(adam)(float *w, const float *g, float *m, float *v, size_t n,
+                               float alpha, float b1, float b2, float eps)
+{
+    size_t i = 0;
+    for (; i + L <= n; i += L) {
+        vf gi = load(g + i);
+        vf mi = load(m + i) + (gi - load(m + i)) * (splat(1.0f) - splat(b1));
+        vf vi_ = load(v + i) + (gi * gi - load(v + i)) * (splat(1.0f) - splat(b2));
+        store(m + i, mi);
+        store(v + i, vi_);
+        store(w + i, load(w + i) - splat(alpha) * mi / (vsqrt(vi_) + splat(eps)));
+    }
+    for (; i < n; i++) {
+        m[i] += (g[i] - m[i]) * (1 - b1);
+        v[i] += (g[i] * g[i] - v[i]) * (1 - b2);
+        w[i] -= alpha * m[i] / (sqrtf(v[i]) + eps);
+    }
 }
 
 VEC_TARGET void VEC_NAME(add)(float *y, const float *x, size_t n)
@@ -228,7 +284,7 @@ VEC_TARGET void VEC_NAME(maxpool)(const NnPoolShape *s, const float *x, float *y
                         vf v = load(first + (ky * W + kx) * C + c);
                         vi gt = v > best;
                         win = (gt & (int32_t)(ky * pw + kx)) | (~gt & win);
-                        best = select(gt, v, best);
+                        best = vselect(gt, v, best);
                     }
                 store(y + o + c, best);
                 if (arg)
@@ -268,7 +324,7 @@ VEC_TARGET void VEC_NAME(maxpool_grad)(const NnPoolShape *s, const float *dy, co
                     int32_t k = (int32_t)(ky * pw + kx);
                     size_t c = 0;
                     for (; c + L <= C; c += L)
-                        store(d + c, select(loadi(arg + o + c) == k, load(dy + o + c),
+                        store(d + c, vselect(loadi(arg + o + c) == k, load(dy + o + c),
                                             splat(0.0f)));
                     for (; c < C; c++)
                         d[c] = arg[o + c] == k ? dy[o + c] : 0.0f;

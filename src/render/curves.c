@@ -12,7 +12,6 @@
 #include "untangle/render/plot.h"
 #include "untangle/core/xalloc.h"
 
-#define CV_PANEL_W (CURVES_WIDTH / 2)
 #define CV_LEFT 62.0     /* y tick labels */
 #define CV_RIGHT 18.0
 #define CV_TOP 34.0      /* title */
@@ -25,12 +24,26 @@
 #define CV_INK 0x000000ffu
 #define CV_MAX_TICKS 24
 
+/* Panel `panel` of a width x height picture whose bottom `caption` pixels hold a
+ * line of text. */
+static void cv_area(int width, int height, double caption, int panel, double *x, double *y,
+                    double *w, double *h)
+{
+    double pw = width / 2.0;
+    *x = panel * pw + CV_LEFT;
+    *y = CV_TOP;
+    *w = pw - CV_LEFT - CV_RIGHT;
+    *h = height - caption - CV_TOP - CV_BOTTOM;
+}
+
 void curves_area(int panel, double *x, double *y, double *w, double *h)
 {
-    *x = panel * CV_PANEL_W + CV_LEFT;
-    *y = CV_TOP;
-    *w = CV_PANEL_W - CV_LEFT - CV_RIGHT;
-    *h = CURVES_HEIGHT - CV_TOP - CV_BOTTOM;
+    cv_area(CURVES_WIDTH, CURVES_HEIGHT, 0, panel, x, y, w, h);
+}
+
+void curves_live_area(int panel, double *x, double *y, double *w, double *h)
+{
+    cv_area(CURVES_LIVE_WIDTH, CURVES_LIVE_HEIGHT, CURVES_LIVE_CAPTION, panel, x, y, w, h);
 }
 
 /* A step of 1, 2, 2.5 or 5 times a power of ten giving at most about `want` ticks
@@ -93,59 +106,76 @@ static void cv_ticks(Plot *p, const PlotArea *a, const PlotArea *pix, int vertic
     }
 }
 
-/* The series v (n) as a line broken at NaNs, with dots when few. xy: scratch (n, 2). */
-static void cv_series(Plot *p, const PlotArea *a, const float *v, size_t n, uint32_t colour,
-                      double *xy)
+/* One line of a panel: the values v (n) at x (n), or at epochs 1..n when x is NULL. */
+typedef struct CvSeries {
+    const float *x, *v;
+    size_t n;
+    int dots;          /* a dot at each value as well */
+} CvSeries;
+
+static double cv_x(const CvSeries *s, size_t i)
 {
-    size_t run = 0;
+    return s->x ? (double)s->x[i] : (double)(i + 1);
+}
+
+/* The series as a line broken at NaNs, with dots when asked (and for a lone
+ * value). xy: scratch (n, 2). */
+static void cv_series(Plot *p, const PlotArea *a, const CvSeries *s, uint32_t colour, double *xy)
+{
+    size_t run = 0, n = s->n;
+    const float *v = s->v;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && isfinite(v[i])) {
-            xy[2 * run] = (double)(i + 1);
+            xy[2 * run] = cv_x(s, i);
             xy[2 * run + 1] = v[i];
             run++;
             continue;
         }
         if (run > 1)
             plot_polyline(p, a, xy, run, 0, CV_LINE, colour);
-        if (run > 0 && (n <= CURVES_MAX_DOTS || run == 1))
+        if (run > 0 && (s->dots || run == 1))
             for (size_t k = 0; k < run; k++)
                 plot_polyline(p, a, xy + 2 * k, 1, 0, CV_DOT, colour);
         run = 0;
     }
 }
 
-static int cv_any_finite(const float *v, size_t n)
+static int cv_any_finite(const CvSeries *s)
 {
-    for (size_t i = 0; v && i < n; i++)
-        if (isfinite(v[i]))
+    for (size_t i = 0; s->v && i < s->n; i++)
+        if (isfinite(s->v[i]))
             return 1;
     return 0;
 }
 
-/* The last finite value of v, NaN when none. */
-static double cv_last(const float *v, size_t n)
+/* The last finite value of s, NaN when none. */
+static double cv_last(const CvSeries *s)
 {
-    for (size_t i = n; v && i > 0; i--)
-        if (isfinite(v[i - 1]))
-            return v[i - 1];
+    for (size_t i = s->n; s->v && i > 0; i--)
+        if (isfinite(s->v[i - 1]))
+            return s->v[i - 1];
     return NAN;
 }
 
 /* How many points sampled along the line of v fall inside the pixel box (with a
  * few pixels of margin): how much a legend there would hide. */
-static size_t cv_hits(const PlotArea *a, const float *v, size_t n, double bx, double by,
-                      double bw, double bh)
+static size_t cv_hits(const PlotArea *a, const CvSeries *sr, double bx, double by, double bw,
+                      double bh)
 {
     enum { SAMPLES = 16 };
     const double margin = 4;
-    size_t hits = 0;
+    size_t hits = 0, n = sr->n;
+    const float *v = sr->v;
+    /* many values: every one is a sample already */
+    int samples = n > CURVES_MAX_DOTS ? 1 : SAMPLES;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(v[i]))
             continue;
         int next = i + 1 < n && isfinite(v[i + 1]);
-        for (int s = 0; s < (next ? SAMPLES : 1); s++) {
-            double t = (double)s / SAMPLES;
-            double px = plot_x(a, (double)(i + 1) + (next ? t : 0));
+        for (int s = 0; s < (next ? samples : 1); s++) {
+            double t = (double)s / samples;
+            double x0 = cv_x(sr, i), x1 = next ? cv_x(sr, i + 1) : x0;
+            double px = plot_x(a, x0 + (x1 - x0) * t);
             double py = plot_y(a, next ? v[i] + (v[i + 1] - v[i]) * t : v[i]);
             if (px >= bx - margin && px <= bx + bw + margin && py >= by - margin &&
                 py <= by + bh + margin)
@@ -155,50 +185,55 @@ static size_t cv_hits(const PlotArea *a, const float *v, size_t n, double bx, do
     return hits;
 }
 
-static void cv_panel(Plot *p, const PlotArea *pix, int panel, const char *title,
-                     const float *train, const float *val, size_t n, double *xy)
+/* Where a panel goes and what its x axis spans. */
+typedef struct CvFrame {
+    int width, height;         /* the picture */
+    double caption;            /* pixels kept at the bottom for a line of text */
+    double xlo, xhi;           /* x limits */
+    double tick_lo, tick_hi;   /* whole epochs ticked */
+} CvFrame;
+
+static void cv_panel(Plot *p, const PlotArea *pix, const CvFrame *f, int panel, const char *title,
+                     const CvSeries *train, const CvSeries *val, double *xy)
 {
-    int has_val = cv_any_finite(val, n);
-    double lo, hi, xlo, xhi;
+    int has_val = val && cv_any_finite(val);
+    double lo, hi;
     {
         /* y limits over both series */
         double ends[4];
         double a0, a1, b0 = INFINITY, b1 = -INFINITY;
-        for (size_t i = 0; i < n; i++) {
-            if (isfinite(train[i]))
-                b0 = fmin(b0, train[i]), b1 = fmax(b1, train[i]);
-            if (has_val && isfinite(val[i]))
-                b0 = fmin(b0, val[i]), b1 = fmax(b1, val[i]);
-        }
+        for (size_t i = 0; i < train->n; i++)
+            if (isfinite(train->v[i]))
+                b0 = fmin(b0, train->v[i]), b1 = fmax(b1, train->v[i]);
+        for (size_t i = 0; has_val && i < val->n; i++)
+            if (isfinite(val->v[i]))
+                b0 = fmin(b0, val->v[i]), b1 = fmax(b1, val->v[i]);
         ends[0] = b0, ends[1] = b1, ends[2] = b0, ends[3] = b1;
         plot_range(ends, 4, 0.08, &a0, &a1);
         lo = a0, hi = a1;
     }
-    double span = n > 1 ? (double)(n - 1) : 1;
-    xlo = 1 - 0.04 * span;
-    xhi = (double)n + 0.04 * span;
-    if (n == 1)
-        xlo = 0.5, xhi = 1.5;
     double x, y, w, h;
-    curves_area(panel, &x, &y, &w, &h);
-    PlotArea a = plot_area(x, y, w, h, xlo, xhi, lo, hi);
+    cv_area(f->width, f->height, f->caption, panel, &x, &y, &w, &h);
+    PlotArea a = plot_area(x, y, w, h, f->xlo, f->xhi, lo, hi);
     lo = a.y0, hi = a.y1; /* plot_area widens an empty range */
 
-    cv_ticks(p, &a, pix, 0, 1, (double)n, 8, 1);
+    cv_ticks(p, &a, pix, 0, f->tick_lo, f->tick_hi, 8, 1);
     cv_ticks(p, &a, pix, 1, lo, hi, 5, 0);
     plot_axes(p, &a, &(PlotAxes){.title = title, .font = CV_FONT, .title_font = CV_FONT * 1.3,
                                  .ticks = -1});
     plot_text(p, x + w / 2, y + h + CV_TICK + 3 + CV_FONT * 2.1, "epoch", CV_FONT * 1.1,
               PLOT_CENTER, CV_INK);
 
-    cv_series(p, &a, train, n, plot_palette(0), xy);
+    cv_series(p, &a, train, plot_palette(0), xy);
     if (has_val)
-        cv_series(p, &a, val, n, plot_palette(1), xy);
+        cv_series(p, &a, val, plot_palette(1), xy);
 
     /* legend with the last values, in the corner the curve leaves empty */
+    if (!cv_any_finite(train))
+        return; /* a live view before its first point */
     char lt[48], lv[48];
-    snprintf(lt, sizeof lt, "train %.4f", cv_last(train, n));
-    snprintf(lv, sizeof lv, "validation %.4f", cv_last(val, n));
+    snprintf(lt, sizeof lt, "train %.4f", cv_last(train));
+    snprintf(lv, sizeof lv, "validation %.4f", has_val ? cv_last(val) : NAN);
     const char *labels[2] = {lt, lv};
     uint32_t colours[2] = {plot_palette(0), plot_palette(1)};
     size_t entries = has_val ? 2 : 1;
@@ -215,8 +250,8 @@ static void cv_panel(Plot *p, const PlotArea *pix, int panel, const char *title,
     for (int k = 0; k < 4; k++) {
         double cx = corners[panel][k][0] ? x + w - bw - 8 : x + 8;
         double cy = corners[panel][k][1] ? y + h - bh - 8 : y + 8;
-        size_t hits = cv_hits(&a, train, n, cx, cy, bw, bh) +
-                      (has_val ? cv_hits(&a, val, n, cx, cy, bw, bh) : 0);
+        size_t hits = cv_hits(&a, train, cx, cy, bw, bh) +
+                      (has_val ? cv_hits(&a, val, cx, cy, bw, bh) : 0);
         if (hits < best) {
             best = hits;
             lx = cx;
@@ -239,11 +274,54 @@ Canvas *curves_picture(const CurvesData *d, Err *e)
     Plot *p = plot_new(CURVES_WIDTH, CURVES_HEIGHT, PLOT_WHITE, e);
     if (!p)
         return NULL;
-    double *xy = xmalloc(d->n * 2 * sizeof *xy); /* (n, 2); n is bounded above */
+    size_t n = d->n;
+    double *xy = xmalloc(n * 2 * sizeof *xy); /* (n, 2); n is bounded above */
     /* y down: data y0 at the bottom is the picture's height */
     PlotArea pix = plot_area(0, 0, CURVES_WIDTH, CURVES_HEIGHT, 0, CURVES_WIDTH, CURVES_HEIGHT, 0);
-    cv_panel(p, &pix, 0, "loss", d->loss, d->val_loss, d->n, xy);
-    cv_panel(p, &pix, 1, "accuracy", d->accuracy, d->val_accuracy, d->n, xy);
+    double span = n > 1 ? (double)(n - 1) : 1;
+    CvFrame f = {CURVES_WIDTH, CURVES_HEIGHT, 0, 1 - 0.04 * span, (double)n + 0.04 * span, 1,
+                 (double)n};
+    if (n == 1)
+        f.xlo = 0.5, f.xhi = 1.5;
+    int dots = n <= CURVES_MAX_DOTS;
+    CvSeries tl = {NULL, d->loss, n, dots}, vl = {NULL, d->val_loss, d->val_loss ? n : 0, dots};
+    CvSeries ta = {NULL, d->accuracy, n, dots},
+             va = {NULL, d->val_accuracy, d->val_accuracy ? n : 0, dots};
+    cv_panel(p, &pix, &f, 0, "loss", &tl, &vl, xy);
+    cv_panel(p, &pix, &f, 1, "accuracy", &ta, &va, xy);
+    free(xy);
+    Canvas *c = plot_to_canvas(p, e);
+    plot_free(p);
+    return c;
+}
+
+Canvas *curves_live_picture(const CurvesLive *d, Err *e)
+{
+    if (!d || d->epochs < 1 || d->epochs > CURVES_MAX_EPOCHS ||
+        (d->n > 0 && (!d->x || !d->loss || !d->accuracy)) ||
+        (d->nv > 0 && (!d->vx || !d->val_loss || !d->val_accuracy)) ||
+        d->n > CURVES_LIVE_MAX_SAMPLES || d->nv > (size_t)d->epochs) {
+        err_set(e, "bad live curves: %zu samples, %zu validations over %d epochs",
+                d ? d->n : 0, d ? d->nv : 0, d ? d->epochs : 0);
+        return NULL;
+    }
+    int W = CURVES_LIVE_WIDTH, H = CURVES_LIVE_HEIGHT;
+    Plot *p = plot_new(W, H, PLOT_WHITE, e);
+    if (!p)
+        return NULL;
+    size_t most = d->n > d->nv ? d->n : d->nv;
+    double *xy = xmalloc((most + 1) * 2 * sizeof *xy); /* (most, 2) */
+    PlotArea pix = plot_area(0, 0, W, H, 0, W, H, 0);
+    /* the whole run on x: the lines grow from the left */
+    double span = (double)d->epochs;
+    CvFrame f = {W, H, CURVES_LIVE_CAPTION, -0.02 * span, span * 1.02, 0, span};
+    CvSeries tl = {d->x, d->loss, d->n, 0}, vl = {d->vx, d->val_loss, d->nv, 1};
+    CvSeries ta = {d->x, d->accuracy, d->n, 0}, va = {d->vx, d->val_accuracy, d->nv, 1};
+    cv_panel(p, &pix, &f, 0, "loss", &tl, &vl, xy);
+    cv_panel(p, &pix, &f, 1, "accuracy", &ta, &va, xy);
+    if (d->caption)
+        plot_text(p, W / 2.0, H - CURVES_LIVE_CAPTION / 2.0, d->caption, CV_FONT * 1.2,
+                  PLOT_CENTER, CV_INK);
     free(xy);
     Canvas *c = plot_to_canvas(p, e);
     plot_free(p);

@@ -14,6 +14,7 @@
 #define DV_INK 0x202020ffu
 #define DV_FRAME 0xb0b0b0ffu
 #define DV_MAX_CLASSES 32
+#define DV_MIN_TITLE_W 480 /* room for a title line */
 
 void digit_view_origin(int *x, int *y)
 {
@@ -27,6 +28,49 @@ static void dv_frame(Plot *p, const PlotArea *pix, double x, double y, double w,
     double r[8] = {x + 0.5, y + 0.5, x + w - 0.5, y + 0.5, x + w - 0.5, y + h - 0.5, x + 0.5,
                    y + h - 0.5};
     plot_polyline(p, pix, r, 4, 1, 1, colour);
+}
+
+/* The image (rows, cols) in [0, 1], grey on black, at DIGIT_VIEW_ZOOM times its
+ * size with its top-left corner at (dx, dy). */
+static int dv_zoomed(Plot *p, const PlotArea *pix, const float *img, int rows, int cols, int dx,
+                     int dy, Err *e)
+{
+    Canvas *d = canvas_new(cols, rows, 0x000000ffu, e);
+    if (!d)
+        return -1;
+    for (int i = 0; i < rows * cols; i++) {
+        float v = img[i] > 0 ? (img[i] < 1 ? img[i] : 1) : 0;
+        uint8_t g = (uint8_t)(v * 255.0f + 0.5f);
+        d->px[4 * i] = d->px[4 * i + 1] = d->px[4 * i + 2] = g;
+    }
+    plot_image(p, pix, d, dx, dy + rows * DIGIT_VIEW_ZOOM, dx + cols * DIGIT_VIEW_ZOOM, dy, 0);
+    canvas_free(d);
+    return 0;
+}
+
+/* A bar per class in the DV_BARS_W-wide column at bx, between rows top and base,
+ * the most probable in red with its percentage; `caption` under it. */
+static void dv_bars(Plot *p, const PlotArea *pix, const float *probs, size_t k, double bx,
+                    double top, double base, double caption_y)
+{
+    char buf[32];
+    size_t best = confusion_argmax(probs, k);
+    double bw = DV_BARS_W / (double)k;
+    for (size_t i = 0; i < k; i++) {
+        double v = isfinite(probs[i]) ? fmin(1, fmax(0, probs[i])) : 0;
+        double x = bx + (double)i * bw;
+        uint32_t col = i == best ? plot_palette(3) : plot_palette(0);
+        plot_rect(p, pix, x + 2, base, x + bw - 2, base - v * (base - top), col);
+        snprintf(buf, sizeof buf, "%zu", i);
+        plot_text(p, x + bw / 2, base + 9, buf, 11, PLOT_CENTER, DV_INK);
+    }
+    double axis[4] = {bx, base + 0.5, bx + DV_BARS_W, base + 0.5};
+    plot_polyline(p, pix, axis, 2, 0, 1, DV_INK);
+    snprintf(buf, sizeof buf, "%.1f%%", 100 * probs[best]);
+    plot_text(p, bx + ((double)best + 0.5) * bw, base - probs[best] * (base - top) - 8, buf, 10,
+              PLOT_CENTER, DV_INK);
+    plot_text(p, bx + DV_BARS_W / 2.0, caption_y, "probability of each class", 11, PLOT_CENTER,
+              DV_INK);
 }
 
 Canvas *digit_view(const Canvas *original, const float *digit, int side, const int box[4],
@@ -58,19 +102,11 @@ Canvas *digit_view(const Canvas *original, const float *digit, int side, const i
               11, PLOT_CENTER, DV_INK);
 
     /* 2. the normalised digit, square pixels */
-    Canvas *d = canvas_new(side, side, 0x000000ffu, e);
     Canvas *c = NULL;
-    if (!d)
-        goto out;
-    for (int i = 0; i < side * side; i++) {
-        float v = digit[i] > 0 ? (digit[i] < 1 ? digit[i] : 1) : 0;
-        uint8_t g = (uint8_t)(v * 255.0f + 0.5f);
-        d->px[4 * i] = d->px[4 * i + 1] = d->px[4 * i + 2] = g;
-    }
     int dx, dy;
     digit_view_origin(&dx, &dy);
-    plot_image(p, &pix, d, dx, dy + zoomed, dx + zoomed, dy, 0);
-    canvas_free(d);
+    if (dv_zoomed(p, &pix, digit, side, side, dx, dy, e) != 0)
+        goto out;
     if (box)
         dv_frame(p, &pix, dx + box[0] * DIGIT_VIEW_ZOOM, dy + box[1] * DIGIT_VIEW_ZOOM,
                  box[2] * DIGIT_VIEW_ZOOM, box[3] * DIGIT_VIEW_ZOOM, 0x4a90d9ffu);
@@ -81,28 +117,50 @@ Canvas *digit_view(const Canvas *original, const float *digit, int side, const i
     /* 3. probabilities */
     if (probs) {
         size_t best = confusion_argmax(probs, k);
-        double bx = dx + panel + DV_MARGIN, bw = DV_BARS_W / (double)k;
-        double base = DV_TITLE + panel - 16, top = DV_TITLE + 14;
-        for (size_t i = 0; i < k; i++) {
-            double v = isfinite(probs[i]) ? fmin(1, fmax(0, probs[i])) : 0;
-            double x = bx + (double)i * bw;
-            uint32_t col = i == best ? plot_palette(3) : plot_palette(0);
-            plot_rect(p, &pix, x + 2, base, x + bw - 2, base - v * (base - top), col);
-            snprintf(buf, sizeof buf, "%zu", i);
-            plot_text(p, x + bw / 2, base + 9, buf, 11, PLOT_CENTER, DV_INK);
-        }
-        double axis[4] = {bx, base + 0.5, bx + DV_BARS_W, base + 0.5};
-        plot_polyline(p, &pix, axis, 2, 0, 1, DV_INK);
-        snprintf(buf, sizeof buf, "%.1f%%", 100 * probs[best]);
-        plot_text(p, bx + ((double)best + 0.5) * bw, base - probs[best] * (base - top) - 8, buf,
-                  10, PLOT_CENTER, DV_INK);
-        plot_text(p, bx + DV_BARS_W / 2.0, DV_TITLE + panel + DV_CAPTION / 2.0,
-                  "probability of each class", 11, PLOT_CENTER, DV_INK);
+        dv_bars(p, &pix, probs, k, dx + panel + DV_MARGIN, DV_TITLE + 14, DV_TITLE + panel - 16,
+                DV_TITLE + panel + DV_CAPTION / 2.0);
         snprintf(buf, sizeof buf, "predicted %zu (probability %.3f)", best, probs[best]);
     } else {
         snprintf(buf, sizeof buf, "your digit, normalised as MNIST");
     }
     plot_text(p, w / 2.0, DV_TITLE / 2.0, buf, 15, PLOT_CENTER, DV_INK);
+    c = plot_to_canvas(p, e);
+out:
+    plot_free(p);
+    return c;
+}
+
+Canvas *image_view(const float *img, int rows, int cols, const char *title,
+                   const char *caption, const float *probs, size_t k, Err *e)
+{
+    if (!img || rows < 1 || cols < 1 || rows * DIGIT_VIEW_ZOOM > 4096 ||
+        cols * DIGIT_VIEW_ZOOM > 4096 || (probs && (k < 1 || k > DV_MAX_CLASSES))) {
+        err_set(e, "bad image picture request");
+        return NULL;
+    }
+    int zw = cols * DIGIT_VIEW_ZOOM, zh = rows * DIGIT_VIEW_ZOOM;
+    int bars_h = zh > DIGIT_VIEW_PANEL ? zh : DIGIT_VIEW_PANEL;
+    int panel = probs ? bars_h : zh;
+    int w = DV_MARGIN * 2 + zw + (probs ? DV_MARGIN * 2 + DV_BARS_W : 0);
+    if (title && w < DV_MIN_TITLE_W)
+        w = DV_MIN_TITLE_W;
+    int h = DV_TITLE + panel + DV_CAPTION + 4;
+    Plot *p = plot_new(w, h, PLOT_WHITE, e);
+    if (!p)
+        return NULL;
+    PlotArea pix = plot_area(0, 0, w, h, 0, w, h, 0);
+    Canvas *c = NULL;
+    int iy = DV_TITLE + (panel - zh) / 2;
+    if (dv_zoomed(p, &pix, img, rows, cols, DV_MARGIN, iy, e) != 0)
+        goto out;
+    if (caption)
+        plot_text(p, DV_MARGIN + zw / 2.0, DV_TITLE + panel + DV_CAPTION / 2.0, caption, 11,
+                  PLOT_CENTER, DV_INK);
+    if (probs)
+        dv_bars(p, &pix, probs, k, DV_MARGIN * 3 + zw, DV_TITLE + 14, DV_TITLE + panel - 16,
+                DV_TITLE + panel + DV_CAPTION / 2.0);
+    if (title)
+        plot_text(p, w / 2.0, DV_TITLE / 2.0, title, 15, PLOT_CENTER, DV_INK);
     c = plot_to_canvas(p, e);
 out:
     plot_free(p);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/interrupt.h"
 #include "untangle/render/plot.h"
 #include "untangle/core/xalloc.h"
 
@@ -43,6 +44,29 @@ static void plot_source(cairo_t *cr, uint32_t rgba)
                           ((rgba >> 8) & 0xff) / 255.0, (rgba & 0xff) / 255.0);
 }
 
+/* The background, painted row by row rather than by one cairo_paint: a picture
+ * of 16384x16384 is a gigabyte touched for the first time, seconds during which
+ * Ctrl-C is looked at (when it comes, the rest is left unpainted and
+ * plot_to_canvas reports the interruption). */
+static void fill_background(Plot *p, uint32_t rgba)
+{
+    unsigned a = rgba & 0xff;
+    uint32_t px = (uint32_t)a << 24;
+    for (int k = 0; k < 3; k++) /* premultiplied, as cairo stores ARGB32 */
+        px |= (((rgba >> (24 - 8 * k)) & 0xff) * a + 127) / 255 << (16 - 8 * k);
+    cairo_surface_flush(p->surface);
+    unsigned char *data = cairo_image_surface_get_data(p->surface);
+    int stride = cairo_image_surface_get_stride(p->surface);
+    for (int y = 0; y < p->h; y++) {
+        if ((y & 63) == 0 && interrupt_pending())
+            break;
+        uint32_t *row = (uint32_t *)(void *)(data + (size_t)y * (size_t)stride);
+        for (int x = 0; x < p->w; x++)
+            row[x] = px;
+    }
+    cairo_surface_mark_dirty(p->surface);
+}
+
 Plot *plot_new(int w, int h, uint32_t background, Err *e)
 {
     if (w < 1 || h < 1 || w > CANVAS_MAX_SIDE || h > CANVAS_MAX_SIDE) {
@@ -62,11 +86,7 @@ Plot *plot_new(int w, int h, uint32_t background, Err *e)
     p->cr = cairo_create(s);
     p->w = w;
     p->h = h;
-    cairo_save(p->cr);
-    cairo_set_operator(p->cr, CAIRO_OPERATOR_SOURCE);
-    plot_source(p->cr, background);
-    cairo_paint(p->cr);
-    cairo_restore(p->cr);
+    fill_background(p, background);
     cairo_select_font_face(p->cr, PLOT_FONT, CAIRO_FONT_SLANT_NORMAL,
                            CAIRO_FONT_WEIGHT_NORMAL);
     return p;
@@ -94,9 +114,19 @@ Canvas *plot_to_canvas(Plot *p, Err *e)
     Canvas *c = canvas_new(p->w, p->h, 0, e);
     if (!c)
         return NULL;
+    if (interrupt_pending()) {
+        canvas_free(c);
+        err_interrupted(e, "drawing the picture");
+        return NULL;
+    }
     const unsigned char *data = cairo_image_surface_get_data(p->surface);
     int stride = cairo_image_surface_get_stride(p->surface);
     for (int y = 0; y < p->h; y++) {
+        if ((y & 63) == 0 && interrupt_pending()) { /* a 16384x16384 picture takes seconds */
+            canvas_free(c);
+            err_interrupted(e, "drawing the picture");
+            return NULL;
+        }
         const unsigned char *row = data + (size_t)y * (size_t)stride;
         uint8_t *dst = c->px + (size_t)y * (size_t)p->w * 4;
         for (int x = 0; x < p->w; x++) {
@@ -359,6 +389,43 @@ void plot_scatter_labels(Plot *p, const PlotArea *a, const float *xy, const uint
         plot_disc(p->cr, plot_x(a, xy[2 * i]), plot_y(a, xy[2 * i + 1]), radius);
     }
     cairo_restore(p->cr);
+}
+
+void plot_dots_labels(Plot *p, const PlotArea *a, const float *xy, const uint8_t *labels,
+                      size_t n, int side)
+{
+    if (side < 1)
+        side = 1;
+    cairo_surface_flush(p->surface);
+    unsigned char *data = cairo_image_surface_get_data(p->surface);
+    int stride = cairo_image_surface_get_stride(p->surface);
+    /* the area's pixels, clipped to the picture */
+    int x0 = (int)ceil(a->px), y0 = (int)ceil(a->py);
+    int x1 = (int)floor(a->px + a->pw), y1 = (int)floor(a->py + a->ph);
+    x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > p->w ? p->w : x1, y1 = y1 > p->h ? p->h : y1;
+    uint32_t words[PLOT_PALETTE_N];
+    for (int k = 0; k < PLOT_PALETTE_N; k++) {
+        uint32_t c = plot_palette(k); /* opaque: premultiplied is the same */
+        words[k] = 0xff000000u | (c >> 8);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double fx = xy[2 * i], fy = xy[2 * i + 1];
+        if (!isfinite(fx) || !isfinite(fy))
+            continue;
+        int cx = (int)floor(plot_x(a, fx) - side / 2.0 + 0.5);
+        int cy = (int)floor(plot_y(a, fy) - side / 2.0 + 0.5);
+        uint32_t w = words[labels[i] % PLOT_PALETTE_N];
+        for (int y = cy; y < cy + side; y++) {
+            if (y < y0 || y >= y1)
+                continue;
+            uint32_t *row = (uint32_t *)(data + (size_t)y * (size_t)stride);
+            for (int x = cx; x < cx + side; x++)
+                if (x >= x0 && x < x1)
+                    row[x] = w;
+        }
+    }
+    cairo_surface_mark_dirty(p->surface);
 }
 
 void plot_polyline(Plot *p, const PlotArea *a, const double *xy, size_t n, int closed,

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 
 #include "untangle/core/atomic_file.h"
+#include "untangle/core/files.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/render/png.h"
 #include "untangle/core/xalloc.h"
 
@@ -44,6 +46,7 @@ typedef struct PngCtx {
     uint8_t *obuf;
     size_t olen, ocap;
     int write_errno;
+    int interrupted;    /* the stop flag ended the encoding */
     /* our own refusal, set just before png_error; kept here rather than in a local
      * because locals changed between setjmp and longjmp are indeterminate */
     char refusal[ERR_MSG_MAX];
@@ -122,8 +125,13 @@ static int encode(const Canvas *c, PngCtx *ctx)
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     size_t stride = (size_t)c->w * 4;
-    for (int y = 0; y < c->h; y++)
+    for (int y = 0; y < c->h; y++) {
+        if ((y & 63) == 0 && interrupt_pending()) {
+            ctx->interrupted = 1;
+            png_error(png, "interrupted");
+        }
         png_write_row(png, c->px + (size_t)y * stride);
+    }
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
     return 0;
@@ -160,6 +168,9 @@ int png_write_file(const Canvas *c, const char *path, Err *e)
     ctx.out = af.f;
     if (encode(c, &ctx) != 0) {
         atomic_abort(&af);
+        if (ctx.interrupted)
+            return err_interrupted(e, "writing the picture; the previous file, if any, is "
+                                      "unchanged");
         if (ctx.write_errno)
             return err_set(e, "cannot write '%s': %s; the previous file, if any, is unchanged",
                            path, strerror(ctx.write_errno));
@@ -300,17 +311,12 @@ Canvas *png_decode(const uint8_t *buf, size_t len, Err *e)
 
 Canvas *png_read_file(const char *path, Err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        err_set(e, "cannot open '%s': %s; check the name", path, strerror(errno));
+    size_t total;
+    FILE *f = file_open_read(path, "", "give a .png picture", &total, e);
+    if (!f)
         return NULL;
-    }
     Canvas *c = NULL;
     uint8_t sig[PNG_SIG_BYTES];
-    struct stat st;
-    size_t total = 0;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        total = (size_t)st.st_size;
     if (fread(sig, 1, sizeof sig, f) != sizeof sig || png_sig_cmp(sig, 0, sizeof sig) != 0) {
         err_set(e, "'%s' is not a PNG file; give a .png picture", path);
         goto out;

@@ -15,12 +15,16 @@ void shell_init(Shell *sh)
     sh->out = stdout;
     sh->err = stderr;
     sh->tty_out = isatty(STDOUT_FILENO);
+    sh->tty = stdout;
+    sh->tty_in = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
     sh->seed = 0;
     rng_seed(&sh->rng, sh->seed);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     sh->threads = cores >= 2 ? 2 : 1;
     sh->term = TERM_AUTO;
     snprintf(sh->output_dir, sizeof sh->output_dir, "out");
+    sh->report = report_new();
+    sh->recording = -1;
 }
 
 static void labelled_free(LabelledMatrix *m)
@@ -59,7 +63,7 @@ int sh_error(Shell *sh, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(sh->errmsg, sizeof sh->errmsg, fmt, ap);
+    err_vformat(sh->errmsg, sizeof sh->errmsg, fmt, ap);
     va_end(ap);
     return CMD_ERR;
 }
@@ -71,6 +75,9 @@ int sh_error_err(Shell *sh, const Err *e)
 
 void sh_report(Shell *sh, const char *name, double value)
 {
+    /* The record keeps which command reported what: `save lesson` writes it as expect lines. */
+    if (sh->report && sh->recording >= 0)
+        report_add_command_figure(sh->report, (size_t)sh->recording, name, value);
     for (size_t i = 0; i < sh->n_figures; i++) {
         if (strcmp(sh->figures[i].name, name) == 0) {
             sh->figures[i].value = value;

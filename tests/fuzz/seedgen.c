@@ -198,10 +198,10 @@ static void model_seeds(void)
     /* An MLP as the lab's, scaled down: dense 3 on 5 inputs, softmax, compiled. */
     Model *m = model_new();
     NnShape in1 = {1, {5, 0, 0}};
-    add(m, (NnLayerSpec){.kind = NN_DENSE, .units = 4}, &in1, &r);
-    add(m, (NnLayerSpec){.kind = NN_ACTIVATION, .act = NN_ACT_SIGMOID}, NULL, &r);
-    add(m, (NnLayerSpec){.kind = NN_DENSE, .units = 3, .name = "out"}, NULL, &r);
-    add(m, (NnLayerSpec){.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX}, NULL, &r);
+    add(m, (NnLayerSpec){.kind = "dense", .units = 4}, &in1, &r);
+    add(m, (NnLayerSpec){.kind = "activation", .act = NN_ACT_SIGMOID}, NULL, &r);
+    add(m, (NnLayerSpec){.kind = "dense", .units = 3, .name = "out"}, NULL, &r);
+    add(m, (NnLayerSpec){.kind = "activation", .act = NN_ACT_SOFTMAX}, NULL, &r);
     save_model("mlp-uncompiled.model", m);
     if (model_compile(m, NN_LOSS_CCE, 0.5, 1, &e) != 0) {
         fprintf(stderr, "seedgen: model_compile: %s\n", e.msg);
@@ -213,12 +213,12 @@ static void model_seeds(void)
     /* A small CNN: conv2d, maxpool, flatten, dense, softmax. */
     m = model_new();
     NnShape in3 = {3, {6, 5, 1}};
-    add(m, (NnLayerSpec){.kind = NN_CONV2D, .filters = 2, .kh = 3, .kw = 3,
+    add(m, (NnLayerSpec){.kind = "conv2d", .filters = 2, .kh = 3, .kw = 3,
                          .act = NN_ACT_RELU, .padding = NN_PAD_SAME}, &in3, &r);
-    add(m, (NnLayerSpec){.kind = NN_MAXPOOL, .ph = 2, .pw = 2}, NULL, &r);
-    add(m, (NnLayerSpec){.kind = NN_FLATTEN}, NULL, &r);
-    add(m, (NnLayerSpec){.kind = NN_DENSE, .units = 3}, NULL, &r);
-    add(m, (NnLayerSpec){.kind = NN_ACTIVATION, .act = NN_ACT_SOFTMAX}, NULL, &r);
+    add(m, (NnLayerSpec){.kind = "maxpool", .ph = 2, .pw = 2}, NULL, &r);
+    add(m, (NnLayerSpec){.kind = "flatten"}, NULL, &r);
+    add(m, (NnLayerSpec){.kind = "dense", .units = 3}, NULL, &r);
+    add(m, (NnLayerSpec){.kind = "activation", .act = NN_ACT_SOFTMAX}, NULL, &r);
     if (model_compile(m, NN_LOSS_CCE, 0.1, 1, &e) != 0) {
         fprintf(stderr, "seedgen: model_compile: %s\n", e.msg);
         exit(1);

@@ -65,6 +65,19 @@ void blas_core_info(BlasCoreInfo *bi);
  * picked Prescott)" into buf; returns buf. */
 const char *blas_core_describe(const BlasCoreInfo *bi, char *buf, size_t cap);
 
+/* OpenBLAS's own threads off until blas_serial_end: meanwhile blas_sgemm runs on the
+ * calling thread, gives the same bits for the same operands (OpenBLAS's partitioning
+ * over its threads changes the last bits), and several threads may call it at once,
+ * each on its own product. Returns the count blas_serial_end restores. */
+int blas_serial_begin(void);
+void blas_serial_end(int saved);
+
+/* The k largest eigenvalues of the symmetric d x d matrix a (row-major, destroyed), in
+ * decreasing order, into vals (k), and their unit eigenvectors into vecs (d, k)
+ * row-major (column j for vals[j]), by LAPACK's dsyevr on the calling thread (the
+ * same bits every run). Needs 1 <= k <= d. Returns 0, or -1 when LAPACK fails. */
+int blas_eigen_top(size_t d, double *a, size_t k, double *vals, double *vecs);
+
 /* Measured sgemm speed in GFLOP/s on square matrices of side n, repeated for at
  * least `seconds` (for the benchmark's peak). */
 double blas_sgemm_gflops(size_t n, double seconds);

@@ -8,6 +8,7 @@
 #ifndef UNTANGLE_ERR_H
 #define UNTANGLE_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define ERR_MSG_MAX 512
@@ -20,6 +21,11 @@ typedef struct Err {
 /* Writes the formatted message into e (when e is not NULL) and returns -1, so that
  * a failing path reads `return err_set(e, "...")`. */
 int err_set(Err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Formats into dst (cap bytes). A message too long for it keeps its advice:
+ * the longest quoted part is shortened instead ("'xqqq…' (5000 characters)"),
+ * never the end. err_set and the shell's sh_error format through it. */
+void err_vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 
 /* Marks e as an interruption (Ctrl-C) with a standard message; returns -1. */
 int err_interrupted(Err *e, const char *what);

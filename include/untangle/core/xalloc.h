@@ -26,9 +26,18 @@ float *xcalloc_floats(size_t count);
 int size_mul(size_t a, size_t b, size_t *out);
 int size_add(size_t a, size_t b, size_t *out);
 
-/* Refuses (returns -1 with a message naming `what` and the bytes needed) a request of
- * `bytes` above the limit UNTANGLE_MAX_BYTES (default: 16 GiB), before anything is
- * allocated. */
+/* The memory budget: the most one request may ask for. UNTANGLE_MAX_BYTES when
+ * set (tests); otherwise three quarters of the memory available now
+ * (MemAvailable in /proc/meminfo, or less when a cgroup limits the process), so
+ * that a request the machine cannot serve is refused instead of swapping or
+ * being killed; 16 GiB when neither can be read. *source (may be NULL) says
+ * which applied. */
+typedef enum MemBudgetSource { MEM_FROM_ENV, MEM_FROM_MACHINE, MEM_FROM_DEFAULT } MemBudgetSource;
+#define MEM_BUDGET_DEFAULT ((size_t)16 << 30)
+size_t mem_budget(MemBudgetSource *source);
+
+/* Refuses (returns -1 with a message naming `what`, the bytes needed and the
+ * budget) a request of `bytes` above mem_budget(), before anything is allocated. */
 int mem_check_budget(size_t bytes, const char *what, Err *e);
 
 /* Human size: "1.5 GiB", "320 MiB", "12 KiB" into buf. Returns buf. */

@@ -23,4 +23,22 @@
 int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
               int threads, Err *e);
 
+/* Approximate neighbours, for many points in many dimensions: each point's
+ * KNN_APPROX_CANDIDATES(k) nearest in the space of the data's KNN_APPROX_DIMS leading
+ * principal components (pca_project_cov, then knn_exact there), then their exact
+ * squared distances in the full space (summed in a fixed order), of which the k best by
+ * (distance, index) are kept. On all 70 000 MNIST images it finds more than 99% of
+ * the 90 exact neighbours (make bench measures it). Same arguments and output as
+ * knn_exact, and the same bits whatever the threads; stats (may be NULL) says what was
+ * done. With d <= KNN_APPROX_DIMS it is knn_exact. */
+#define KNN_APPROX_DIMS 64
+#define KNN_APPROX_CANDIDATES(k) (2 * (k) + 20)
+typedef struct KnnApproxStats {
+    size_t dims, candidates;   /* the search space and the candidates per point */
+    double seconds_candidates; /* PCA and the search there */
+    double seconds_refine;     /* the exact distances */
+} KnnApproxStats;
+int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+               int threads, KnnApproxStats *stats, Err *e);
+
 #endif

@@ -22,4 +22,13 @@
 int pca_project(const float *x, size_t n, size_t d, size_t k, float *out, double *variance,
                 Err *e);
 
+/* The same projection for many points (pca_cov.c): the covariance is formed once by
+ * sgemm on fixed blocks of rows, added in block order, and LAPACK gives its leading
+ * eigenvectors. One pass over the data instead of tens, on `threads` threads, and the
+ * same bits whatever their number (not the same last bits as pca_project's). Same
+ * signs and outputs; needs 1 <= k <= min(n, d, PCA_COV_MAX_K) and 1 <= threads <= 64. */
+#define PCA_COV_MAX_K 256
+int pca_project_cov(const float *x, size_t n, size_t d, size_t k, float *out, double *variance,
+                    int threads, Err *e);
+
 #endif

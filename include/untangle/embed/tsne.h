@@ -13,6 +13,38 @@
 #include <stdint.h>
 #include "untangle/core/err.h"
 
+/* How the repulsive forces are summed. */
+typedef enum TsneMethod {
+    TSNE_METHOD_AUTO = 0,  /* BH below TSNE_FFT_FROM points, FFT from there */
+    TSNE_METHOD_BH,        /* Barnes-Hut quadtree at `angle`, as scikit-learn */
+    TSNE_METHOD_FFT,       /* FFT-accelerated interpolation on a grid (FIt-SNE) */
+    TSNE_METHOD_EXACT      /* all pairs, O(n^2) */
+} TsneMethod;
+
+/* How the nearest neighbours are found. */
+typedef enum TsneKnn {
+    TSNE_KNN_AUTO = 0,     /* exact below TSNE_APPROX_FROM points, approximate from there */
+    TSNE_KNN_EXACT,        /* all pairs (blocked sgemm), the reference */
+    TSNE_KNN_APPROX        /* candidates from principal components, then exact distances */
+} TsneKnn;
+
+/* Where the automatic choices switch (measured on MNIST: see bench/tsne.sh). */
+#define TSNE_FFT_FROM 20000
+#define TSNE_APPROX_FROM 20000
+
+/* What a progress callback sees after each iteration. */
+typedef struct TsneProgressInfo {
+    int iteration;          /* iterations done, 1 .. n_iter */
+    int n_iter;
+    int phase;              /* 1: early exaggeration, 2: the rest */
+    double kl;              /* KL at this iteration, or NAN when not computed */
+    const float *y;         /* (n, 2) the current embedding; valid during the call only */
+    size_t n;
+    double elapsed;         /* seconds since tsne_run started */
+    double remaining;       /* estimated seconds left */
+} TsneProgressInfo;
+typedef void (*TsneProgress)(void *ctx, const TsneProgressInfo *info);
+
 typedef struct TsneParams {
     double perplexity;          /* 30 */
     double early_exaggeration;  /* 12 */
@@ -21,17 +53,34 @@ typedef struct TsneParams {
     int exploration_iter;       /* 250 */
     int n_iter_without_progress;/* 300 */
     double min_grad_norm;       /* 1e-7 */
-    double angle;               /* 0.5; 0 runs the exact O(N^2) gradient */
+    double angle;               /* 0.5 for Barnes-Hut; 0 runs the exact O(N^2) gradient */
+    TsneMethod method;          /* AUTO */
+    TsneKnn knn;                /* AUTO */
+    int pca_dims;               /* > 0: neighbours and P from this many principal
+                                   components (FIt-SNE's practice, with 50); 0: the data */
     int init_pca;               /* 1: PCA init; 0: 1e-4 * N(0,1) */
-    int verbose;                /* 0 silent, 1 summary, 2 every 50 iterations */
+    int verbose;                /* 0 silent, 1 stages and times, 2 every 50 iterations */
     uint64_t seed;              /* for the random init (the PCA init draws nothing) */
     int threads;                /* >= 1; the result does not depend on it */
+    TsneProgress progress;      /* NULL, or called after every iteration */
+    void *progress_ctx;
 } TsneParams;
+
+/* The method AUTO stands for at n points, the neighbour search AUTO stands for at n
+ * points of d values (approximate only where it pays: many points in many
+ * dimensions), and their names ("bh", "fft", "exact"; "exact", "approx"). */
+TsneMethod tsne_method_for(size_t n);
+TsneKnn tsne_knn_for(size_t n, size_t d);
+const char *tsne_method_name(TsneMethod m);
+const char *tsne_knn_name(TsneKnn k);
 
 typedef struct TsneResult {
     double kl;                  /* KL divergence at the last iteration */
     int iterations;             /* iterations run */
     double seconds;             /* wall time */
+    TsneMethod method;          /* the method and search used (never AUTO) */
+    TsneKnn knn;
+    double seconds_knn, seconds_p, seconds_explore, seconds_rest; /* per stage */
 } TsneResult;
 
 /* Receives each progress line (no trailing newline), in sklearn's wording. */
@@ -83,6 +132,10 @@ void tsne_joint_p(const uint32_t *nbr, const double *pcond, size_t n, size_t k,
  * exaggerated P against Q. Returns 0, or -1 on bad sizes. */
 int tsne_gradient(const TsneSparseP *P, const float *y, double exaggeration, double angle,
                   int threads, double *grad, double *kl, Err *e);
+/* The same with the method named (AUTO: tsne_method_for(n)); angle is Barnes-Hut's. */
+int tsne_gradient_method(const TsneSparseP *P, const float *y, double exaggeration,
+                         TsneMethod method, double angle, int threads, double *grad,
+                         double *kl, Err *e);
 
 /* The starting positions y (n, 2): with p->init_pca the first two principal
  * components of x (see pca.h for their signs) divided by the standard deviation of

@@ -35,7 +35,8 @@ typedef struct Lesson {
 /* Parses len bytes of Markdown (need not be NUL-terminated). Refuses an
  * unterminated fence, NUL bytes and lines over 64 KiB, naming the line. */
 int lesson_parse(const char *text, size_t len, Lesson *out, Err *e);
-/* Reads and parses a file (at most 16 MiB). */
+/* Reads and parses a file (at most 16 MiB): 0, -1 when it cannot be read (not
+ * there, not a regular file...), -2 when what it holds is no lesson. */
 int lesson_load(const char *path, Lesson *out, Err *e);
 void lesson_free(Lesson *l); /* accepts a zeroed Lesson */
 

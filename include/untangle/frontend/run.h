@@ -3,14 +3,19 @@
  * Every source goes through shell_run_line, which tokenizes, checks each command
  * against the table (name, arity) and calls its handler. A failing command prints
  * one line "WHERE: error: message" on sh->err, where WHERE is FILE:LINE in a
- * lesson, "-c:1" for -c, "stdin:N" for a pipe, nothing at the prompt. */
+ * lesson, "-c:1" for -c, "stdin:N" for a pipe, nothing at the prompt.
+ *
+ * Every input obeys the same rules: a line holds at most TOK_LINE_MAX bytes and
+ * no NUL byte; a UTF-8 byte order mark at the start of a file is skipped; a
+ * Ctrl-C or SIGTERM stops a non-interactive run at once (shell_run_line checks
+ * the flag before and after every command), with one line naming the place. */
 #ifndef UNTANGLE_RUN_H
 #define UNTANGLE_RUN_H
 
 #include <stdio.h>
 #include "untangle/session/shell.h"
 
-#define LESSON_MAX_NESTING 8
+#define LESSON_MAX_NESTING SH_LESSON_NESTING
 
 /* Runs one line; returns CMD_OK, CMD_ERR (after printing the error) or CMD_EXIT. */
 int shell_run_line(Shell *sh, const char *line);
@@ -23,5 +28,13 @@ int shell_repl(Shell *sh);
 
 /* Prints "WHERE: error: MSG" (the place from sh->where_file/where_line). */
 void shell_print_error(Shell *sh, const char *msg);
+/* Prints the error line of a Ctrl-C or SIGTERM that stopped the run. */
+void shell_print_interrupted(Shell *sh);
+/* 0 while sh->out takes what is written; after a failed write (a full disk, a
+ * closed pipe) prints one error line the first time and returns -1. */
+int shell_check_output(Shell *sh);
+/* A stream writing to fd (the standard output) that records in sh->output_lost
+ * the errno of the first failed write; NULL when none can be made. */
+FILE *shell_open_output(Shell *sh, int fd);
 
 #endif

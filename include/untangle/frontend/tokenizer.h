@@ -10,6 +10,9 @@
 #include "untangle/core/err.h"
 
 #define TOK_MAX_WORDS 256
+/* The longest line any input may hold (lessons, command files, stdin, -c, the
+ * prompt): a longer one is refused with its place, before it fills memory. */
+#define TOK_LINE_MAX ((size_t)64 << 10)
 
 typedef struct TokCommand {
     int argc;
@@ -23,8 +26,13 @@ typedef struct TokLine {
     char **words;     /* owned: every argv array, end to end */
 } TokLine;
 
-/* Splits line; returns 0, or -1 with e set (unterminated quote, too many words). */
+/* Splits line; returns 0, or -1 with e set (unterminated quote, too many words,
+ * longer than TOK_LINE_MAX). */
 int tok_split(const char *line, TokLine *out, Err *e);
 void tok_free(TokLine *t); /* accepts a zeroed TokLine */
+/* The words joined back into one command line that tok_split reads as the same
+ * words (quoted where a blank, `;`, `#` or a quote would split or end them), for
+ * the record and the lessons `save lesson` writes. Caller frees. */
+char *tok_join(int argc, char *const *argv);
 
 #endif

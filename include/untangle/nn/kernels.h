@@ -75,6 +75,11 @@ typedef struct NnKernels {
     void (*maxpool_grad)(const NnPoolShape *s, const float *dy, const int32_t *arg, float *dx);
     /* w -= lr * g over n values. */
     void (*sgd)(float *w, const float *g, size_t n, float lr);
+    /* The momentum and Adam updates of nn_optim.h, over n values. */
+    void (*momentum)(float *w, const float *g, float *v, size_t n, float lr, float mu,
+                     int nesterov);
+    void (*adam)(float *w, const float *g, float *m, float *v, size_t n, float alpha, float b1,
+                 float b2, float eps);
     /* y += x over n values. */
     void (*add)(float *y, const float *x, size_t n);
     /* 1 when none of the n values is NaN or infinite. */

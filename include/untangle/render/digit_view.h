@@ -1,5 +1,6 @@
 /* digit_view.h: the picture `predict image` shows: the person's picture, the 28x28
- * digit the network sees, and its class probabilities.
+ * digit the network sees, and its class probabilities; and one image of the data
+ * set enlarged (`show image`).
  *
  * Three panels side by side on white: the original (fitted in DIGIT_VIEW_PANEL
  * pixels, aspect kept), the normalised digit at DIGIT_VIEW_ZOOM times its size (grey
@@ -24,5 +25,12 @@ void digit_view_origin(int *x, int *y);
  * probabilities or NULL (k <= 32). A new Canvas (caller frees), or NULL with e set. */
 Canvas *digit_view(const Canvas *original, const float *digit, int side, const int box[4],
                    const float *probs, size_t k, Err *e);
+
+/* One image alone (`show image N`): img (rows, cols) in [0, 1] at DIGIT_VIEW_ZOOM
+ * times its size, grey on black, square pixels, with `title` above and `caption`
+ * under it (either may be NULL), and the class probabilities beside it when
+ * probs (k <= 32) is given. A new Canvas (caller frees), or NULL with e set. */
+Canvas *image_view(const float *img, int rows, int cols, const char *title,
+                   const char *caption, const float *probs, size_t k, Err *e);
 
 #endif

@@ -18,6 +18,11 @@
 #define FIGURE_HEIGHT 719
 #define FIGURE_MIN_WIDTH 160
 #define FIGURE_MIN_HEIGHT 240
+#define FIGURE_PANEL_WIDTH 640   /* one panel alone (`show hulls`) */
+#define FIGURE_PANEL_HEIGHT 560
+
+/* The three panels, top to bottom. */
+typedef enum FigureKind { FIGURE_POINTS, FIGURE_HULLS, FIGURE_ELLIPSES } FigureKind;
 
 /* Where panel i (0 top, 1, 2) of a width x height figure is drawn, in pixels. */
 typedef struct FigurePanel {
@@ -37,5 +42,13 @@ void figure_layout(int width, int height, int panel, FigurePanel *out);
  * 0, a coordinate is not finite, or the size is below the minimum or too large. */
 Canvas *figure_embedding(const float *xy, const uint8_t *labels, size_t n, const char *name,
                          double nh, int width, int height, Err *e);
+
+/* One panel alone, larger: width and height <= 0 mean FIGURE_PANEL_WIDTH x
+ * FIGURE_PANEL_HEIGHT; its title as in the figure (nh is used by FIGURE_POINTS
+ * only). FIGURE_POINTS alone is a frame of a live view, drawn many times: its
+ * points are small squares (plot_dots_labels). NULL with e set as
+ * figure_embedding. */
+Canvas *figure_panel(const float *xy, const uint8_t *labels, size_t n, const char *name,
+                     double nh, FigureKind kind, int width, int height, Err *e);
 
 #endif

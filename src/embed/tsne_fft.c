@@ -1,0 +1,592 @@
+/* tsne_fft.c: the repulsive forces by FFT-accelerated interpolation (Linderman et al.,
+ * FIt-SNE; openTSNE's "fft" method).
+ *
+ * The repulsion on point i is sum_j K_ij^2 (y_i - y_j) = y_i sum_j K_ij^2 - sum_j K_ij^2 y_j
+ * with K_ij = 1 / (1 + |y_i - y_j|^2), and the normaliser is Z = sum_{i != j} K_ij: sums
+ * over all j of a kernel of y_i - y_j times a charge of j (1, x_j or y_j). The plane
+ * around the embedding is cut into square intervals ("boxes") of width h, each holding
+ * FFT_POINTS x FFT_POINTS interpolation nodes, equispaced across the whole grid. Each
+ * point spreads its charges on the nodes of its box by Lagrange interpolation, the node
+ * charges are convolved with the kernel sampled at the node offsets (a Toeplitz sum,
+ * done as a circular convolution of twice the size by FFT), and each point reads the
+ * potentials back from its nodes with the same weights: three charges through K^2 for
+ * the force (as FIt-SNE; interpolating K^2 and multiplying by the exact y_i, rather
+ * than interpolating K^2 dx, keeps the near field accurate) and the unit charge through
+ * K for Z. Cost O(N + M log M) for M nodes. Coordinates are taken from the grid's
+ * centre, which keeps y_i sum K^2 - sum K^2 y_j from cancelling large terms.
+ *
+ * The grid: intervals of FFT_INTERVAL units of the embedding once it is wide enough
+ * for FFT_MIN_INTERVALS of them, and at least FFT_MIN_INTERVALS intervals otherwise,
+ * with h taken from a geometric ladder so that it changes rarely; the interval count
+ * is rounded up to a 7-smooth number, so the transform length 2 * 3 * count suits
+ * FFTW. The kernels' spectra depend only on (h, count) and are kept until one changes;
+ * FFTW plans are made once per transform length (FFTW_ESTIMATE: no timing, the same
+ * plan every run).
+ *
+ * Determinism: the 2-D transforms are done as batches of 1-D transforms of FFTW_ROWS
+ * rows, or FFTW_COLS columns, each batch always run by the same single-threaded plan,
+ * whichever thread takes it; charges are spread box row by box row, points in index
+ * order; every per-point sum is in a fixed order. So the result is the same bit for
+ * bit whatever the number of threads. */
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsne_internal.h"
+#include "untangle/core/xalloc.h"
+
+#define FFT_POINTS 3           /* interpolation nodes per interval and axis */
+#define FFT_MIN_INTERVALS 50   /* intervals per axis, at least */
+#define FFT_PURE_WIDTH 0.5     /* widest interval that needs no near field */
+#define FFT_SPLIT_RATIO 2.0    /* near-field radius / interval width */
+#define FFT_SPLIT_C 0.5        /* intervals per axis with a near field: C sqrt(n) */
+#define FFT_LADDER 8           /* rungs per octave of the interval widths */
+#define FFT_ROWS 8             /* rows per batch of row transforms */
+#define FFT_COLS 8             /* columns per batch of column transforms */
+#define FFT_CHARGES 3          /* 1, x, y */
+#define FFT_KERNELS 2          /* K^2 (the force), K (Z) */
+#define FFT_MAX_PLANS 16       /* transform lengths kept */
+#define FFT_PAD_FLOATS 16      /* row strides are multiples of 64 bytes */
+#define FFT_POINT_CHUNK 4096   /* points per task */
+
+/* The plans for one transform length L (the grid of L x L nodes, N1 = L / 2 of them
+ * holding charges): batches of rows (r2c, c2r) and of columns (complex, both ways),
+ * full batches and the shorter last one. */
+typedef struct FftPlans {
+    int len;                                  /* L; 0 for an unused slot */
+    fftwf_plan r2c[FFT_ROWS + 1];             /* [h]: h rows, for h = 1 .. FFT_ROWS */
+    fftwf_plan c2r[FFT_ROWS + 1];
+    fftwf_plan fwd[FFT_COLS + 1];             /* [h]: h columns */
+    fftwf_plan bwd[FFT_COLS + 1];
+} FftPlans;
+
+struct TsneFft {
+    size_t n;
+    /* the current grid */
+    int nb;                 /* intervals per axis */
+    int n1;                 /* nodes per axis: FFT_POINTS * nb */
+    int len;                /* transform length: 2 * n1 */
+    size_t rs, cs;          /* row strides of the real (floats) and complex grids */
+    double h;               /* interval width */
+    double lo[2];           /* lower corner of the grid */
+    double mid[2];          /* its centre, the origin of the charges x and y */
+    double radius;          /* of the near field; 0: none */
+    int kernel_nb;          /* (nb, h, radius) the kernel spectra were computed for; 0: none */
+    double kernel_h, kernel_r;
+    TsneNear *near;
+    float *real[FFT_CHARGES];          /* (len, rs): charges, then potentials (n1 rows used) */
+    fftwf_complex *spec[FFT_CHARGES];  /* (len, cs): spectra of the charges */
+    fftwf_complex *work;               /* (len, cs): one kernel times one spectrum */
+    fftwf_complex *kern[FFT_KERNELS];  /* (len, cs) kernel spectra, scaled by 1 / len^2 */
+    size_t cap;             /* complex cells allocated per grid buffer */
+    /* per point */
+    uint32_t *box;          /* (n) box row * nb + box column */
+    float *wt;              /* (n, 6) Lagrange weights: 3 along x, then 3 along y */
+    float *charge;          /* (n, 2) x and y from the grid's centre */
+    uint32_t *order;        /* (n) points sorted by box row, by index within a row */
+    uint32_t *row_start;    /* (nb + 1) the box rows' ranges in order */
+    FftPlans plans[FFT_MAX_PLANS];
+    int next_plan;          /* the slot replaced when all are used */
+};
+
+TsneFft *tsne_fft_new(size_t n)
+{
+    TsneFft *f = xcalloc(1, sizeof *f);
+    f->n = n;
+    f->box = xmalloc(n * sizeof(uint32_t));
+    f->wt = xmalloc_floats(6 * n);
+    f->charge = xmalloc_floats(2 * n);
+    f->order = xmalloc(n * sizeof(uint32_t));
+    return f;
+}
+
+static void fft_plans_destroy(FftPlans *p)
+{
+    for (int h = 0; h <= FFT_ROWS; h++) {
+        if (p->r2c[h])
+            fftwf_destroy_plan(p->r2c[h]);
+        if (p->c2r[h])
+            fftwf_destroy_plan(p->c2r[h]);
+    }
+    for (int h = 0; h <= FFT_COLS; h++) {
+        if (p->fwd[h])
+            fftwf_destroy_plan(p->fwd[h]);
+        if (p->bwd[h])
+            fftwf_destroy_plan(p->bwd[h]);
+    }
+    memset(p, 0, sizeof *p);
+}
+
+static void fft_grid_free(TsneFft *f)
+{
+    for (int q = 0; q < FFT_CHARGES; q++) {
+        free(f->real[q]);
+        free(f->spec[q]);
+        f->real[q] = NULL;
+        f->spec[q] = NULL;
+    }
+    free(f->work);
+    f->work = NULL;
+    for (int k = 0; k < FFT_KERNELS; k++) {
+        free(f->kern[k]);
+        f->kern[k] = NULL;
+    }
+    f->cap = 0;
+}
+
+void tsne_fft_free(TsneFft *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < FFT_MAX_PLANS; i++)
+        fft_plans_destroy(&f->plans[i]);
+    fft_grid_free(f);
+    free(f->box);
+    free(f->wt);
+    free(f->charge);
+    free(f->order);
+    free(f->row_start);
+    tsne_near_free(f->near);
+    free(f);
+}
+
+/* The smallest 7-smooth number (2^a 3^b 5^c 7^d) at least m. */
+static int fft_smooth(int m)
+{
+    static const int primes[] = {2, 3, 5, 7};
+    for (int v = m > 1 ? m : 1;; v++) {
+        int r = v;
+        for (int p = 0; p < 4; p++)
+            while (r % primes[p] == 0)
+                r /= primes[p];
+        if (r == 1)
+            return v;
+    }
+}
+
+/* The largest interval width 2^(j / FFT_LADDER) at most v: widths change by steps, so
+ * the kernels' spectra can be kept for many iterations. */
+static double fft_rung(double v)
+{
+    int j = (int)floor(FFT_LADDER * log2(v > 1e-30 ? v : 1e-30));
+    double h = exp2((double)j / FFT_LADDER);
+    while (h > v) /* log2's rounding */
+        h = exp2((double)--j / FFT_LADDER);
+    return h;
+}
+
+/* Picks the grid for an embedding of extent w (the larger side) starting at lo. While
+ * intervals of at most FFT_PURE_WIDTH take fewer than the split's count, the grid alone
+ * (at least FFT_MIN_INTERVALS intervals); beyond, FFT_SPLIT_C sqrt(n) intervals for the
+ * far parts and a near field of FFT_SPLIT_RATIO intervals (which balances the cost of
+ * the transforms against that of the near pairs, both growing with n). Returns 1 when
+ * the transform length changed (buffers and plans to set up). */
+static int fft_choose_grid(TsneFft *f, double w, const double lo[2])
+{
+    double m_split = fmax(FFT_MIN_INTERVALS, ceil(FFT_SPLIT_C * sqrt((double)f->n)));
+    double m_pure = fmax(FFT_MIN_INTERVALS, ceil(w / FFT_PURE_WIDTH));
+    double h;
+    if (m_pure <= m_split) {
+        h = fft_rung(fmin(FFT_PURE_WIDTH, w / FFT_MIN_INTERVALS));
+        f->radius = 0;
+    } else {
+        h = fft_rung(w / m_split);
+        f->radius = FFT_SPLIT_RATIO * h;
+    }
+    /* Every point strictly inside: one interval more than the extent needs. */
+    double need = floor(w / h) + 1;
+    int nb = fft_smooth(need > FFT_MIN_INTERVALS ? (int)need : FFT_MIN_INTERVALS);
+    int len = 2 * FFT_POINTS * nb;
+    int changed = len != f->len;
+    f->nb = nb;
+    f->n1 = FFT_POINTS * nb;
+    f->len = len;
+    f->h = h;
+    for (int a = 0; a < 2; a++) {
+        f->lo[a] = lo[a];
+        f->mid[a] = lo[a] + 0.5 * nb * h;
+    }
+    return changed;
+}
+
+static size_t fft_round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+
+static fftwf_complex *fft_alloc_complex(size_t cells)
+{
+    /* 64-byte aligned, so every batch of rows or columns starts as aligned as the one
+     * the plans were made on (FFTW's condition for reusing a plan on other arrays). */
+    return (fftwf_complex *)xmalloc_floats(2 * cells);
+}
+
+/* Buffers for the current length, zeroed; plans for it, made or found (NULL when
+ * FFTW cannot plan, which it does not for these sizes). */
+static FftPlans *fft_setup(TsneFft *f)
+{
+    int len = f->len;
+    f->rs = fft_round_up((size_t)len, FFT_PAD_FLOATS);
+    f->cs = fft_round_up((size_t)len / 2 + 1, FFT_PAD_FLOATS / 2);
+    size_t cells = (size_t)len * f->cs;
+    if (cells > f->cap) {
+        fft_grid_free(f);
+        for (int q = 0; q < FFT_CHARGES; q++) {
+            f->real[q] = xmalloc_floats(2 * cells); /* len * rs <= 2 * len * cs */
+            f->spec[q] = fft_alloc_complex(cells);
+        }
+        f->work = fft_alloc_complex(cells);
+        for (int k = 0; k < FFT_KERNELS; k++)
+            f->kern[k] = fft_alloc_complex(cells);
+        f->cap = cells;
+    }
+    for (int q = 0; q < FFT_CHARGES; q++)
+        memset(f->real[q], 0, (size_t)len * f->rs * sizeof(float));
+    f->kernel_nb = 0;
+
+    for (int i = 0; i < FFT_MAX_PLANS; i++)
+        if (f->plans[i].len == len)
+            return &f->plans[i];
+    FftPlans *p = &f->plans[f->next_plan];
+    f->next_plan = (f->next_plan + 1) % FFT_MAX_PLANS;
+    fft_plans_destroy(p);
+    p->len = len;
+    int n[1] = {len};
+    int rs = (int)f->rs, cs = (int)f->cs;
+    /* FFTW_ESTIMATE: the plan comes from FFTW's model, not from timings, so it is the
+     * same every run (and the arrays are not touched while planning). */
+    for (int h = 1; h <= FFT_ROWS; h++) {
+        p->r2c[h] = fftwf_plan_many_dft_r2c(1, n, h, f->real[0], NULL, 1, rs, f->spec[0], NULL,
+                                           1, cs, FFTW_ESTIMATE);
+        p->c2r[h] = fftwf_plan_many_dft_c2r(1, n, h, f->work, NULL, 1, cs, f->real[0], NULL, 1,
+                                           rs, FFTW_ESTIMATE);
+    }
+    for (int h = 1; h <= FFT_COLS; h++) {
+        p->fwd[h] = fftwf_plan_many_dft(1, n, h, f->spec[0], NULL, cs, 1, f->spec[0], NULL, cs,
+                                       1, FFTW_FORWARD, FFTW_ESTIMATE);
+        p->bwd[h] = fftwf_plan_many_dft(1, n, h, f->work, NULL, cs, 1, f->work, NULL, cs, 1,
+                                       FFTW_BACKWARD, FFTW_ESTIMATE);
+    }
+    int ok = 1;
+    for (int h = 1; h <= FFT_ROWS; h++)
+        ok = ok && p->r2c[h] && p->c2r[h];
+    for (int h = 1; h <= FFT_COLS; h++)
+        ok = ok && p->fwd[h] && p->bwd[h];
+    if (!ok) {
+        fft_plans_destroy(p);
+        f->len = 0;
+        return NULL;
+    }
+    return p;
+}
+
+/* ---- the passes, each a pool task over batches ---- */
+
+typedef struct FftPass {
+    TsneFft *f;
+    const FftPlans *p;
+    int rows;                     /* rows of a row pass */
+    float *real;                  /* the real grid of the pass */
+    fftwf_complex *spec;          /* the spectrum of the pass */
+    const fftwf_complex *kern;    /* the kernel of a backward column pass */
+    const float *y;               /* (n, 2) */
+    float *pot;                   /* gather: (n, 4) potentials out */
+    int slot;                     /* which of the 4 */
+} FftPass;
+
+/* Row batches b .. e-1: real rows -> spectrum rows. */
+static void fft_rows_forward(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    const TsneFft *f = c->f;
+    for (size_t t = b; t < e; t++) {
+        size_t r0 = t * FFT_ROWS;
+        int h = c->rows - (int)r0 < FFT_ROWS ? c->rows - (int)r0 : FFT_ROWS;
+        fftwf_execute_dft_r2c(c->p->r2c[h], c->real + r0 * f->rs, c->spec + r0 * f->cs);
+    }
+}
+
+/* Column batches b .. e-1 of the spectrum, forward, in place. */
+static void fft_cols_forward(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    int ncols = c->f->len / 2 + 1;
+    for (size_t t = b; t < e; t++) {
+        size_t c0 = t * FFT_COLS;
+        int h = ncols - (int)c0 < FFT_COLS ? ncols - (int)c0 : FFT_COLS;
+        fftwf_execute_dft(c->p->fwd[h], c->spec + c0, c->spec + c0);
+    }
+}
+
+/* Column batches b .. e-1: work = kernel * spectrum, then backward, in place. */
+static void fft_cols_backward(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    const TsneFft *f = c->f;
+    int ncols = f->len / 2 + 1;
+    size_t len = (size_t)f->len;
+    for (size_t t = b; t < e; t++) {
+        size_t c0 = t * FFT_COLS;
+        int h = ncols - (int)c0 < FFT_COLS ? ncols - (int)c0 : FFT_COLS;
+        for (size_t r = 0; r < len; r++) {
+            const fftwf_complex *k = c->kern + r * f->cs + c0, *s = c->spec + r * f->cs + c0;
+            fftwf_complex *w = f->work + r * f->cs + c0;
+            for (int j = 0; j < h; j++) {
+                float re = k[j][0] * s[j][0] - k[j][1] * s[j][1];
+                float im = k[j][0] * s[j][1] + k[j][1] * s[j][0];
+                w[j][0] = re;
+                w[j][1] = im;
+            }
+        }
+        fftwf_execute_dft(c->p->bwd[h], f->work + c0, f->work + c0);
+    }
+}
+
+/* Row batches b .. e-1: work rows -> real rows (the potentials). */
+static void fft_rows_backward(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    const TsneFft *f = c->f;
+    for (size_t t = b; t < e; t++) {
+        size_t r0 = t * FFT_ROWS;
+        int h = c->rows - (int)r0 < FFT_ROWS ? c->rows - (int)r0 : FFT_ROWS;
+        fftwf_execute_dft_c2r(c->p->c2r[h], f->work + r0 * f->cs, c->real + r0 * f->rs);
+    }
+}
+
+static void fft_pass_rows(Pool *pool, FftPass *c, int rows, PoolTask fn)
+{
+    c->rows = rows;
+    pool_for(pool, ((size_t)rows + FFT_ROWS - 1) / FFT_ROWS, 1, fn, c);
+}
+
+static void fft_pass_cols(Pool *pool, FftPass *c, PoolTask fn)
+{
+    size_t ncols = (size_t)c->f->len / 2 + 1;
+    pool_for(pool, (ncols + FFT_COLS - 1) / FFT_COLS, 1, fn, c);
+}
+
+/* The spectra of the kernels (their far parts with a near field) on the node offsets
+ * of the current grid, scaled by 1 / len^2 (FFTW's transforms are unnormalised). */
+static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
+{
+    int len = f->len, n1 = f->n1;
+    double s = f->h / FFT_POINTS; /* node spacing */
+    double scale = 1.0 / ((double)len * (double)len);
+    FftPass c = {f, p, 0, f->real[0], f->spec[0], NULL, NULL, NULL, 0};
+    for (int k = 0; k < FFT_KERNELS; k++) {
+        /* Circulant layout: offset a for a < n1, a - len above (the signed offsets
+         * -n1 < a < n1 are all that the charges' products reach). */
+        for (int r = 0; r < len; r++) {
+            double dy = s * (r < n1 ? r : r - len);
+            float *row = f->real[0] + (size_t)r * f->rs;
+            for (int q = 0; q < len; q++) {
+                double dx = s * (q < n1 ? q : q - len);
+                double rho = dx * dx + dy * dy, kv;
+                if (f->radius > 0) {
+                    kv = tsne_far_kernel(rho, f->radius * f->radius, k == 0 ? 2 : 1);
+                } else {
+                    kv = 1.0 / (1.0 + rho);
+                    kv = k == 0 ? kv * kv : kv;
+                }
+                row[q] = (float)(kv * scale);
+            }
+        }
+        fft_pass_rows(pool, &c, len, fft_rows_forward);
+        fft_pass_cols(pool, &c, fft_cols_forward);
+        memcpy(f->kern[k], f->spec[0], (size_t)len * f->cs * sizeof(fftwf_complex));
+    }
+    memset(f->real[0], 0, (size_t)len * f->rs * sizeof(float));
+    f->kernel_nb = f->nb;
+    f->kernel_h = f->h;
+    f->kernel_r = f->radius;
+}
+
+/* Lagrange weights of the FFT_POINTS nodes of an interval at local coordinate u (in
+ * node spacings from the first node: u in [-1/2, FFT_POINTS - 1/2]). */
+static void fft_lagrange(double u, float w[FFT_POINTS])
+{
+    w[0] = (float)((u - 1.0) * (u - 2.0) * 0.5);
+    w[1] = (float)(-u * (u - 2.0));
+    w[2] = (float)(u * (u - 1.0) * 0.5);
+}
+
+/* Points b .. e-1: box, weights and charges. */
+static void fft_locate(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    TsneFft *f = c->f;
+    double inv = FFT_POINTS / f->h; /* node spacings per unit */
+    for (size_t i = b; i < e; i++) {
+        int cell[2];
+        for (int a = 0; a < 2; a++) {
+            double u = ((double)c->y[2 * i + a] - f->lo[a]) * inv;
+            int bx = (int)floor(u / FFT_POINTS);
+            bx = bx < 0 ? 0 : bx >= f->nb ? f->nb - 1 : bx;
+            cell[a] = bx;
+            fft_lagrange(u - 0.5 - (double)(FFT_POINTS * bx), f->wt + 6 * i + 3 * a);
+            f->charge[2 * i + a] = (float)((double)c->y[2 * i + a] - f->mid[a]);
+        }
+        f->box[i] = (uint32_t)(cell[1] * f->nb + cell[0]);
+    }
+}
+
+/* Box rows b .. e-1: each point's charges into the nodes of its box. A box row owns
+ * its FFT_POINTS node rows, so tasks never write the same cell. */
+static void fft_spread(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    TsneFft *f = c->f;
+    for (size_t br = b; br < e; br++)
+        for (uint32_t t = f->row_start[br]; t < f->row_start[br + 1]; t++) {
+            uint32_t i = f->order[t];
+            size_t bx = f->box[i] % (uint32_t)f->nb;
+            const float *wx = f->wt + 6 * (size_t)i, *wy = wx + 3;
+            const float q[FFT_CHARGES] = {1.0f, f->charge[2 * i], f->charge[2 * i + 1]};
+            for (int a = 0; a < FFT_POINTS; a++) {
+                size_t off = (br * FFT_POINTS + (size_t)a) * f->rs + bx * FFT_POINTS;
+                for (int k = 0; k < FFT_POINTS; k++) {
+                    float w = wy[a] * wx[k];
+                    for (int ch = 0; ch < FFT_CHARGES; ch++)
+                        f->real[ch][off + (size_t)k] += w * q[ch];
+                }
+            }
+        }
+}
+
+/* Points b .. e-1: the potential of the pass interpolated back from their box. */
+static void fft_gather(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    const TsneFft *f = c->f;
+    for (size_t i = b; i < e; i++) {
+        size_t bx = f->box[i] % (uint32_t)f->nb, by = f->box[i] / (uint32_t)f->nb;
+        const float *wx = f->wt + 6 * i, *wy = wx + 3;
+        double v = 0;
+        for (int a = 0; a < FFT_POINTS; a++) {
+            const float *row = c->real + (by * FFT_POINTS + (size_t)a) * f->rs + bx * FFT_POINTS;
+            double r = 0;
+            for (int q = 0; q < FFT_POINTS; q++)
+                r += (double)wx[q] * row[q];
+            v += (double)wy[a] * r;
+        }
+        c->pot[4 * i + (size_t)c->slot] = (float)v;
+    }
+}
+
+/* Points b .. e-1: repulsion and Z share from the four potentials. */
+static void fft_combine(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    const TsneFft *f = c->f;
+    double *rep = (double *)c->spec, *z = (double *)c->kern; /* (set by the caller) */
+    for (size_t i = b; i < e; i++) {
+        const float *pt = c->pot + 4 * i;
+        /* sum_j K^2 (y_i - y_j) = y_i sum_j K^2 - sum_j K^2 y_j (the j = i term is 0) */
+        rep[2 * i] = (double)f->charge[2 * i] * pt[0] - pt[1];
+        rep[2 * i + 1] = (double)f->charge[2 * i + 1] * pt[0] - pt[2];
+        /* A point does not count itself: K(0) = 1, from the grid alone or, with a near
+         * field, from the grid's far(0) and the near field's 1 - far(0). */
+        z[i] = (double)pt[3] - 1.0;
+    }
+}
+
+int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, double *z, Err *e)
+{
+    size_t n = f->n;
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++)
+        for (int a = 0; a < 2; a++) {
+            double v = y[2 * i + a];
+            lo[a] = v < lo[a] ? v : lo[a];
+            hi[a] = v > hi[a] ? v : hi[a];
+        }
+    double w = fmax(hi[0] - lo[0], hi[1] - lo[1]);
+    if (!(w > 0) || !isfinite(w))
+        w = 1e-6; /* all points at one place (or diverged): any grid does */
+    if (!isfinite(lo[0]) || !isfinite(lo[1]))
+        lo[0] = lo[1] = 0;
+    int changed = fft_choose_grid(f, w, lo);
+    FftPlans *p = NULL;
+    if (changed || !f->real[0]) {
+        p = fft_setup(f);
+        free(f->row_start);
+        f->row_start = xmalloc(((size_t)f->nb + 1) * sizeof(uint32_t));
+    } else {
+        for (int s = 0; s < FFT_MAX_PLANS; s++)
+            if (f->plans[s].len == f->len)
+                p = &f->plans[s];
+    }
+    if (!p)
+        return err_set(e, "FFTW could not plan transforms of length %d; use method bh", f->len);
+    if (f->kernel_nb != f->nb || f->kernel_h != f->h || f->kernel_r != f->radius)
+        fft_kernels(f, pool, p);
+    FftPass c = {f, p, 0, NULL, NULL, NULL, y, NULL, 0};
+
+    /* Boxes and weights, then the points sorted by box row (stable counting sort). */
+    pool_for(pool, n, FFT_POINT_CHUNK, fft_locate, &c);
+    size_t nb = (size_t)f->nb;
+    memset(f->row_start, 0, (nb + 1) * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++)
+        f->row_start[f->box[i] / nb + 1]++;
+    for (size_t r = 0; r < nb; r++)
+        f->row_start[r + 1] += f->row_start[r];
+    for (size_t i = 0; i < n; i++)
+        f->order[f->row_start[f->box[i] / nb]++] = (uint32_t)i;
+    for (size_t r = nb; r > 0; r--)
+        f->row_start[r] = f->row_start[r - 1];
+    f->row_start[0] = 0;
+
+    /* Charges on the nodes: the first n1 x n1 corner of zero grids (the backward passes
+     * of the last call left potentials in their first n1 rows). */
+    for (int q = 0; q < FFT_CHARGES; q++)
+        memset(f->real[q], 0, (size_t)f->n1 * f->rs * sizeof(float));
+    pool_for(pool, nb, 1, fft_spread, &c);
+    /* Forward: the rows holding charges, then every column; rows n1 .. len-1 of the
+     * spectra hold no charge and stay zero. */
+    for (int q = 0; q < FFT_CHARGES; q++) {
+        c.real = f->real[q];
+        c.spec = f->spec[q];
+        for (int r = f->n1; r < f->len; r++)
+            memset(c.spec + (size_t)r * f->cs, 0, f->cs * sizeof(fftwf_complex));
+        fft_pass_rows(pool, &c, f->n1, fft_rows_forward);
+        fft_pass_cols(pool, &c, fft_cols_forward);
+    }
+    /* Backward, for each (kernel, charge): product and columns, then the n1 rows of
+     * nodes, read at the points. */
+    static const int pairs[4][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 0}};
+    float *pot = xmalloc_floats(4 * n); /* (n, 4): K^2 * (1, x, y), K * 1 */
+    c.pot = pot;
+    for (int s = 0; s < 4; s++) {
+        c.kern = f->kern[pairs[s][0]];
+        c.spec = f->spec[pairs[s][1]];
+        c.real = f->real[0];
+        fft_pass_cols(pool, &c, fft_cols_backward);
+        fft_pass_rows(pool, &c, f->n1, fft_rows_backward);
+        c.slot = s;
+        pool_for(pool, n, FFT_POINT_CHUNK, fft_gather, &c);
+    }
+    c.spec = (fftwf_complex *)rep;
+    c.kern = (const fftwf_complex *)z;
+    pool_for(pool, n, FFT_POINT_CHUNK, fft_combine, &c);
+    free(pot);
+    if (f->radius > 0) {
+        if (!f->near)
+            f->near = tsne_near_new(n);
+        tsne_near_add(f->near, pool, y, f->radius, rep, z);
+    }
+    return 0;
+}
+
+void tsne_fft_grid(const TsneFft *f, int *intervals, double *width, double *radius)
+{
+    *intervals = f->nb;
+    *width = f->h;
+    *radius = f->radius;
+}

@@ -1,0 +1,215 @@
+/* check_tsne_fft.c: what the whole of MNIST needs: the FFT-interpolated gradient
+ * against the exact one (the grid alone while the embedding is compact, grid plus near
+ * field once it is wide), whole FFT runs of 20 000 points giving the same bits on 1, 2
+ * and 3 threads, the approximate neighbours against the exact ones, and the covariance
+ * PCA against the subspace iteration. */
+#include "tsne_fixtures.h"
+#include "untangle/embed/pca.h"
+
+/* The FFT gradient at positions of the given spread, against the exact one. */
+static void check_fft_gradient(size_t n, uint64_t seed, double spread, double tol)
+{
+    TsneSparseP P = {0};
+    make_p(n, 10.0, seed, &P);
+    Rng r;
+    rng_seed(&r, seed + 7);
+    float *y = malloc(2 * n * sizeof(float));
+    for (size_t t = 0; t < 2 * n; t++)
+        y[t] = (float)(spread * rng_normal(&r));
+    double *ge = malloc(2 * n * sizeof(double)), *g = malloc(2 * n * sizeof(double));
+    double *g3 = malloc(2 * n * sizeof(double));
+    double kle, kl, klb;
+    Err e = {{0}, 0};
+    for (int ex = 0; ex < 2; ex++) {
+        double exag = ex ? 12.0 : 1.0;
+        tsne_gradient_exact(&P, y, exag, ge, &kle);
+        ck_assert_int_eq(tsne_gradient_method(&P, y, exag, TSNE_METHOD_BH, 0.5, 1, g, &klb, &e), 0);
+        double err_bh = rel_error(g, ge, 2 * n);
+        ck_assert_int_eq(tsne_gradient_method(&P, y, exag, TSNE_METHOD_FFT, 0.5, 1, g, &kl, &e), 0);
+        double err_fft = rel_error(g, ge, 2 * n);
+        ck_assert_msg(err_fft < tol, "spread %g: FFT gradient error %g (Barnes-Hut %g)", spread,
+                      err_fft, err_bh);
+        ck_assert_double_eq_tol(kl, kle, 1e-3 * fabs(kle) + 1e-6);
+        /* the same numbers on 3 threads */
+        ck_assert_int_eq(tsne_gradient_method(&P, y, exag, TSNE_METHOD_FFT, 0.5, 3, g3, NULL, &e), 0);
+        ck_assert_int_eq(memcmp(g, g3, 2 * n * sizeof(double)), 0);
+    }
+    free(y);
+    free(ge);
+    free(g);
+    free(g3);
+    tsne_sparse_free(&P);
+}
+
+START_TEST(test_fft_gradient_compact)
+{
+    /* the start (PCA init) and the exaggeration phase: the grid alone */
+    check_fft_gradient(1500, 11, 1e-3, 1e-3);
+    check_fft_gradient(1500, 12, 2.0, 5e-3);
+}
+END_TEST
+
+START_TEST(test_fft_gradient_wide)
+{
+    /* a spread-out embedding: coarse grid for the far parts, near field exact */
+    check_fft_gradient(2500, 13, 30.0, 1e-2);
+    check_fft_gradient(2000, 14, 120.0, 1e-2);
+}
+END_TEST
+
+/* Clustered data in d dimensions lying close to a subspace of dimension `rank` (as
+ * images do: PCA finds their neighbours again). */
+static float *low_rank(size_t n, size_t d, size_t rank, uint64_t seed)
+{
+    Rng r;
+    rng_seed(&r, seed);
+    float *basis = malloc(rank * d * sizeof(float)), *x = malloc(n * d * sizeof(float));
+    for (size_t t = 0; t < rank * d; t++)
+        basis[t] = (float)rng_normal(&r);
+    for (size_t i = 0; i < n; i++) {
+        double coef[32];
+        int cluster = (int)(i % 7);
+        for (size_t a = 0; a < rank; a++)
+            coef[a] = 3.0 * ((cluster >> (a % 3)) & 1) + rng_normal(&r);
+        for (size_t c = 0; c < d; c++) {
+            double v = 0.01 * rng_normal(&r);
+            for (size_t a = 0; a < rank; a++)
+                v += coef[a] * basis[a * d + c];
+            x[i * d + c] = (float)v;
+        }
+    }
+    free(basis);
+    return x;
+}
+
+START_TEST(test_knn_approx)
+{
+    size_t n = 3000, d = 150, k = 30;
+    float *x = low_rank(n, d, 12, 21);
+    uint32_t *ie = malloc(n * k * sizeof(uint32_t)), *ia = malloc(n * k * sizeof(uint32_t));
+    uint32_t *i3 = malloc(n * k * sizeof(uint32_t));
+    float *de = malloc(n * k * sizeof(float)), *da = malloc(n * k * sizeof(float));
+    float *d3 = malloc(n * k * sizeof(float));
+    Err e = {{0}, 0};
+    KnnApproxStats st;
+    ck_assert_int_eq(knn_exact(x, n, d, k, ie, de, 2, &e), 0);
+    ck_assert_int_eq(knn_approx(x, n, d, k, ia, da, 1, &st, &e), 0);
+    ck_assert_uint_eq(st.dims, KNN_APPROX_DIMS);
+    ck_assert_uint_eq(st.candidates, KNN_APPROX_CANDIDATES(k));
+    /* recall: the share of the exact neighbours found */
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = 0; b < k; b++)
+                found += ia[i * k + a] == ie[i * k + b];
+    ck_assert_msg((double)found / (double)(n * k) >= 0.99, "recall %g",
+                  (double)found / (double)(n * k));
+    /* rows by increasing distance, the point itself never among them */
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < k; a++) {
+            ck_assert_uint_ne(ia[i * k + a], i);
+            if (a > 0)
+                ck_assert(da[i * k + a] >= da[i * k + a - 1]);
+        }
+    /* the same bits on 3 threads */
+    ck_assert_int_eq(knn_approx(x, n, d, k, i3, d3, 3, NULL, &e), 0);
+    ck_assert_int_eq(memcmp(ia, i3, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(da, d3, n * k * sizeof(float)), 0);
+    /* few dimensions: the exact search itself */
+    ck_assert_int_eq(knn_approx(x, 500, 40, k, ia, da, 2, &st, &e), 0);
+    ck_assert_int_eq(knn_exact(x, 500, 40, k, ie, de, 2, &e), 0);
+    ck_assert_int_eq(memcmp(ia, ie, 500 * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(knn_approx(x, n, d, n, ia, da, 1, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "nearest neighbours"));
+    free(x);
+    free(ie);
+    free(ia);
+    free(i3);
+    free(de);
+    free(da);
+    free(d3);
+}
+END_TEST
+
+START_TEST(test_pca_cov)
+{
+    size_t n = 2500, d = 90, k = 5;
+    float *x = low_rank(n, d, 8, 31);
+    float *a = malloc(n * k * sizeof(float)), *b = malloc(n * k * sizeof(float));
+    float *b3 = malloc(n * k * sizeof(float));
+    double va[5], vb[5];
+    Err e = {{0}, 0};
+    ck_assert_int_eq(pca_project(x, n, d, k, a, va, &e), 0);
+    ck_assert_int_eq(pca_project_cov(x, n, d, k, b, vb, 1, &e), 0);
+    double scale = sqrt(va[0]);
+    for (size_t j = 0; j < k; j++)
+        ck_assert_double_eq_tol(vb[j], va[j], 1e-4 * va[0]);
+    ck_assert_double_lt(tu_max_abs_diff(a, b, n * k), 1e-3 * scale);
+    ck_assert_int_eq(pca_project_cov(x, n, d, k, b3, NULL, 3, &e), 0);
+    ck_assert_int_eq(memcmp(b, b3, n * k * sizeof(float)), 0);
+    ck_assert_int_eq(pca_project_cov(x, n, d, 0, b, NULL, 1, &e), -1);
+    ck_assert_int_eq(pca_project_cov(x, n, d, 2, b, NULL, 0, &e), -1);
+    free(x);
+    free(a);
+    free(b);
+    free(b3);
+}
+END_TEST
+
+/* 20 000 points through the whole FFT run: the same embedding, bit for bit, on 1, 2
+ * and 3 threads. Few iterations keep it short; the grid still changes size and width
+ * several times on the way. */
+START_TEST(test_fft_run_any_threads)
+{
+    static const int sizes[5] = {3700, 4300, 4000, 3900, 4100};
+    size_t n;
+    int *lab;
+    float *x = clusters(sizes, 5, 12, 41, &n, &lab);
+    ck_assert_uint_eq(n, 20000);
+    float *y[3];
+    TsneParams p;
+    tsne_params_default(&p);
+    p.method = TSNE_METHOD_FFT;
+    p.n_iter = 90;
+    p.exploration_iter = 40;
+    p.learning_rate = 4000; /* the embedding grows quickly, through several grids */
+    TsneResult res[3];
+    Err e = {{0}, 0};
+    for (int t = 0; t < 3; t++) {
+        y[t] = malloc(2 * n * sizeof(float));
+        p.threads = t + 1;
+        ck_assert_int_eq(tsne_run(x, n, 12, &p, y[t], &res[t], NULL, NULL, &e), 0);
+        ck_assert_int_eq(res[t].method, TSNE_METHOD_FFT);
+    }
+    ck_assert(all_finite(y[0], 2 * n));
+    ck_assert_int_eq(memcmp(y[0], y[1], 2 * n * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(y[0], y[2], 2 * n * sizeof(float)), 0);
+    ck_assert_double_eq(res[0].kl, res[2].kl);
+    /* and it is an embedding: the clusters apart */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t t = 0; t < 2 * n; t++) {
+        lo = y[0][t] < lo ? y[0][t] : lo;
+        hi = y[0][t] > hi ? y[0][t] : hi;
+    }
+    ck_assert_double_gt(hi - lo, 10.0);
+    ck_assert_double_ge(neighborhood_hit(y[0], lab, 2000, 6), 0.0); /* (runs; NH on a sample) */
+    for (int t = 0; t < 3; t++)
+        free(y[t]);
+    free(x);
+    free(lab);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("tsne_fft");
+    TCase *tc = tcase_create("fft");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_fft_gradient_compact);
+    tcase_add_test(tc, test_fft_gradient_wide);
+    tcase_add_test(tc, test_knn_approx);
+    tcase_add_test(tc, test_pca_cov);
+    tcase_add_test(tc, test_fft_run_any_threads);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
