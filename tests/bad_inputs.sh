@@ -85,7 +85,9 @@ cd "$T/work" || exit 1 # no ./data/mnist here: only UNTANGLE_DATA is found
 run_u() {
     data=$1
     shift
-    UNTANGLE_DATA="$data" UNTANGLE_HISTORY=/dev/null "$U" --term none --output "$T/work/out" \
+    # timeout: a reader that blocks (a FIFO opened without O_NONBLOCK) fails
+    # the case (status 124) instead of hanging the suite.
+    UNTANGLE_DATA="$data" UNTANGLE_HISTORY=/dev/null timeout 120 "$U" --term none --output "$T/work/out" \
         "$@" >"$T/out" 2>"$T/err"
     rc=$?
 }
