@@ -40,6 +40,13 @@ int sh_live_due(LiveView *v, double done)
             v->next_tenth++;
         return 1;
     }
+    /* Two rules keep frames within LIVE_COST_SHARE of the time: since the view
+     * began, frames so far and the next one (as slow as the recent ones, or as
+     * LIVE_FIRST_COST before any) fit in the share; and between two frames,
+     * time enough that the next one fits too (no burst after a slow spell). */
+    double next = v->frames > 0 ? v->cost : LIVE_FIRST_COST;
+    if (v->drawing + next > LIVE_COST_SHARE * (now - v->start))
+        return 0;
     double wait = v->cost / LIVE_COST_SHARE;
     if (wait < LIVE_MIN_INTERVAL)
         wait = LIVE_MIN_INTERVAL;
@@ -80,6 +87,7 @@ int sh_live_end(LiveView *v, Canvas *last, const char *status, const char *stem)
 {
     Shell *sh = v->sh;
     int rc = CMD_OK;
+    double ran = live_now() - v->start;
     if (v->on_term) {
         if (last) {
             Err e;
@@ -87,6 +95,11 @@ int sh_live_end(LiveView *v, Canvas *last, const char *status, const char *stem)
             term_live_frame(&v->term, last, status, &e);
         }
         term_live_end(&v->term);
+        /* what the frames cost while the work ran, so that anyone can check the
+         * budget on their own machine (the last frame and its file are after it) */
+        sh_printf(sh, "live view: %zu frame%s drawn in %.2f s, %.1f%% of %.1f s\n", v->frames,
+                  v->frames == 1 ? "" : "s", v->drawing, ran > 0 ? 100 * v->drawing / ran : 0.0,
+                  ran);
     } else if (status && status[0] && strcmp(status, v->said) != 0) {
         sh_printf(sh, "%s\n", status); /* the end, unless the last tenth said it */
     }

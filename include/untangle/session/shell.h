@@ -226,6 +226,7 @@ typedef struct LiveView {
 
 #define LIVE_MIN_INTERVAL 0.25 /* seconds between frames at most 4 a second */
 #define LIVE_COST_SHARE 0.025  /* frames take at most this share of the time */
+#define LIVE_FIRST_COST 0.04   /* seconds the first frame is taken to cost (fonts load) */
 #define LIVE_SPARE_ROWS 3      /* terminal rows left free: the status line and a margin */
 
 void sh_live_begin(Shell *sh, LiveView *v);
