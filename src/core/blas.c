@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/blas.h"
 #include "untangle/core/xalloc.h"
 
