@@ -100,6 +100,6 @@ if [ -f data/mnist/t10k-images-idx3-ubyte ]; then
         check "replay $lesson (quick)" 0 "" -- "$U" --quick --output "$T/pics" --term none "$lesson"
     done
 else
-    echo "  skip MNIST cases (grid, predict image, lesson replays): data/mnist is missing; run make data"
+    echo "  skip MNIST cases (grid, predict image, lesson replays): no MNIST in data/mnist (make data)"
 fi
 exit 0
