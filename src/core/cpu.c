@@ -12,6 +12,8 @@
 #endif
 
 const char *const cpu_isa_names[] = {"portable C", "AVX2+FMA", "AVX-512", NULL};
+/* the kernel path by its source (src/nn/conv_SUFFIX.c), as --version names it */
+const char *const cpu_isa_paths[] = {"portable", "avx2", "avx512", NULL};
 
 #if CPU_X86
 /* Family and model as Intel's and AMD's manuals combine them (the extended
