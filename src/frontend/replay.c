@@ -48,6 +48,7 @@ static void record(struct Report *r, const LessonItem *it)
 {
     switch (it->kind) {
     case LESSON_PROSE: report_add(r, REPORT_PROSE, it->text); break;
+    case LESSON_HINT: report_add(r, REPORT_PROSE, it->text); break;
     case LESSON_QUESTION: report_add(r, REPORT_QUESTION, it->text); break;
     case LESSON_STUDENT: report_add(r, REPORT_STUDENT, it->text); break;
     case LESSON_ANSWER: report_add(r, REPORT_ANSWER, it->text); break;
@@ -98,7 +99,7 @@ int lesson_replay(Shell *sh, const char *path)
             print_prose(sh, it, PROSE_TEXT);
             break;
         case LESSON_BLOCK_START:
-            if (sh->step && pause_for(sh, "commands") != 0)
+            if (sh->step && pause_for(sh, it->exercise ? "the exercise's solution" : "commands") != 0)
                 rc = CMD_EXIT;
             break;
         case LESSON_COMMAND:
@@ -110,6 +111,7 @@ int lesson_replay(Shell *sh, const char *path)
             break;
         case LESSON_QUESTION:
         case LESSON_STUDENT:
+        case LESSON_HINT:
             print_prose(sh, it, PROSE_QUOTE);
             break;
         case LESSON_ANSWER:
