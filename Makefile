@@ -6,6 +6,7 @@
 #   make check SAN=1   the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make bench    speed beside PyTorch and scikit-learn, printed as ratios
 #   make fuzz     each fuzz target for FUZZ_SECONDS (60); make valgrind
+#   make pot      po/untangle.pot from the sources (xgettext), po/fr.po merged with it
 #   make deps | data | clean
 
 PKGS    := readline libpng zlib openblas lapack chafa cairo libcmark nettle fftw3f libgif
@@ -43,11 +44,14 @@ MODE_LDFLAGS := -fsanitize=address,undefined
 else
 BUILD   := build
 endif
+PREFIX  ?= /usr/local
+LOCALEDIR ?= $(PREFIX)/share/locale
 # x86-64-v2 (SSE4.2, POPCNT) as the floor on x86-64 only; the wider kernels are
 # chosen at run time (src/nn/kernels.c). MARCH= builds for the compiler's default.
 MARCH   ?= $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine 2>/dev/null)),-march=x86-64-v2)
 ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(MARCH) $(MODE_CFLAGS) $(WARN) -Iinclude \
-	-DUNTANGLE_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+	-DUNTANGLE_VERSION='"$(VERSION)"' \
+	-DUNTANGLE_LOCALEDIR='"$(LOCALEDIR)"' $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(MODE_LDFLAGS) $(LDFLAGS)
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
 
@@ -60,9 +64,34 @@ BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/untangle,untangle)
 
 LAB_LANG ?= $(if $(filter fr%,$(LANG)),fr,en)
 
-.PHONY: all deps deps-check data lab check check-san-pass unit-tests bench fuzz fuzz-targets fuzz-seeds valgrind clean
+# Translations: po/LANG.po compiled to BUILD/locale/LANG/LC_MESSAGES/untangle.mo,
+# where the binary finds it beside itself (see include/untangle/core/i18n.h).
+PO_LANGS := fr
+MO_FILES := $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/untangle.mo)
 
-all: $(BIN)
+.PHONY: all deps deps-check data lab check check-san-pass unit-tests bench fuzz fuzz-targets fuzz-seeds valgrind clean pot install
+
+all: $(BIN) $(MO_FILES)
+
+$(BUILD)/locale/%/LC_MESSAGES/untangle.mo: po/%.po
+	@mkdir -p $(dir $@)
+	@echo "  MSGFMT $<"
+	@msgfmt --check -o $@ $<
+
+# The message catalogue's template, from every _() and N_() in src/; each
+# translation is then merged with it (new messages come in untranslated, which
+# tests/i18n.sh reports).
+pot:
+	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+		--add-comments=TRANSLATORS: --package-name=untangle --package-version=$(VERSION) \
+		--msgid-bugs-address="see README.md" --sort-by-file -o po/untangle.pot $(sort $(shell find src include -name '*.[ch]'))
+	@for l in $(PO_LANGS); do msgmerge --quiet --update --backup=none --no-fuzzy-matching po/$$l.po po/untangle.pot; done
+	@echo "po/untangle.pot: $$(grep -c '^msgid ' po/untangle.pot) messages"
+
+install: all
+	install -D -m 755 untangle $(DESTDIR)$(PREFIX)/bin/untangle
+	for l in $(PO_LANGS); do install -D -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/untangle.mo \
+		$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/untangle.mo; done
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libuntangle.a
 	@echo "  LD $@"
@@ -132,7 +161,7 @@ check-san-pass: unit-tests
 	@$(SAN_ENV) BUILD=$(BUILD) UNTANGLE=./$(BIN) \
 		UNTANGLE_SCRIPTS="tests/bad_inputs.sh tests/interrupt.sh" sh tests/run.sh $(TEST_BIN)
 
-unit-tests: $(BIN) $(TEST_BIN)
+unit-tests: $(BIN) $(MO_FILES) $(TEST_BIN)
 
 bench: deps data
 	@$(MAKE) --no-print-directory all

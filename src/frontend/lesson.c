@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/file_read.h"
 #include "untangle/frontend/lesson.h"
 #include "untangle/frontend/tokenizer.h"
@@ -130,7 +131,7 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
     memset(out, 0, sizeof *out);
     Builder b = {.l = out};
     if (memchr(text, '\0', len)) {
-        err_set(e, "the lesson contains a NUL byte; it is not a text file");
+        err_set(e, _("the lesson contains a NUL byte; it is not a text file"));
         goto fail;
     }
     int in_fence = 0, runs = 0;
@@ -145,7 +146,7 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
         line++;
         if (n > LESSON_MAX_LINE) {
-            err_set(e, "line %ld is longer than %zu bytes; is this a lesson file?", line,
+            err_set(e, _("line %ld is longer than %zu bytes; is this a lesson file?"), line,
                     LESSON_MAX_LINE);
             goto fail;
         }
@@ -243,7 +244,7 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
         p = nl ? nl + 1 : end;
     }
     if (in_fence) {
-        err_set(e, "line %ld: the %c%c%c block opened here is never closed; add a closing %c%c%c line",
+        err_set(e, _("line %ld: the %c%c%c block opened here is never closed; add a closing %c%c%c line"),
                 fence_line, mark, mark, mark, mark, mark, mark);
         goto fail;
     }

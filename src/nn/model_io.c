@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <zlib.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/files.h"
 #include "untangle/core/interrupt.h"
@@ -369,7 +370,7 @@ static int read_record(Reader *r, const char *what, char *buf, char **words, int
 }
 
 static const Param name_field[] = {
-    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .what = "layer name"},
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .what = N_("layer name")},
     {0},
 };
 

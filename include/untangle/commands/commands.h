@@ -22,6 +22,7 @@
 #ifndef UNTANGLE_COMMANDS_H
 #define UNTANGLE_COMMANDS_H
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/params.h"
 #include "untangle/session/shell.h"
 
@@ -72,7 +73,7 @@ struct CmdArgs {
 /* `to FILE`: where a picture goes, shared by every command that draws one. */
 #define CMD_PARAM_TO                                                                        \
     {.name = "to", .type = PARAM_WORD, .meta = "FILE", .complete = PARAM_COMPLETE_FILE,      \
-     .help = "write the PNG there, not to the output folder"}
+     .help = N_("write the PNG there, not to the output folder")}
 
 /* The table, NULL-terminated (table.c). */
 extern const CmdSpec *const cmd_table[];
