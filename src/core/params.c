@@ -131,9 +131,9 @@ static int scan_number(const char *t, int *whole)
 static const char *range_text(long lo, long hi, int of, char *buf, size_t cap)
 {
     if (hi >= 9000000000000000L)
-        snprintf(buf, cap, "%sat least %ld", of ? "of " : "", lo);
+        snprintf(buf, cap, of ? _("of at least %ld") : _("at least %ld"), lo);
     else
-        snprintf(buf, cap, "from %ld to %ld", lo, hi);
+        snprintf(buf, cap, _("from %ld to %ld"), lo, hi);
     return buf;
 }
 
