@@ -134,7 +134,7 @@ bad "unknown command suggests" "unknown command 'fitt'; did you mean 'fit'" "fit
 bad "wrong arity: set seed" "set seed needs N: .*; see \`help set seed\`" "set seed"
 bad "wrong arity: hull 3" "hull takes no more words: '3' is one too many" "hull 3"
 bad "wrong arity: load" "load needs mnist\|fashion: the data set; see \`help load\`" "load"
-bad "wrong arity: set" "set needs a sub-command \(should be seed, threads, term, live, output or name\)" "set"
+bad "wrong arity: set" "set needs a sub-command \(should be seed, threads, term, live, lang, output or name\)" "set"
 bad "wrong arity: model add dense" "model add dense needs UNITS" "model new; model add dense"
 bad "misspelt activation after dense" \
     "bad activation 'softmx' \(should be linear, sigmoid, softmax, relu or tanh\)" \
