@@ -17,33 +17,42 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 VERSION := 0.1.0
-WARN    := -Wall -Wextra -Wshadow -Werror
-OPT     ?= -O2 -march=x86-64-v2 -g
+# WERROR=0 keeps the warnings but lets them through (CI keeps the default, 1).
+WERROR  ?= 1
+WARN    := -Wall -Wextra -Wshadow $(if $(filter 1,$(WERROR)),-Werror)
+OPT     ?= -O2 -g
 
+# The build's own flags come first and the user's CFLAGS, CPPFLAGS and LDFLAGS
+# last, so that `make CFLAGS=-O0` changes the level and keeps the rest.
 # SAN=1: AddressSanitizer and UndefinedBehaviorSanitizer (build-san). FUZZ=1: the
 # libFuzzer build of `make fuzz` (clang, build-fuzz; warnings do not stop it, so
 # that a new warning in a module does not keep its reader from being fuzzed).
-# Both come before CFLAGS so that their OPT is the one compiled with.
+# Both come before ALL_CFLAGS so that their OPT is the one compiled with.
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 ifeq ($(SAN),1)
 BUILD   := build-san
 OPT     := -O1 -g
 MODE_CFLAGS := $(SAN_CFLAGS)
-LDFLAGS += -fsanitize=address,undefined
+MODE_LDFLAGS := -fsanitize=address,undefined
 else ifeq ($(FUZZ),1)
 BUILD   := build-fuzz
 CC      := clang
 OPT     := -O1 -g
 MODE_CFLAGS := -fsanitize=fuzzer-no-link $(SAN_CFLAGS)
 WARN    := -Wall -Wextra -Wshadow
-LDFLAGS += -fsanitize=address,undefined
+MODE_LDFLAGS := -fsanitize=address,undefined
 else
 BUILD   := build
 endif
 PREFIX  ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
-CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(MODE_CFLAGS) $(WARN) -Iinclude -DUNTANGLE_VERSION='"$(VERSION)"' \
-	-DUNTANGLE_LOCALEDIR='"$(LOCALEDIR)"' $(PKG_CFLAGS)
+# x86-64-v2 (SSE4.2, POPCNT) as the floor on x86-64 only; the wider kernels are
+# chosen at run time (src/nn/kernels.c). MARCH= builds for the compiler's default.
+MARCH   ?= $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine 2>/dev/null)),-march=x86-64-v2)
+ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(MARCH) $(MODE_CFLAGS) $(WARN) -Iinclude \
+	-DUNTANGLE_VERSION='"$(VERSION)"' \
+	-DUNTANGLE_LOCALEDIR='"$(LOCALEDIR)"' $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(MODE_LDFLAGS) $(LDFLAGS)
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -name main.c))
@@ -86,7 +95,7 @@ install: all
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libuntangle.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libuntangle.a: $(LIB_OBJ)
 	@rm -f $@
@@ -95,12 +104,12 @@ $(BUILD)/libuntangle.a: $(LIB_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h tests/testshell.h tests/testpty.h tests/tsne_fixtures.h $(BUILD)/libuntangle.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/libuntangle.a $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/libuntangle.a $(ALL_LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d)
 
@@ -173,12 +182,12 @@ fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_util.h $(BUILD)/libuntangle.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) -DFUZZ_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(BUILD)/libuntangle.a $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) -DFUZZ_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(BUILD)/libuntangle.a $(ALL_LDFLAGS) $(LDLIBS)
 
 # Rewrites the binary seeds (IDX, PNG and model files) from tests/fuzz/seedgen.c.
 fuzz-seeds: $(BUILD)/libuntangle.a
 	@mkdir -p $(BUILD)/fuzz
-	@$(CC) $(CFLAGS) -o $(BUILD)/fuzz/seedgen tests/fuzz/seedgen.c $(BUILD)/libuntangle.a $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) -o $(BUILD)/fuzz/seedgen tests/fuzz/seedgen.c $(BUILD)/libuntangle.a $(ALL_LDFLAGS) $(LDLIBS)
 	@$(BUILD)/fuzz/seedgen tests/fuzz/seeds
 
 # valgrind on a lesson replay and a short session (also part of `make check`).

@@ -110,6 +110,7 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
     model_free(sh->model);
     sh->model = m;
     sh_report(sh, "params", (double)m->n_params);
+    sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
 fail:
     model_free(m);
@@ -270,6 +271,9 @@ static int model_new_run(Shell *sh, const CmdArgs *a)
     model_free(sh->model);
     sh->model = model_new();
     sh_printf(sh, _("new empty model\n"));
+    /* what the last model reported no longer holds */
+    sh_report(sh, "params", 0);
+    sh_report(sh, "layers", 0);
     return CMD_OK;
 }
 

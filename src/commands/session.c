@@ -1,4 +1,4 @@
-/* session.c: the session commands: set, expect, figures, echo, help, quit. */
+/* session.c: the session commands: set, keep, need, figures, echo, help, quit. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -212,77 +212,6 @@ const CmdSpec cmd_set_spec = {
             "French (`set lang en` English); `set output DIR` the "
             "folder pictures are written to; `set name NAME` the name on the page `handin` writes."),
     .subs = set_subs,
-};
-
-/* ---- expect ---- */
-
-static int eq(double a, double b) { return a == b; }
-static int ne(double a, double b) { return a != b; }
-static int lt(double a, double b) { return a < b; }
-static int le(double a, double b) { return a <= b; }
-static int gt(double a, double b) { return a > b; }
-static int ge(double a, double b) { return a >= b; }
-static int near(double a, double b) { return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b)); }
-
-typedef struct Comparison {
-    const char *name;          /* first: the Param's choice table reads it */
-    int (*holds)(double value, double want);
-} Comparison;
-
-static const Comparison comparisons[] = {
-    {"==", eq}, {"!=", ne}, {"<", lt}, {"<=", le}, {">", gt}, {">=", ge}, {"~", near},
-    {NULL, NULL},
-};
-
-static int expect_run(Shell *sh, const CmdArgs *a)
-{
-    double value, want;
-    const char *name = cmd_text(a, "figure"), *op = cmd_text(a, "op");
-    const char *wanted = cmd_text(a, "value");
-    /* The value is a number, or another figure: `expect nh_cnn > nh_mlp`. */
-    if (sh_figure(sh, wanted, &want) != 0 &&
-        arg_double(sh, _("expected value (a number or a figure's name)"), wanted, -1e300, 1e300,
-                   &want) != 0)
-        return CMD_ERR;
-    if (cmd_given(a, "quick") && sh->quick)
-        want = cmd_real(a, "quick");
-    if (sh_figure(sh, name, &value) != 0) {
-        char names[300] = "";
-        size_t len = 0;
-        for (size_t i = 0; i < sh->n_figures && len + 60 < sizeof names; i++)
-            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
-                                    sh->figures[i].name);
-        return sh_error(sh, _("expect: no figure '%s' was reported yet%s%s"), name,
-                        sh->n_figures ? _("; reported: ") : _(" (run the command that computes it first)"),
-                        names);
-    }
-    if (!comparisons[cmd_index(a, "op")].holds(value, want))
-        return sh_error(sh, _("expect %s %s %g failed: %s is %.6g"), name, op, want, name, value);
-    sh_printf(sh, _("ok: %s = %.6g %s %g\n"), name, value, op, want);
-    return CMD_OK;
-}
-
-static const Param expect_params[] = {
-    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
-     .complete = PARAM_COMPLETE_FIGURE, .help = N_("a figure a command reported (`figures`)")},
-    {.name = "op", .type = PARAM_CHOICE, .place = PARAM_POS, .choice_table = comparisons,
-     .choice_stride = sizeof comparisons[0], .what = N_("comparison"),
-     .help = N_("~ allows 1% relative difference")},
-    {.name = "value", .type = PARAM_WORD, .place = PARAM_POS, .meta = "VALUE",
-     .complete = PARAM_COMPLETE_FIGURE, .help = N_("a number, or another figure's name")},
-    {.name = "quick", .type = PARAM_REAL, .lo = -1e300, .hi = 1e300, .meta = "VALUE",
-     .what = N_("quick value"), .help = N_("the value in quick replays on subsets")},
-    {0},
-};
-
-const CmdSpec cmd_expect_spec = {
-    .name = "expect",
-    .summary = N_("check a figure a command reported (lessons check themselves)"),
-    .help = N_("Compares a figure the last commands reported (`figures` lists them: accuracy, "
-            "loss, params, nh...) with a value or with another figure (`expect nh > nh_raw`), "
-            "and fails with the place in the lesson when the comparison is false."),
-    .params = expect_params,
-    .handler = expect_run,
 };
 
 /* ---- keep, need, figures, echo, help, quit ---- */

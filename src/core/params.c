@@ -126,32 +126,45 @@ static int scan_number(const char *t, int *whole)
     return t[i] == '\0';
 }
 
+/* "from LO to HI", or "at least LO" when HI is the grammar's own ceiling (9e15:
+ * no limit of the option's, such as `nh k` before the embedding is known). */
+static const char *range_text(long lo, long hi, int of, char *buf, size_t cap)
+{
+    if (hi >= 9000000000000000L)
+        snprintf(buf, cap, of ? _("of at least %ld") : _("at least %ld"), lo);
+    else
+        snprintf(buf, cap, _("from %ld to %ld"), lo, hi);
+    return buf;
+}
+
 int param_read_long(const char *what, const char *text, long lo, long hi, long *out, Err *e)
 {
     int plain;
+    char r[64];
     if (!scan_number(text, &plain))
-        return err_set(e, _("bad %s '%s' (should be a whole number from %ld to %ld)"), what, text,
-                       lo, hi);
+        return err_set(e, _("bad %s '%s' (should be a whole number %s)"), what, text,
+                       range_text(lo, hi, 1, r, sizeof r));
     long v;
     if (plain) {
         errno = 0;
         v = strtol(text, NULL, 10);
         if (errno == ERANGE)
-            return err_set(e, _("%s %s is out of range (should be from %ld to %ld)"), what, text, lo,
-                           hi);
+            return err_set(e, _("%s %s is out of range (should be %s)"), what, text,
+                           range_text(lo, hi, 0, r, sizeof r));
     } else {
         /* 6e4 is 60000; 1.5 is no whole number. */
         double x = strtod(text, NULL);
         if (x != floor(x))
-            return err_set(e, _("bad %s '%s' (should be a whole number from %ld to %ld)"), what,
-                           text, lo, hi);
+            return err_set(e, _("bad %s '%s' (should be a whole number %s)"), what, text,
+                           range_text(lo, hi, 1, r, sizeof r));
         if (!(fabs(x) <= 9e15))
-            return err_set(e, _("%s %s is out of range (should be from %ld to %ld)"), what, text, lo,
-                           hi);
+            return err_set(e, _("%s %s is out of range (should be %s)"), what, text,
+                           range_text(lo, hi, 0, r, sizeof r));
         v = (long)x;
     }
     if (v < lo || v > hi)
-        return err_set(e, _("%s %s is out of range (should be from %ld to %ld)"), what, text, lo, hi);
+        return err_set(e, _("%s %s is out of range (should be %s)"), what, text,
+                       range_text(lo, hi, 0, r, sizeof r));
     *out = v;
     return 0;
 }

@@ -49,6 +49,7 @@ static void record(struct Report *r, const LessonItem *it)
 {
     switch (it->kind) {
     case LESSON_PROSE: report_add(r, REPORT_PROSE, it->text); break;
+    case LESSON_HINT: report_add(r, REPORT_PROSE, it->text); break;
     case LESSON_QUESTION: report_add(r, REPORT_QUESTION, it->text); break;
     case LESSON_STUDENT: report_add(r, REPORT_STUDENT, it->text); break;
     case LESSON_ANSWER: report_add(r, REPORT_ANSWER, it->text); break;
@@ -122,7 +123,7 @@ int lesson_replay(Shell *sh, const char *path)
             print_prose(sh, it, PROSE_TEXT);
             break;
         case LESSON_BLOCK_START:
-            if (sh->step && pause_for(sh, _("commands")) != 0)
+            if (sh->step && pause_for(sh, it->exercise ? _("the exercise's solution") : _("commands")) != 0)
                 rc = CMD_EXIT;
             break;
         case LESSON_COMMAND:
@@ -134,6 +135,7 @@ int lesson_replay(Shell *sh, const char *path)
             break;
         case LESSON_QUESTION:
         case LESSON_STUDENT:
+        case LESSON_HINT:
             print_prose(sh, it, PROSE_QUOTE);
             break;
         case LESSON_ANSWER:

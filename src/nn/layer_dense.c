@@ -4,8 +4,11 @@
  * sgemm each way: forward (n, in) x (in, units); backward dW = x^T dy and
  * dx = dy W^T. */
 /* -O2 in GCC 12 vectorises only loops of known trip count; the loops over
- * channels and rows here have run-time lengths and are the hot path. */
+ * channels and rows here have run-time lengths and are the hot path. Clang
+ * has no such pragma (and vectorises them at -O2). */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("vect-cost-model=dynamic")
+#endif
 #include <stdio.h>
 #include <string.h>
 
