@@ -177,8 +177,8 @@ static int info_run(Shell *sh, const CmdArgs *a)
         print_label_counts(sh, "test", &sh->test);
     }
     print_model(sh, sh->model);
-    print_matrix(sh, "features", &sh->features);
-    print_matrix(sh, "embedding", &sh->embedding);
+    print_matrix(sh, _("features"), &sh->features);
+    print_matrix(sh, _("embedding"), &sh->embedding);
     sh_printf(sh, _("settings: seed %llu, threads %d, term %s, output %s\n"),
               (unsigned long long)sh->seed, sh->threads, term_mode_names[sh->term],
               sh->output_dir[0] ? sh->output_dir : ".");

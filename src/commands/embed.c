@@ -312,7 +312,7 @@ static int hull_run(Shell *sh, const CmdArgs *a)
     free(all);
 
     sh_printf(sh, _("convex hulls of %s\n"), m->name);
-    sh_printf(sh, "%5s %7s %9s %12s\n", "class", "points", "vertices", "area");
+    sh_printf(sh, "%5s %7s %9s %12s\n", _("class"), _("points"), _("vertices"), _("area"));
     for (int c = 0; c < h.n_classes; c++) {
         const GeomHull *hc = &h.cls[c];
         if (hc->count == 0)
@@ -344,8 +344,8 @@ static int ellipse_run(Shell *sh, const CmdArgs *a)
     if (geom_ellipses(m->x, m->y, m->n, &el, &e) != 0)
         return sh_error_err(sh, &e);
     sh_printf(sh, _("Gaussian ellipses of %s (full axes 2*sqrt(2)*sqrt(eigenvalue))\n"), m->name);
-    sh_printf(sh, "%5s %7s %9s %9s %9s %9s %7s\n", "class", "points", "mean x", "mean y", "major",
-              "minor", "angle");
+    sh_printf(sh, "%5s %7s %9s %9s %9s %9s %7s\n", _("class"), _("points"), _("mean x"), _("mean y"), _("major"),
+              _("minor"), _("angle"));
     for (int c = 0; c < el.n_classes; c++) {
         const GeomEllipse *g = &el.cls[c];
         if (g->count == 0)
@@ -376,7 +376,7 @@ static int nh_run(Shell *sh, const CmdArgs *a)
     if (geom_nh(m->x, m->y, m->n, (size_t)k, &nh, &e) != 0)
         return sh_error_err(sh, &e);
     sh_printf(sh, _("Neighborhood Hit (k %ld) of %s: %.1f%%\n"), k, m->name, 100 * nh.global);
-    sh_printf(sh, "%5s %7s %7s\n", "class", "points", "NH");
+    sh_printf(sh, "%5s %7s %7s\n", _("class"), _("points"), _("NH"));
     for (int c = 0; c < nh.n_classes; c++) {
         if (nh.count[c] == 0)
             continue;

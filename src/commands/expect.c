@@ -53,12 +53,12 @@ static int figure_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     r->wanted = want;
     if (sh_figure(sh, name, &value) != 0) {
         r->missing = 1;
-        snprintf(r->have, sizeof r->have, "no command has reported %s yet", name);
+        snprintf(r->have, sizeof r->have, _("no command has reported %s yet"), name);
         return CMD_OK;
     }
     r->value = value;
     r->holds = comparisons[cmd_index(a, "op")].holds(value, want);
-    snprintf(r->have, sizeof r->have, "%s is %.6g", name, value);
+    snprintf(r->have, sizeof r->have, _("%s is %.6g"), name, value);
     return CMD_OK;
 }
 
@@ -211,12 +211,12 @@ static int model_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     char one[96];
     for (size_t i = 0; i < nw; i++) {
         describe_want(&want[i], one, sizeof one);
-        put(r->want, sizeof r->want, &len, i == 0 ? "" : i + 1 == nw ? " then " : ", ");
+        put(r->want, sizeof r->want, &len, i == 0 ? "" : i + 1 == nw ? _(" then ") : ", ");
         put(r->want, sizeof r->want, &len, one);
     }
     const Model *m = sh->model;
     if (!m) {
-        snprintf(r->have, sizeof r->have, "there is no model yet");
+        snprintf(r->have, sizeof r->have, _("there is no model yet"));
         return CMD_OK;
     }
     r->holds = m->n_layers == nw;
@@ -224,15 +224,15 @@ static int model_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
         r->holds = layer_matches(m, i, &want[i]);
     len = 0;
     if (m->n_layers == 0) {
-        put(r->have, sizeof r->have, &len, "the model has no layer");
+        put(r->have, sizeof r->have, &len, _("the model has no layer"));
         return CMD_OK;
     }
-    snprintf(r->have, sizeof r->have, "the model has %zu layer%s: ", m->n_layers,
+    snprintf(r->have, sizeof r->have, _("the model has %zu layer%s: "), m->n_layers,
              m->n_layers == 1 ? "" : "s");
     len = strlen(r->have);
     for (size_t i = 0; i < m->n_layers; i++) {
         describe_layer(m, i, one, sizeof one);
-        put(r->have, sizeof r->have, &len, i == 0 ? "" : i + 1 == m->n_layers ? " then " : ", ");
+        put(r->have, sizeof r->have, &len, i == 0 ? "" : i + 1 == m->n_layers ? _(" then ") : ", ");
         put(r->have, sizeof r->have, &len, one);
     }
     return CMD_OK;
@@ -243,18 +243,18 @@ static int model_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 static int compiled_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     const char *opt = cmd_text(a, "optimizer");
-    snprintf(r->want, sizeof r->want, "the model compiled%s%s", opt ? " with " : "",
+    snprintf(r->want, sizeof r->want, _("the model compiled%s%s"), opt ? _(" with ") : "",
              opt ? opt : "");
     if (!sh->model) {
-        snprintf(r->have, sizeof r->have, "there is no model yet");
+        snprintf(r->have, sizeof r->have, _("there is no model yet"));
     } else if (!sh->model->compile.compiled) {
-        snprintf(r->have, sizeof r->have, "the model is not compiled");
+        snprintf(r->have, sizeof r->have, _("the model is not compiled"));
     } else if (opt && strcmp(sh->model->compile.opt.name, opt) != 0) {
-        snprintf(r->have, sizeof r->have, "the model is compiled with %s",
+        snprintf(r->have, sizeof r->have, _("the model is compiled with %s"),
                  sh->model->compile.opt.name);
     } else {
         r->holds = 1;
-        snprintf(r->have, sizeof r->have, "the model is compiled with %s",
+        snprintf(r->have, sizeof r->have, _("the model is compiled with %s"),
                  sh->model->compile.opt.name);
     }
     return CMD_OK;
@@ -265,18 +265,18 @@ static int trained_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     long epochs = cmd_given(a, "epochs") ? cmd_long(a, "epochs") : 1;
     if (sh->quick && epochs > SH_QUICK_EPOCHS)
         epochs = SH_QUICK_EPOCHS;
-    snprintf(r->want, sizeof r->want, "the model trained for %ld epoch%s at least", epochs,
+    snprintf(r->want, sizeof r->want, _("the model trained for %ld epoch%s at least"), epochs,
              epochs == 1 ? "" : "s");
     if (!sh->model) {
-        snprintf(r->have, sizeof r->have, "there is no model yet");
+        snprintf(r->have, sizeof r->have, _("there is no model yet"));
         return CMD_OK;
     }
     long done = sh->model->epochs_trained;
     r->holds = done >= epochs;
     if (done == 0)
-        snprintf(r->have, sizeof r->have, "the model was not trained yet");
+        snprintf(r->have, sizeof r->have, _("the model was not trained yet"));
     else
-        snprintf(r->have, sizeof r->have, "the model trained for %ld epoch%s", done,
+        snprintf(r->have, sizeof r->have, _("the model trained for %ld epoch%s"), done,
                  done == 1 ? "" : "s");
     return CMD_OK;
 }
@@ -286,11 +286,11 @@ static int data_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     const char *name = cmd_text(a, "name");
     if (name && strcmp(name, "loaded") == 0)
         name = NULL;
-    snprintf(r->want, sizeof r->want, "%s loaded", name ? name : "the data");
+    snprintf(r->want, sizeof r->want, _("%s loaded"), name ? name : _("the data"));
     if (!sh->data_name[0])
-        snprintf(r->have, sizeof r->have, "no data is loaded");
+        snprintf(r->have, sizeof r->have, _("no data is loaded"));
     else
-        snprintf(r->have, sizeof r->have, "%s is loaded", sh->data_name);
+        snprintf(r->have, sizeof r->have, _("%s is loaded"), sh->data_name);
     r->holds = sh->data_name[0] && (!name || strcmp(name, sh->data_name) == 0);
     return CMD_OK;
 }
@@ -298,26 +298,26 @@ static int data_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 static int embedding_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     (void)a;
-    snprintf(r->want, sizeof r->want, "a 2-D embedding (tsne or pca)");
+    snprintf(r->want, sizeof r->want, _("a 2-D embedding (tsne or pca)"));
     r->holds = sh->embedding.n > 0;
     if (r->holds)
-        snprintf(r->have, sizeof r->have, "the embedding holds %zu points (%s)", sh->embedding.n,
+        snprintf(r->have, sizeof r->have, _("the embedding holds %zu points (%s)"), sh->embedding.n,
                  sh->embedding.name);
     else
-        snprintf(r->have, sizeof r->have, "there is no embedding yet");
+        snprintf(r->have, sizeof r->have, _("there is no embedding yet"));
     return CMD_OK;
 }
 
 static int features_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     (void)a;
-    snprintf(r->want, sizeof r->want, "features predicted by the model");
+    snprintf(r->want, sizeof r->want, _("features predicted by the model"));
     r->holds = sh->features.n > 0;
     if (r->holds)
-        snprintf(r->have, sizeof r->have, "%zu feature vectors of %zu values (%s)",
+        snprintf(r->have, sizeof r->have, _("%zu feature vectors of %zu values (%s)"),
                  sh->features.n, sh->features.d, sh->features.name);
     else
-        snprintf(r->have, sizeof r->have, "no features were predicted yet");
+        snprintf(r->have, sizeof r->have, _("no features were predicted yet"));
     return CMD_OK;
 }
 
@@ -326,14 +326,14 @@ static int file_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     (void)sh;
     const char *path = cmd_text(a, "path");
     struct stat st;
-    snprintf(r->want, sizeof r->want, "the file %s", path);
+    snprintf(r->want, sizeof r->want, _("the file %s"), path);
     if (stat(path, &st) != 0)
-        snprintf(r->have, sizeof r->have, "there is no file %s", path);
+        snprintf(r->have, sizeof r->have, _("there is no file %s"), path);
     else if (!S_ISREG(st.st_mode) || st.st_size == 0)
-        snprintf(r->have, sizeof r->have, "%s is empty or not a regular file", path);
+        snprintf(r->have, sizeof r->have, _("%s is empty or not a regular file"), path);
     else {
         r->holds = 1;
-        snprintf(r->have, sizeof r->have, "%s holds %lld bytes", path, (long long)st.st_size);
+        snprintf(r->have, sizeof r->have, _("%s holds %lld bytes"), path, (long long)st.st_size);
     }
     return CMD_OK;
 }
@@ -428,7 +428,7 @@ static int expect_run(Shell *sh, const CmdArgs *a)
             len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
                                     sh->figures[i].name);
         return sh_error(sh, _("expect: no figure '%s' was reported yet%s%s"), name,
-                        sh->n_figures ? "; reported: " : " (run the command that computes it first)",
+                        sh->n_figures ? _("; reported: ") : _(" (run the command that computes it first)"),
                         names);
     }
     if (!r.holds) {

@@ -262,7 +262,7 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
                            i + 1);
         if (s->p->verbose >= 2)
             say(s->log, s->log_ctx,
-                "[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)",
+                _("[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)"),
                 i + 1, error, grad_norm, TSNE_CHECK_EVERY, toc - tic);
         tic = toc;
         if (error < best_error) {
@@ -271,13 +271,13 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
         } else if (i - best_iter > no_progress) {
             if (s->p->verbose >= 2)
                 say(s->log, s->log_ctx,
-                    "[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished.",
+                    _("[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished."),
                     i + 1, no_progress);
             break;
         }
         if (grad_norm <= s->p->min_grad_norm) {
             if (s->p->verbose >= 2)
-                say(s->log, s->log_ctx, "[t-SNE] Iteration %d: gradient norm %f. Finished.", i + 1,
+                say(s->log, s->log_ctx, _("[t-SNE] Iteration %d: gradient norm %f. Finished."), i + 1,
                     grad_norm);
             break;
         }
@@ -338,15 +338,15 @@ static int tsne_neighbour_stage(const float *x, size_t n, size_t d, size_t k, co
             goto out;
         xs = proj;
         if (p->verbose >= 1)
-            say(log_fn, log_ctx, "[t-SNE] PCA to %zu dimensions in %.2f s", ds, now_seconds() - t0);
+            say(log_fn, log_ctx, _("[t-SNE] PCA to %zu dimensions in %.2f s"), ds, now_seconds() - t0);
     }
     if (knn == TSNE_KNN_APPROX) {
         KnnApproxStats st;
         if (knn_approx(xs, n, ds, k, nbr, dist2, p->threads, &st, e) != 0)
             goto out;
         if (p->verbose >= 1)
-            say(log_fn, log_ctx, "[t-SNE] neighbours: approximate, %zu candidates per point from "
-                "%zu principal components (%.2f s), then exact distances (%.2f s)",
+            say(log_fn, log_ctx, _("[t-SNE] neighbours: approximate, %zu candidates per point from "
+                "%zu principal components (%.2f s), then exact distances (%.2f s)"),
                 st.candidates, st.dims, st.seconds_candidates, st.seconds_refine);
     } else if (knn_exact(xs, n, ds, k, nbr, dist2, p->threads, e) != 0) {
         goto out;
@@ -398,19 +398,19 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     Descent s = {0};
 
     say(p->verbose >= 1 ? log_fn : NULL, log_ctx,
-        "[t-SNE] %zu points of %zu values: method %s (%s), neighbours %s, %d thread%s",
+        _("[t-SNE] %zu points of %zu values: method %s (%s), neighbours %s, %d thread%s"),
         n, d, tsne_method_name(method), tsne_method_what(method), tsne_knn_name(knn),
         p->threads, p->threads > 1 ? "s" : "");
-    say(vlog, log_ctx, "[t-SNE] Computing %zu nearest neighbors...", k);
-    say(vlog, log_ctx, "[t-SNE] Indexed %zu samples in %.3fs...", n, now_seconds() - t0);
+    say(vlog, log_ctx, _("[t-SNE] Computing %zu nearest neighbors..."), k);
+    say(vlog, log_ctx, _("[t-SNE] Indexed %zu samples in %.3fs..."), n, now_seconds() - t0);
     t0 = now_seconds();
     /* BLAS work (neighbours, PCA) before our own threads start. */
     if (tsne_neighbour_stage(x, n, d, k, p, knn, nbr, dist2, ybuf, log_fn, log_ctx, e) != 0)
         goto out;
     have_y = 1;
     t_knn = now_seconds() - t0;
-    say(vlog, log_ctx, "[t-SNE] Computed neighbors for %zu samples in %.3fs...", n, t_knn);
-    say(slog, log_ctx, "[t-SNE] stage neighbours (%zu per point, %s) and start: %.2f s", k,
+    say(vlog, log_ctx, _("[t-SNE] Computed neighbors for %zu samples in %.3fs..."), n, t_knn);
+    say(slog, log_ctx, _("[t-SNE] stage neighbours (%zu per point, %s) and start: %.2f s"), k,
         tsne_knn_name(knn), t_knn);
 
     t0 = now_seconds();
@@ -422,8 +422,8 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     free(pcond);
     pcond = NULL;
     t_p = now_seconds() - t0;
-    say(vlog, log_ctx, "[t-SNE] Computed conditional probabilities in %.3fs", t_p);
-    say(slog, log_ctx, "[t-SNE] stage P (perplexity %g, %zu entries): %.2f s", p->perplexity,
+    say(vlog, log_ctx, _("[t-SNE] Computed conditional probabilities in %.3fs"), t_p);
+    say(slog, log_ctx, _("[t-SNE] stage P (perplexity %g, %zu entries): %.2f s"), p->perplexity,
         P.rowptr[n], t_p);
     /* The neighbour lists are not needed any more: give their memory back now. */
     free(nbr);
@@ -461,9 +461,9 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
             goto out;
         t_explore = now_seconds() - t0;
         if (p->verbose >= 1)
-            say(log_fn, log_ctx, "[t-SNE] KL divergence after %d iterations with early exaggeration: %f",
+            say(log_fn, log_ctx, _("[t-SNE] KL divergence after %d iterations with early exaggeration: %f"),
                 last + 1, kl);
-        say(slog, log_ctx, "[t-SNE] stage exaggeration (%d iterations): %.2f s; about %.0f s left",
+        say(slog, log_ctx, _("[t-SNE] stage exaggeration (%d iterations): %.2f s; about %.0f s left"),
             last + 1, t_explore, t_explore / (last + 1) * (p->n_iter - last - 1));
     }
     if (last + 1 < p->n_iter) {
@@ -473,18 +473,18 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
                          p->n_iter_without_progress, 2, &kl, &last, e) != 0)
             goto out;
         t_rest = now_seconds() - t0;
-        say(slog, log_ctx, "[t-SNE] stage the rest (%d iterations): %.2f s", last + 1 - first,
+        say(slog, log_ctx, _("[t-SNE] stage the rest (%d iterations): %.2f s"), last + 1 - first,
             t_rest);
     }
     if (method == TSNE_METHOD_FFT && slog) {
         int nb;
         double h, r;
         tsne_fft_grid(tsne_forces_fft(forces), &nb, &h, &r);
-        say(slog, log_ctx, "[t-SNE] last FFT grid: %d x %d intervals of %.3g, %d nodes a side, "
-            "near field %.3g", nb, nb, h, 3 * nb, r);
+        say(slog, log_ctx, _("[t-SNE] last FFT grid: %d x %d intervals of %.3g, %d nodes a side, "
+            "near field %.3g"), nb, nb, h, 3 * nb, r);
     }
     if (p->verbose >= 1)
-        say(log_fn, log_ctx, "[t-SNE] KL divergence after %d iterations: %f", last + 1, kl);
+        say(log_fn, log_ctx, _("[t-SNE] KL divergence after %d iterations: %f"), last + 1, kl);
     if (res) {
         res->kl = kl;
         res->iterations = last + 1;
