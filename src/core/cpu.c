@@ -35,7 +35,8 @@ static void family_model(CpuFeatures *f)
 static void brand(CpuFeatures *f)
 {
     unsigned r[12];
-    if (__get_cpuid_max(0x80000000u, NULL) < 0x80000004u)
+    /* unsigned in GCC's cpuid.h, int in clang's */
+    if ((unsigned)__get_cpuid_max(0x80000000u, NULL) < 0x80000004u)
         return;
     for (unsigned i = 0; i < 3; i++)
         __get_cpuid(0x80000002u + i, &r[4 * i], &r[4 * i + 1], &r[4 * i + 2], &r[4 * i + 3]);
