@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/strbuf.h"
@@ -25,15 +26,15 @@ static int handin_run(Shell *sh, const CmdArgs *a)
 {
     const char *path = cmd_text(a, "file");
     if (!ends_with(path, ".html") && !ends_with(path, ".htm"))
-        return sh_error(sh, "handin: '%s' does not end in .html; name the page FILE.html so that a "
-                            "browser opens it",
+        return sh_error(sh, _("handin: '%s' does not end in .html; name the page FILE.html so that a "
+                            "browser opens it"),
                         path);
     ReportSummary s;
     char sha[REPORT_SHA256_HEX];
     if (sh_handin(sh, path, &s, sha) != 0)
         return CMD_ERR;
-    sh_printf(sh, "wrote %s: %zu commands, %zu pictures, %zu of %zu questions answered, exercises "
-                  "%zu done, %zu skipped and %zu open; SHA-256 %s\n",
+    sh_printf(sh, _("wrote %s: %zu commands, %zu pictures, %zu of %zu questions answered, exercises "
+                  "%zu done, %zu skipped and %zu open; SHA-256 %s\n"),
               path, s.commands, s.figures, s.answered, s.questions, s.exercises_done,
               s.exercises_skipped, s.exercises_open, sha);
     return CMD_OK;
@@ -41,19 +42,19 @@ static int handin_run(Shell *sh, const CmdArgs *a)
 
 static const Param handin_params[] = {
     {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.html",
-     .complete = PARAM_COMPLETE_FILE, .help = "the page to write"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("the page to write")},
     {0},
 };
 
 const CmdSpec cmd_handin_spec = {
     .name = "handin",
-    .summary = "write your work as one HTML page to hand in",
-    .help = "Writes everything this session did as one self-contained HTML page: your name "
+    .summary = N_("write your work as one HTML page to hand in"),
+    .help = N_("Writes everything this session did as one self-contained HTML page: your name "
             "(`set name`, or $USER) and the date, the exercises done, skipped or left open, "
             "every command with its output and pictures, the questions with your answers "
             "beside the reference answers (folded), and a SHA-256 of the page. `untangle "
             "check-handin FILE.html` tells whether the page was edited after it was written; "
-            "it does not tell who did the work.",
+            "it does not tell who did the work."),
     .params = handin_params,
     .handler = handin_run,
 };
@@ -130,8 +131,8 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
 {
     const char *path = cmd_text(a, "file");
     if (!ends_with(path, ".md"))
-        return sh_error(sh, "save lesson: '%s' does not end in .md; a lesson is a Markdown file "
-                            "(save lesson FILE.md)",
+        return sh_error(sh, _("save lesson: '%s' does not end in .md; a lesson is a Markdown file "
+                            "(save lesson FILE.md)"),
                         path);
     const Report *r = sh->report;
     size_t first = r->n;
@@ -140,8 +141,8 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
             belongs_in_lesson(r->items[i].text))
             first = i;
     if (first == r->n)
-        return sh_error(sh, "save lesson: no command was typed in this session yet; do the lesson "
-                            "once, then save it");
+        return sh_error(sh, _("save lesson: no command was typed in this session yet; do the lesson "
+                            "once, then save it"));
     if (sh_check_write(sh, path) != 0)
         return CMD_ERR;
 
@@ -184,13 +185,13 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
     int backed_up = 0;
     if (snprintf(backup, sizeof backup, "%s.bak", path) >= (int)sizeof backup) {
         sb_free(&b);
-        return sh_error(sh, "save lesson: the path '%s' is too long", path);
+        return sh_error(sh, _("save lesson: the path '%s' is too long"), path);
     }
     if (rename(path, backup) == 0)
         backed_up = 1;
     else if (errno != ENOENT) {
         sb_free(&b);
-        return sh_error(sh, "save lesson: cannot keep the old %s as %s: %s; nothing was written",
+        return sh_error(sh, _("save lesson: cannot keep the old %s as %s: %s; nothing was written"),
                         path, backup, strerror(errno));
     }
     Err e;
@@ -199,29 +200,29 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
     sb_free(&b);
     if (rc != 0) {
         if (backed_up && rename(backup, path) != 0)
-            return sh_error(sh, "save lesson: %s; the old lesson is in %s", e.msg, backup);
+            return sh_error(sh, _("save lesson: %s; the old lesson is in %s"), e.msg, backup);
         return sh_error_err(sh, &e);
     }
     if (backed_up)
-        sh_printf(sh, "wrote %s: %zu commands and %zu expect lines (the old lesson is kept as "
-                      "%s); replay it with `untangle %s`\n",
+        sh_printf(sh, _("wrote %s: %zu commands and %zu expect lines (the old lesson is kept as "
+                      "%s); replay it with `untangle %s`\n"),
                   path, commands, expects, backup, path);
     else
-        sh_printf(sh, "wrote %s: %zu commands and %zu expect lines; replay it with `untangle "
-                      "%s`\n",
+        sh_printf(sh, _("wrote %s: %zu commands and %zu expect lines; replay it with `untangle "
+                      "%s`\n"),
                   path, commands, expects, path);
     return CMD_OK;
 }
 
 static const Param save_lesson_params[] = {
     {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.md",
-     .complete = PARAM_COMPLETE_FILE, .help = "the lesson to write"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("the lesson to write")},
     {0},
 };
 
 static const CmdSpec save_lesson_spec = {
     .name = "lesson",
-    .summary = "write the commands typed so far as a lesson",
+    .summary = N_("write the commands typed so far as a lesson"),
     .params = save_lesson_params,
     .handler = save_lesson_run,
 };
@@ -229,11 +230,11 @@ static const CmdSpec *const save_subs[] = {&save_lesson_spec, NULL};
 
 const CmdSpec cmd_save_spec = {
     .name = "save",
-    .summary = "write what this session did as a lesson",
-    .help = "`save lesson FILE.md` writes the commands typed in this session that succeeded "
+    .summary = N_("write what this session did as a lesson"),
+    .help = N_("`save lesson FILE.md` writes the commands typed in this session that succeeded "
             "as a lesson, each followed by the figures it reported as `expect` lines to edit, "
             "so that a teacher writes a lesson by doing it once. Looking and leaving (help, "
             "figures, handin, quit) and personal settings (set name, term, output) are left "
-            "out. An existing FILE.md is kept as FILE.md.bak.",
+            "out. An existing FILE.md is kept as FILE.md.bak."),
     .subs = save_subs,
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/nn/nn.h"
 
@@ -27,8 +28,8 @@ static void input_shape(const CmdArgs *a, NnShape *s)
 static int default_input(Shell *sh, const NnLayerAbout *type, NnShape *s)
 {
     if (sh->train.n == 0 && sh->test.n == 0)
-        return sh_error(sh, "the first layer needs its input shape: add `input 784` (dense) or "
-                            "`input 28x28x1` (conv2d), or load the data first");
+        return sh_error(sh, _("the first layer needs its input shape: add `input 784` (dense) or "
+                            "`input 28x28x1` (conv2d), or load the data first"));
     const Dataset *d = sh->train.n ? &sh->train : &sh->test;
     if (type->input_rank == 3)
         *s = (NnShape){3, {d->rows, d->cols, 1}};
@@ -40,7 +41,7 @@ static int default_input(Shell *sh, const NnLayerAbout *type, NnShape *s)
 static void print_added(Shell *sh, const Model *m, size_t i)
 {
     char shp[64];
-    sh_printf(sh, "added %s (%s): output %s, %zu params\n", model_layer_name(m, i),
+    sh_printf(sh, _("added %s (%s): output %s, %zu params\n"), model_layer_name(m, i),
               model_layer_type(m, i), nn_shape_str(model_layer_output(m, i), shp, sizeof shp),
               model_layer_params(m, i));
 }
@@ -70,7 +71,7 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
     const char *name = cmd_text(a, "name");
     if (name) {
         if (strlen(name) >= NN_NAME_MAX)
-            return sh_error(sh, "bad layer name '%s' (at most %d characters)", name,
+            return sh_error(sh, _("bad layer name '%s' (at most %d characters)"), name,
                             NN_NAME_MAX - 1);
         snprintf(spec.name, sizeof spec.name, "%s", name);
     }
@@ -109,6 +110,7 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
     model_free(sh->model);
     sh->model = m;
     sh_report(sh, "params", (double)m->n_params);
+    sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
 fail:
     model_free(m);
@@ -135,14 +137,14 @@ static int model_summary_run(Shell *sh, const CmdArgs *a)
     (void)a;
     const Model *m = sh->model;
     if (!m)
-        return sh_error(sh, "there is no model; start one with `model new`");
+        return sh_error(sh, _("there is no model; start one with `model new`"));
     static const char *const line =
         "______________________________________________________________________\n";
     static const char *const dline =
         "======================================================================\n";
     char shp[64], full[80], out[80], tot[32];
-    sh_printf(sh, "Model: \"sequential\"\n%s", line);
-    sh_printf(sh, " %-33s%-26s%s\n%s", "Layer (type)", "Output Shape", "Param #", dline);
+    sh_printf(sh, _("Model: \"sequential\"\n%s"), line);
+    sh_printf(sh, " %-33s%-26s%s\n%s", _("Layer (type)"), _("Output Shape"), _("Param #"), dline);
     for (size_t i = 0; i < m->n_layers; i++) {
         snprintf(full, sizeof full, "%s (%s)", model_layer_name(m, i), model_layer_type(m, i));
         NnShape s = model_layer_output(m, i);
@@ -153,15 +155,15 @@ static int model_summary_run(Shell *sh, const CmdArgs *a)
                   model_layer_params(m, i));
     }
     if (m->n_layers == 0)
-        sh_printf(sh, " (no layer yet: `model add dense 10 softmax input 784`)\n");
+        sh_printf(sh, _(" (no layer yet: `model add dense 10 softmax input 784`)\n"));
     sh_printf(sh, "%s", dline);
     thousands(m->n_params, tot, sizeof tot);
-    sh_printf(sh, "Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s", tot, tot,
+    sh_printf(sh, _("Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s"), tot, tot,
               line);
     if (m->compile.compiled) {
         char opt[200];
         nn_optimizer_words(&m->compile.opt, opt, sizeof opt);
-        sh_printf(sh, "compiled: categorical_crossentropy, optimizer %s; trained %ld epochs\n",
+        sh_printf(sh, _("compiled: categorical_crossentropy, optimizer %s; trained %ld epochs\n"),
                   opt, m->epochs_trained);
     }
     sh_report(sh, "params", (double)m->n_params);
@@ -173,7 +175,7 @@ static int pop_run(Shell *sh, const CmdArgs *a)
 {
     (void)a;
     if (!sh->model || sh->model->n_layers == 0)
-        return sh_error(sh, "the model has no layer to remove; add one with `model add`");
+        return sh_error(sh, _("the model has no layer to remove; add one with `model add`"));
     char name[NN_NAME_MAX], shp[64];
     snprintf(name, sizeof name, "%s", model_layer_name(sh->model, sh->model->n_layers - 1));
     Err e;
@@ -182,11 +184,11 @@ static int pop_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     const Model *m = sh->model;
     if (m->n_layers)
-        sh_printf(sh, "removed %s; the top is now %s, output %s\n", name,
+        sh_printf(sh, _("removed %s; the top is now %s, output %s\n"), name,
                   model_layer_name(m, m->n_layers - 1),
                   nn_shape_str(model_output_shape(m), shp, sizeof shp));
     else
-        sh_printf(sh, "removed %s; the model is empty\n", name);
+        sh_printf(sh, _("removed %s; the model is empty\n"), name);
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
@@ -200,13 +202,13 @@ static int model_path(Shell *sh, const char *name, char *out, size_t cap, int fo
     const char *ext = n >= 6 && strcmp(name + n - 6, ".model") == 0 ? "" : ".model";
     int w;
     if (n == 0)
-        return sh_error(sh, "bad model name '' (give a name like mlp)");
+        return sh_error(sh, _("bad model name '' (give a name like mlp)"));
     if (strchr(name, '/'))
         w = snprintf(out, cap, "%s%s", name, ext);
     else
         w = snprintf(out, cap, "%s/%s%s", sh->output_dir, name, ext);
     if (w < 0 || (size_t)w >= cap)
-        return sh_error(sh, "model name '%s' is too long", name);
+        return sh_error(sh, _("model name '%s' is too long"), name);
     if (!for_write && !strchr(name, '/')) {
         /* reading: the output folder first, then the current folder */
         struct stat st;
@@ -224,7 +226,7 @@ static int model_save_run(Shell *sh, const CmdArgs *a)
 {
     const char *name = cmd_text(a, "name");
     if (!sh->model || sh->model->n_layers == 0)
-        return sh_error(sh, "there is no model to save; build one with `model add`");
+        return sh_error(sh, _("there is no model to save; build one with `model add`"));
     char path[SH_PATH_MAX];
     if (model_path(sh, name, path, sizeof path, 1) != 0)
         return CMD_ERR;
@@ -238,7 +240,7 @@ static int model_save_run(Shell *sh, const CmdArgs *a)
     if (model_save(sh->model, path, &e) != 0)
         return sh_error_err(sh, &e);
     sh_note_lesson_file(sh, path);
-    sh_printf(sh, "saved %s (%zu layers, %zu params)\n", path, sh->model->n_layers,
+    sh_printf(sh, _("saved %s (%zu layers, %zu params)\n"), path, sh->model->n_layers,
               sh->model->n_params);
     return CMD_OK;
 }
@@ -256,8 +258,8 @@ static int model_load_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     model_free(sh->model);
     sh->model = m;
-    sh_printf(sh, "loaded %s: %zu layers, %zu params%s\n", path, m->n_layers, m->n_params,
-              m->compile.compiled ? ", compiled" : "");
+    sh_printf(sh, _("loaded %s: %zu layers, %zu params%s\n"), path, m->n_layers, m->n_params,
+              m->compile.compiled ? _(", compiled") : "");
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
@@ -268,60 +270,63 @@ static int model_new_run(Shell *sh, const CmdArgs *a)
     (void)a;
     model_free(sh->model);
     sh->model = model_new();
-    sh_printf(sh, "new empty model\n");
+    sh_printf(sh, _("new empty model\n"));
+    /* what the last model reported no longer holds */
+    sh_report(sh, "params", 0);
+    sh_report(sh, "layers", 0);
     return CMD_OK;
 }
 
 static const Param add_params[] = {
-    {.name = "input", .type = PARAM_DIMS, .dims = 0, .hi = NN_MAX_DIM, .what = "input shape",
-     .meta = "D|HxWxC", .help = "the input shape, for the first layer (default: the images)"},
+    {.name = "input", .type = PARAM_DIMS, .dims = 0, .hi = NN_MAX_DIM, .what = N_("input shape"),
+     .meta = "D|HxWxC", .help = N_("the input shape, for the first layer (default: the images)")},
     {.name = "name", .type = PARAM_WORD, .meta = "NAME",
-     .help = "the layer's name (default: kind_N, as Keras)"},
+     .help = N_("the layer's name (default: kind_N, as Keras)")},
     {0},
 };
 static const Param save_params[] = {
     {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
-     .complete = PARAM_COMPLETE_MODEL, .help = "NAME.model, in the output folder without '/'"},
+     .complete = PARAM_COMPLETE_MODEL, .help = N_("NAME.model, in the output folder without '/'")},
     {0},
 };
 static const Param load_params[] = {
     {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
      .complete = PARAM_COMPLETE_MODEL,
-     .help = "NAME.model, looked for in the output folder, then here"},
+     .help = N_("NAME.model, looked for in the output folder, then here")},
     {0},
 };
 
 static const CmdSpec model_new_spec = {
-    .name = "new", .summary = "start an empty network", .handler = model_new_run};
+    .name = "new", .summary = N_("start an empty network"), .handler = model_new_run};
 static const CmdSpec model_add_spec = {
     .name = "add",
-    .summary = "add a layer on top",
-    .help = "The first layer takes the shape of the loaded images when `input` is not given. "
+    .summary = N_("add a layer on top"),
+    .help = N_("The first layer takes the shape of the loaded images when `input` is not given. "
             "Weights are drawn when a layer is added (Glorot uniform, zero biases) from the "
             "session seed. A layer that does not fit the one below is refused, naming both "
-            "shapes.",
+            "shapes."),
     .params = add_params,
     .handler = model_add_run,
     .variant = layer_variant,
-    .variant_what = "layer",
+    .variant_what = N_("layer"),
 };
 static const CmdSpec model_summary_spec = {
     .name = "summary",
-    .summary = "the layers with their output shapes and parameter counts (figure `params`)",
+    .summary = N_("the layers with their output shapes and parameter counts (figure `params`)"),
     .handler = model_summary_run};
 static const CmdSpec model_pop_spec = {
     .name = "pop",
-    .summary = "remove the top layer, keeping the weights of the others",
+    .summary = N_("remove the top layer, keeping the weights of the others"),
     .handler = pop_run};
 static const CmdSpec model_save_spec = {
     .name = "save",
-    .summary = "write NAME.model atomically",
-    .help = "A NAME without '/' goes to the output folder (docs/model-format.md).",
+    .summary = N_("write NAME.model atomically"),
+    .help = N_("A NAME without '/' goes to the output folder (docs/model-format.md)."),
     .params = save_params,
     .handler = model_save_run};
 static const CmdSpec model_load_spec = {
     .name = "load",
-    .summary = "read NAME.model back, checking everything",
+    .summary = N_("read NAME.model back, checking everything"),
     .params = load_params,
     .handler = model_load_run};
 
@@ -332,18 +337,18 @@ static const CmdSpec *const model_subs[] = {
 
 const CmdSpec cmd_model_spec = {
     .name = "model",
-    .summary = "build, inspect, save and load the network (like Keras' Sequential)",
-    .help = "`model new` starts an empty network and `model add` stacks layers on it: "
+    .summary = N_("build, inspect, save and load the network (like Keras' Sequential)"),
+    .help = N_("`model new` starts an empty network and `model add` stacks layers on it: "
             "`model add dense 100 sigmoid input 784` adds a fully connected layer and its "
             "activation as a second layer (so that `model pop` removes it alone); conv2d "
-            "keeps its activation inside the layer, as in the lab.",
+            "keeps its activation inside the layer, as in the lab."),
     .subs = model_subs,
 };
 
 const CmdSpec cmd_pop_spec = {
     .name = "pop",
-    .summary = "remove the top layer of the model (same as `model pop`)",
-    .help = "Removes the top layer of the model; the remaining layers keep their weights, so "
-            "`predict` then gives the output of the layer below.",
+    .summary = N_("remove the top layer of the model (same as `model pop`)"),
+    .help = N_("Removes the top layer of the model; the remaining layers keep their weights, so "
+            "`predict` then gives the output of the layer below."),
     .handler = pop_run,
 };

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/render/figure.h"
 #include "untangle/geom/geom.h"
@@ -14,18 +15,18 @@ static int plot_run(Shell *sh, const CmdArgs *a)
 {
     const LabelledMatrix *m = &sh->embedding;
     if (!m->x || m->n == 0)
-        return sh_error(sh, "no embedding; run `tsne raw` first");
+        return sh_error(sh, _("no embedding; run `tsne raw` first"));
     if (!m->y)
-        return sh_error(sh, "the embedding \"%s\" has no labels to colour; embed `tsne raw` or "
-                        "features from `predict test`", m->name);
+        return sh_error(sh, _("the embedding \"%s\" has no labels to colour; embed `tsne raw` or "
+                        "features from `predict test`"), m->name);
     long w = FIGURE_WIDTH, h = FIGURE_HEIGHT;
     int size[3];
     if (cmd_dims(a, "size", size) == 2) {
         w = size[0];
         h = size[1];
         if (w < FIGURE_MIN_WIDTH || h < FIGURE_MIN_HEIGHT)
-            return sh_error(sh, "size %ldx%ld is too small for three panels (should be at "
-                            "least %dx%d; the lab's is %dx%d)", w, h, FIGURE_MIN_WIDTH,
+            return sh_error(sh, _("size %ldx%ld is too small for three panels (should be at "
+                            "least %dx%d; the lab's is %dx%d)"), w, h, FIGURE_MIN_WIDTH,
                             FIGURE_MIN_HEIGHT, FIGURE_WIDTH, FIGURE_HEIGHT);
     }
     const char *name = cmd_given(a, "name") ? cmd_text(a, "name") : m->name;
@@ -59,18 +60,18 @@ static int plot_run(Shell *sh, const CmdArgs *a)
  * has no title, `plot "to" to x.png` does (params_parse's rule). */
 static const Param plot_params[] = {
     {.name = "name", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "\"NAME\"",
-     .help = "the title (default: where the embedding came from)"},
+     .help = N_("the title (default: where the embedding came from)")},
     CMD_PARAM_TO,
     {.name = "size", .type = PARAM_DIMS, .dims = 2, .hi = CANVAS_MAX_SIDE, .meta = "WxH",
-     .help = "the picture's size in pixels (the lab's 384x719)"},
+     .help = N_("the picture's size in pixels (the lab's 384x719)")},
     {0},
 };
 
 const CmdSpec cmd_plot_spec = {
     .name = "plot",
-    .summary = "the lab's 3-panel figure: points, hulls, ellipses",
-    .help = "Draws the embedding three times, stacked: points coloured by class titled "
-            "\"NAME NH=xx.x%\", the convex hulls, and the fitted ellipses.",
+    .summary = N_("the lab's 3-panel figure: points, hulls, ellipses"),
+    .help = N_("Draws the embedding three times, stacked: points coloured by class titled "
+            "\"NAME NH=xx.x%\", the convex hulls, and the fitted ellipses."),
     .params = plot_params,
     .handler = plot_run,
 };

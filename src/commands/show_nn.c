@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/activations.h"
 #include "untangle/commands/commands_extra.h"
 #include "untangle/render/confusion.h"
@@ -31,7 +32,7 @@ static int show_and_free(Shell *sh, Canvas *c, const char *stem, const char *to)
 static int need_model(Shell *sh)
 {
     if (!sh->model || sh->model->n_layers == 0)
-        return sh_error(sh, "there is no model; build one with `model new` and `model add`"),
+        return sh_error(sh, _("there is no model; build one with `model new` and `model add`")),
                -1;
     return 0;
 }
@@ -42,12 +43,12 @@ static int need_test(Shell *sh)
     if (need_model(sh) != 0)
         return -1;
     if (!sh->data_name[0] || sh->test.n == 0 || !sh->test.x)
-        return sh_error(sh, "no test images loaded; run `load mnist` first"), -1;
+        return sh_error(sh, _("no test images loaded; run `load mnist` first")), -1;
     size_t in = nn_shape_size(sh->model->input), dim = dataset_dim(&sh->test);
     if (in != dim) {
         char shp[64];
-        return sh_error(sh, "the model takes %s inputs but the test images have %d x %d = %zu "
-                            "pixels; build the model with `input 784` or `input 28x28x1`",
+        return sh_error(sh, _("the model takes %s inputs but the test images have %d x %d = %zu "
+                            "pixels; build the model with `input 784` or `input 28x28x1`"),
                         nn_shape_str(sh->model->input, shp, sizeof shp), sh->test.rows,
                         sh->test.cols, dim),
                -1;
@@ -62,8 +63,8 @@ static int need_class_scores(Shell *sh)
     if (out.rank != 1 || out.d[0] != SHOW_CLASSES) {
         char shp[64];
         size_t top = sh->model->n_layers - 1;
-        return sh_error(sh, "the top layer '%s' gives %s values, not one score per class (%d); "
-                            "add `model add dense %d softmax` on top (or `pop` back to it)",
+        return sh_error(sh, _("the top layer '%s' gives %s values, not one score per class (%d); "
+                            "add `model add dense %d softmax` on top (or `pop` back to it)"),
                         model_layer_name(sh->model, top), nn_shape_str(out, shp, sizeof shp),
                         SHOW_CLASSES, SHOW_CLASSES),
                -1;
@@ -93,7 +94,7 @@ static float *test_scores(Shell *sh)
 static int curves_run(Shell *sh, const CmdArgs *a)
 {
     if (!sh->model || sh->model->history.n == 0)
-        return sh_error(sh, "no training history; run `fit` first");
+        return sh_error(sh, _("no training history; run `fit` first"));
     const NnHistory *h = &sh->model->history;
     CurvesData d = {h->n, h->loss, h->accuracy, h->val_loss, h->val_accuracy};
     Err e;
@@ -101,7 +102,7 @@ static int curves_run(Shell *sh, const CmdArgs *a)
     Canvas *c = curves_picture(&d, &e);
     if (!c)
         return sh_error_err(sh, &e);
-    sh_printf(sh, "%zu epoch%s: loss %.4f -> %.4f, accuracy %.4f -> %.4f\n", h->n,
+    sh_printf(sh, _("%zu epoch%s: loss %.4f -> %.4f, accuracy %.4f -> %.4f\n"), h->n,
               h->n == 1 ? "" : "s", h->loss[0], h->loss[h->n - 1], h->accuracy[0],
               h->accuracy[h->n - 1]);
     int rc = show_and_free(sh, c, "curves", cmd_text(a, "to"));
@@ -127,7 +128,7 @@ static int confusion_run(Shell *sh, const CmdArgs *a)
     }
     double acc = confusion_accuracy(counts, SHOW_CLASSES);
     char title[128];
-    snprintf(title, sizeof title, "confusion on %zu test images: accuracy %.2f%%",
+    snprintf(title, sizeof title, _("confusion on %zu test images: accuracy %.2f%%"),
              sh->test.n, 100 * acc);
     Canvas *c = confusion_picture(counts, SHOW_CLASSES, title, &e);
     if (!c) {
@@ -145,8 +146,8 @@ static int confusion_run(Shell *sh, const CmdArgs *a)
             if (p != t && counts[t * SHOW_CLASSES + p] > counts[ct * SHOW_CLASSES + cp])
                 ct = t, cp = p;
     }
-    sh_printf(sh, "accuracy %.2f%% on %zu test images; weakest class %zu (%.1f%%); most "
-                  "frequent confusion: %zu taken for %zu (%zu times)\n",
+    sh_printf(sh, _("accuracy %.2f%% on %zu test images; weakest class %zu (%.1f%%); most "
+                  "frequent confusion: %zu taken for %zu (%zu times)\n"),
               100 * acc, sh->test.n, worst, 100 * worst_acc, ct, cp,
               counts[ct * SHOW_CLASSES + cp]);
     rc = show_and_free(sh, c, "confusion", cmd_text(a, "to"));
@@ -211,7 +212,7 @@ static long find_layer(Shell *sh, const char *text)
             return (long)i;
     if (text[0] >= '0' && text[0] <= '9') {
         long k;
-        if (arg_long(sh, "layer", text, 1, (long)m->n_layers, &k) != 0)
+        if (arg_long(sh, _("layer"), text, 1, (long)m->n_layers, &k) != 0)
             return -1;
         return k - 1;
     }
@@ -222,8 +223,8 @@ static long find_layer(Shell *sh, const char *text)
                          model_layer_name(m, i));
         at += w > 0 ? (size_t)w : 0;
     }
-    return sh_error(sh, "bad layer '%s' (should be a number 1..%zu or a name: %s); see "
-                        "`model summary`", text, m->n_layers, names), -1;
+    return sh_error(sh, _("bad layer '%s' (should be a number 1..%zu or a name: %s); see "
+                        "`model summary`"), text, m->n_layers, names), -1;
 }
 
 static int weights_run(Shell *sh, const CmdArgs *a)
@@ -250,9 +251,9 @@ static int weights_run(Shell *sh, const CmdArgs *a)
                              model_layer_name(m, j));
             at += k > 0 ? (size_t)k : 0;
         }
-        return sh_error(sh, "layer %zu '%s' (%s) has no weights to draw; layers with weights: "
-                            "%s", i + 1, model_layer_name(m, i), model_layer_type(m, i),
-                        at ? with : "none");
+        return sh_error(sh, _("layer %zu '%s' (%s) has no weights to draw; layers with weights: "
+                            "%s"), i + 1, model_layer_name(m, i), model_layer_type(m, i),
+                        at ? with : _("none"));
     }
     Err e;
     err_clear(&e);
@@ -263,13 +264,13 @@ static int weights_run(Shell *sh, const CmdArgs *a)
         size_t units = (size_t)spec->units, in = n / units;
         int rows, cols;
         if (layer_image_input(sh, i, &rows, &cols)) {
-            snprintf(title, sizeof title, "%s: the weights of each unit over the %dx%d input, "
-                                          "%s scale", model_layer_name(m, i), rows, cols,
-                     scale == WEIGHTS_SCALE_SHARED ? "one" : "per-unit");
+            snprintf(title, sizeof title, _("%s: the weights of each unit over the %dx%d input, "
+                                          "%s scale"), model_layer_name(m, i), rows, cols,
+                     scale == WEIGHTS_SCALE_SHARED ? _("one") : _("per-unit"));
             c = weights_units_picture(w, in, units, rows, cols, (WeightsScale)scale, title, &e);
             drawn = (double)(units < WEIGHTS_MAX_UNITS ? units : WEIGHTS_MAX_UNITS);
         } else {
-            snprintf(title, sizeof title, "%s: %zu units (rows) x %zu inputs (columns)",
+            snprintf(title, sizeof title, _("%s: %zu units (rows) x %zu inputs (columns)"),
                      model_layer_name(m, i), units, in);
             c = weights_matrix_picture(w, in, units, title, &e);
             drawn = (double)units;
@@ -321,7 +322,7 @@ static int activations_run(Shell *sh, const CmdArgs *a)
     labels = xcalloc(L + 1, sizeof *labels);
     size_t nm = 0;
     NnShape in = m->input;
-    snprintf(labels[0], sizeof labels[0], "input: test image %ld, label %u", idx,
+    snprintf(labels[0], sizeof labels[0], _("input: test image %ld, label %u"), idx,
              sh->test.y[idx]);
     maps[nm] = (ActMap){labels[0], x, 3, sh->test.rows, sh->test.cols, 1};
     if (in.rank == 3)
@@ -345,10 +346,10 @@ static int activations_run(Shell *sh, const CmdArgs *a)
     char title[160];
     if (top.rank == 1 && top.d[0] == SHOW_CLASSES) {
         predicted = (long)confusion_argmax(outs[L - 1], SHOW_CLASSES);
-        snprintf(title, sizeof title, "test image %ld (label %u) through the network: "
-                                      "predicted %ld", idx, sh->test.y[idx], predicted);
+        snprintf(title, sizeof title, _("test image %ld (label %u) through the network: "
+                                      "predicted %ld"), idx, sh->test.y[idx], predicted);
     } else {
-        snprintf(title, sizeof title, "test image %ld (label %u) through the network", idx,
+        snprintf(title, sizeof title, _("test image %ld (label %u) through the network"), idx,
                  sh->test.y[idx]);
     }
     c = activations_picture(maps, nm, title, &e);
@@ -401,7 +402,7 @@ static int errors_run(Shell *sh, const CmdArgs *a)
     char (*text)[32] = NULL;
     const char **labels = NULL;
     double acc = 1 - (double)wrong / (double)n;
-    sh_printf(sh, "%zu of %zu test images are misclassified (accuracy %.2f%%)\n", wrong, n,
+    sh_printf(sh, _("%zu of %zu test images are misclassified (accuracy %.2f%%)\n"), wrong, n,
               100 * acc);
     if (shown > 0) {
         imgs = xmalloc_floats(shown * dim);  /* (shown, rows, cols) */
@@ -414,8 +415,8 @@ static int errors_run(Shell *sh, const CmdArgs *a)
             labels[k] = text[k];
         }
         char title[160];
-        snprintf(title, sizeof title, "%zu of %zu test images are misclassified%s (true\xe2\x86\x92"
-                                      "predicted)", wrong, n, shown < wrong ? ", the first shown"
+        snprintf(title, sizeof title, _("%zu of %zu test images are misclassified%s (true\xe2\x86\x92"
+                                      "predicted)"), wrong, n, shown < wrong ? _(", the first shown")
                                                                             : "");
         Err e;
         err_clear(&e);
@@ -457,70 +458,70 @@ static const Param to_only[] = {CMD_PARAM_TO, {0}};
 
 const CmdSpec show_curves_spec = {
     .name = "curves",
-    .summary = "loss and accuracy per epoch of every `fit`, train and validation",
-    .help = "Draws the training curves of the session's model; reports `epochs`.",
+    .summary = N_("loss and accuracy per epoch of every `fit`, train and validation"),
+    .help = N_("Draws the training curves of the session's model; reports `epochs`."),
     .params = to_only,
     .handler = curves_run,
 };
 
 const CmdSpec show_confusion_spec = {
     .name = "confusion",
-    .summary = "the 10x10 confusion matrix on the test set",
-    .help = "Rows are the true classes, columns the predicted ones, with the accuracy of "
-            "each class; reports accuracy, class_accuracy.C and confusion.T.P (counts).",
+    .summary = N_("the 10x10 confusion matrix on the test set"),
+    .help = N_("Rows are the true classes, columns the predicted ones, with the accuracy of "
+            "each class; reports accuracy, class_accuracy.C and confusion.T.P (counts)."),
     .params = to_only,
     .handler = confusion_run,
 };
 
 static const Param weights_params[] = {
     {.name = "layer", .type = PARAM_WORD, .place = PARAM_POS, .meta = "LAYER",
-     .help = "a layer by number or name, as `model summary` shows them"},
+     .help = N_("a layer by number or name, as `model summary` shows them")},
     {.name = "scale", .type = PARAM_CHOICE, .choices = weights_scale_names, .def = "shared",
-     .help = "one colour scale for all units, or one per unit"},
+     .help = N_("one colour scale for all units, or one per unit")},
     CMD_PARAM_TO,
     {0},
 };
 
 const CmdSpec show_weights_spec = {
     .name = "weights",
-    .summary = "the weights of a layer: templates, a matrix or filters",
-    .help = "A dense layer on the pixels draws each unit's weights as an image (red "
+    .summary = N_("the weights of a layer: templates, a matrix or filters"),
+    .help = N_("A dense layer on the pixels draws each unit's weights as an image (red "
             "positive, blue negative, one scale for all units or `scale unit`), other dense "
-            "layers as a matrix, conv2d its filters. Reports `units`.",
+            "layers as a matrix, conv2d its filters. Reports `units`."),
     .params = weights_params,
     .handler = weights_run,
 };
 
 static const Param activations_params[] = {
     {.name = "image", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 1e9, .meta = "N",
-     .what = "test image", .help = "the test image, from 0"},
+     .what = N_("test image"), .help = N_("the test image, from 0")},
     CMD_PARAM_TO,
     {0},
 };
 
 const CmdSpec show_activations_spec = {
     .name = "activations",
-    .summary = "test image N through every layer",
-    .help = "Draws the output of each layer for one test image (feature maps for conv2d "
-            "and maxpool); reports `layers` and `predicted`.",
+    .summary = N_("test image N through every layer"),
+    .help = N_("Draws the output of each layer for one test image (feature maps for conv2d "
+            "and maxpool); reports `layers` and `predicted`."),
     .params = activations_params,
     .handler = activations_run,
 };
 
 static const Param errors_params[] = {
     {.name = "count", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = LABEL_GRID_MAX,
-     .def = "36", .meta = "N", .what = "number of images", .help = "how many to show"},
+     .def = "36", .meta = "N", .what = N_("number of images"), .help = N_("how many to show")},
     {.name = "cols", .type = PARAM_INT, .lo = 1, .hi = 256, .def = "12",
-     .help = "images per row"},
+     .help = N_("images per row")},
     CMD_PARAM_TO,
     {0},
 };
 
 const CmdSpec show_errors_spec = {
     .name = "errors",
-    .summary = "the first N misclassified test images, true\xe2\x86\x92predicted",
-    .help = "Shows the misclassified test images with the true and the predicted class "
-            "under each; reports errors (all misclassified), images (shown) and accuracy.",
+    .summary = N_("the first N misclassified test images, true\xe2\x86\x92predicted"),
+    .help = N_("Shows the misclassified test images with the true and the predicted class "
+            "under each; reports errors (all misclassified), images (shown) and accuracy."),
     .params = errors_params,
     .handler = errors_run,
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/blas.h"
 #include "untangle/commands/commands.h"
 #include "untangle/commands/commands_extra.h"
@@ -32,7 +33,7 @@ static double now_seconds(void)
 static int need_model(Shell *sh)
 {
     if (!sh->model || sh->model->n_layers == 0)
-        return sh_error(sh, "there is no model; build one with `model new` and `model add`"), -1;
+        return sh_error(sh, _("there is no model; build one with `model new` and `model add`")), -1;
     return 0;
 }
 
@@ -69,7 +70,7 @@ static int compile_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     char words[200];
     nn_optimizer_words(&opt, words, sizeof words);
-    sh_printf(sh, "compiled: loss categorical_crossentropy, optimizer %s, metrics accuracy\n",
+    sh_printf(sh, _("compiled: loss categorical_crossentropy, optimizer %s, metrics accuracy\n"),
               words);
     return CMD_OK;
 }
@@ -122,7 +123,7 @@ static void on_progress(void *ctx, const NnProgress *p)
     if (sh->tty_out) {
         double t = now_seconds();
         if (p->batch == 1 && !p->epoch_done) {
-            sh_printf(sh, "Epoch %d/%d\n", p->epoch, p->epochs);
+            sh_printf(sh, _("Epoch %d/%d\n"), p->epoch, p->epochs);
             v->last_draw = 0;
         }
         if (!p->epoch_done && t - v->last_draw < REDRAW_SECONDS)
@@ -134,7 +135,7 @@ static void on_progress(void *ctx, const NnProgress *p)
         fflush(sh->out);
     } else if (p->epoch_done) {
         format_bar(p, line, sizeof line);
-        sh_printf(sh, "Epoch %d/%d\n%s\n", p->epoch, p->epochs, line);
+        sh_printf(sh, _("Epoch %d/%d\n%s\n"), p->epoch, p->epochs, line);
         fflush(sh->out); /* a log or a pipe sees each epoch as it ends */
     }
 }
@@ -147,12 +148,12 @@ static int fit_run(Shell *sh, const CmdArgs *a)
     if (need_model(sh) != 0)
         return CMD_ERR;
     if (!sh->model->compile.compiled)
-        return sh_error(sh, "the model is not compiled; run `compile loss "
-                            "categorical_crossentropy optimizer sgd lr 0.5` first");
+        return sh_error(sh, _("the model is not compiled; run `compile loss "
+                            "categorical_crossentropy optimizer sgd lr 0.5` first"));
     if (sh->train.n == 0)
-        return sh_error(sh, "no training data; load it first with `load mnist`");
+        return sh_error(sh, _("no training data; load it first with `load mnist`"));
     if (sh->quick && epochs > SH_QUICK_EPOCHS) {
-        sh_printf(sh, "(quick replay: %d epochs instead of %ld)\n", SH_QUICK_EPOCHS, epochs);
+        sh_printf(sh, _("(quick replay: %d epochs instead of %ld)\n"), SH_QUICK_EPOCHS, epochs);
         epochs = SH_QUICK_EPOCHS;
     }
     blas_set_threads(sh->threads);
@@ -177,7 +178,7 @@ static int fit_run(Shell *sh, const CmdArgs *a)
         char line[256];
         for (size_t i = 0; verbose && fit_live_on_terminal(view.live) && i < n_lines; i++) {
             format_bar(&ends[i], line, sizeof line);
-            sh_printf(sh, "Epoch %d/%d\n%s\n", ends[i].epoch, ends[i].epochs, line);
+            sh_printf(sh, _("Epoch %d/%d\n%s\n"), ends[i].epoch, ends[i].epochs, line);
         }
         fit_live_free(view.live);
         if (live_rc != CMD_OK && rc == 0)
@@ -197,8 +198,8 @@ static int fit_run(Shell *sh, const CmdArgs *a)
         return CMD_ERR;
     if (rc != 0) {
         if (e.interrupted)
-            return sh_error(sh, "fit interrupted (Ctrl-C) after %d complete epochs; the model "
-                                "keeps the weights of the last completed batch",
+            return sh_error(sh, _("fit interrupted (Ctrl-C) after %d complete epochs; the model "
+                                "keeps the weights of the last completed batch"),
                             res.epochs_done);
         return sh_error_err(sh, &e);
     }
@@ -214,7 +215,7 @@ static int pick_set(Shell *sh, const CmdArgs *a, const Dataset **d, const char *
     *which = sets[s];
     *d = s == 0 ? &sh->test : &sh->train;
     if ((*d)->n == 0)
-        return sh_error(sh, "no %s data; load it first with `load mnist`", *which), -1;
+        return sh_error(sh, _("no %s data; load it first with `load mnist`"), *which), -1;
     return 0;
 }
 
@@ -231,7 +232,7 @@ static int evaluate_run(Shell *sh, const CmdArgs *a)
     err_clear(&e);
     if (model_evaluate(sh->model, d, &loss, &acc, &e) != 0)
         return sh_error_err(sh, &e);
-    sh_printf(sh, "%s loss: %.4f - %s accuracy: %.4f (%.2f%% of %zu images)\n", which, loss,
+    sh_printf(sh, _("%s loss: %.4f - %s accuracy: %.4f (%.2f%% of %zu images)\n"), which, loss,
               which, acc, acc * 100, d->n);
     char name[32];
     snprintf(name, sizeof name, "%s_loss", which);
@@ -253,8 +254,8 @@ static int predict_run(Shell *sh, const CmdArgs *a)
         return CMD_ERR;
     if (nn_shape_size(sh->model->input) != dataset_dim(d)) {
         char shp[64];
-        return sh_error(sh, "the model takes inputs of shape %s but the images have %zu pixels; "
-                            "rebuild the model for %dx%d images",
+        return sh_error(sh, _("the model takes inputs of shape %s but the images have %zu pixels; "
+                            "rebuild the model for %dx%d images"),
                         nn_shape_str(sh->model->input, shp, sizeof shp), dataset_dim(d), d->rows,
                         d->cols);
     }
@@ -277,7 +278,7 @@ static int predict_run(Shell *sh, const CmdArgs *a)
     sh->features.n = d->n;
     sh->features.d = dim;
     snprintf(sh->features.name, sizeof sh->features.name, "%s output on %s", top, which);
-    sh_printf(sh, "features: the output of %s (%zu values) for %zu %s images\n", top, dim, d->n,
+    sh_printf(sh, _("features: the output of %s (%zu values) for %zu %s images\n"), top, dim, d->n,
               which);
     sh_report(sh, "features_dim", (double)dim);
     return CMD_OK;
@@ -285,71 +286,71 @@ static int predict_run(Shell *sh, const CmdArgs *a)
 
 static const Param compile_params[] = {
     {.name = "loss", .type = PARAM_CHOICE, .choices = losses,
-     .def = "categorical_crossentropy", .help = "the loss, on a softmax top layer"},
+     .def = "categorical_crossentropy", .help = N_("the loss, on a softmax top layer")},
     {.name = "optimizer", .type = PARAM_CHOICE, .choice_fn = optimizer_name, .def = "sgd",
-     .help = "how the weights move; each brings its own words (below)"},
+     .help = N_("how the weights move; each brings its own words (below)")},
     {.name = "metrics", .type = PARAM_CHOICE, .choices = metrics, .def = "accuracy",
-     .help = "what fit and evaluate report beside the loss"},
+     .help = N_("what fit and evaluate report beside the loss")},
     {0},
 };
 
 const CmdSpec cmd_compile_spec = {
     .name = "compile",
-    .summary = "choose the loss, the optimiser and its learning rate",
-    .help = "Prepares the model for training: the loss, the optimiser with its "
+    .summary = N_("choose the loss, the optimiser and its learning rate"),
+    .help = N_("Prepares the model for training: the loss, the optimiser with its "
             "hyperparameters (Keras' names and defaults: `compile optimizer adam`, `compile "
             "optimizer momentum lr 0.1 nesterov`), and the metric. The lab gives sgd its "
             "learning rate: `compile optimizer sgd lr 0.5`. Compiling again starts the "
-            "optimiser's state (velocities, moments) afresh.",
+            "optimiser's state (velocities, moments) afresh."),
     .params = compile_params,
     .handler = compile_run,
     .variant = optimizer_variant,
-    .variant_what = "optimizer",
+    .variant_what = N_("optimizer"),
     .variant_option = "optimizer",
     .variant_default = "sgd",
 };
 
 static const Param fit_params[] = {
     {.name = "batch", .type = PARAM_INT, .lo = 1, .hi = 10000000, .def = "300",
-     .help = "images per gradient step (the lab's 300)"},
+     .help = N_("images per gradient step (the lab's 300)")},
     {.name = "epochs", .type = PARAM_INT, .lo = 1, .hi = 100000, .def = "10",
-     .help = "passes over the training set"},
+     .help = N_("passes over the training set")},
     {.name = "validation", .type = PARAM_REAL, .lo = 0, .hi = 0.99, .def = "0", .meta = "F",
-     .help = "hold out the last fraction F of the training set to measure val_loss"},
+     .help = N_("hold out the last fraction F of the training set to measure val_loss")},
     {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 1, .def = "1", .meta = "0|1",
-     .help = "1 prints a progress bar per epoch"},
+     .help = N_("1 prints a progress bar per epoch")},
     {.name = "live", .type = PARAM_FLAG,
-     .help = "watch the loss and accuracy curves grow while it trains (`set live on`: always)"},
+     .help = N_("watch the loss and accuracy curves grow while it trains (`set live on`: always)")},
     {0},
 };
 
 const CmdSpec cmd_fit_spec = {
     .name = "fit",
-    .summary = "train the model on the training set",
-    .help = "Runs mini-batch gradient descent over the training set, shuffled every epoch "
+    .summary = N_("train the model on the training set"),
+    .help = N_("Runs mini-batch gradient descent over the training set, shuffled every epoch "
             "from the session seed, and prints a progress bar per epoch with the mean loss "
             "and accuracy (figures `loss`, `accuracy`, and `val_loss`, `val_accuracy` with "
             "`validation F`). The epochs are kept for `show curves`. With `live` (or `set live "
             "on`), the curves so far are redrawn in place every few batches, with the epoch, "
             "the batch, samples per second and the time left; the last frame is written to "
             "the output folder. Ctrl-C stops after the current batch and keeps the weights; "
-            "a NaN loss stops with the weights from before the bad step.",
+            "a NaN loss stops with the weights from before the bad step."),
     .params = fit_params,
     .handler = fit_run,
 };
 
 static const Param set_param[] = {
     {.name = "set", .type = PARAM_CHOICE, .place = PARAM_POS_OPT, .choices = sets,
-     .def = "test", .what = "data set", .help = "the part of the data"},
+     .def = "test", .what = N_("data set"), .help = N_("the part of the data")},
     {0},
 };
 
 const CmdSpec cmd_evaluate_spec = {
     .name = "evaluate",
-    .summary = "loss and accuracy of the model on a data set",
-    .help = "Computes the mean loss and the accuracy on the test set (or the training set). "
+    .summary = N_("loss and accuracy of the model on a data set"),
+    .help = N_("Computes the mean loss and the accuracy on the test set (or the training set). "
             "Figures: `test_loss` and `test_accuracy` (or `train_...`), and `loss` and "
-            "`accuracy` follow the last evaluation.",
+            "`accuracy` follow the last evaluation."),
     .params = set_param,
     .handler = evaluate_run,
 };
@@ -358,12 +359,12 @@ static const CmdSpec *const predict_subs[] = {&predict_image_spec, NULL}; /* dig
 
 const CmdSpec cmd_predict_spec = {
     .name = "predict",
-    .summary = "keep the output of the top layer as features for t-SNE",
-    .help = "Runs the model on the test set (or the training set) and keeps the output of "
+    .summary = N_("keep the output of the top layer as features for t-SNE"),
+    .help = N_("Runs the model on the test set (or the training set) and keeps the output of "
             "the current top layer, with the labels, as the features `tsne features` embeds "
             "(figure `features_dim`). After `model pop` twice on the lab's MLP, that is the "
             "100 hidden values after their sigmoid. `predict image FILE.png` classifies your "
-            "own digit.",
+            "own digit."),
     .params = set_param,
     .handler = predict_run,
     .subs = predict_subs,

@@ -15,8 +15,8 @@
  * K for Z. Cost O(N + M log M) for M nodes. Coordinates are taken from the grid's
  * centre, which keeps y_i sum K^2 - sum K^2 y_j from cancelling large terms.
  *
- * The grid: intervals of FFT_INTERVAL units of the embedding once it is wide enough
- * for FFT_MIN_INTERVALS of them, and at least FFT_MIN_INTERVALS intervals otherwise,
+ * The grid: intervals of FFT_PURE_WIDTH units of the embedding once it is wide enough
+ * for FFT_PURE_MIN of them, and at least FFT_PURE_MIN intervals otherwise,
  * with h taken from a geometric ladder so that it changes rarely; the interval count
  * is rounded up to a 7-smooth number, so the transform length 2 * 3 * count suits
  * FFTW. The kernels' spectra depend only on (h, count) and are kept until one changes;
@@ -34,10 +34,14 @@
 #include <string.h>
 
 #include "tsne_internal.h"
+#include "untangle/core/i18n.h"
 #include "untangle/core/xalloc.h"
 
 #define FFT_POINTS 3           /* interpolation nodes per interval and axis */
-#define FFT_MIN_INTERVALS 50   /* intervals per axis, at least */
+#define FFT_MIN_INTERVALS 50   /* intervals per axis of the split grid, at least */
+#define FFT_PURE_MIN 24        /* of the grid alone, at least: the compact embedding of
+                                  the exaggeration phase gets a force error of about
+                                  5e-5 relative (1e-5 with 50, at twice the side) */
 #define FFT_PURE_WIDTH 0.5     /* widest interval that needs no near field */
 #define FFT_SPLIT_RATIO 2.0    /* near-field radius / interval width */
 #define FFT_SPLIT_C 0.5        /* intervals per axis with a near field: C sqrt(n) */
@@ -178,25 +182,28 @@ static double fft_rung(double v)
 
 /* Picks the grid for an embedding of extent w (the larger side) starting at lo. While
  * intervals of at most FFT_PURE_WIDTH take fewer than the split's count, the grid alone
- * (at least FFT_MIN_INTERVALS intervals); beyond, FFT_SPLIT_C sqrt(n) intervals for the
+ * (at least FFT_PURE_MIN intervals); beyond, FFT_SPLIT_C sqrt(n) intervals for the
  * far parts and a near field of FFT_SPLIT_RATIO intervals (which balances the cost of
  * the transforms against that of the near pairs, both growing with n). Returns 1 when
  * the transform length changed (buffers and plans to set up). */
 static int fft_choose_grid(TsneFft *f, double w, const double lo[2])
 {
     double m_split = fmax(FFT_MIN_INTERVALS, ceil(FFT_SPLIT_C * sqrt((double)f->n)));
-    double m_pure = fmax(FFT_MIN_INTERVALS, ceil(w / FFT_PURE_WIDTH));
+    double m_pure = fmax(FFT_PURE_MIN, ceil(w / FFT_PURE_WIDTH));
     double h;
+    int least;
     if (m_pure <= m_split) {
-        h = fft_rung(fmin(FFT_PURE_WIDTH, w / FFT_MIN_INTERVALS));
+        h = fft_rung(fmin(FFT_PURE_WIDTH, w / FFT_PURE_MIN));
         f->radius = 0;
+        least = FFT_PURE_MIN;
     } else {
         h = fft_rung(w / m_split);
         f->radius = FFT_SPLIT_RATIO * h;
+        least = FFT_MIN_INTERVALS;
     }
     /* Every point strictly inside: one interval more than the extent needs. */
     double need = floor(w / h) + 1;
-    int nb = fft_smooth(need > FFT_MIN_INTERVALS ? (int)need : FFT_MIN_INTERVALS);
+    int nb = fft_smooth(need > least ? (int)need : least);
     int len = 2 * FFT_POINTS * nb;
     int changed = len != f->len;
     f->nb = nb;
@@ -524,7 +531,7 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
                 p = &f->plans[s];
     }
     if (!p)
-        return err_set(e, "FFTW could not plan transforms of length %d; use method bh", f->len);
+        return err_set(e, _("FFTW could not plan transforms of length %d; use method bh"), f->len);
     if (f->kernel_nb != f->nb || f->kernel_h != f->h || f->kernel_r != f->radius)
         fft_kernels(f, pool, p);
     FftPass c = {f, p, 0, NULL, NULL, NULL, y, NULL, 0};

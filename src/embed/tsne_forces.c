@@ -1,14 +1,15 @@
 /* tsne_forces.c: the t-SNE gradient: a repulsion (Barnes-Hut, FFT interpolation or
  * exact), the normaliser Z, then the attraction along P's entries.
  *
- * The attraction gathers each row's neighbours and sweeps them 8 at a time on 8-float
- * vectors; the 8 partial sums are added in a fixed order in double, and Z is summed in
- * index order, so the gradient does not depend on the thread count. */
+ * The attraction sweeps each row's neighbours 8 at a time on 8-float vectors; the 8
+ * partial sums are added in a fixed order in double, and Z is summed in index order,
+ * so the gradient does not depend on the thread count. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tsne_internal.h"
+#include "untangle/core/i18n.h"
 #include "untangle/core/xalloc.h"
 
 #define F_LANES 8              /* floats per vector */
@@ -26,12 +27,6 @@
 
 typedef float v8f __attribute__((vector_size(F_LANES * sizeof(float))));
 
-/* One thread's gathered row: neighbours' positions and p, padded to F_LANES. */
-typedef struct RowScratch {
-    size_t cap;
-    float *x, *y, *m;
-} RowScratch;
-
 struct TsneForces {
     size_t n;
     TsneMethod method;
@@ -41,7 +36,6 @@ struct TsneForces {
     double *rep;     /* (n, 2) repulsion, unnormalised */
     double *z;       /* (n) per-point share of Z */
     double *klrow;   /* (n) per-row KL terms */
-    RowScratch rows[POOL_MAX_THREADS];
 };
 
 TsneForces *tsne_forces_new(size_t n, TsneMethod method, double angle)
@@ -69,28 +63,10 @@ void tsne_forces_free(TsneForces *f)
     free(f->rep);
     free(f->z);
     free(f->klrow);
-    for (int w = 0; w < POOL_MAX_THREADS; w++) {
-        free(f->rows[w].x);
-        free(f->rows[w].y);
-        free(f->rows[w].m);
-    }
     free(f);
 }
 
 const TsneFft *tsne_forces_fft(const TsneForces *f) { return f->fft; }
-
-static void row_reserve(RowScratch *r, size_t cap)
-{
-    if (r->cap >= cap)
-        return;
-    free(r->x);
-    free(r->y);
-    free(r->m);
-    r->cap = cap;
-    r->x = xmalloc_floats(cap);
-    r->y = xmalloc_floats(cap);
-    r->m = xmalloc_floats(cap);
-}
 
 typedef struct AttractCtx {
     TsneForces *f;
@@ -117,30 +93,41 @@ F_KERNEL static void f_attract(void *vctx, size_t b, size_t e, int worker)
     const TsneSparseP *P = c->P;
     const float *y = c->y;
     TsneForces *f = c->f;
-    RowScratch *l = &f->rows[worker];
+    (void)worker;
     const double zinv = 1.0 / c->zsum;
     for (size_t i = b; i < e; i++) {
         const float xi = y[2 * i], yi = y[2 * i + 1];
-        /* Gather the row's neighbours, then sweep them 8 at a time. */
-        size_t len = 0;
-        for (size_t t = P->rowptr[i]; t < P->rowptr[i + 1]; t++, len++) {
-            uint32_t j = P->col[t];
-            l->x[len] = y[2 * j];
-            l->y[len] = y[2 * j + 1];
-            l->m[len] = P->val[t];
-        }
-        for (; len % F_LANES; len++) {
-            l->x[len] = xi;
-            l->y[len] = yi;
-            l->m[len] = 0.0f;
-        }
+        /* The row's neighbours 8 at a time, each vector filled straight from y (going
+         * through a scratch row instead stalls: eight narrow stores cannot forward to
+         * one wide load); the last vector is padded with massless copies of i. */
         const v8f px = (v8f){0} + xi, py = (v8f){0} + yi;
         v8f ax = {0}, ay = {0};
-        for (size_t t = 0; t < len; t += F_LANES) {
-            v8f lx, ly, lp;
-            memcpy(&lx, l->x + t, sizeof lx);
-            memcpy(&ly, l->y + t, sizeof ly);
-            memcpy(&lp, l->m + t, sizeof lp);
+        const uint32_t *col = P->col;
+        const size_t t0 = P->rowptr[i], t1 = P->rowptr[i + 1];
+        size_t t = t0;
+        for (; t + F_LANES <= t1; t += F_LANES) {
+            const uint32_t *cj = col + t;
+            v8f lx = {y[2 * (size_t)cj[0]], y[2 * (size_t)cj[1]], y[2 * (size_t)cj[2]],
+                      y[2 * (size_t)cj[3]], y[2 * (size_t)cj[4]], y[2 * (size_t)cj[5]],
+                      y[2 * (size_t)cj[6]], y[2 * (size_t)cj[7]]};
+            v8f ly = {y[2 * (size_t)cj[0] + 1], y[2 * (size_t)cj[1] + 1], y[2 * (size_t)cj[2] + 1],
+                      y[2 * (size_t)cj[3] + 1], y[2 * (size_t)cj[4] + 1], y[2 * (size_t)cj[5] + 1],
+                      y[2 * (size_t)cj[6] + 1], y[2 * (size_t)cj[7] + 1]};
+            v8f lp;
+            memcpy(&lp, P->val + t, sizeof lp);
+            v8f dx = px - lx, dy = py - ly;
+            v8f pq = lp / (1.0f + dx * dx + dy * dy);
+            ax += pq * dx;
+            ay += pq * dy;
+        }
+        if (t < t1) {
+            v8f lx = px, ly = py, lp = {0};
+            for (size_t a = 0; t + a < t1; a++) {
+                size_t j = col[t + a];
+                lx[a] = y[2 * j];
+                ly[a] = y[2 * j + 1];
+                lp[a] = P->val[t + a];
+            }
             v8f dx = px - lx, dy = py - ly;
             v8f pq = lp / (1.0f + dx * dx + dy * dy);
             ax += pq * dx;
@@ -151,11 +138,11 @@ F_KERNEL static void f_attract(void *vctx, size_t b, size_t e, int worker)
         c->grad[2 * i + 1] = F_GRAD_FACTOR * (fy - f->rep[2 * i + 1] * zinv);
         double kl = 0;
         if (c->want_kl) {
-            for (size_t t = P->rowptr[i]; t < P->rowptr[i + 1]; t++) {
-                uint32_t j = P->col[t];
+            for (size_t u = t0; u < t1; u++) {
+                uint32_t j = col[u];
                 float dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
                 double q = (1.0f / (1.0f + dx * dx + dy * dy)) * zinv;
-                double p = (double)P->val[t] * c->exaggeration;
+                double p = (double)P->val[u] * c->exaggeration;
                 kl += p * log((p > F_TINY ? p : F_TINY) / (q > F_TINY ? q : F_TINY));
             }
         }
@@ -177,13 +164,6 @@ int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const 
     double zsum = 0;
     for (size_t i = 0; i < n; i++)
         zsum += f->z[i];
-    size_t widest = 0;
-    for (size_t i = 0; i < n; i++)
-        if (P->rowptr[i + 1] - P->rowptr[i] > widest)
-            widest = P->rowptr[i + 1] - P->rowptr[i];
-    int workers = pool_threads(pool);
-    for (int w = 0; w < workers && w < POOL_MAX_THREADS; w++)
-        row_reserve(&f->rows[w], widest + F_LANES);
     AttractCtx c = {f, P, y, exaggeration, zsum > 0 ? zsum : F_TINY, grad, kl != NULL};
     pool_for(pool, n, F_CHUNK, f_attract, &c);
     if (kl) {
@@ -200,9 +180,9 @@ int tsne_gradient_method(const TsneSparseP *P, const float *y, double exaggerati
                          double *kl, Err *e)
 {
     if (!P || P->n < 2 || P->n >= UINT32_MAX)
-        return err_set(e, "t-SNE gradient: need between 2 and %u points", UINT32_MAX - 1);
+        return err_set(e, _("t-SNE gradient: need between 2 and %u points"), UINT32_MAX - 1);
     if (!(angle >= 0) || threads < 1 || threads > POOL_MAX_THREADS)
-        return err_set(e, "t-SNE gradient: angle %g must be >= 0 and threads %d between 1 and %d",
+        return err_set(e, _("t-SNE gradient: angle %g must be >= 0 and threads %d between 1 and %d"),
                        angle, threads, POOL_MAX_THREADS);
     if (method == TSNE_METHOD_AUTO)
         method = tsne_method_for(P->n);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/geom/geom.h"
 #include "untangle/core/xalloc.h"
 
@@ -92,7 +93,7 @@ int geom_hulls(const float *xy, const uint8_t *labels, size_t n, GeomHulls *out,
         return -1;
     int nc = geom_n_classes(labels, n);
     out->n_classes = nc;
-    if (nc == 0)
+    if (nc <= 0) /* never negative, but gcc -O1 sizes the copies below from it */
         return 0;
     out->cls = xcalloc((size_t)nc, sizeof *out->cls);
     out->storage = xmalloc(n * sizeof *out->storage);
@@ -138,9 +139,9 @@ int geom_check_finite(const float *xy, size_t n, Err *e)
 {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
-            return err_set(e, "point %zu of the embedding is not a finite number (%g, %g); "
+            return err_set(e, _("point %zu of the embedding is not a finite number (%g, %g); "
                            "run t-SNE again, maybe with a smaller learning rate or "
-                           "perplexity", i, (double)xy[2 * i], (double)xy[2 * i + 1]);
+                           "perplexity"), i, (double)xy[2 * i], (double)xy[2 * i + 1]);
     return 0;
 }
 

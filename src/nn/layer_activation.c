@@ -3,16 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_layer.h"
 
 static int activation_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
 {
     char got[64];
     if ((int)s->act < 0 || s->act >= NN_ACTS)
-        return err_set(e, "bad activation %d", (int)s->act);
+        return err_set(e, _("bad activation %d"), (int)s->act);
     if (s->act == NN_ACT_SOFTMAX && in.rank != 1)
-        return err_set(e, "softmax expects a flat input of shape (D), got %s; add `model add "
-                          "flatten` first", nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("softmax expects a flat input of shape (D), got %s; add `model add "
+                          "flatten` first"), nn_shape_str(in, got, sizeof got));
     *out = in;
     return 0;
 }
@@ -39,13 +40,13 @@ static void activation_backward(NnLayer *l, NnScratch *s, const float *x, const 
 
 static const Param activation_fields[] = {
     {.name = "function", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = nn_act_names,
-     .what = "activation", .help = "the function", .field = PARAM_AT(NnLayerSpec, act)},
+     .what = N_("activation"), .help = N_("the function"), .field = PARAM_AT(NnLayerSpec, act)},
     {0},
 };
 
 const NnLayerOps nn_activation_ops = {
     .about = {.name = "activation", .keras = "Activation", .prefix = "activation",
-              .summary = "an activation function as a layer of its own",
+              .summary = N_("an activation function as a layer of its own"),
               .fields = activation_fields, .v1_kind = 1},
     .out_shape = activation_out_shape,
     .forward = activation_forward,

@@ -3,19 +3,20 @@
  * last rows or columns that do not fill a window are dropped). No parameters. */
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_layer.h"
 
 static int avgpool_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
 {
     char got[64];
     if (s->ph < 1 || s->pw < 1 || s->ph > NN_MAX_KERNEL || s->pw > NN_MAX_KERNEL)
-        return err_set(e, "bad pool size %dx%d (should be 1x1..%dx%d)", s->ph, s->pw,
+        return err_set(e, _("bad pool size %dx%d (should be 1x1..%dx%d)"), s->ph, s->pw,
                        NN_MAX_KERNEL, NN_MAX_KERNEL);
     if (in.rank != 3)
-        return err_set(e, "avgpool expects images of shape (H, W, C), got %s; avgpool goes "
-                          "after conv2d", nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("avgpool expects images of shape (H, W, C), got %s; avgpool goes "
+                          "after conv2d"), nn_shape_str(in, got, sizeof got));
     if (in.d[0] < s->ph || in.d[1] < s->pw)
-        return err_set(e, "avgpool %dx%d does not fit in input of shape %s; use a smaller pool",
+        return err_set(e, _("avgpool %dx%d does not fit in input of shape %s; use a smaller pool"),
                        s->ph, s->pw, nn_shape_str(in, got, sizeof got));
     *out = (NnShape){3, {in.d[0] / s->ph, in.d[1] / s->pw, in.d[2]}};
     return 0;
@@ -82,14 +83,14 @@ static void avgpool_backward(NnLayer *l, NnScratch *s, const float *x, const flo
 
 static const Param avgpool_fields[] = {
     {.name = "pool", .type = PARAM_DIMS, .place = PARAM_POS_OPT, .dims = 2, .hi = NN_MAX_KERNEL,
-     .def = "2x2", .meta = "KxK", .what = "pool size", .help = "the pool size, also the stride",
+     .def = "2x2", .meta = "KxK", .what = N_("pool size"), .help = N_("the pool size, also the stride"),
      .field = PARAM_AT(NnLayerSpec, ph)},
     {0},
 };
 
 const NnLayerOps nn_avgpool_ops = {
     .about = {.name = "avgpool", .keras = "AveragePooling2D", .prefix = "average_pooling2d",
-              .summary = "the mean of each pool (stride the pool, padding valid)",
+              .summary = N_("the mean of each pool (stride the pool, padding valid)"),
               .fields = avgpool_fields, .input_rank = 3, .v1_kind = -1},
     .out_shape = avgpool_out_shape,
     .forward = avgpool_forward,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/kernels.h"
 #include "untangle/nn/nn_layer.h"
 #include "untangle/core/xalloc.h"
@@ -29,23 +30,23 @@ static int conv_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e
 {
     char got[64];
     if (s->filters < 1 || s->filters > NN_MAX_DIM)
-        return err_set(e, "bad conv2d filter count %d (should be 1..%d)", s->filters, NN_MAX_DIM);
+        return err_set(e, _("bad conv2d filter count %d (should be 1..%d)"), s->filters, NN_MAX_DIM);
     if (s->kh < 1 || s->kw < 1 || s->kh > NN_MAX_KERNEL || s->kw > NN_MAX_KERNEL)
-        return err_set(e, "bad conv2d kernel %dx%d (should be 1x1..%dx%d)", s->kh, s->kw,
+        return err_set(e, _("bad conv2d kernel %dx%d (should be 1x1..%dx%d)"), s->kh, s->kw,
                        NN_MAX_KERNEL, NN_MAX_KERNEL);
     if (s->padding != NN_PAD_SAME && s->padding != NN_PAD_VALID)
-        return err_set(e, "bad conv2d padding %d (should be same or valid)", (int)s->padding);
+        return err_set(e, _("bad conv2d padding %d (should be same or valid)"), (int)s->padding);
     if ((int)s->act < 0 || s->act >= NN_ACTS)
-        return err_set(e, "bad conv2d activation %d", (int)s->act);
+        return err_set(e, _("bad conv2d activation %d"), (int)s->act);
     if (s->act == NN_ACT_SOFTMAX)
-        return err_set(e, "conv2d cannot carry softmax; use sigmoid, relu, tanh or linear, and "
-                          "put softmax on the last dense layer");
+        return err_set(e, _("conv2d cannot carry softmax; use sigmoid, relu, tanh or linear, and "
+                          "put softmax on the last dense layer"));
     if (in.rank != 3)
-        return err_set(e, "conv2d expects images of shape (H, W, C), got %s; give the first "
-                          "layer `input 28x28x1`", nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("conv2d expects images of shape (H, W, C), got %s; give the first "
+                          "layer `input 28x28x1`"), nn_shape_str(in, got, sizeof got));
     if (s->padding == NN_PAD_VALID && (in.d[0] < s->kh || in.d[1] < s->kw))
-        return err_set(e, "conv2d %dx%d 'valid' does not fit in input of shape %s; use `same` "
-                          "or a smaller kernel", s->kh, s->kw, nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("conv2d %dx%d 'valid' does not fit in input of shape %s; use `same` "
+                          "or a smaller kernel"), s->kh, s->kw, nn_shape_str(in, got, sizeof got));
     out->rank = 3;
     out->d[0] = (int)out_dim(in.d[0], s->kh, s->padding);
     out->d[1] = (int)out_dim(in.d[1], s->kw, s->padding);
@@ -151,23 +152,23 @@ static void conv_backward(NnLayer *l, NnScratch *s, const float *x, const float 
 
 static const Param conv2d_fields[] = {
     {.name = "filters", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
-     .meta = "FILTERS", .what = "filter count", .help = "the number of filters",
+     .meta = "FILTERS", .what = N_("filter count"), .help = N_("the number of filters"),
      .field = PARAM_AT(NnLayerSpec, filters)},
     {.name = "kernel", .type = PARAM_DIMS, .place = PARAM_POS, .dims = 2, .hi = NN_MAX_KERNEL,
-     .meta = "KxK", .what = "kernel size", .help = "the kernel size",
+     .meta = "KxK", .what = N_("kernel size"), .help = N_("the kernel size"),
      .field = PARAM_AT(NnLayerSpec, kh)},
     {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
-     .def = "linear", .help = "its activation, part of the layer (as in the lab)",
+     .def = "linear", .help = N_("its activation, part of the layer (as in the lab)"),
      .field = PARAM_AT(NnLayerSpec, act)},
     {.name = "padding", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_padding_names,
-     .def = "valid", .help = "valid (no padding, Keras' default) or same",
+     .def = "valid", .help = N_("valid (no padding, Keras' default) or same"),
      .field = PARAM_AT(NnLayerSpec, padding)},
     {0},
 };
 
 const NnLayerOps nn_conv2d_ops = {
     .about = {.name = "conv2d", .keras = "Conv2D", .prefix = "conv2d",
-              .summary = "a 2-D convolution with stride 1, and its activation",
+              .summary = N_("a 2-D convolution with stride 1, and its activation"),
               .fields = conv2d_fields, .input_rank = 3, .v1_kind = 2},
     .out_shape = conv_out_shape,
     .param_count = conv_param_count,

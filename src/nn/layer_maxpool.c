@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/kernels.h"
 #include "untangle/nn/nn_layer.h"
 
@@ -16,13 +17,13 @@ static int maxpool_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err
 {
     char got[64];
     if (s->ph < 1 || s->pw < 1 || s->ph > NN_MAX_KERNEL || s->pw > NN_MAX_KERNEL)
-        return err_set(e, "bad pool size %dx%d (should be 1x1..%dx%d)", s->ph, s->pw,
+        return err_set(e, _("bad pool size %dx%d (should be 1x1..%dx%d)"), s->ph, s->pw,
                        NN_MAX_KERNEL, NN_MAX_KERNEL);
     if (in.rank != 3)
-        return err_set(e, "maxpool expects images of shape (H, W, C), got %s; maxpool goes "
-                          "after conv2d", nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("maxpool expects images of shape (H, W, C), got %s; maxpool goes "
+                          "after conv2d"), nn_shape_str(in, got, sizeof got));
     if (in.d[0] < s->ph || in.d[1] < s->pw)
-        return err_set(e, "maxpool %dx%d does not fit in input of shape %s; use a smaller pool",
+        return err_set(e, _("maxpool %dx%d does not fit in input of shape %s; use a smaller pool"),
                        s->ph, s->pw, nn_shape_str(in, got, sizeof got));
     out->rank = 3;
     out->d[0] = in.d[0] / s->ph;
@@ -71,14 +72,14 @@ static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const flo
 
 static const Param maxpool_fields[] = {
     {.name = "pool", .type = PARAM_DIMS, .place = PARAM_POS_OPT, .dims = 2, .hi = NN_MAX_KERNEL,
-     .def = "2x2", .meta = "KxK", .what = "pool size", .help = "the pool size, also the stride",
+     .def = "2x2", .meta = "KxK", .what = N_("pool size"), .help = N_("the pool size, also the stride"),
      .field = PARAM_AT(NnLayerSpec, ph)},
     {0},
 };
 
 const NnLayerOps nn_maxpool_ops = {
     .about = {.name = "maxpool", .keras = "MaxPooling2D", .prefix = "max_pooling2d",
-              .summary = "the maximum of each pool (stride the pool, padding valid)",
+              .summary = N_("the maximum of each pool (stride the pool, padding valid)"),
               .fields = maxpool_fields, .input_rank = 3, .v1_kind = 3},
     .out_shape = maxpool_out_shape,
     .forward = maxpool_forward,
