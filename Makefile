@@ -6,6 +6,7 @@
 #   make check SAN=1   the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make bench    speed beside PyTorch and scikit-learn, printed as ratios
 #   make fuzz     each fuzz target for FUZZ_SECONDS (60); make valgrind
+#   make pot      po/untangle.pot from the sources (xgettext), po/fr.po merged with it
 #   make deps | data | clean
 
 PKGS    := readline libpng zlib openblas lapack chafa cairo libcmark nettle fftw3f libgif
@@ -16,30 +17,42 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 VERSION := 0.1.0
-WARN    := -Wall -Wextra -Wshadow -Werror
-OPT     ?= -O2 -march=x86-64-v2 -g
+# WERROR=0 keeps the warnings but lets them through (CI keeps the default, 1).
+WERROR  ?= 1
+WARN    := -Wall -Wextra -Wshadow $(if $(filter 1,$(WERROR)),-Werror)
+OPT     ?= -O2 -g
 
+# The build's own flags come first and the user's CFLAGS, CPPFLAGS and LDFLAGS
+# last, so that `make CFLAGS=-O0` changes the level and keeps the rest.
 # SAN=1: AddressSanitizer and UndefinedBehaviorSanitizer (build-san). FUZZ=1: the
 # libFuzzer build of `make fuzz` (clang, build-fuzz; warnings do not stop it, so
 # that a new warning in a module does not keep its reader from being fuzzed).
-# Both come before CFLAGS so that their OPT is the one compiled with.
+# Both come before ALL_CFLAGS so that their OPT is the one compiled with.
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 ifeq ($(SAN),1)
 BUILD   := build-san
 OPT     := -O1 -g
 MODE_CFLAGS := $(SAN_CFLAGS)
-LDFLAGS += -fsanitize=address,undefined
+MODE_LDFLAGS := -fsanitize=address,undefined
 else ifeq ($(FUZZ),1)
 BUILD   := build-fuzz
 CC      := clang
 OPT     := -O1 -g
 MODE_CFLAGS := -fsanitize=fuzzer-no-link $(SAN_CFLAGS)
 WARN    := -Wall -Wextra -Wshadow
-LDFLAGS += -fsanitize=address,undefined
+MODE_LDFLAGS := -fsanitize=address,undefined
 else
 BUILD   := build
 endif
-CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(MODE_CFLAGS) $(WARN) -Iinclude -DUNTANGLE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+PREFIX  ?= /usr/local
+LOCALEDIR ?= $(PREFIX)/share/locale
+# x86-64-v2 (SSE4.2, POPCNT) as the floor on x86-64 only; the wider kernels are
+# chosen at run time (src/nn/kernels.c). MARCH= builds for the compiler's default.
+MARCH   ?= $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine 2>/dev/null)),-march=x86-64-v2)
+ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(MARCH) $(MODE_CFLAGS) $(WARN) -Iinclude \
+	-DUNTANGLE_VERSION='"$(VERSION)"' \
+	-DUNTANGLE_LOCALEDIR='"$(LOCALEDIR)"' $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(MODE_LDFLAGS) $(LDFLAGS)
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -name main.c))
@@ -51,13 +64,38 @@ BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/untangle,untangle)
 
 LAB_LANG ?= $(if $(filter fr%,$(LANG)),fr,en)
 
-.PHONY: all deps deps-check data lab check check-san-pass unit-tests bench fuzz fuzz-targets fuzz-seeds valgrind clean
+# Translations: po/LANG.po compiled to BUILD/locale/LANG/LC_MESSAGES/untangle.mo,
+# where the binary finds it beside itself (see include/untangle/core/i18n.h).
+PO_LANGS := fr
+MO_FILES := $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/untangle.mo)
 
-all: $(BIN)
+.PHONY: all deps deps-check data lab check check-san-pass unit-tests bench fuzz fuzz-targets fuzz-seeds valgrind clean pot install
+
+all: $(BIN) $(MO_FILES)
+
+$(BUILD)/locale/%/LC_MESSAGES/untangle.mo: po/%.po
+	@mkdir -p $(dir $@)
+	@echo "  MSGFMT $<"
+	@msgfmt --check -o $@ $<
+
+# The message catalogue's template, from every _() and N_() in src/; each
+# translation is then merged with it (new messages come in untranslated, which
+# tests/i18n.sh reports).
+pot:
+	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+		--add-comments=TRANSLATORS: --package-name=untangle --package-version=$(VERSION) \
+		--msgid-bugs-address="see README.md" --sort-by-file -o po/untangle.pot $(sort $(shell find src include -name '*.[ch]'))
+	@for l in $(PO_LANGS); do msgmerge --quiet --update --backup=none --no-fuzzy-matching po/$$l.po po/untangle.pot; done
+	@echo "po/untangle.pot: $$(grep -c '^msgid ' po/untangle.pot) messages"
+
+install: all
+	install -D -m 755 untangle $(DESTDIR)$(PREFIX)/bin/untangle
+	for l in $(PO_LANGS); do install -D -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/untangle.mo \
+		$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/untangle.mo; done
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libuntangle.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libuntangle.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,12 +104,12 @@ $(BUILD)/libuntangle.a: $(LIB_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h tests/testshell.h tests/testpty.h tests/tsne_fixtures.h $(BUILD)/libuntangle.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/libuntangle.a $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/libuntangle.a $(ALL_LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d)
 
@@ -123,7 +161,7 @@ check-san-pass: unit-tests
 	@$(SAN_ENV) BUILD=$(BUILD) UNTANGLE=./$(BIN) \
 		UNTANGLE_SCRIPTS="tests/bad_inputs.sh tests/interrupt.sh" sh tests/run.sh $(TEST_BIN)
 
-unit-tests: $(BIN) $(TEST_BIN)
+unit-tests: $(BIN) $(MO_FILES) $(TEST_BIN)
 
 bench: deps data
 	@$(MAKE) --no-print-directory all
@@ -144,12 +182,12 @@ fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_util.h $(BUILD)/libuntangle.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) -DFUZZ_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(BUILD)/libuntangle.a $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) -DFUZZ_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(BUILD)/libuntangle.a $(ALL_LDFLAGS) $(LDLIBS)
 
 # Rewrites the binary seeds (IDX, PNG and model files) from tests/fuzz/seedgen.c.
 fuzz-seeds: $(BUILD)/libuntangle.a
 	@mkdir -p $(BUILD)/fuzz
-	@$(CC) $(CFLAGS) -o $(BUILD)/fuzz/seedgen tests/fuzz/seedgen.c $(BUILD)/libuntangle.a $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) -o $(BUILD)/fuzz/seedgen tests/fuzz/seedgen.c $(BUILD)/libuntangle.a $(ALL_LDFLAGS) $(LDLIBS)
 	@$(BUILD)/fuzz/seedgen tests/fuzz/seeds
 
 # valgrind on a lesson replay and a short session (also part of `make check`).

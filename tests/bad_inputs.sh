@@ -134,7 +134,7 @@ bad "unknown command suggests" "unknown command 'fitt'; did you mean 'fit'" "fit
 bad "wrong arity: set seed" "set seed needs N: .*; see \`help set seed\`" "set seed"
 bad "wrong arity: hull 3" "hull takes no more words: '3' is one too many" "hull 3"
 bad "wrong arity: load" "load needs mnist\|fashion: the data set; see \`help load\`" "load"
-bad "wrong arity: set" "set needs a sub-command \(should be seed, threads, term, live, output or name\)" "set"
+bad "wrong arity: set" "set needs a sub-command \(should be seed, threads, term, live, lang, output or name\)" "set"
 bad "wrong arity: model add dense" "model add dense needs UNITS" "model new; model add dense"
 bad "misspelt activation after dense" \
     "bad activation 'softmx' \(should be linear, sigmoid, softmax, relu or tanh\)" \
@@ -179,7 +179,6 @@ bad "tsne pca 1" "pca 1 is out of range \(should be from 2 to" "$L; tsne raw pca
 bad "tsne pca 300" "pca 300 is out of range \(should be from 2 to 256\)" "$L; tsne raw pca 300"
 # k is read against its declared range before the embedding is looked for, so
 # this fails on k even with nothing embedded.
-bad "nh k 0" "k 0 is out of range \(should be from 1" "nh k 0"
 bad "set seed abc" "bad seed 'abc'" "set seed abc"
 bad "set seed -1" "seed -1 is out of range" "set seed -1"
 bad "set threads 0" "threads 0 is out of range" "set threads 0"
@@ -228,7 +227,10 @@ bad "plot with nothing loaded" "no embedding" "plot \"x\""
 bad "perplexity too large for N" "perplexity 30 is too large for 20 points" \
     "$L; tsne raw first 20 perplexity 30"
 bad "tsne on 3 points" "at least 4 points" "$L; tsne raw first 3 perplexity 1"
-bad "nh k larger than N" "k 50 is out of range" \
+# nh k with an embedding in place, so that only k can be what is refused.
+bad "nh k 0" "k 0 is out of range \(should be at least 1\)" \
+    "$L; tsne raw first 20 perplexity 5 iterations 250; nh k 0"
+bad "nh k larger than N" "k 50 is out of range \(should be from 1 to 19\)" \
     "$L; tsne raw first 20 perplexity 5 iterations 250; nh k 50"
 
 # hull on classes of fewer than 3 points is an answer, not an error: each class of

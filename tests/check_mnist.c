@@ -309,7 +309,8 @@ START_TEST(test_real_mnist)
     char dir[1024];
     Err e;
     if (mnist_find("mnist", dir, sizeof dir, &e) != 0 || strcmp(dir, "data/mnist") != 0) {
-        printf("check_mnist: data/mnist absent, real MNIST test skipped (`make data`)\n");
+        printf("  skip real MNIST: no MNIST in data/mnist (make data)\n");
+        fflush(stdout);
         return;
     }
     Dataset tr, te;
@@ -340,7 +341,8 @@ START_TEST(test_real_fashion)
     char dir[1024];
     Err e;
     if (mnist_find("fashion", dir, sizeof dir, &e) != 0) {
-        printf("check_mnist: Fashion-MNIST absent, real Fashion-MNIST test skipped\n");
+        printf("  skip real Fashion-MNIST: no Fashion-MNIST here (Debian package dataset-fashion-mnist)\n");
+        fflush(stdout);
         return;
     }
     Dataset tr, te;

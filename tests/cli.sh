@@ -11,7 +11,19 @@ trap 'rm -rf "$T"' EXIT
 
 check "--version" 0 '^untangle [0-9]' -- "$U" --version
 check "--version names OpenBLAS's kernels" 0 '^matrix products: OpenBLAS [0-9.]+, [A-Za-z]+ kernels: ' -- "$U" --version
-check "--version names untangle's kernels" 0 "^convolutions, activations, pooling: untangle's (AVX-512|AVX2\+FMA|portable C) kernels, the best for .*family [0-9]+ model [0-9]+" -- "$U" --version
+check "--version names untangle's kernels" 0 "^convolutions, activations, pooling: untangle's (AVX-512|AVX2\+FMA|portable C) kernels \((avx512|avx2|portable) path\), the best for .*family [0-9]+ model [0-9]+" -- "$U" --version
+check "--version says why these OpenBLAS kernels" 0 '^matrix products: OpenBLAS [0-9.]+, [A-Za-z]+ kernels: (chosen by OpenBLAS|OpenBLAS did not recognise this CPU \(it picked [A-Za-z0-9_]+\))$' -- env -u OPENBLAS_CORETYPE "$U" --version
+# the convolution path follows the CPU's flags as the kernel listing gives them
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+    kpath=avx512
+elif grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo; then
+    kpath=avx2
+else
+    kpath=portable
+fi
+case $(uname -m) in x86_64) ;; *) kpath=portable ;; esac
+check "--version names the $kpath convolution path on this CPU" 0 "^convolutions, .*\($kpath path\)" -- "$U" --version
+check "info names the convolution path" 0 "^convolutions, activations, pooling: .*\($kpath path\)" -- "$U" -c info
 check "info names the kernels" 0 '^matrix products: OpenBLAS .* kernels' -- "$U" -c info
 check "OPENBLAS_CORETYPE in the environment is kept" 0 'Prescott kernels: OPENBLAS_CORETYPE=Prescott in the environment' -- env OPENBLAS_CORETYPE=Prescott "$U" --version
 # A CPU OpenBLAS does not know: untangle restarts itself once with better kernels
@@ -30,7 +42,7 @@ check "-c unknown command suggests" 1 "^-c:1: error: unknown command 'lod'; did 
 check "-c stops at the first error" 1 "" -- sh -c "\"$U\" -c 'echo a; nope; echo after' | grep -q after && exit 9; exit 1"
 check "missing word names it and the help topic" 1 "error: set seed needs N: .*; see \`help set seed\`" -- "$U" -c "set seed"
 check "bad number names the argument" 1 "bad seed 'abc'" -- "$U" -c "set seed abc"
-check "bad choice lists the choices" 1 "bad set sub-command 'sede' \(should be seed, threads, term, live, output or name\)" -- "$U" -c "set sede 3"
+check "bad choice lists the choices" 1 "bad set sub-command 'sede' \(should be seed, threads, term, live, lang, output or name\)" -- "$U" -c "set sede 3"
 check "unterminated quote" 1 "unterminated double quote" -- "$U" -c 'echo "abc'
 check "help lists commands" 0 '^  load ' -- "$U" -c "help"
 check "help COMMAND" 0 '^    set seed N' -- "$U" -c "help set"
@@ -100,6 +112,6 @@ if [ -f data/mnist/t10k-images-idx3-ubyte ]; then
         check "replay $lesson (quick)" 0 "" -- "$U" --quick --output "$T/pics" --term none "$lesson"
     done
 else
-    echo "  skip MNIST cases (grid, predict image, lesson replays): data/mnist is missing; run make data"
+    echo "  skip MNIST cases (grid, predict image, lesson replays): no MNIST in data/mnist (make data)"
 fi
 exit 0

@@ -3,7 +3,7 @@
 # most 100 columns), words never broken, code kept, control characters escaped.
 # In a pipe the width is $COLUMNS or 80 and nothing is styled; on a terminal
 # (script(1) gives one) the width is the terminal's and headings are styled.
-# The lessons' prose is replayed without their command blocks (no data needed).
+# The lessons' prose is replayed without their commands (no data needed).
 # Prints "  ok NAME", "  not ok NAME" or "  skip NAME: why"; run by tests/run.sh.
 set -u
 U=${UNTANGLE:-./untangle}
@@ -33,8 +33,11 @@ for lesson in lessons/en/*.md lessons/fr/*.md; do
     name=$(basename "$lesson" .md)
     lang=$(basename "$(dirname "$lesson")")
     prose="$T/$lang-$name.md"
-    awk '/^```untangle/ { skip = 1; next } skip && /^```/ { skip = 0; next } !skip' "$lesson" >"$prose"
-    words "$prose" >"$T/want"
+    # an exercise's block stays, empty, so that its hints still have it
+    awk '/^```untangle exercise/ { print; skip = 2; next } /^```untangle/ { skip = 1; next }
+         skip && /^```/ { if (skip == 2) print; skip = 0; next } !skip' "$lesson" >"$prose"
+    grep -av '^```' "$prose" >"$T/nofence"
+    words "$T/nofence" >"$T/want"
     for w in 40 80 120; do
         limit=$w
         [ "$limit" -gt 100 ] && limit=100

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/data/idx.h"
 #include "untangle/data/mnist.h"
@@ -198,31 +199,31 @@ static int info_run(Shell *sh, const CmdArgs *a)
 
 static const Param load_params[] = {
     {.name = "set", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = mnist_set_names,
-     .what = "data set", .help = "the data set"},
+     .what = N_("data set"), .help = N_("the data set")},
     {.name = "train", .type = PARAM_INT, .lo = 1, .hi = LOAD_COUNT_MAX,
-     .help = "keep the first N training images (all by default)"},
+     .help = N_("keep the first N training images (all by default)")},
     {.name = "test", .type = PARAM_INT, .lo = 1, .hi = LOAD_COUNT_MAX,
-     .help = "keep the first N test images (all by default)"},
+     .help = N_("keep the first N test images (all by default)")},
     {0},
 };
 
 const CmdSpec cmd_load_spec = {
     .name = "load",
-    .summary = "load a data set (pixels scaled to [0,1])",
-    .help = "Loads MNIST (60000 training and 10000 test images of 28x28 grey pixels) or "
+    .summary = N_("load a data set (pixels scaled to [0,1])"),
+    .help = N_("Loads MNIST (60000 training and 10000 test images of 28x28 grey pixels) or "
             "Fashion-MNIST, scaling pixels by 1/255. `train N` and `test N` keep the first N "
             "images of each part, for quick tries. MNIST is searched in $UNTANGLE_DATA, "
-            "./data/mnist and the installed share folder; `make data` fetches it.",
+            "./data/mnist and the installed share folder; `make data` fetches it."),
     .params = load_params,
     .handler = load_run,
 };
 
 const CmdSpec cmd_info_spec = {
     .name = "info",
-    .summary = "what the session holds: data, model, features, embedding",
-    .help = "Prints the loaded data (shapes and label counts), the model and whether it is "
+    .summary = N_("what the session holds: data, model, features, embedding"),
+    .help = N_("Prints the loaded data (shapes and label counts), the model and whether it is "
             "compiled and trained, the last predicted features and the last embedding, and "
             "the settings, and the memory budget: the most one command may ask for (three quarters "
-            "of the memory available, or UNTANGLE_MAX_BYTES), beyond which it is refused.",
+            "of the memory available, or UNTANGLE_MAX_BYTES), beyond which it is refused."),
     .handler = info_run,
 };

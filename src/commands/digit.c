@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands_extra.h"
 #include "untangle/data/digit.h"
 #include "untangle/render/digit_view.h"
@@ -112,17 +113,17 @@ out:
 
 static const Param predict_image_params[] = {
     {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.png",
-     .complete = PARAM_COMPLETE_FILE, .help = "a PNG picture of one digit"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("a PNG picture of one digit")},
     CMD_PARAM_TO,
     {0},
 };
 
 const CmdSpec predict_image_spec = {
     .name = "image",
-    .summary = "classify your own digit from any PNG",
-    .help = "The picture is normalised as MNIST was (grey, ink light on dark, cropped, "
+    .summary = N_("classify your own digit from any PNG"),
+    .help = N_("The picture is normalised as MNIST was (grey, ink light on dark, cropped, "
             "scaled into 20x20, centred by its centre of mass in 28x28), shown, and the top "
-            "three classes printed. Reports `predicted` and `probability`.",
+            "three classes printed. Reports `predicted` and `probability`."),
     .params = predict_image_params,
     .handler = predict_image_run,
 };

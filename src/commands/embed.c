@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/commands/commands_extra.h"
 #include "untangle/geom/geom.h"
@@ -390,36 +391,37 @@ static int nh_run(Shell *sh, const CmdArgs *a)
 /* The defaults shown are scikit-learn 1.2's, which tsne_params_default sets. */
 static const Param tsne_params[] = {
     {.name = "source", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = tsne_sources,
-     .help = "the loaded images, or the last predicted features"},
+     .help = N_("the loaded images, or the last predicted features")},
     {.name = "from", .type = PARAM_CHOICE, .choices = tsne_parts, .def = "test",
-     .help = "which images: all is the training then the test images"},
+     .help = N_("which images: all is the training then the test images")},
     {.name = "first", .type = PARAM_INT, .lo = 1, .hi = 9e15,
-     .help = "embed the first N rows (all by default)"},
+     .help = N_("embed the first N rows (all by default)")},
     {.name = "perplexity", .type = PARAM_REAL, .lo = 1e-3, .hi = 1e6, .def = "30",
-     .help = "the effective number of neighbours"},
+     .help = N_("the effective number of neighbours")},
     {.name = "init", .type = PARAM_CHOICE, .choices = tsne_inits, .def = "pca",
-     .help = "the starting positions"},
+     .help = N_("the starting positions")},
     {.name = "iterations", .type = PARAM_INT, .lo = TSNE_MIN_ITER, .hi = TSNE_MAX_ITER,
-     .def = "1000", .help = "gradient steps, early exaggeration included"},
+     .def = "1000", .help = N_("gradient steps, early exaggeration included")},
     {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 2, .def = "0", .meta = "0|1|2",
-     .help = "2 reports the KL divergence every 50 iterations"},
+     .help = N_("2 reports the KL divergence every 50 iterations")},
     {.name = "angle", .type = PARAM_REAL, .lo = 0, .hi = 1, .def = "0.5",
-     .help = "Barnes-Hut's accuracy; 0 runs the exact (slow) gradient"},
+     .help = N_("Barnes-Hut's accuracy; 0 runs the exact (slow) gradient")},
     {.name = "method", .type = PARAM_CHOICE, .choices = tsne_methods, .def = "auto",
-     .help = "the repulsion: bh below 20000 points, fft (grid and FFT) from there, or exact"},
+     .help = N_("the repulsion: bh below 20000 points, fft (grid and FFT) from there, or exact")},
     {.name = "knn", .type = PARAM_CHOICE, .choices = tsne_knns, .def = "auto",
-     .help = "the neighbours: exact, or approx (from 20000 points in over 128 dimensions)"},
+     .help = N_("the neighbours: exact, or approx (from 20000 points in over 128 dimensions)")},
     {.name = "pca", .type = PARAM_INT, .lo = 2, .hi = PCA_COV_MAX_K, .meta = "D",
-     .help = "first project on D principal components (FIt-SNE's practice: 50)"},
+     .help = N_("first project on D principal components (FIt-SNE's practice: 50)")},
     {.name = "live", .type = PARAM_FLAG,
-     .help = "watch the map form: the points redrawn every few iterations, and a GIF"},
+     .help = N_("watch the map form: the points redrawn every few iterations, and a GIF")},
     {0},
 };
 
 const CmdSpec cmd_tsne_spec = {
     .name = "tsne",
-    .summary = "embed images or features in 2-D with t-SNE",
-    .help = "Runs t-SNE as scikit-learn 1.2 does (PCA init, perplexity 30, early "
+    .summary = N_("embed images or features in 2-D with t-SNE"),
+    /* xgettext:no-c-format */
+    .help = N_("Runs t-SNE as scikit-learn 1.2 does (PCA init, perplexity 30, early "
             "exaggeration 12 for 250 iterations, 1000 in all) on the loaded images (`raw`: "
             "the test images, `from train`, or `from all`: the training then the test "
             "images, 70000 for MNIST) or on the last predicted features (`features`). The "
@@ -433,39 +435,39 @@ const CmdSpec cmd_tsne_spec = {
             "`set live on`), the points are redrawn in place every few iterations, coloured "
             "by class, with the iteration, the phase and the KL divergence; the last frame "
             "and a short animation of the run (GIF) go to the output folder and the report. "
-            "Ctrl-C keeps the embedding of the last iteration.",
+            "Ctrl-C keeps the embedding of the last iteration."),
     .params = tsne_params,
     .handler = tsne_command,
 };
 
 const CmdSpec cmd_hull_spec = {
     .name = "hull",
-    .summary = "per-class convex hulls of the embedding",
-    .help = "Computes each class's convex hull in the embedding and prints its vertex count "
-            "and area.",
+    .summary = N_("per-class convex hulls of the embedding"),
+    .help = N_("Computes each class's convex hull in the embedding and prints its vertex count "
+            "and area."),
     .handler = hull_run,
 };
 
 const CmdSpec cmd_ellipse_spec = {
     .name = "ellipse",
-    .summary = "per-class Gaussian ellipses of the embedding",
-    .help = "Fits a Gaussian to each class of the embedding (mean, maximum-likelihood "
+    .summary = N_("per-class Gaussian ellipses of the embedding"),
+    .help = N_("Fits a Gaussian to each class of the embedding (mean, maximum-likelihood "
             "covariance) and prints the mean, the axes (2*sqrt(2)*sqrt(eigenvalue)) and the "
-            "angle.",
+            "angle."),
     .handler = ellipse_run,
 };
 
 static const Param nh_params[] = {
     {.name = "k", .type = PARAM_INT, .lo = 1, .hi = 9e15, .def = "6",
-     .help = "neighbours of each point (the lab's 6), below the number of points"},
+     .help = N_("neighbours of each point (the lab's 6), below the number of points")},
     {0},
 };
 
 const CmdSpec cmd_nh_spec = {
     .name = "nh",
-    .summary = "Neighborhood Hit of the embedding",
-    .help = "For each point, the share of its K nearest other points with the same label, "
-            "averaged over all points and per class: how well the classes separate.",
+    .summary = N_("Neighborhood Hit of the embedding"),
+    .help = N_("For each point, the share of its K nearest other points with the same label, "
+            "averaged over all points and per class: how well the classes separate."),
     .params = nh_params,
     .handler = nh_run,
 };

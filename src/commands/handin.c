@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/strbuf.h"
@@ -41,19 +42,19 @@ static int handin_run(Shell *sh, const CmdArgs *a)
 
 static const Param handin_params[] = {
     {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.html",
-     .complete = PARAM_COMPLETE_FILE, .help = "the page to write"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("the page to write")},
     {0},
 };
 
 const CmdSpec cmd_handin_spec = {
     .name = "handin",
-    .summary = "write your work as one HTML page to hand in",
-    .help = "Writes everything this session did as one self-contained HTML page: your name "
+    .summary = N_("write your work as one HTML page to hand in"),
+    .help = N_("Writes everything this session did as one self-contained HTML page: your name "
             "(`set name`, or $USER) and the date, the exercises done, skipped or left open, "
             "every command with its output and pictures, the questions with your answers "
             "beside the reference answers (folded), and a SHA-256 of the page. `untangle "
             "check-handin FILE.html` tells whether the page was edited after it was written; "
-            "it does not tell who did the work.",
+            "it does not tell who did the work."),
     .params = handin_params,
     .handler = handin_run,
 };
@@ -215,13 +216,13 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
 
 static const Param save_lesson_params[] = {
     {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.md",
-     .complete = PARAM_COMPLETE_FILE, .help = "the lesson to write"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("the lesson to write")},
     {0},
 };
 
 static const CmdSpec save_lesson_spec = {
     .name = "lesson",
-    .summary = "write the commands typed so far as a lesson",
+    .summary = N_("write the commands typed so far as a lesson"),
     .params = save_lesson_params,
     .handler = save_lesson_run,
 };
@@ -229,11 +230,11 @@ static const CmdSpec *const save_subs[] = {&save_lesson_spec, NULL};
 
 const CmdSpec cmd_save_spec = {
     .name = "save",
-    .summary = "write what this session did as a lesson",
-    .help = "`save lesson FILE.md` writes the commands typed in this session that succeeded "
+    .summary = N_("write what this session did as a lesson"),
+    .help = N_("`save lesson FILE.md` writes the commands typed in this session that succeeded "
             "as a lesson, each followed by the figures it reported as `expect` lines to edit, "
             "so that a teacher writes a lesson by doing it once. Looking and leaving (help, "
             "figures, handin, quit) and personal settings (set name, term, output) are left "
-            "out. An existing FILE.md is kept as FILE.md.bak.",
+            "out. An existing FILE.md is kept as FILE.md.bak."),
     .subs = save_subs,
 };

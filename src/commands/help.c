@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "untangle/commands/commands.h"
+#include "untangle/core/i18n.h"
 
 /* Appends s to buf (length *len, capacity cap). */
 static void put(char *buf, size_t cap, size_t *len, const char *s)
@@ -146,22 +147,22 @@ static void print_param_lines(Shell *sh, const Param *params)
             snprintf(head, sizeof head, "%s", m);
         size_t len = 0;
         tail[0] = '\0';
-        put(tail, sizeof tail, &len, p->help ? p->help : "");
+        put(tail, sizeof tail, &len, p->help ? _(p->help) : "");
         char range[160] = "";
         if (p->type == PARAM_INT)
-            snprintf(range, sizeof range, "%.0f to %.0f", p->lo, p->hi);
+            snprintf(range, sizeof range, _("%.0f to %.0f"), p->lo, p->hi);
         else if (p->type == PARAM_REAL)
-            snprintf(range, sizeof range, p->lo_open ? "above %g, at most %g" : "%g to %g", p->lo,
+            snprintf(range, sizeof range, p->lo_open ? _("above %g, at most %g") : _("%g to %g"), p->lo,
                      p->hi);
         else if (p->type == PARAM_CHOICE && p->meta) /* else the head shows them */
-            snprintf(range, sizeof range, "%s", param_choice_list(p, " or ", list, sizeof list));
+            snprintf(range, sizeof range, "%s", param_choice_list(p, _(" or "), list, sizeof list));
         if (range[0]) {
             put(tail, sizeof tail, &len, len ? "; " : "");
             put(tail, sizeof tail, &len, range);
         }
         if (p->def) {
             char d[80];
-            snprintf(d, sizeof d, "%s(default %s)", len ? " " : "", p->def);
+            snprintf(d, sizeof d, _("%s(default %s)"), len ? " " : "", p->def);
             put(tail, sizeof tail, &len, d);
         }
         print_hanging(sh, head, tail);
@@ -185,52 +186,52 @@ static void print_page(Shell *sh, const CmdSpec *c, const CmdVariant *v, const c
     const char *summary = v && v->name ? v->summary : c->summary;
     const char *help = v && v->name ? v->help : c->help;
     if (summary)
-        print_wrapped(sh, summary, 2, 78);
+        print_wrapped(sh, _(summary), 2, 78);
     if (help) {
         sh_printf(sh, "\n");
-        print_wrapped(sh, help, 2, 78);
+        print_wrapped(sh, _(help), 2, 78);
     }
     if ((v && has_params(v->params)) || has_params(c->params)) {
-        sh_printf(sh, "\n  words:\n");
+        sh_printf(sh, _("\n  words:\n"));
         if (v)
             print_param_lines(sh, v->params);
         print_param_lines(sh, c->params);
     }
     if (c->subs) {
-        sh_printf(sh, "\n  sub-commands (`help %s SUB` for one):\n", path);
+        sh_printf(sh, _("\n  sub-commands (`help %s SUB` for one):\n"), path);
         for (size_t i = 0; c->subs[i]; i++) {
             cmd_synopsis(c->subs[i], NULL, path, syn, sizeof syn);
             sh_printf(sh, "    %s\n", syn);
-            print_wrapped(sh, c->subs[i]->summary, 6, 78);
+            print_wrapped(sh, _(c->subs[i]->summary), 6, 78);
         }
     }
     if (c->variant && !(v && v->name)) {
         CmdVariant x;
-        const char *what = c->variant_what ? c->variant_what : "kind";
+        const char *what = c->variant_what ? _(c->variant_what) : _("kind");
         char upper[32];
         size_t k = 0;
         for (; what[k] && k + 1 < sizeof upper; k++)
             upper[k] = (char)(what[k] >= 'a' && what[k] <= 'z' ? what[k] - 32 : what[k]);
         upper[k] = '\0';
         if (c->variant_option)
-            sh_printf(sh, "\n  %ss (`help %s %s` for one; %s when none is named):\n", what,
+            sh_printf(sh, _("\n  %ss (`help %s %s` for one; %s when none is named):\n"), what,
                       path, upper, c->variant_default);
         else
-            sh_printf(sh, "\n  %ss (`help %s %s` for one):\n", what, path, upper);
+            sh_printf(sh, _("\n  %ss (`help %s %s` for one):\n"), what, path, upper);
         for (size_t i = 0; c->variant(i, &x); i++) {
             cmd_synopsis(c, &x, prefix, syn, sizeof syn);
             sh_printf(sh, "    %s\n", syn);
-            print_wrapped(sh, x.summary, 6, 78);
+            print_wrapped(sh, _(x.summary), 6, 78);
         }
     }
 }
 
 static void print_index(Shell *sh)
 {
-    sh_printf(sh, "Commands (`help COMMAND` for details, `help COMMAND SUB` for a sub-command; "
-                  "`;` separates commands, `#` starts a comment):\n");
+    sh_printf(sh, _("Commands (`help COMMAND` for details, `help COMMAND SUB` for a sub-command; "
+                    "`;` separates commands, `#` starts a comment):\n"));
     for (const CmdSpec *const *c = cmd_table; *c; c++)
-        sh_printf(sh, "  %-9s %s\n", (*c)->name, (*c)->summary);
+        sh_printf(sh, "  %-9s %s\n", (*c)->name, _((*c)->summary));
 }
 
 int cmd_print_help(Shell *sh, int nwords, char **words)
@@ -245,16 +246,16 @@ int cmd_print_help(Shell *sh, int nwords, char **words)
         size_t n = strlen(words[0]), found = 0;
         for (const CmdSpec *const *d = cmd_table; *d; d++)
             if (strncmp((*d)->name, words[0], n) == 0) {
-                sh_printf(sh, "  %-9s %s\n", (*d)->name, (*d)->summary);
+                sh_printf(sh, "  %-9s %s\n", (*d)->name, _((*d)->summary));
                 found++;
             }
         if (found && nwords == 1)
             return CMD_OK;
         const CmdSpec *near = cmd_nearest(words[0]);
         if (near)
-            return sh_error(sh, "no command '%s'; did you mean '%s'? (`help` lists commands)",
+            return sh_error(sh, _("no command '%s'; did you mean '%s'? (`help` lists commands)"),
                             words[0], near->name);
-        return sh_error(sh, "no command '%s'; `help` lists the commands", words[0]);
+        return sh_error(sh, _("no command '%s'; `help` lists the commands"), words[0]);
     }
     char prefix[CMD_PATH_MAX] = "", path[CMD_PATH_MAX];
     snprintf(path, sizeof path, "%s", c->name);
@@ -284,7 +285,7 @@ int cmd_print_help(Shell *sh, int nwords, char **words)
             snprintf(path + len, sizeof path - len, " %s", v.name);
             continue;
         }
-        return sh_error(sh, "`%s` has no sub-command '%s'; `help %s` lists what it takes", path,
+        return sh_error(sh, _("`%s` has no sub-command '%s'; `help %s` lists what it takes"), path,
                         words[i], path);
     }
     print_page(sh, c, v.name ? &v : NULL, prefix, path);

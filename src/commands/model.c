@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/nn/nn.h"
 
@@ -109,6 +110,7 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
     model_free(sh->model);
     sh->model = m;
     sh_report(sh, "params", (double)m->n_params);
+    sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
 fail:
     model_free(m);
@@ -269,59 +271,62 @@ static int model_new_run(Shell *sh, const CmdArgs *a)
     model_free(sh->model);
     sh->model = model_new();
     sh_printf(sh, "new empty model\n");
+    /* what the last model reported no longer holds */
+    sh_report(sh, "params", 0);
+    sh_report(sh, "layers", 0);
     return CMD_OK;
 }
 
 static const Param add_params[] = {
-    {.name = "input", .type = PARAM_DIMS, .dims = 0, .hi = NN_MAX_DIM, .what = "input shape",
-     .meta = "D|HxWxC", .help = "the input shape, for the first layer (default: the images)"},
+    {.name = "input", .type = PARAM_DIMS, .dims = 0, .hi = NN_MAX_DIM, .what = N_("input shape"),
+     .meta = "D|HxWxC", .help = N_("the input shape, for the first layer (default: the images)")},
     {.name = "name", .type = PARAM_WORD, .meta = "NAME",
-     .help = "the layer's name (default: kind_N, as Keras)"},
+     .help = N_("the layer's name (default: kind_N, as Keras)")},
     {0},
 };
 static const Param save_params[] = {
     {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
-     .complete = PARAM_COMPLETE_MODEL, .help = "NAME.model, in the output folder without '/'"},
+     .complete = PARAM_COMPLETE_MODEL, .help = N_("NAME.model, in the output folder without '/'")},
     {0},
 };
 static const Param load_params[] = {
     {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
      .complete = PARAM_COMPLETE_MODEL,
-     .help = "NAME.model, looked for in the output folder, then here"},
+     .help = N_("NAME.model, looked for in the output folder, then here")},
     {0},
 };
 
 static const CmdSpec model_new_spec = {
-    .name = "new", .summary = "start an empty network", .handler = model_new_run};
+    .name = "new", .summary = N_("start an empty network"), .handler = model_new_run};
 static const CmdSpec model_add_spec = {
     .name = "add",
-    .summary = "add a layer on top",
-    .help = "The first layer takes the shape of the loaded images when `input` is not given. "
+    .summary = N_("add a layer on top"),
+    .help = N_("The first layer takes the shape of the loaded images when `input` is not given. "
             "Weights are drawn when a layer is added (Glorot uniform, zero biases) from the "
             "session seed. A layer that does not fit the one below is refused, naming both "
-            "shapes.",
+            "shapes."),
     .params = add_params,
     .handler = model_add_run,
     .variant = layer_variant,
-    .variant_what = "layer",
+    .variant_what = N_("layer"),
 };
 static const CmdSpec model_summary_spec = {
     .name = "summary",
-    .summary = "the layers with their output shapes and parameter counts (figure `params`)",
+    .summary = N_("the layers with their output shapes and parameter counts (figure `params`)"),
     .handler = model_summary_run};
 static const CmdSpec model_pop_spec = {
     .name = "pop",
-    .summary = "remove the top layer, keeping the weights of the others",
+    .summary = N_("remove the top layer, keeping the weights of the others"),
     .handler = pop_run};
 static const CmdSpec model_save_spec = {
     .name = "save",
-    .summary = "write NAME.model atomically",
-    .help = "A NAME without '/' goes to the output folder (docs/model-format.md).",
+    .summary = N_("write NAME.model atomically"),
+    .help = N_("A NAME without '/' goes to the output folder (docs/model-format.md)."),
     .params = save_params,
     .handler = model_save_run};
 static const CmdSpec model_load_spec = {
     .name = "load",
-    .summary = "read NAME.model back, checking everything",
+    .summary = N_("read NAME.model back, checking everything"),
     .params = load_params,
     .handler = model_load_run};
 
@@ -332,18 +337,18 @@ static const CmdSpec *const model_subs[] = {
 
 const CmdSpec cmd_model_spec = {
     .name = "model",
-    .summary = "build, inspect, save and load the network (like Keras' Sequential)",
-    .help = "`model new` starts an empty network and `model add` stacks layers on it: "
+    .summary = N_("build, inspect, save and load the network (like Keras' Sequential)"),
+    .help = N_("`model new` starts an empty network and `model add` stacks layers on it: "
             "`model add dense 100 sigmoid input 784` adds a fully connected layer and its "
             "activation as a second layer (so that `model pop` removes it alone); conv2d "
-            "keeps its activation inside the layer, as in the lab.",
+            "keeps its activation inside the layer, as in the lab."),
     .subs = model_subs,
 };
 
 const CmdSpec cmd_pop_spec = {
     .name = "pop",
-    .summary = "remove the top layer of the model (same as `model pop`)",
-    .help = "Removes the top layer of the model; the remaining layers keep their weights, so "
-            "`predict` then gives the output of the layer below.",
+    .summary = N_("remove the top layer of the model (same as `model pop`)"),
+    .help = N_("Removes the top layer of the model; the remaining layers keep their weights, so "
+            "`predict` then gives the output of the layer below."),
     .handler = pop_run,
 };

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/render/figure.h"
 #include "untangle/geom/geom.h"
@@ -59,18 +60,18 @@ static int plot_run(Shell *sh, const CmdArgs *a)
  * has no title, `plot "to" to x.png` does (params_parse's rule). */
 static const Param plot_params[] = {
     {.name = "name", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "\"NAME\"",
-     .help = "the title (default: where the embedding came from)"},
+     .help = N_("the title (default: where the embedding came from)")},
     CMD_PARAM_TO,
     {.name = "size", .type = PARAM_DIMS, .dims = 2, .hi = CANVAS_MAX_SIDE, .meta = "WxH",
-     .help = "the picture's size in pixels (the lab's 384x719)"},
+     .help = N_("the picture's size in pixels (the lab's 384x719)")},
     {0},
 };
 
 const CmdSpec cmd_plot_spec = {
     .name = "plot",
-    .summary = "the lab's 3-panel figure: points, hulls, ellipses",
-    .help = "Draws the embedding three times, stacked: points coloured by class titled "
-            "\"NAME NH=xx.x%\", the convex hulls, and the fitted ellipses.",
+    .summary = N_("the lab's 3-panel figure: points, hulls, ellipses"),
+    .help = N_("Draws the embedding three times, stacked: points coloured by class titled "
+            "\"NAME NH=xx.x%\", the convex hulls, and the fitted ellipses."),
     .params = plot_params,
     .handler = plot_run,
 };

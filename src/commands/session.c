@@ -1,4 +1,4 @@
-/* session.c: the session commands: set, expect, figures, echo, help, quit. */
+/* session.c: the session commands: set, keep, need, figures, echo, help, quit. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/blas.h"
+#include "untangle/core/i18n.h"
 #include "untangle/render/markdown.h"
 
 /* ---- set ---- */
@@ -100,6 +101,19 @@ static int set_output_run(Shell *sh, const CmdArgs *a)
     return CMD_OK;
 }
 
+/* The language of the messages; the names typed (commands, options, figures)
+ * stay as they are. */
+static int set_lang_run(Shell *sh, const CmdArgs *a)
+{
+    const char *lang = i18n_langs[cmd_index(a, "lang")];
+    if (i18n_set_lang(lang) != 0)
+        return sh_error(sh, _("set lang: cannot switch to '%s'"), lang);
+    snprintf(sh->lang, sizeof sh->lang, "%s", lang);
+    /* TRANSLATORS: said in the new language; %s is the code typed (en, fr). */
+    sh_printf(sh, _("lang %s: untangle speaks English\n"), lang);
+    return CMD_OK;
+}
+
 /* The name the hand-in page carries: every word, as typed (`set name Ada Lovelace`). */
 static int set_name_run(Shell *sh, const CmdArgs *a)
 {
@@ -132,133 +146,72 @@ static int set_name_run(Shell *sh, const CmdArgs *a)
 
 static const Param seed_params[] = {
     {.name = "seed", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 2147483647,
-     .help = "the seed of weights, shuffling and t-SNE"},
+     .help = N_("the seed of weights, shuffling and t-SNE")},
     {0},
 };
 static const Param threads_params[] = {
     {.name = "threads", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = 64,
-     .help = "threads for training, t-SNE and BLAS"},
+     .help = N_("threads for training, t-SNE and BLAS")},
     {0},
 };
 static const Param term_params[] = {
     {.name = "mode", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = term_mode_names,
-     .what = "terminal mode", .help = "how pictures reach the terminal"},
+     .what = N_("terminal mode"), .help = N_("how pictures reach the terminal")},
     {0},
 };
 static const Param live_params[] = {
     {.name = "state", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = on_off,
-     .what = "live setting", .help = "on: every fit and tsne shows its live view"},
+     .what = N_("live setting"), .help = N_("on: every fit and tsne shows its live view")},
+    {0},
+};
+static const Param lang_params[] = {
+    {.name = "lang", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = i18n_langs,
+     .what = N_("language"), .help = N_("en: English, fr: French")},
     {0},
 };
 static const Param output_params[] = {
     {.name = "dir", .type = PARAM_WORD, .place = PARAM_POS, .meta = "DIR",
-     .complete = PARAM_COMPLETE_FILE, .help = "the folder pictures and models go to"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("the folder pictures and models go to")},
     {0},
 };
 
-static const CmdSpec set_seed_spec = {.name = "seed", .summary = "reseed the random generator",
+static const CmdSpec set_seed_spec = {.name = "seed", .summary = N_("reseed the random generator"),
                                       .params = seed_params, .handler = set_seed_run};
-static const CmdSpec set_threads_spec = {.name = "threads", .summary = "the number of threads",
+static const CmdSpec set_threads_spec = {.name = "threads", .summary = N_("the number of threads"),
                                          .params = threads_params, .handler = set_threads_run};
 static const CmdSpec set_term_spec = {.name = "term",
-                                      .summary = "how pictures reach the terminal",
+                                      .summary = N_("how pictures reach the terminal"),
                                       .params = term_params, .handler = set_term_run};
 static const CmdSpec set_live_spec = {.name = "live",
-                                      .summary = "live views for every fit and tsne (on or off)",
+                                      .summary = N_("live views for every fit and tsne (on or off)"),
                                       .params = live_params, .handler = set_live_run};
+static const CmdSpec set_lang_spec = {.name = "lang",
+                                      .summary = N_("the language untangle speaks (en or fr)"),
+                                      .params = lang_params, .handler = set_lang_run};
 static const CmdSpec set_output_spec = {.name = "output",
-                                        .summary = "the folder pictures are written to",
+                                        .summary = N_("the folder pictures are written to"),
                                         .params = output_params, .handler = set_output_run};
 static const Param name_params[] = {
     {.name = "name", .type = PARAM_WORD, .place = PARAM_REST, .meta = "NAME",
-     .help = "your name, as the hand-in page shows it"},
+     .help = N_("your name, as the hand-in page shows it")},
     {0},
 };
 static const CmdSpec set_name_spec = {.name = "name",
-                                      .summary = "the name the hand-in page carries ($USER until set)",
+                                      .summary = N_("the name the hand-in page carries ($USER until set)"),
                                       .params = name_params, .handler = set_name_run};
 static const CmdSpec *const set_subs[] = {&set_seed_spec, &set_threads_spec, &set_term_spec,
-                                          &set_live_spec, &set_output_spec, &set_name_spec, NULL};
+                                          &set_live_spec, &set_lang_spec, &set_output_spec,
+                                          &set_name_spec, NULL};
 
 const CmdSpec cmd_set_spec = {
     .name = "set",
-    .summary = "change a setting",
-    .help = "`set seed N` reseeds the random generator (weights, shuffling, t-SNE); `set "
+    .summary = N_("change a setting"),
+    .help = N_("`set seed N` reseeds the random generator (weights, shuffling, t-SNE); `set "
             "threads N` the number of threads; `set term` how pictures reach the terminal; "
-            "`set live on` makes every fit and tsne show its live view; `set output DIR` the "
-            "folder pictures are written to; `set name NAME` the name on the page `handin` writes.",
+            "`set live on` makes every fit and tsne show its live view; `set lang fr` speaks "
+            "French (`set lang en` English); `set output DIR` the "
+            "folder pictures are written to; `set name NAME` the name on the page `handin` writes."),
     .subs = set_subs,
-};
-
-/* ---- expect ---- */
-
-static int eq(double a, double b) { return a == b; }
-static int ne(double a, double b) { return a != b; }
-static int lt(double a, double b) { return a < b; }
-static int le(double a, double b) { return a <= b; }
-static int gt(double a, double b) { return a > b; }
-static int ge(double a, double b) { return a >= b; }
-static int near(double a, double b) { return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b)); }
-
-typedef struct Comparison {
-    const char *name;          /* first: the Param's choice table reads it */
-    int (*holds)(double value, double want);
-} Comparison;
-
-static const Comparison comparisons[] = {
-    {"==", eq}, {"!=", ne}, {"<", lt}, {"<=", le}, {">", gt}, {">=", ge}, {"~", near},
-    {NULL, NULL},
-};
-
-static int expect_run(Shell *sh, const CmdArgs *a)
-{
-    double value, want;
-    const char *name = cmd_text(a, "figure"), *op = cmd_text(a, "op");
-    const char *wanted = cmd_text(a, "value");
-    /* The value is a number, or another figure: `expect nh_cnn > nh_mlp`. */
-    if (sh_figure(sh, wanted, &want) != 0 &&
-        arg_double(sh, "expected value (a number or a figure's name)", wanted, -1e300, 1e300,
-                   &want) != 0)
-        return CMD_ERR;
-    if (cmd_given(a, "quick") && sh->quick)
-        want = cmd_real(a, "quick");
-    if (sh_figure(sh, name, &value) != 0) {
-        char names[300] = "";
-        size_t len = 0;
-        for (size_t i = 0; i < sh->n_figures && len + 60 < sizeof names; i++)
-            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
-                                    sh->figures[i].name);
-        return sh_error(sh, "expect: no figure '%s' was reported yet%s%s", name,
-                        sh->n_figures ? "; reported: " : " (run the command that computes it first)",
-                        names);
-    }
-    if (!comparisons[cmd_index(a, "op")].holds(value, want))
-        return sh_error(sh, "expect %s %s %g failed: %s is %.6g", name, op, want, name, value);
-    sh_printf(sh, "ok: %s = %.6g %s %g\n", name, value, op, want);
-    return CMD_OK;
-}
-
-static const Param expect_params[] = {
-    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
-     .complete = PARAM_COMPLETE_FIGURE, .help = "a figure a command reported (`figures`)"},
-    {.name = "op", .type = PARAM_CHOICE, .place = PARAM_POS, .choice_table = comparisons,
-     .choice_stride = sizeof comparisons[0], .what = "comparison",
-     .help = "~ allows 1% relative difference"},
-    {.name = "value", .type = PARAM_WORD, .place = PARAM_POS, .meta = "VALUE",
-     .complete = PARAM_COMPLETE_FIGURE, .help = "a number, or another figure's name"},
-    {.name = "quick", .type = PARAM_REAL, .lo = -1e300, .hi = 1e300, .meta = "VALUE",
-     .what = "quick value", .help = "the value in quick replays on subsets"},
-    {0},
-};
-
-const CmdSpec cmd_expect_spec = {
-    .name = "expect",
-    .summary = "check a figure a command reported (lessons check themselves)",
-    .help = "Compares a figure the last commands reported (`figures` lists them: accuracy, "
-            "loss, params, nh...) with a value or with another figure (`expect nh > nh_raw`), "
-            "and fails with the place in the lesson when the comparison is false.",
-    .params = expect_params,
-    .handler = expect_run,
 };
 
 /* ---- keep, need, figures, echo, help, quit ---- */
@@ -284,19 +237,19 @@ static int keep_run(Shell *sh, const CmdArgs *a)
 
 static const Param keep_params[] = {
     {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FIGURE",
-     .complete = PARAM_COMPLETE_FIGURE, .help = "a figure reported so far"},
+     .complete = PARAM_COMPLETE_FIGURE, .help = N_("a figure reported so far")},
     {.name = "as", .type = PARAM_KEYWORD, .place = PARAM_POS},
     {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
-     .help = "the name to keep it under"},
+     .help = N_("the name to keep it under")},
     {0},
 };
 
 const CmdSpec cmd_keep_spec = {
     .name = "keep",
-    .summary = "keep a figure under another name, to compare later",
-    .help = "Copies a reported figure under a new name, so that a later command reporting "
+    .summary = N_("keep a figure under another name, to compare later"),
+    .help = N_("Copies a reported figure under a new name, so that a later command reporting "
             "the same figure does not replace it: `keep nh as nh_raw`, then later `expect nh "
-            "> nh_raw`.",
+            "> nh_raw`."),
     .params = keep_params,
     .handler = keep_run,
 };
@@ -524,34 +477,34 @@ static int quit_run(Shell *sh, const CmdArgs *a)
 
 static const Param need_params[] = {
     {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE",
-     .complete = PARAM_COMPLETE_FILE, .help = "a bare name is looked for in the output folder"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("a bare name is looked for in the output folder")},
     {.name = "from", .type = PARAM_KEYWORD, .place = PARAM_POS},
     {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS, .meta = "LESSON.md",
-     .complete = PARAM_COMPLETE_FILE, .help = "relative to the lesson being replayed"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("relative to the lesson being replayed")},
     {0},
 };
 
 const CmdSpec cmd_need_spec = {
     .name = "need",
-    .summary = "make sure a file exists, replaying its lesson if not",
-    .help = "When FILE is missing, replays the lesson that writes it, saying so, then goes "
-            "on: `need mlp.model from 02-mlp.md`.",
+    .summary = N_("make sure a file exists, replaying its lesson if not"),
+    .help = N_("When FILE is missing, replays the lesson that writes it, saying so, then goes "
+            "on: `need mlp.model from 02-mlp.md`."),
     .params = need_params,
     .handler = need_run,
 };
 
 static const Param figures_params[] = {
     {.name = "prefix", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "PREFIX",
-     .complete = PARAM_COMPLETE_FIGURE, .help = "only the figures whose name starts so"},
+     .complete = PARAM_COMPLETE_FIGURE, .help = N_("only the figures whose name starts so")},
     {0},
 };
 
 const CmdSpec cmd_figures_spec = {
     .name = "figures",
-    .summary = "list the figures `expect` can check",
-    .help = "Prints the figures reported so far with their values: one line per family "
+    .summary = N_("list the figures `expect` can check"),
+    .help = N_("Prints the figures reported so far with their values: one line per family "
             "(nh.0 to nh.9 on one line, the confusion matrix as one line); `figures PREFIX` "
-            "lists each figure whose name starts with PREFIX (`figures confusion.3.`).",
+            "lists each figure whose name starts with PREFIX (`figures confusion.3.`)."),
     .params = figures_params,
     .handler = figures_run,
 };
@@ -563,31 +516,31 @@ static const Param echo_params[] = {
 
 const CmdSpec cmd_echo_spec = {
     .name = "echo",
-    .summary = "print a line",
-    .help = "Prints its words separated by spaces.",
+    .summary = N_("print a line"),
+    .help = N_("Prints its words separated by spaces."),
     .params = echo_params,
     .handler = echo_run,
 };
 
 static const Param help_params[] = {
     {.name = "topic", .type = PARAM_WORD, .place = PARAM_REST, .meta = "COMMAND",
-     .complete = PARAM_COMPLETE_COMMAND, .help = "a command, then its sub-commands"},
+     .complete = PARAM_COMPLETE_COMMAND, .help = N_("a command, then its sub-commands")},
     {0},
 };
 
 const CmdSpec cmd_help_spec = {
     .name = "help",
-    .summary = "list commands, or explain one",
-    .help = "Without argument, lists every command. `help CMD` explains one, with its words, "
+    .summary = N_("list commands, or explain one"),
+    .help = N_("Without argument, lists every command. `help CMD` explains one, with its words, "
             "their ranges and defaults; `help CMD SUB` a sub-command (`help model add "
-            "conv2d`).",
+            "conv2d`)."),
     .params = help_params,
     .handler = help_run,
 };
 
-const CmdSpec cmd_quit_spec = {.name = "quit", .summary = "leave untangle",
-                               .help = "Ends the session (Ctrl-D does too).",
+const CmdSpec cmd_quit_spec = {.name = "quit", .summary = N_("leave untangle"),
+                               .help = N_("Ends the session (Ctrl-D does too)."),
                                .handler = quit_run};
-const CmdSpec cmd_exit_spec = {.name = "exit", .summary = "leave untangle",
-                               .help = "Ends the session (Ctrl-D does too).",
+const CmdSpec cmd_exit_spec = {.name = "exit", .summary = N_("leave untangle"),
+                               .help = N_("Ends the session (Ctrl-D does too)."),
                                .handler = quit_run};

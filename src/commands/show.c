@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/commands/commands_extra.h"
 #include "untangle/core/xalloc.h"
@@ -102,20 +103,20 @@ static int image_run(Shell *sh, const CmdArgs *a)
 
 static const Param image_params[] = {
     {.name = "index", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 1e9, .meta = "N",
-     .what = "image", .help = "the image, from 0"},
+     .what = N_("image"), .help = N_("the image, from 0")},
     {.name = "from", .type = PARAM_CHOICE, .choices = show_sets, .def = "train",
-     .help = "which part of the data"},
+     .help = N_("which part of the data")},
     CMD_PARAM_TO,
     {0},
 };
 
 static const CmdSpec show_image_spec = {
     .name = "image",
-    .summary = "one image enlarged, with its label and the model's prediction",
-    .help = "Draws image N (from 0) of the training set (or `from test`) at 8 times its "
+    .summary = N_("one image enlarged, with its label and the model's prediction"),
+    .help = N_("Draws image N (from 0) of the training set (or `from test`) at 8 times its "
             "size with its label; when the session's model reads such images and ends in a "
             "softmax, also what it predicts, with the probability of each class. Reports "
-            "label, and predicted and probability with a model.",
+            "label, and predicted and probability with a model."),
     .params = image_params,
     .handler = image_run,
 };
@@ -170,19 +171,19 @@ static int images_run(Shell *sh, const CmdArgs *a)
 
 static const Param images_params[] = {
     {.name = "count", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = 1e9,
-     .def = "200", .meta = "N", .what = "number of images", .help = "the first N images"},
+     .def = "200", .meta = "N", .what = N_("number of images"), .help = N_("the first N images")},
     {.name = "from", .type = PARAM_CHOICE, .choices = show_sets, .def = "train",
-     .help = "which part of the data"},
+     .help = N_("which part of the data")},
     {.name = "cols", .type = PARAM_INT, .lo = 1, .hi = 1e6, .def = "20",
-     .help = "images per row"},
+     .help = N_("images per row")},
     CMD_PARAM_TO,
     {0},
 };
 
 static const CmdSpec show_images_spec = {
     .name = "images",
-    .summary = "the first N images of the data, grey on black (exercise 0)",
-    .help = "Draws the first N (200) images, 20 per row; reports width, height and images.",
+    .summary = N_("the first N images of the data, grey on black (exercise 0)"),
+    .help = N_("Draws the first N (200) images, 20 per row; reports width, height and images."),
     .params = images_params,
     .handler = images_run,
 };
@@ -203,9 +204,9 @@ static const CmdSpec *const show_subs[] = {
 
 const CmdSpec cmd_show_spec = {
     .name = "show",
-    .summary = "draw pictures: images, training curves, confusion matrix, weights, feature "
-               "maps, mistakes, hulls, ellipses",
-    .help = "Each picture goes to the terminal and to a PNG in the output folder (`to FILE` "
-            "names it).",
+    .summary = N_("draw pictures: images, training curves, confusion matrix, weights, feature "
+               "maps, mistakes, hulls, ellipses"),
+    .help = N_("Each picture goes to the terminal and to a PNG in the output folder (`to FILE` "
+            "names it)."),
     .subs = show_subs,
 };

@@ -1,6 +1,7 @@
 /* show_embed.c: `show hulls` and `show ellipses`, one panel of the lab's figure
  * alone and larger: the class hulls, or the class ellipses, over the points of
  * the session's embedding (see commands_extra.h). */
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands_extra.h"
 #include "untangle/render/figure.h"
 
@@ -45,25 +46,25 @@ static int ellipses_run(Shell *sh, const CmdArgs *a)
 static const Param panel_params[] = {
     CMD_PARAM_TO,
     {.name = "size", .type = PARAM_DIMS, .dims = 2, .hi = CANVAS_MAX_SIDE, .meta = "WxH",
-     .help = "the picture's size in pixels (640x560)"},
+     .help = N_("the picture's size in pixels (640x560)")},
     {0},
 };
 
 const CmdSpec show_hulls_spec = {
     .name = "hulls",
-    .summary = "the convex hull of each class on the embedding, alone and larger",
-    .help = "The middle panel of `plot`: each class's convex hull (the smallest convex "
-            "polygon holding its points) over the faint points. `hull` gives their areas.",
+    .summary = N_("the convex hull of each class on the embedding, alone and larger"),
+    .help = N_("The middle panel of `plot`: each class's convex hull (the smallest convex "
+            "polygon holding its points) over the faint points. `hull` gives their areas."),
     .params = panel_params,
     .handler = hulls_run,
 };
 
 const CmdSpec show_ellipses_spec = {
     .name = "ellipses",
-    .summary = "the Gaussian ellipse of each class on the embedding, alone and larger",
-    .help = "The bottom panel of `plot`: each class's fitted Gaussian drawn as an ellipse "
+    .summary = N_("the Gaussian ellipse of each class on the embedding, alone and larger"),
+    .help = N_("The bottom panel of `plot`: each class's fitted Gaussian drawn as an ellipse "
             "of full axes 2*sqrt(2)*sqrt(eigenvalue) over the faint points. `ellipse` gives "
-            "their axes.",
+            "their axes."),
     .params = panel_params,
     .handler = ellipses_run,
 };

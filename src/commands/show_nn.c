@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/activations.h"
 #include "untangle/commands/commands_extra.h"
 #include "untangle/render/confusion.h"
@@ -457,70 +458,70 @@ static const Param to_only[] = {CMD_PARAM_TO, {0}};
 
 const CmdSpec show_curves_spec = {
     .name = "curves",
-    .summary = "loss and accuracy per epoch of every `fit`, train and validation",
-    .help = "Draws the training curves of the session's model; reports `epochs`.",
+    .summary = N_("loss and accuracy per epoch of every `fit`, train and validation"),
+    .help = N_("Draws the training curves of the session's model; reports `epochs`."),
     .params = to_only,
     .handler = curves_run,
 };
 
 const CmdSpec show_confusion_spec = {
     .name = "confusion",
-    .summary = "the 10x10 confusion matrix on the test set",
-    .help = "Rows are the true classes, columns the predicted ones, with the accuracy of "
-            "each class; reports accuracy, class_accuracy.C and confusion.T.P (counts).",
+    .summary = N_("the 10x10 confusion matrix on the test set"),
+    .help = N_("Rows are the true classes, columns the predicted ones, with the accuracy of "
+            "each class; reports accuracy, class_accuracy.C and confusion.T.P (counts)."),
     .params = to_only,
     .handler = confusion_run,
 };
 
 static const Param weights_params[] = {
     {.name = "layer", .type = PARAM_WORD, .place = PARAM_POS, .meta = "LAYER",
-     .help = "a layer by number or name, as `model summary` shows them"},
+     .help = N_("a layer by number or name, as `model summary` shows them")},
     {.name = "scale", .type = PARAM_CHOICE, .choices = weights_scale_names, .def = "shared",
-     .help = "one colour scale for all units, or one per unit"},
+     .help = N_("one colour scale for all units, or one per unit")},
     CMD_PARAM_TO,
     {0},
 };
 
 const CmdSpec show_weights_spec = {
     .name = "weights",
-    .summary = "the weights of a layer: templates, a matrix or filters",
-    .help = "A dense layer on the pixels draws each unit's weights as an image (red "
+    .summary = N_("the weights of a layer: templates, a matrix or filters"),
+    .help = N_("A dense layer on the pixels draws each unit's weights as an image (red "
             "positive, blue negative, one scale for all units or `scale unit`), other dense "
-            "layers as a matrix, conv2d its filters. Reports `units`.",
+            "layers as a matrix, conv2d its filters. Reports `units`."),
     .params = weights_params,
     .handler = weights_run,
 };
 
 static const Param activations_params[] = {
     {.name = "image", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 1e9, .meta = "N",
-     .what = "test image", .help = "the test image, from 0"},
+     .what = N_("test image"), .help = N_("the test image, from 0")},
     CMD_PARAM_TO,
     {0},
 };
 
 const CmdSpec show_activations_spec = {
     .name = "activations",
-    .summary = "test image N through every layer",
-    .help = "Draws the output of each layer for one test image (feature maps for conv2d "
-            "and maxpool); reports `layers` and `predicted`.",
+    .summary = N_("test image N through every layer"),
+    .help = N_("Draws the output of each layer for one test image (feature maps for conv2d "
+            "and maxpool); reports `layers` and `predicted`."),
     .params = activations_params,
     .handler = activations_run,
 };
 
 static const Param errors_params[] = {
     {.name = "count", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = LABEL_GRID_MAX,
-     .def = "36", .meta = "N", .what = "number of images", .help = "how many to show"},
+     .def = "36", .meta = "N", .what = N_("number of images"), .help = N_("how many to show")},
     {.name = "cols", .type = PARAM_INT, .lo = 1, .hi = 256, .def = "12",
-     .help = "images per row"},
+     .help = N_("images per row")},
     CMD_PARAM_TO,
     {0},
 };
 
 const CmdSpec show_errors_spec = {
     .name = "errors",
-    .summary = "the first N misclassified test images, true\xe2\x86\x92predicted",
-    .help = "Shows the misclassified test images with the true and the predicted class "
-            "under each; reports errors (all misclassified), images (shown) and accuracy.",
+    .summary = N_("the first N misclassified test images, true\xe2\x86\x92predicted"),
+    .help = N_("Shows the misclassified test images with the true and the predicted class "
+            "under each; reports errors (all misclassified), images (shown) and accuracy."),
     .params = errors_params,
     .handler = errors_run,
 };

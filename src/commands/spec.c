@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 
 const CmdSpec *cmd_find(const char *name)
@@ -57,7 +58,7 @@ static void sub_list(const CmdSpec *c, char *buf, size_t cap)
         names[n++] = v.name;
     names[n] = NULL;
     Param p = {.name = "", .type = PARAM_CHOICE, .choices = names};
-    param_choice_list(&p, " or ", buf, cap);
+    param_choice_list(&p, _(" or "), buf, cap);
 }
 
 static void path_append(char *path, const char *word)
@@ -71,8 +72,8 @@ static int error_with_help(Shell *sh, const char *msg, const char *topic)
 {
     size_t n = strlen(msg);
     if (n && msg[n - 1] == '?')
-        return sh_error(sh, "%s See `help %s`.", msg, topic);
-    return sh_error(sh, "%s; see `help %s`", msg, topic);
+        return sh_error(sh, _("%s See `help %s`."), msg, topic);
+    return sh_error(sh, _("%s; see `help %s`"), msg, topic);
 }
 
 int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
@@ -84,9 +85,9 @@ int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
     if (!c) {
         const CmdSpec *near = cmd_nearest(argv[0]);
         if (near)
-            return sh_error(sh, "unknown command '%s'; did you mean '%s'? (`help` lists commands)",
+            return sh_error(sh, _("unknown command '%s'; did you mean '%s'? (`help` lists commands)"),
                             argv[0], near->name);
-        return sh_error(sh, "unknown command '%s'; `help` lists the commands", argv[0]);
+        return sh_error(sh, _("unknown command '%s'; `help` lists the commands"), argv[0]);
     }
     a->top = c;
     path_append(a->path, c->name);
@@ -104,9 +105,9 @@ int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
             break; /* the command's own words (`predict test`) */
         sub_list(c, list, sizeof list);
         if (i >= argc)
-            return sh_error(sh, "%s needs a sub-command (should be %s); see `help %s`", a->path,
+            return sh_error(sh, _("%s needs a sub-command (should be %s); see `help %s`"), a->path,
                             list, a->path);
-        return sh_error(sh, "bad %s sub-command '%s' (should be %s); see `help %s`", a->path,
+        return sh_error(sh, _("bad %s sub-command '%s' (should be %s); see `help %s`"), a->path,
                         argv[i], list, a->path);
     }
     if (c->variant && c->variant_option) {
@@ -116,17 +117,17 @@ int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
                 name = argv[k + 1];
         if (!find_variant(c, name, &a->variant)) {
             sub_list(c, list, sizeof list);
-            return sh_error(sh, "bad %s '%s' (should be %s); see `help %s`", c->variant_option,
+            return sh_error(sh, _("bad %s '%s' (should be %s); see `help %s`"), c->variant_option,
                             name, list, a->path);
         }
     } else if (c->variant) {
-        const char *what = c->variant_what ? c->variant_what : "kind";
+        const char *what = c->variant_what ? _(c->variant_what) : _("kind");
         sub_list(c, list, sizeof list);
         if (i >= argc)
-            return sh_error(sh, "%s needs a %s (should be %s); see `help %s`", a->path, what,
+            return sh_error(sh, _("%s needs a %s (should be %s); see `help %s`"), a->path, what,
                             list, a->path);
         if (!find_variant(c, argv[i], &a->variant))
-            return sh_error(sh, "bad %s '%s' (should be %s); see `help %s`", what, argv[i], list,
+            return sh_error(sh, _("bad %s '%s' (should be %s); see `help %s`"), what, argv[i], list,
                             a->path);
         path_append(a->path, a->variant.name);
         i++;
@@ -145,7 +146,7 @@ static const ParamValue *value(const CmdArgs *a, const char *name)
 {
     const ParamValue *v = params_get(&a->pv, name);
     if (!v) {
-        fprintf(stderr, "untangle: internal error: %s declares no parameter '%s'\n", a->path,
+        fprintf(stderr, _("untangle: internal error: %s declares no parameter '%s'\n"), a->path,
                 name);
         abort();
     }
@@ -200,7 +201,7 @@ int cmd_long_within(Shell *sh, const CmdArgs *a, const char *name, long lo, long
     for (size_t k = 0; k < a->pv.n; k++)
         if (&a->pv.v[k] == v) {
             const Param *p = a->pv.p[k];
-            return arg_long(sh, p->what ? p->what : p->name, v->text, lo, hi, out);
+            return arg_long(sh, p->what ? _(p->what) : p->name, v->text, lo, hi, out);
         }
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/blas.h"
 #include "untangle/commands/commands.h"
 #include "untangle/commands/commands_extra.h"
@@ -285,71 +286,71 @@ static int predict_run(Shell *sh, const CmdArgs *a)
 
 static const Param compile_params[] = {
     {.name = "loss", .type = PARAM_CHOICE, .choices = losses,
-     .def = "categorical_crossentropy", .help = "the loss, on a softmax top layer"},
+     .def = "categorical_crossentropy", .help = N_("the loss, on a softmax top layer")},
     {.name = "optimizer", .type = PARAM_CHOICE, .choice_fn = optimizer_name, .def = "sgd",
-     .help = "how the weights move; each brings its own words (below)"},
+     .help = N_("how the weights move; each brings its own words (below)")},
     {.name = "metrics", .type = PARAM_CHOICE, .choices = metrics, .def = "accuracy",
-     .help = "what fit and evaluate report beside the loss"},
+     .help = N_("what fit and evaluate report beside the loss")},
     {0},
 };
 
 const CmdSpec cmd_compile_spec = {
     .name = "compile",
-    .summary = "choose the loss, the optimiser and its learning rate",
-    .help = "Prepares the model for training: the loss, the optimiser with its "
+    .summary = N_("choose the loss, the optimiser and its learning rate"),
+    .help = N_("Prepares the model for training: the loss, the optimiser with its "
             "hyperparameters (Keras' names and defaults: `compile optimizer adam`, `compile "
             "optimizer momentum lr 0.1 nesterov`), and the metric. The lab gives sgd its "
             "learning rate: `compile optimizer sgd lr 0.5`. Compiling again starts the "
-            "optimiser's state (velocities, moments) afresh.",
+            "optimiser's state (velocities, moments) afresh."),
     .params = compile_params,
     .handler = compile_run,
     .variant = optimizer_variant,
-    .variant_what = "optimizer",
+    .variant_what = N_("optimizer"),
     .variant_option = "optimizer",
     .variant_default = "sgd",
 };
 
 static const Param fit_params[] = {
     {.name = "batch", .type = PARAM_INT, .lo = 1, .hi = 10000000, .def = "300",
-     .help = "images per gradient step (the lab's 300)"},
+     .help = N_("images per gradient step (the lab's 300)")},
     {.name = "epochs", .type = PARAM_INT, .lo = 1, .hi = 100000, .def = "10",
-     .help = "passes over the training set"},
+     .help = N_("passes over the training set")},
     {.name = "validation", .type = PARAM_REAL, .lo = 0, .hi = 0.99, .def = "0", .meta = "F",
-     .help = "hold out the last fraction F of the training set to measure val_loss"},
+     .help = N_("hold out the last fraction F of the training set to measure val_loss")},
     {.name = "verbose", .type = PARAM_INT, .lo = 0, .hi = 1, .def = "1", .meta = "0|1",
-     .help = "1 prints a progress bar per epoch"},
+     .help = N_("1 prints a progress bar per epoch")},
     {.name = "live", .type = PARAM_FLAG,
-     .help = "watch the loss and accuracy curves grow while it trains (`set live on`: always)"},
+     .help = N_("watch the loss and accuracy curves grow while it trains (`set live on`: always)")},
     {0},
 };
 
 const CmdSpec cmd_fit_spec = {
     .name = "fit",
-    .summary = "train the model on the training set",
-    .help = "Runs mini-batch gradient descent over the training set, shuffled every epoch "
+    .summary = N_("train the model on the training set"),
+    .help = N_("Runs mini-batch gradient descent over the training set, shuffled every epoch "
             "from the session seed, and prints a progress bar per epoch with the mean loss "
             "and accuracy (figures `loss`, `accuracy`, and `val_loss`, `val_accuracy` with "
             "`validation F`). The epochs are kept for `show curves`. With `live` (or `set live "
             "on`), the curves so far are redrawn in place every few batches, with the epoch, "
             "the batch, samples per second and the time left; the last frame is written to "
             "the output folder. Ctrl-C stops after the current batch and keeps the weights; "
-            "a NaN loss stops with the weights from before the bad step.",
+            "a NaN loss stops with the weights from before the bad step."),
     .params = fit_params,
     .handler = fit_run,
 };
 
 static const Param set_param[] = {
     {.name = "set", .type = PARAM_CHOICE, .place = PARAM_POS_OPT, .choices = sets,
-     .def = "test", .what = "data set", .help = "the part of the data"},
+     .def = "test", .what = N_("data set"), .help = N_("the part of the data")},
     {0},
 };
 
 const CmdSpec cmd_evaluate_spec = {
     .name = "evaluate",
-    .summary = "loss and accuracy of the model on a data set",
-    .help = "Computes the mean loss and the accuracy on the test set (or the training set). "
+    .summary = N_("loss and accuracy of the model on a data set"),
+    .help = N_("Computes the mean loss and the accuracy on the test set (or the training set). "
             "Figures: `test_loss` and `test_accuracy` (or `train_...`), and `loss` and "
-            "`accuracy` follow the last evaluation.",
+            "`accuracy` follow the last evaluation."),
     .params = set_param,
     .handler = evaluate_run,
 };
@@ -358,12 +359,12 @@ static const CmdSpec *const predict_subs[] = {&predict_image_spec, NULL}; /* dig
 
 const CmdSpec cmd_predict_spec = {
     .name = "predict",
-    .summary = "keep the output of the top layer as features for t-SNE",
-    .help = "Runs the model on the test set (or the training set) and keeps the output of "
+    .summary = N_("keep the output of the top layer as features for t-SNE"),
+    .help = N_("Runs the model on the test set (or the training set) and keeps the output of "
             "the current top layer, with the labels, as the features `tsne features` embeds "
             "(figure `features_dim`). After `model pop` twice on the lab's MLP, that is the "
             "100 hidden values after their sigmoid. `predict image FILE.png` classifies your "
-            "own digit.",
+            "own digit."),
     .params = set_param,
     .handler = predict_run,
     .subs = predict_subs,

@@ -270,7 +270,7 @@ const char *blas_core_describe(const BlasCoreInfo *bi, char *buf, size_t cap)
         break;
     case BLAS_CORE_CHOSEN:
     default:
-        snprintf(why, sizeof why, "OpenBLAS's choice for this CPU");
+        snprintf(why, sizeof why, "chosen by OpenBLAS");
         break;
     }
     snprintf(buf, cap, "OpenBLAS %s, %s kernels: %s", bi->version[0] ? bi->version : "?",

@@ -12,6 +12,8 @@
 #endif
 
 const char *const cpu_isa_names[] = {"portable C", "AVX2+FMA", "AVX-512", NULL};
+/* the kernel path by its source (src/nn/conv_SUFFIX.c), as --version names it */
+const char *const cpu_isa_paths[] = {"portable", "avx2", "avx512", NULL};
 
 #if CPU_X86
 /* Family and model as Intel's and AMD's manuals combine them (the extended
@@ -33,7 +35,8 @@ static void family_model(CpuFeatures *f)
 static void brand(CpuFeatures *f)
 {
     unsigned r[12];
-    if (__get_cpuid_max(0x80000000u, NULL) < 0x80000004u)
+    /* unsigned in GCC's cpuid.h, int in clang's */
+    if ((unsigned)__get_cpuid_max(0x80000000u, NULL) < 0x80000004u)
         return;
     for (unsigned i = 0; i < 3; i++)
         __get_cpuid(0x80000002u + i, &r[4 * i], &r[4 * i + 1], &r[4 * i + 2], &r[4 * i + 3]);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/params.h"
 
 /* ---- choices ---- */
@@ -125,32 +126,45 @@ static int scan_number(const char *t, int *whole)
     return t[i] == '\0';
 }
 
+/* "from LO to HI", or "at least LO" when HI is the grammar's own ceiling (9e15:
+ * no limit of the option's, such as `nh k` before the embedding is known). */
+static const char *range_text(long lo, long hi, int of, char *buf, size_t cap)
+{
+    if (hi >= 9000000000000000L)
+        snprintf(buf, cap, of ? _("of at least %ld") : _("at least %ld"), lo);
+    else
+        snprintf(buf, cap, _("from %ld to %ld"), lo, hi);
+    return buf;
+}
+
 int param_read_long(const char *what, const char *text, long lo, long hi, long *out, Err *e)
 {
     int plain;
+    char r[64];
     if (!scan_number(text, &plain))
-        return err_set(e, "bad %s '%s' (should be a whole number from %ld to %ld)", what, text,
-                       lo, hi);
+        return err_set(e, _("bad %s '%s' (should be a whole number %s)"), what, text,
+                       range_text(lo, hi, 1, r, sizeof r));
     long v;
     if (plain) {
         errno = 0;
         v = strtol(text, NULL, 10);
         if (errno == ERANGE)
-            return err_set(e, "%s %s is out of range (should be from %ld to %ld)", what, text, lo,
-                           hi);
+            return err_set(e, _("%s %s is out of range (should be %s)"), what, text,
+                           range_text(lo, hi, 0, r, sizeof r));
     } else {
         /* 6e4 is 60000; 1.5 is no whole number. */
         double x = strtod(text, NULL);
         if (x != floor(x))
-            return err_set(e, "bad %s '%s' (should be a whole number from %ld to %ld)", what,
-                           text, lo, hi);
+            return err_set(e, _("bad %s '%s' (should be a whole number %s)"), what, text,
+                           range_text(lo, hi, 1, r, sizeof r));
         if (!(fabs(x) <= 9e15))
-            return err_set(e, "%s %s is out of range (should be from %ld to %ld)", what, text, lo,
-                           hi);
+            return err_set(e, _("%s %s is out of range (should be %s)"), what, text,
+                           range_text(lo, hi, 0, r, sizeof r));
         v = (long)x;
     }
     if (v < lo || v > hi)
-        return err_set(e, "%s %s is out of range (should be from %ld to %ld)", what, text, lo, hi);
+        return err_set(e, _("%s %s is out of range (should be %s)"), what, text,
+                       range_text(lo, hi, 0, r, sizeof r));
     *out = v;
     return 0;
 }
@@ -158,21 +172,21 @@ int param_read_long(const char *what, const char *text, long lo, long hi, long *
 static int read_real(const char *what, const char *text, double lo, int lo_open, double hi,
                      double *out, Err *e)
 {
-    const char *range = lo_open ? "above %g and at most %g" : "from %g to %g";
+    const char *range = lo_open ? _("above %g and at most %g") : _("from %g to %g");
     char should[96];
     snprintf(should, sizeof should, range, lo, hi);
     int whole;
     if (!scan_number(text, &whole))
-        return err_set(e, "bad %s '%s' (should be a number %s)", what, text, should);
+        return err_set(e, _("bad %s '%s' (should be a number %s)"), what, text, should);
     double v = strtod(text, NULL);
     if (!(fabs(v) <= PARAM_NUMBER_MAX))
-        return err_set(e, "%s %s is out of range (should be %s)", what, text, should);
+        return err_set(e, _("%s %s is out of range (should be %s)"), what, text, should);
     if (v != 0 && fabs(v) < PARAM_NUMBER_MIN)
-        return err_set(e, "%s %s is too close to 0 to compute with (a number is 0 or at least "
-                          "%g in size; should be %s)",
+        return err_set(e, _("%s %s is too close to 0 to compute with (a number is 0 or at least "
+                          "%g in size; should be %s)"),
                        what, text, PARAM_NUMBER_MIN, should);
     if (v < lo || v > hi || (lo_open && v == lo))
-        return err_set(e, "%s %g is out of range (should be %s)", what, v, should);
+        return err_set(e, _("%s %g is out of range (should be %s)"), what, v, should);
     *out = v;
     return 0;
 }
@@ -209,13 +223,13 @@ int param_read_dims(const char *what, const char *text, int n, long hi, int out[
     return got;
 bad:
     if (n == 2)
-        return err_set(e, "bad %s '%s' (should be two sizes like 5x5, each 1 to %ld)", what,
+        return err_set(e, _("bad %s '%s' (should be two sizes like 5x5, each 1 to %ld)"), what,
                        text, hi);
     if (n == 3)
-        return err_set(e, "bad %s '%s' (should be three sizes like 28x28x1, each 1 to %ld)",
+        return err_set(e, _("bad %s '%s' (should be three sizes like 28x28x1, each 1 to %ld)"),
                        what, text, hi);
-    return err_set(e, "bad %s '%s' (should be a size like 784 or three sizes like 28x28x1, "
-                      "each 1 to %ld)", what, text, hi);
+    return err_set(e, _("bad %s '%s' (should be a size like 784 or three sizes like 28x28x1, "
+                      "each 1 to %ld)"), what, text, hi);
 }
 
 size_t param_edit_distance(const char *a, const char *b)
@@ -247,7 +261,7 @@ size_t param_edit_distance(const char *a, const char *b)
 
 static const char *what_of(const Param *p)
 {
-    return p->what ? p->what : p->name;
+    return p->what ? _(p->what) : p->name;
 }
 
 static long as_long(double v)
@@ -278,8 +292,8 @@ static int read_value(const Param *p, const char *word, ParamValue *v, Err *e)
         int k = param_choice_index(p, word);
         if (k < 0) {
             char list[400];
-            return err_set(e, "bad %s '%s' (should be %s)", what_of(p), word,
-                           param_choice_list(p, " or ", list, sizeof list));
+            return err_set(e, _("bad %s '%s' (should be %s)"), what_of(p), word,
+                           param_choice_list(p, _(" or "), list, sizeof list));
         }
         v->i = k;
         return 0;
@@ -293,7 +307,7 @@ static int read_value(const Param *p, const char *word, ParamValue *v, Err *e)
     }
     case PARAM_KEYWORD:
         if (strcmp(word, p->name) != 0)
-            return err_set(e, "expected the word '%s' here, not '%s'", p->name, word);
+            return err_set(e, _("expected the word '%s' here, not '%s'"), p->name, word);
         return 0;
     default:
         return 0;
@@ -369,7 +383,7 @@ static int unknown_word(const ParamValues *pv, const char *what, const char *wor
             put(bares, sizeof bares, &lb, lb ? "; " : "");
             put(bares, sizeof bares, &lb, what_of(p));
             put(bares, sizeof bares, &lb, " ");
-            put(bares, sizeof bares, &lb, param_choice_list(p, " or ", list, sizeof list));
+            put(bares, sizeof bares, &lb, param_choice_list(p, _(" or "), list, sizeof list));
             const char *c;
             for (size_t i = 0; (c = param_choice(p, i)) != NULL; i++) {
                 size_t d = param_edit_distance(word, c);
@@ -383,20 +397,20 @@ static int unknown_word(const ParamValues *pv, const char *what, const char *wor
     }
     if (near_bare) {
         char list[300];
-        return err_set(e, "bad %s '%s' (should be %s)", what_of(near_bare), word,
-                       param_choice_list(near_bare, " or ", list, sizeof list));
+        return err_set(e, _("bad %s '%s' (should be %s)"), what_of(near_bare), word,
+                       param_choice_list(near_bare, _(" or "), list, sizeof list));
     }
     char hint[80] = "";
     if (near)
         snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
     if (lo && lb)
-        return err_set(e, "%s has no option '%s' (should be an option: %s; or a word: %s)%s",
+        return err_set(e, _("%s has no option '%s' (should be an option: %s; or a word: %s)%s"),
                        what, word, opts, bares, hint);
     if (lo)
-        return err_set(e, "%s has no option '%s' (options: %s)%s", what, word, opts, hint);
+        return err_set(e, _("%s has no option '%s' (options: %s)%s"), what, word, opts, hint);
     if (lb)
-        return err_set(e, "bad word '%s' for %s (should be %s)", word, what, bares);
-    return err_set(e, "%s takes no more words: '%s' is one too many", what, word);
+        return err_set(e, _("bad word '%s' for %s (should be %s)"), word, what, bares);
+    return err_set(e, _("%s takes no more words: '%s' is one too many"), what, word);
 }
 
 static void fill_defaults(ParamValues *pv)
@@ -421,24 +435,24 @@ static int parse_by_name(ParamValues *pv, int argc, char **argv, const char *wha
             if (strcmp(pv->p[j]->name, argv[i]) == 0)
                 k = (int)j;
         if (k < 0)
-            return err_set(e, "%s has no field '%s'", what, argv[i]);
+            return err_set(e, _("%s has no field '%s'"), what, argv[i]);
         const Param *p = pv->p[k];
         if (pv->v[k].given)
-            return err_set(e, "%s: field '%s' is given twice", what, argv[i]);
+            return err_set(e, _("%s: field '%s' is given twice"), what, argv[i]);
         pv->v[k].given = 1;
         if (p->type == PARAM_FLAG) {
             read_value(p, argv[i], &pv->v[k], e);
             continue;
         }
         if (i + 1 >= argc)
-            return err_set(e, "%s: field '%s' has no value", what, argv[i]);
+            return err_set(e, _("%s: field '%s' has no value"), what, argv[i]);
         if (read_value(p, argv[++i], &pv->v[k], e) != 0)
             return -1;
     }
     for (size_t k = 0; k < pv->n; k++)
         if (pv->p[k]->place == PARAM_POS && !pv->p[k]->def && !pv->v[k].given &&
             pv->p[k]->type != PARAM_KEYWORD)
-            return err_set(e, "%s lacks its field '%s'", what, pv->p[k]->name);
+            return err_set(e, _("%s lacks its field '%s'"), what, pv->p[k]->name);
     return 0;
 }
 
@@ -449,7 +463,7 @@ int params_parse(const Param *const *lists, size_t n_lists, int argc, char **arg
     for (size_t l = 0; l < n_lists; l++)
         for (const Param *p = lists[l]; p && p->name; p++) {
             if (out->n == PARAMS_MAX)
-                return err_set(e, "%s declares more than %d parameters", what, PARAMS_MAX);
+                return err_set(e, _("%s declares more than %d parameters"), what, PARAMS_MAX);
             out->p[out->n++] = p;
         }
     if (by_name) {
@@ -468,9 +482,9 @@ int params_parse(const Param *const *lists, size_t n_lists, int argc, char **arg
         if (p->place == PARAM_POS) {
             if (i >= argc) {
                 if (p->type == PARAM_KEYWORD)
-                    return err_set(e, "%s needs the word '%s' next", what, p->name);
-                return err_set(e, "%s needs %s%s%s", what, param_meta(p, meta, sizeof meta),
-                               p->help ? ": " : "", p->help ? p->help : "");
+                    return err_set(e, _("%s needs the word '%s' next"), what, p->name);
+                return err_set(e, _("%s needs %s%s%s"), what, param_meta(p, meta, sizeof meta),
+                               p->help ? ": " : "", p->help ? _(p->help) : "");
             }
             if (read_value(p, argv[i], v, e) != 0)
                 return -1;
@@ -508,7 +522,7 @@ int params_parse(const Param *const *lists, size_t n_lists, int argc, char **arg
         if (bare >= 0) {
             ParamValue *v = &out->v[bare];
             if (v->given)
-                return err_set(e, "%s: two %ss, '%s' and '%s'; keep one", what,
+                return err_set(e, _("%s: two %ss, '%s' and '%s'; keep one"), what,
                                what_of(out->p[bare]), v->text, argv[i]);
             if (read_value(out->p[bare], argv[i], v, e) != 0)
                 return -1;
@@ -518,7 +532,7 @@ int params_parse(const Param *const *lists, size_t n_lists, int argc, char **arg
         const Param *p = out->p[k];
         ParamValue *v = &out->v[k];
         if (v->given)
-            return err_set(e, "%s: option '%s' is given twice; keep one", what, argv[i]);
+            return err_set(e, _("%s: option '%s' is given twice; keep one"), what, argv[i]);
         v->given = 1;
         if (p->type == PARAM_FLAG) {
             read_value(p, argv[i], v, e);
@@ -526,7 +540,7 @@ int params_parse(const Param *const *lists, size_t n_lists, int argc, char **arg
         }
         if (i + 1 >= argc) {
             char meta[200];
-            return err_set(e, "%s: option '%s' needs a value (%s %s)", what, argv[i], argv[i],
+            return err_set(e, _("%s: option '%s' needs a value (%s %s)"), what, argv[i], argv[i],
                            param_meta(p, meta, sizeof meta));
         }
         if (read_value(p, argv[++i], v, e) != 0)

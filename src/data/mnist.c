@@ -97,10 +97,12 @@ int mnist_find(const char *which, char *dir, size_t cap, Err *e)
             return 0;
         }
         size_t used = strlen(searched);
-        snprintf(searched + used, sizeof searched - used, "%s%s", i ? ", " : "", candidates[i]);
+        /* each folder cut to a third of the list */
+        snprintf(searched + used, sizeof searched - used, "%s%.120s", i ? ", " : "",
+                 candidates[i]);
         if (k > 0 && !partial[0])
-            snprintf(partial, sizeof partial, " (%s holds only %d of the 4 files)",
-                     candidates[i], k);
+            snprintf(partial, sizeof partial, " (%.200s holds only %d of the 4 files)",
+                     candidates[i], k); /* the folder cut to fit the note */
     }
     return err_set(e, "%s not found: searched %s%s; %s", s->title, searched, partial,
                    s->get_hint);

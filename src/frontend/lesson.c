@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/file_read.h"
 #include "untangle/frontend/lesson.h"
 #include "untangle/frontend/tokenizer.h"
@@ -18,6 +19,9 @@ typedef struct Builder {
     size_t len, bcap;
     LessonKind kind;
     long line;
+    int n_exercises;   /* exercise blocks so far */
+    char heading[160]; /* the last heading since the last exercise, "" when none */
+    long hint_line;    /* the first hint no exercise has claimed yet, 0 when none */
 } Builder;
 
 static void push(Builder *b, LessonKind kind, const char *text, size_t n, long line)
@@ -31,12 +35,20 @@ static void push(Builder *b, LessonKind kind, const char *text, size_t n, long l
     it->kind = kind;
     it->line = line;
     it->text = NULL;
+    it->exercise = 0;
+    if (kind == LESSON_HINT) {
+        it->exercise = b->n_exercises + 1;
+        if (!b->hint_line)
+            b->hint_line = line;
+    }
     if (text) {
         it->text = xmalloc(n + 1);
         memcpy(it->text, text, n);
         it->text[n] = '\0';
     }
 }
+
+static LessonItem *l_last(Builder *b) { return &b->l->items[b->l->n - 1]; }
 
 /* Ends the paragraph or quote being gathered, if any. */
 static void flush(Builder *b)
@@ -119,7 +131,7 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
     memset(out, 0, sizeof *out);
     Builder b = {.l = out};
     if (memchr(text, '\0', len)) {
-        err_set(e, "the lesson contains a NUL byte; it is not a text file");
+        err_set(e, _("the lesson contains a NUL byte; it is not a text file"));
         goto fail;
     }
     int in_fence = 0, runs = 0;
@@ -134,7 +146,7 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
         line++;
         if (n > LESSON_MAX_LINE) {
-            err_set(e, "line %ld is longer than %zu bytes; is this a lesson file?", line,
+            err_set(e, _("line %ld is longer than %zu bytes; is this a lesson file?"), line,
                     LESSON_MAX_LINE);
             goto fail;
         }
@@ -168,7 +180,23 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
             while (w < m && p[w] != ' ' && p[w] != '{')
                 w++;
             runs = (w - info == 8 && memcmp(p + info, "untangle", 8) == 0);
-            if (runs)
+            size_t x = w;
+            while (x < m && p[x] == ' ')
+                x++;
+            int exercise = runs && m - x >= 8 && memcmp(p + x, "exercise", 8) == 0 &&
+                           (m - x == 8 || p[x + 8] == ' ');
+            if (exercise) {
+                char title[200];
+                b.n_exercises++;
+                if (b.heading[0])
+                    snprintf(title, sizeof title, "%s", b.heading);
+                else
+                    snprintf(title, sizeof title, "Exercise %d", b.n_exercises);
+                push(&b, LESSON_BLOCK_START, title, strlen(title), line);
+                l_last(&b)->exercise = b.n_exercises;
+                b.heading[0] = '\0';
+                b.hint_line = 0;
+            } else if (runs)
                 push(&b, LESSON_BLOCK_START, NULL, 0, line);
             else
                 gather(&b, LESSON_PROSE, p, m, line);
@@ -182,10 +210,14 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
                             starts_with(q, qn, "**Reponse");
             int is_student = starts_with(q, qn, "**My answer") || starts_with(q, qn, "**Ma réponse") ||
                              starts_with(q, qn, "**Ma reponse");
+            int is_hint = starts_with(q, qn, "**Hint") || starts_with(q, qn, "**Indice");
             LessonKind kind;
-            if (starts_with(q, qn, "**Question") || is_answer || is_student) {
+            if (starts_with(q, qn, "**Question") || is_answer || is_student || is_hint) {
                 flush(&b);
-                kind = is_student ? LESSON_STUDENT : is_answer ? LESSON_ANSWER : LESSON_QUESTION;
+                kind = is_hint      ? LESSON_HINT
+                       : is_student ? LESSON_STUDENT
+                       : is_answer  ? LESSON_ANSWER
+                                    : LESSON_QUESTION;
             } else {
                 kind = b.len ? b.kind : LESSON_PROSE;
             }
@@ -198,8 +230,13 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
         } else {
             if (b.kind != LESSON_PROSE)
                 flush(&b), b.kind = LESSON_PROSE;
-            if (p[0] == '#')
-                flush(&b); /* a heading is its own item */
+            if (p[0] == '#') {
+                flush(&b); /* a heading is its own item, and names the exercise below it */
+                size_t h = 0;
+                while (h < m && (p[h] == '#' || p[h] == ' '))
+                    h++;
+                snprintf(b.heading, sizeof b.heading, "%.*s", (int)(m - h), p + h);
+            }
             gather(&b, LESSON_PROSE, p, m, line);
             if (p[0] == '#')
                 flush(&b);
@@ -207,11 +244,17 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e)
         p = nl ? nl + 1 : end;
     }
     if (in_fence) {
-        err_set(e, "line %ld: the %c%c%c block opened here is never closed; add a closing %c%c%c line",
+        err_set(e, _("line %ld: the %c%c%c block opened here is never closed; add a closing %c%c%c line"),
                 fence_line, mark, mark, mark, mark, mark, mark);
         goto fail;
     }
     flush(&b);
+    if (b.hint_line) {
+        err_set(e, "line %ld: this **Hint** belongs to no exercise; put it before its "
+                   "```untangle exercise``` block",
+                b.hint_line);
+        goto fail;
+    }
     free(b.buf);
     return 0;
 fail:

@@ -10,6 +10,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/core/files.h"
 #include "untangle/core/interrupt.h"
@@ -42,8 +43,8 @@ static int history_usable(Shell *sh, const char *hist)
         return 0;
     if (!S_ISCHR(st.st_mode)) {
         char msg[SH_PATH_MAX + 200];
-        snprintf(msg, sizeof msg, "cannot keep the history in '%s': it is %s, not a regular "
-                 "file; history is off for this session (UNTANGLE_HISTORY names the file)",
+        snprintf(msg, sizeof msg, _("cannot keep the history in '%s': it is %s, not a regular "
+                 "file; history is off for this session (UNTANGLE_HISTORY names the file)"),
                  hist, file_kind(st.st_mode));
         const char *saved = sh->where_file;
         sh->where_file = "untangle";
@@ -198,8 +199,8 @@ int shell_repl(Shell *sh)
     sh->interactive = 1;
     sh->where_file = NULL;
 
-    printf("untangle %s: deep learning on MNIST, one command at a time. "
-           "`help` lists the commands; Ctrl-D leaves.\n",
+    printf(_("untangle %s: deep learning on MNIST, one command at a time. "
+           "`help` lists the commands; Ctrl-D leaves.\n"),
            UNTANGLE_VERSION);
     int rc = CMD_OK;
     for (;;) {

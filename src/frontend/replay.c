@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/frontend/lesson.h"
 #include "untangle/frontend/prose.h"
@@ -34,7 +35,7 @@ static void echo_command(Shell *sh, const char *text)
 /* Waits for Enter; returns 0 to go on, -1 when the person types q or closes input. */
 static int pause_for(Shell *sh, const char *what)
 {
-    fprintf(sh->out, "%s-- %s: Enter to go on, q to stop --%s", prose_styled(sh) ? STYLE_BOLD : "",
+    fprintf(sh->out, _("%s-- %s: Enter to go on, q to stop --%s"), prose_styled(sh) ? STYLE_BOLD : "",
             what, prose_styled(sh) ? STYLE_OFF : "");
     fflush(sh->out);
     char buf[64];
@@ -48,6 +49,7 @@ static void record(struct Report *r, const LessonItem *it)
 {
     switch (it->kind) {
     case LESSON_PROSE: report_add(r, REPORT_PROSE, it->text); break;
+    case LESSON_HINT: report_add(r, REPORT_PROSE, it->text); break;
     case LESSON_QUESTION: report_add(r, REPORT_QUESTION, it->text); break;
     case LESSON_STUDENT: report_add(r, REPORT_STUDENT, it->text); break;
     case LESSON_ANSWER: report_add(r, REPORT_ANSWER, it->text); break;
@@ -55,10 +57,32 @@ static void record(struct Report *r, const LessonItem *it)
     }
 }
 
+/* A lesson of a folder named after a language (lessons/fr/) is replayed in
+ * that language, unless `set lang` chose one. */
+static void lesson_language(Shell *sh, const char *path)
+{
+    if (sh->lang[0])
+        return;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return;
+    const char *dir = slash;
+    while (dir > path && dir[-1] != '/')
+        dir--;
+    for (size_t i = 0; i18n_langs[i]; i++) {
+        size_t n = strlen(i18n_langs[i]);
+        if ((size_t)(slash - dir) == n && strncmp(dir, i18n_langs[i], n) == 0 &&
+            strcmp(i18n_langs[i], "en") != 0) {
+            i18n_set_lang(i18n_langs[i]);
+            return;
+        }
+    }
+}
+
 int lesson_replay(Shell *sh, const char *path)
 {
     if (sh->depth >= LESSON_MAX_NESTING || sh->n_lessons >= LESSON_MAX_NESTING) {
-        shell_print_error(sh, "lessons nest too deeply; a lesson may not replay itself");
+        shell_print_error(sh, _("lessons nest too deeply; a lesson may not replay itself"));
         return CMD_ERR;
     }
     Lesson l;
@@ -80,6 +104,7 @@ int lesson_replay(Shell *sh, const char *path)
         sh->error_shown = 1;
         return CMD_ERR;
     }
+    lesson_language(sh, path);
     const char *saved_file = sh->where_file;
     long saved_line = sh->where_line;
     sh->where_file = path;
@@ -98,7 +123,7 @@ int lesson_replay(Shell *sh, const char *path)
             print_prose(sh, it, PROSE_TEXT);
             break;
         case LESSON_BLOCK_START:
-            if (sh->step && pause_for(sh, "commands") != 0)
+            if (sh->step && pause_for(sh, it->exercise ? _("the exercise's solution") : _("commands")) != 0)
                 rc = CMD_EXIT;
             break;
         case LESSON_COMMAND:
@@ -110,10 +135,11 @@ int lesson_replay(Shell *sh, const char *path)
             break;
         case LESSON_QUESTION:
         case LESSON_STUDENT:
+        case LESSON_HINT:
             print_prose(sh, it, PROSE_QUOTE);
             break;
         case LESSON_ANSWER:
-            if (sh->step && pause_for(sh, "answer") != 0) {
+            if (sh->step && pause_for(sh, _("answer")) != 0) {
                 rc = CMD_EXIT;
                 break;
             }

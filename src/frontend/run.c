@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/session/report.h"
@@ -29,11 +30,11 @@ void shell_print_error(Shell *sh, const char *msg)
     clean[n] = '\0';
     fflush(sh->out);
     if (sh->where_file && sh->where_line > 0)
-        fprintf(sh->err, "%s:%ld: error: %s\n", sh->where_file, sh->where_line, clean);
+        fprintf(sh->err, _("%s:%ld: error: %s\n"), sh->where_file, sh->where_line, clean);
     else if (sh->where_file)
-        fprintf(sh->err, "%s: error: %s\n", sh->where_file, clean); /* a whole file, argv */
+        fprintf(sh->err, _("%s: error: %s\n"), sh->where_file, clean); /* a whole file, argv */
     else
-        fprintf(sh->err, "error: %s\n", clean);
+        fprintf(sh->err, _("error: %s\n"), clean);
     fflush(sh->err);
 }
 
@@ -153,7 +154,7 @@ int shell_run_line(Shell *sh, const char *line)
         rc = sh->report ? run_recorded(sh, t.cmds[i].argc, t.cmds[i].argv)
                         : run_command(sh, t.cmds[i].argc, t.cmds[i].argv);
         if (rc == CMD_ERR && !sh->error_shown)
-            shell_print_error(sh, sh->errmsg[0] ? sh->errmsg : "command failed");
+            shell_print_error(sh, sh->errmsg[0] ? sh->errmsg : _("command failed"));
         if (rc != CMD_EXIT && shell_check_output(sh) != 0)
             rc = CMD_ERR;
     }
@@ -165,11 +166,11 @@ int shell_run_line(Shell *sh, const char *line)
 void shell_print_interrupted(Shell *sh)
 {
     if (interrupt_signal() == SIGTERM)
-        shell_print_error(sh, "stopped by SIGTERM; the run stops here");
+        shell_print_error(sh, _("stopped by SIGTERM; the run stops here"));
     else if (sh->interactive)
-        shell_print_error(sh, "interrupted (Ctrl-C); the rest of the line was not run");
+        shell_print_error(sh, _("interrupted (Ctrl-C); the rest of the line was not run"));
     else
-        shell_print_error(sh, "interrupted (Ctrl-C); the run stops here");
+        shell_print_error(sh, _("interrupted (Ctrl-C); the run stops here"));
 }
 
 int shell_check_output(Shell *sh)
@@ -186,9 +187,9 @@ int shell_check_output(Shell *sh)
      * the run stops. */
     int why = sh->output_lost;
     char msg[200];
-    snprintf(msg, sizeof msg, "cannot write the output: %s; %s", strerror(why),
-             why == EPIPE ? "the reader of the output has gone, so the run stops here"
-                          : "free some space or write it elsewhere; the run stops here");
+    snprintf(msg, sizeof msg, _("cannot write the output: %s; %s"), strerror(why),
+             why == EPIPE ? _("the reader of the output has gone, so the run stops here")
+                          : _("free some space or write it elsewhere; the run stops here"));
     shell_print_error(sh, msg);
     return -1;
 }

@@ -1,6 +1,7 @@
 /* tokenizer.c: splitting a line into commands and words (see tokenizer.h). */
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/strbuf.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
@@ -18,8 +19,8 @@ int tok_split(const char *line, TokLine *out, Err *e)
     memset(out, 0, sizeof *out);
     size_t len = strlen(line);
     if (len > TOK_LINE_MAX)
-        return err_set(e, "the line is %zu bytes long, more than the %zu a line may hold; "
-                          "split it into shorter lines", len, TOK_LINE_MAX);
+        return err_set(e, _("the line is %zu bytes long, more than the %zu a line may hold; "
+                          "split it into shorter lines"), len, TOK_LINE_MAX);
     /* Every word is at most as long as the line; NULs between words fit too. */
     char *store = xmalloc(len + 1);
     size_t nstore = 0;
@@ -41,7 +42,7 @@ int tok_split(const char *line, TokLine *out, Err *e)
             continue;
         }
         if (nwords == TOK_MAX_WORDS) {
-            err_set(e, "too many words on one line (more than %d); split it", TOK_MAX_WORDS);
+            err_set(e, _("too many words on one line (more than %d); split it"), TOK_MAX_WORDS);
             goto out;
         }
         word_start[nwords] = nstore;
@@ -58,7 +59,7 @@ int tok_split(const char *line, TokLine *out, Err *e)
                     store[nstore++] = *p++;
                 }
                 if (*p != q) {
-                    err_set(e, "unterminated %s quote starting at column %zu; close it with %c",
+                    err_set(e, _("unterminated %s quote starting at column %zu; close it with %c"),
                             q == '"' ? "double" : "single", (size_t)(open - line) + 1, q);
                     goto out;
                 }

@@ -92,7 +92,7 @@ int geom_hulls(const float *xy, const uint8_t *labels, size_t n, GeomHulls *out,
         return -1;
     int nc = geom_n_classes(labels, n);
     out->n_classes = nc;
-    if (nc == 0)
+    if (nc <= 0) /* never negative, but gcc -O1 sizes the copies below from it */
         return 0;
     out->cls = xcalloc((size_t)nc, sizeof *out->cls);
     out->storage = xmalloc(n * sizeof *out->storage);

@@ -42,8 +42,9 @@ const char *nn_kernels_describe(char *buf, size_t cap)
 {
     CpuFeatures f = cpu_features();
     char cpu[160];
-    snprintf(buf, cap, "untangle's %s kernels, the best for %s", cpu_isa_names[nn_kernels()->isa],
-             cpu_describe(&f, cpu, sizeof cpu));
+    CpuIsa isa = nn_kernels()->isa;
+    snprintf(buf, cap, "untangle's %s kernels (%s path), the best for %s", cpu_isa_names[isa],
+             cpu_isa_paths[isa], cpu_describe(&f, cpu, sizeof cpu));
     return buf;
 }
 

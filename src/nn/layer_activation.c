@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_layer.h"
 
 static int activation_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
@@ -39,13 +40,13 @@ static void activation_backward(NnLayer *l, NnScratch *s, const float *x, const 
 
 static const Param activation_fields[] = {
     {.name = "function", .type = PARAM_CHOICE, .place = PARAM_POS, .choices = nn_act_names,
-     .what = "activation", .help = "the function", .field = PARAM_AT(NnLayerSpec, act)},
+     .what = N_("activation"), .help = N_("the function"), .field = PARAM_AT(NnLayerSpec, act)},
     {0},
 };
 
 const NnLayerOps nn_activation_ops = {
     .about = {.name = "activation", .keras = "Activation", .prefix = "activation",
-              .summary = "an activation function as a layer of its own",
+              .summary = N_("an activation function as a layer of its own"),
               .fields = activation_fields, .v1_kind = 1},
     .out_shape = activation_out_shape,
     .forward = activation_forward,

@@ -3,6 +3,7 @@
  * last rows or columns that do not fill a window are dropped). No parameters. */
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_layer.h"
 
 static int avgpool_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
@@ -82,14 +83,14 @@ static void avgpool_backward(NnLayer *l, NnScratch *s, const float *x, const flo
 
 static const Param avgpool_fields[] = {
     {.name = "pool", .type = PARAM_DIMS, .place = PARAM_POS_OPT, .dims = 2, .hi = NN_MAX_KERNEL,
-     .def = "2x2", .meta = "KxK", .what = "pool size", .help = "the pool size, also the stride",
+     .def = "2x2", .meta = "KxK", .what = N_("pool size"), .help = N_("the pool size, also the stride"),
      .field = PARAM_AT(NnLayerSpec, ph)},
     {0},
 };
 
 const NnLayerOps nn_avgpool_ops = {
     .about = {.name = "avgpool", .keras = "AveragePooling2D", .prefix = "average_pooling2d",
-              .summary = "the mean of each pool (stride the pool, padding valid)",
+              .summary = N_("the mean of each pool (stride the pool, padding valid)"),
               .fields = avgpool_fields, .input_rank = 3, .v1_kind = -1},
     .out_shape = avgpool_out_shape,
     .forward = avgpool_forward,

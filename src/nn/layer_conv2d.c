@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/kernels.h"
 #include "untangle/nn/nn_layer.h"
 #include "untangle/core/xalloc.h"
@@ -151,23 +152,23 @@ static void conv_backward(NnLayer *l, NnScratch *s, const float *x, const float 
 
 static const Param conv2d_fields[] = {
     {.name = "filters", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
-     .meta = "FILTERS", .what = "filter count", .help = "the number of filters",
+     .meta = "FILTERS", .what = N_("filter count"), .help = N_("the number of filters"),
      .field = PARAM_AT(NnLayerSpec, filters)},
     {.name = "kernel", .type = PARAM_DIMS, .place = PARAM_POS, .dims = 2, .hi = NN_MAX_KERNEL,
-     .meta = "KxK", .what = "kernel size", .help = "the kernel size",
+     .meta = "KxK", .what = N_("kernel size"), .help = N_("the kernel size"),
      .field = PARAM_AT(NnLayerSpec, kh)},
     {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
-     .def = "linear", .help = "its activation, part of the layer (as in the lab)",
+     .def = "linear", .help = N_("its activation, part of the layer (as in the lab)"),
      .field = PARAM_AT(NnLayerSpec, act)},
     {.name = "padding", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_padding_names,
-     .def = "valid", .help = "valid (no padding, Keras' default) or same",
+     .def = "valid", .help = N_("valid (no padding, Keras' default) or same"),
      .field = PARAM_AT(NnLayerSpec, padding)},
     {0},
 };
 
 const NnLayerOps nn_conv2d_ops = {
     .about = {.name = "conv2d", .keras = "Conv2D", .prefix = "conv2d",
-              .summary = "a 2-D convolution with stride 1, and its activation",
+              .summary = N_("a 2-D convolution with stride 1, and its activation"),
               .fields = conv2d_fields, .input_rank = 3, .v1_kind = 2},
     .out_shape = conv_out_shape,
     .param_count = conv_param_count,

@@ -4,11 +4,15 @@
  * sgemm each way: forward (n, in) x (in, units); backward dW = x^T dy and
  * dx = dy W^T. */
 /* -O2 in GCC 12 vectorises only loops of known trip count; the loops over
- * channels and rows here have run-time lengths and are the hot path. */
+ * channels and rows here have run-time lengths and are the hot path. Clang
+ * has no such pragma (and vectorises them at -O2). */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("vect-cost-model=dynamic")
+#endif
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/blas.h"
 #include "untangle/nn/nn_layer.h"
 #include "untangle/core/xalloc.h"
@@ -64,16 +68,16 @@ static void dense_backward(NnLayer *l, NnScratch *s, const float *x, const float
 
 static const Param dense_fields[] = {
     {.name = "units", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
-     .meta = "UNITS", .what = "number of units", .help = "the number of units",
+     .meta = "UNITS", .what = N_("number of units"), .help = N_("the number of units"),
      .field = PARAM_AT(NnLayerSpec, units)},
     {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
-     .help = "added as an activation layer of its own on top (so that `pop` removes it)"},
+     .help = N_("added as an activation layer of its own on top (so that `pop` removes it)")},
     {0},
 };
 
 const NnLayerOps nn_dense_ops = {
     .about = {.name = "dense", .keras = "Dense", .prefix = "dense",
-              .summary = "a fully connected layer, y = x W + b", .fields = dense_fields,
+              .summary = N_("a fully connected layer, y = x W + b"), .fields = dense_fields,
               .input_rank = 1, .activation_layer = 1, .v1_kind = 0},
     .out_shape = dense_out_shape,
     .param_count = dense_param_count,

@@ -6,6 +6,7 @@
  * each step and shard: the weights are the same for any thread count. */
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_layer.h"
 
 #define DROPOUT_MAX_RATE 0.99
@@ -56,15 +57,15 @@ static void dropout_backward(NnLayer *l, NnScratch *s, const float *x, const flo
 
 static const Param dropout_fields[] = {
     {.name = "rate", .type = PARAM_REAL, .place = PARAM_POS, .lo = 0, .hi = DROPOUT_MAX_RATE,
-     .meta = "RATE", .what = "dropout rate",
-     .help = "the fraction of values zeroed in training (0.5 drops half)",
+     .meta = "RATE", .what = N_("dropout rate"),
+     .help = N_("the fraction of values zeroed in training (0.5 drops half)"),
      .field = PARAM_AT(NnLayerSpec, rate)},
     {0},
 };
 
 const NnLayerOps nn_dropout_ops = {
     .about = {.name = "dropout", .keras = "Dropout", .prefix = "dropout",
-              .summary = "zeroes a fraction RATE of the values in training (fit) only",
+              .summary = N_("zeroes a fraction RATE of the values in training (fit) only"),
               .fields = dropout_fields, .v1_kind = -1},
     .out_shape = dropout_out_shape,
     .forward = dropout_forward,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_layer.h"
 
 static int flatten_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
@@ -36,7 +37,7 @@ static void flatten_backward(NnLayer *l, NnScratch *s, const float *x, const flo
 
 const NnLayerOps nn_flatten_ops = {
     .about = {.name = "flatten", .keras = "Flatten", .prefix = "flatten",
-              .summary = "(H, W, C) as one row of H*W*C values", .v1_kind = 4},
+              .summary = N_("(H, W, C) as one row of H*W*C values"), .v1_kind = 4},
     .out_shape = flatten_out_shape,
     .forward = flatten_forward,
     .backward = flatten_backward,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/kernels.h"
 #include "untangle/nn/nn_layer.h"
 
@@ -71,14 +72,14 @@ static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const flo
 
 static const Param maxpool_fields[] = {
     {.name = "pool", .type = PARAM_DIMS, .place = PARAM_POS_OPT, .dims = 2, .hi = NN_MAX_KERNEL,
-     .def = "2x2", .meta = "KxK", .what = "pool size", .help = "the pool size, also the stride",
+     .def = "2x2", .meta = "KxK", .what = N_("pool size"), .help = N_("the pool size, also the stride"),
      .field = PARAM_AT(NnLayerSpec, ph)},
     {0},
 };
 
 const NnLayerOps nn_maxpool_ops = {
     .about = {.name = "maxpool", .keras = "MaxPooling2D", .prefix = "max_pooling2d",
-              .summary = "the maximum of each pool (stride the pool, padding valid)",
+              .summary = N_("the maximum of each pool (stride the pool, padding valid)"),
               .fields = maxpool_fields, .input_rank = 3, .v1_kind = 3},
     .out_shape = maxpool_out_shape,
     .forward = maxpool_forward,

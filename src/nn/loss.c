@@ -5,8 +5,11 @@
  * small probability: the pair is stable where a separate softmax backward and
  * log-loss gradient (1 / p) would overflow. */
 /* -O2 in GCC 12 vectorises only loops of known trip count; the loops over
- * channels and rows here have run-time lengths and are the hot path. */
+ * channels and rows here have run-time lengths and are the hot path. Clang
+ * has no such pragma (and vectorises them at -O2). */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("vect-cost-model=dynamic")
+#endif
 #include <math.h>
 
 #include "untangle/nn/nn_layer.h"

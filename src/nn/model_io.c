@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <zlib.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/files.h"
 #include "untangle/core/interrupt.h"
@@ -369,7 +370,7 @@ static int read_record(Reader *r, const char *what, char *buf, char **words, int
 }
 
 static const Param name_field[] = {
-    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .what = "layer name"},
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .what = N_("layer name")},
     {0},
 };
 
@@ -584,9 +585,8 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
     }
     p.params_at = r->at;
     r->at = len - 4;
-    uint32_t stored, actual = (uint32_t)crc32_z(0L, buf, len - 4) & 0xffffffffu;
-    get_u32(r, &stored);
-    if (stored != actual) {
+    uint32_t stored = 0, actual = (uint32_t)crc32_z(0L, buf, len - 4) & 0xffffffffu;
+    if (get_u32(r, &stored) != 0 || stored != actual) { /* the 4 bytes are there (len >= need) */
         err_set(e, "model file is corrupted (checksum %08x, expected %08x); it cannot be "
                    "trusted, save the model again", actual, stored);
         return NULL;

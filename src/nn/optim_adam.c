@@ -6,6 +6,7 @@
  * beta_2 0.999, epsilon 1e-7. */
 #include <math.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_optim.h"
 
 static int adam_check(const NnOptimizer *o, Err *e)
@@ -26,22 +27,22 @@ static void adam_update(const NnOptimizer *o, float *w, const float *g, float *s
 
 static const Param adam_hyper[] = {
     {.name = "lr", .type = PARAM_REAL, .lo = 0, .lo_open = 1, .hi = 1e6, .def = "0.001",
-     .help = "the learning rate", .field = PARAM_AT(NnOptimizer, lr)},
+     .help = N_("the learning rate"), .field = PARAM_AT(NnOptimizer, lr)},
     {.name = "beta_1", .type = PARAM_REAL, .lo = 0, .hi = 0.9999, .def = "0.9",
-     .help = "decay of the mean of the gradients", .field = PARAM_AT(NnOptimizer, beta_1)},
+     .help = N_("decay of the mean of the gradients"), .field = PARAM_AT(NnOptimizer, beta_1)},
     {.name = "beta_2", .type = PARAM_REAL, .lo = 0, .hi = 0.999999, .def = "0.999",
-     .help = "decay of the mean of their squares", .field = PARAM_AT(NnOptimizer, beta_2)},
+     .help = N_("decay of the mean of their squares"), .field = PARAM_AT(NnOptimizer, beta_2)},
     {.name = "epsilon", .type = PARAM_REAL, .lo = 0, .lo_open = 1, .hi = 1, .def = "1e-07",
-     .help = "added to sqrt(v), against division by zero",
+     .help = N_("added to sqrt(v), against division by zero"),
      .field = PARAM_AT(NnOptimizer, epsilon)},
     {0},
 };
 
 const NnOptimizerOps nn_adam_optimizer = {
     .about = {.name = "adam", .keras = "Adam",
-              .summary = "adaptive moments: a step per weight from its gradients' history",
-              .help = "m and v follow the mean of the gradients and of their squares; each "
-                      "weight moves by lr * m / sqrt(v), corrected for their start at zero.",
+              .summary = N_("adaptive moments: a step per weight from its gradients' history"),
+              .help = N_("m and v follow the mean of the gradients and of their squares; each "
+                      "weight moves by lr * m / sqrt(v), corrected for their start at zero."),
               .hyper = adam_hyper},
     .state_per_param = 2,
     .check = adam_check,

@@ -22,6 +22,7 @@
 #ifndef UNTANGLE_COMMANDS_H
 #define UNTANGLE_COMMANDS_H
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/params.h"
 #include "untangle/session/shell.h"
 
@@ -72,7 +73,7 @@ struct CmdArgs {
 /* `to FILE`: where a picture goes, shared by every command that draws one. */
 #define CMD_PARAM_TO                                                                        \
     {.name = "to", .type = PARAM_WORD, .meta = "FILE", .complete = PARAM_COMPLETE_FILE,      \
-     .help = "write the PNG there, not to the output folder"}
+     .help = N_("write the PNG there, not to the output folder")}
 
 /* The table, NULL-terminated (table.c). */
 extern const CmdSpec *const cmd_table[];
@@ -116,6 +117,21 @@ typedef struct CmdCompletion {
 } CmdCompletion;
 void cmd_complete(int n, char **words, CmdCompletion *out);
 
+/* What a check (`expect ...`) found, in words: `have` says what the session
+ * holds ("the model has 1 layer: dense 10"), `want` what the check asks for
+ * ("dense 10 then softmax"). */
+typedef struct ExpectResult {
+    int holds;
+    int missing;          /* a figure check whose figure was never reported */
+    double value, wanted; /* a figure check: the figure and the value it is compared with */
+    char have[320];
+    char want[320];
+} ExpectResult;
+/* Evaluates a parsed `expect` line (a->top == &cmd_expect_spec) and prints
+ * nothing: CMD_OK with *r filled, or CMD_ERR after sh_error when the line itself
+ * is wrong (a layer word that is none, a value that is no number). */
+int cmd_expect_eval(Shell *sh, const CmdArgs *a, ExpectResult *r);
+
 /* The commands, each defined in its family's file. */
 extern const CmdSpec cmd_load_spec, cmd_info_spec;                           /* data.c */
 extern const CmdSpec cmd_show_spec;                                          /* show.c */
@@ -125,7 +141,8 @@ extern const CmdSpec cmd_compile_spec, cmd_fit_spec, cmd_evaluate_spec,
 extern const CmdSpec cmd_tsne_spec, cmd_hull_spec, cmd_ellipse_spec,
     cmd_nh_spec;                                                             /* embed.c */
 extern const CmdSpec cmd_plot_spec;                                          /* plot.c */
-extern const CmdSpec cmd_set_spec, cmd_expect_spec, cmd_figures_spec, cmd_keep_spec,
+extern const CmdSpec cmd_expect_spec;                                        /* expect.c */
+extern const CmdSpec cmd_set_spec, cmd_figures_spec, cmd_keep_spec,
     cmd_need_spec, cmd_echo_spec, cmd_help_spec, cmd_quit_spec,
     cmd_exit_spec;                                                           /* session.c */
 extern const CmdSpec cmd_handin_spec, cmd_save_spec;                         /* handin.c */

@@ -26,6 +26,7 @@ typedef struct CpuFeatures {
 typedef enum { CPU_ISA_PORTABLE, CPU_ISA_AVX2, CPU_ISA_AVX512, CPU_ISAS } CpuIsa;
 
 extern const char *const cpu_isa_names[]; /* "portable C", "AVX2+FMA", "AVX-512" */
+extern const char *const cpu_isa_paths[]; /* "portable", "avx2", "avx512" */
 
 /* This processor's features. */
 CpuFeatures cpu_features(void);

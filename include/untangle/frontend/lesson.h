@@ -4,7 +4,14 @@
  * commands run one by one; a blockquote starting with **Question** is a question
  * and one starting with **Answer** or **Réponse** its answer; one starting with
  * **My answer** or **Ma réponse** is what a student wrote. Other fenced blocks
- * are prose. Every item keeps its line number for FILE:LINE messages. */
+ * are prose. Every item keeps its line number for FILE:LINE messages.
+ *
+ * An exercise (docs/lessons.md) is a block whose info string is `untangle
+ * exercise`: its reference solution, whose `expect` lines are the checks that
+ * decide whether the student reached the state it builds. Its title is the
+ * heading before it (`### Exercise 1: the model`); the blockquotes starting with
+ * **Hint** or **Indice** between the previous block and it are its hints, in
+ * order. A hint that no exercise follows is refused, naming its line. */
 #ifndef UNTANGLE_LESSON_H
 #define UNTANGLE_LESSON_H
 
@@ -13,18 +20,21 @@
 
 typedef enum LessonKind {
     LESSON_PROSE,       /* text: one paragraph or heading, or a foreign code block */
-    LESSON_BLOCK_START, /* an `untangle` block opens (text: NULL) */
+    LESSON_BLOCK_START, /* an `untangle` block opens (text: NULL, or an exercise's title) */
     LESSON_COMMAND,     /* one line of an `untangle` block (comments and blanks dropped) */
     LESSON_BLOCK_END,
     LESSON_QUESTION,    /* text without the leading "> " */
     LESSON_ANSWER,      /* the reference answer */
-    LESSON_STUDENT      /* a student's own answer: > **My answer** / > **Ma réponse** */
+    LESSON_STUDENT,     /* a student's own answer: > **My answer** / > **Ma réponse** */
+    LESSON_HINT         /* a hint of the exercise that follows, without the leading "> " */
 } LessonKind;
 
 typedef struct LessonItem {
     LessonKind kind;
     char *text;  /* owned; NULL for block marks */
     long line;   /* 1-based line in the file where the item starts */
+    int exercise;/* BLOCK_START: the exercise's number (1, 2... in the file), 0 for a
+                    plain block; HINT: the number of the exercise it helps with */
 } LessonItem;
 
 typedef struct Lesson {

@@ -84,6 +84,8 @@ typedef struct Shell {
     TermMode term;
     TermCaps term_caps;        /* what the terminal answered, asked once (term_probe.h) */
     int live;                  /* `set live on`: every fit shows its live view */
+    char lang[8];              /* `set lang`: the language chosen, "" while the locale's
+                                  (a French lesson then switches to French) */
     char output_dir[SH_PATH_MAX];
     char **allow_write;        /* --allow-write paths; owned */
     size_t n_allow_write;

@@ -1,0 +1,137 @@
+#!/bin/sh
+# Languages through the real binary: the French catalogue holds every message of
+# the sources, translated; the language follows the locale, LANGUAGE and
+# `set lang`, and works on a machine where only C.UTF-8 is generated; an error
+# keeps its one-line form in French ("WHERE: erreur : what; what to do"); LANG=C
+# is English. Run by tests/run.sh.
+set -u
+U=${UNTANGLE:-./untangle}
+case "$U" in /*) ;; *) U="$(pwd)/$U" ;; esac
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d /tmp/untangle-i18n-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+. "$SRC/tests/cases.sh"
+
+# ---- the catalogue ----
+
+if ! command -v xgettext >/dev/null 2>&1 || ! command -v msgcmp >/dev/null 2>&1; then
+    skip "catalogue" "gettext is not installed (make deps)"
+else
+    # The same extraction as `make pot`, into a fresh template.
+    (cd "$SRC" && xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+        --add-comments=TRANSLATORS: -o "$T/fresh.pot" $(find src include -name '*.[ch]' | sort)) \
+        2>"$T/xgettext.err"
+    n=$(grep -c '^msgid ' "$T/fresh.pot" 2>/dev/null || echo 0)
+    if [ "$n" -lt 2 ]; then
+        not_ok "catalogue: xgettext finds the messages of src/" "$(cat "$T/xgettext.err")"
+    else
+        ok "catalogue: xgettext finds $((n - 1)) messages in src/ and include/"
+    fi
+    # msgcmp counts an untranslated or fuzzy entry as missing.
+    if msgcmp "$SRC/po/fr.po" "$T/fresh.pot" >"$T/cmp.out" 2>&1; then
+        ok "catalogue: every message of src/ is in po/fr.po, translated"
+    else
+        not_ok "catalogue: every message of src/ is in po/fr.po, translated (make pot, then translate)" \
+            "$(grep -c 'this message' "$T/cmp.out") missing or untranslated, e.g." \
+            "$(grep -A1 'this message' "$T/cmp.out" | head -n 6)"
+    fi
+    fuzzy=$(msgattrib --only-fuzzy --no-obsolete "$SRC/po/fr.po" | grep -c '^msgid ' )
+    untr=$(msgattrib --untranslated --no-obsolete "$SRC/po/fr.po" | grep -c '^msgid ')
+    if [ "$fuzzy" = 0 ] && [ "$untr" = 0 ]; then
+        ok "catalogue: po/fr.po has no fuzzy or untranslated entry"
+    else
+        not_ok "catalogue: po/fr.po has no fuzzy or untranslated entry" \
+            "fuzzy: $fuzzy, untranslated: $untr (a header counts as one)"
+    fi
+    if msgfmt --check -o /dev/null "$SRC/po/fr.po" 2>"$T/fmt.err"; then
+        ok "catalogue: po/fr.po passes msgfmt --check (formats match their msgid)"
+    else
+        not_ok "catalogue: po/fr.po passes msgfmt --check" "$(head -n 5 "$T/fmt.err")"
+    fi
+fi
+
+# ---- which language ----
+
+# in_env ENV... -- ARGS: untangle -c with exactly these locale variables.
+run_env() {
+    env -u LANGUAGE -u LC_ALL -u LC_MESSAGES -u LANG "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+# lang_case NAME FORM ENV... : `-c fitt` under ENV fails with one line of FORM
+# ("error: " or "erreur : ").
+lang_case() {
+    name=$1 form=$2
+    shift 2
+    run_env "$@" "$U" --term none -c "fitt"
+    msg=$(cat "$T/err")
+    if [ "$rc" != 1 ] || [ "$(wc -l <"$T/err")" != 1 ]; then
+        not_ok "$name" "status $rc, expected 1 and one line" "$msg"
+    elif ! printf '%s\n' "$msg" | grep -qF -- "-c:1: $form"; then
+        not_ok "$name" "expected '-c:1: $form...'" "$msg"
+    else
+        ok "$name"
+    fi
+}
+
+lang_case "LANG=C speaks English" "error: unknown command 'fitt'" LANG=C
+lang_case "LANG=C with LANGUAGE=fr stays English (POSIX)" "error: " LANG=C LANGUAGE=fr
+lang_case "LANGUAGE=fr under C.UTF-8 speaks French" "erreur : commande inconnue 'fitt'" \
+    LANG=C.UTF-8 LANGUAGE=fr
+lang_case "LANG=fr_FR.UTF-8 speaks French, generated or not" "erreur : " LANG=fr_FR.UTF-8
+lang_case "LC_MESSAGES=fr_FR.UTF-8 speaks French" "erreur : " LANG=C.UTF-8 LC_MESSAGES=fr_FR.UTF-8
+lang_case "LC_ALL=C over LANG=fr_FR.UTF-8 speaks English" "error: " LANG=fr_FR.UTF-8 LC_ALL=C
+lang_case "LANGUAGE=en over LANG=fr_FR.UTF-8 speaks English" "error: " LANG=fr_FR.UTF-8 LANGUAGE=en
+
+# set lang: under LANG=C (where LANGUAGE alone is ignored) too, and back.
+run_env LANG=C "$U" --term none -c "set lang fr; fitt"
+if grep -qF -- "-c:1: erreur : commande inconnue 'fitt'" "$T/err" && grep -q "^lang fr : " "$T/out"; then
+    ok "set lang fr under LANG=C"
+else
+    not_ok "set lang fr under LANG=C" "$(cat "$T/out" "$T/err")"
+fi
+run_env LANG=fr_FR.UTF-8 "$U" --term none -c "set lang fr; set lang en; fitt"
+if grep -qF -- "-c:1: error: unknown command 'fitt'" "$T/err" && grep -q "^lang en: " "$T/out"; then
+    ok "set lang en after French"
+else
+    not_ok "set lang en after French" "$(cat "$T/out" "$T/err")"
+fi
+run_env LANG=C "$U" --term none -c "set lang de"
+if [ "$rc" = 1 ] && grep -qE -- "-c:1: error: .*'de'.*(should be|en, fr|en or fr)" "$T/err"; then
+    ok "set lang de is refused with the choices"
+else
+    not_ok "set lang de is refused with the choices" "$(cat "$T/err")"
+fi
+
+# A lesson of lessons/fr/ speaks French unless `set lang` said otherwise; one of
+# lessons/en/ keeps the locale's language.
+mkdir -p "$T/fr" "$T/en"
+printf '# Leçon\n\n```untangle\nfitt\n```\n' >"$T/fr/bad.md"
+cp "$T/fr/bad.md" "$T/en/bad.md"
+run_env LANG=C "$U" --term none "$T/fr/bad.md"
+if grep -qF -- "$T/fr/bad.md:4: erreur : commande inconnue" "$T/err"; then
+    ok "a French lesson speaks French"
+else
+    not_ok "a French lesson speaks French" "$(cat "$T/err")"
+fi
+run_env LANG=C "$U" --term none "$T/en/bad.md"
+if grep -qF -- "$T/en/bad.md:4: error: unknown command" "$T/err"; then
+    ok "an English lesson speaks the locale's language"
+else
+    not_ok "an English lesson speaks the locale's language" "$(cat "$T/err")"
+fi
+run_env LANG=C "$U" --term none -c "set lang en" "$T/fr/bad.md"
+if grep -qF -- "$T/fr/bad.md:4: error: unknown command" "$T/err"; then
+    ok "set lang en before a French lesson keeps English"
+else
+    not_ok "set lang en before a French lesson keeps English" "$(cat "$T/err")"
+fi
+
+# The catalogue is found beside the binary, from any folder.
+(cd "$T" && env -u LANGUAGE -u LC_ALL LANG=C.UTF-8 LANGUAGE=fr "$U" --term none -c fitt) 2>"$T/err"
+if grep -qF "erreur : " "$T/err"; then
+    ok "the catalogue is found from another folder"
+else
+    not_ok "the catalogue is found from another folder" "$(cat "$T/err")"
+fi
+exit 0
