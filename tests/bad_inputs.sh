@@ -118,10 +118,34 @@ check_error() {
     fi
 }
 
-# bad NAME PATTERN COMMANDS: `untangle -c COMMANDS` with the tiny data.
+# check_error_fr NAME ENGLISH_LINE: the same run in French (LANGUAGE=fr under
+# C.UTF-8, the one locale a fresh machine has) failed the same way, with one
+# line "-c:1: erreur : ...; ..." that is not the English one.
+check_error_fr() {
+    msg=$(head -n 1 "$T/err")
+    if [ "$rc" != 1 ]; then
+        not_ok "$1 (fr)" "exit status $rc, expected 1" "$(tail -n 3 "$T/err")"
+    elif [ "$(wc -l <"$T/err")" != 1 ]; then
+        not_ok "$1 (fr)" "expected exactly one error line:" "$(head -n 4 "$T/err")"
+    elif ! printf '%s\n' "$msg" | grep -qF -- "-c:1: erreur : "; then
+        not_ok "$1 (fr)" "the error does not start with '-c:1: erreur : '" "$msg"
+    elif ! printf '%s\n' "$msg" | grep -qE -- "; |\\(il faut|parmi|vouliez-vous dire|' \\(|\`[a-z]"; then
+        not_ok "$1 (fr)" "the error says what happened but not what to do" "$msg"
+    elif [ "$msg" = "$2" ] || [ "${msg#-c:1: erreur : }" = "${2#-c:1: error: }" ]; then
+        not_ok "$1 (fr)" "the message is not translated" "$msg"
+    else
+        ok "$1 (fr)"
+    fi
+}
+
+# bad NAME PATTERN COMMANDS: `untangle -c COMMANDS` with the tiny data, in
+# English, then in French.
 bad() {
     run_u "$GOOD" -c "$3"
     check_error "$1" "$2"
+    english=$(head -n 1 "$T/err")
+    LANGUAGE=fr LC_ALL=C.UTF-8 run_u "$GOOD" -c "$3"
+    check_error_fr "$1" "$english"
 }
 
 M='model new; model add dense 10 softmax input 784'

@@ -127,6 +127,43 @@ else
     not_ok "set lang en before a French lesson keeps English" "$(cat "$T/err")"
 fi
 
+# A French lesson replayed in --quick shows no English line from the program: no
+# output line is an English message of the catalogue (each line of each msgid,
+# its conversions standing for anything), and none holds two English function
+# words. The same replay with `set lang en` first must be caught, so that the
+# check itself is seen to work.
+LESSON="$SRC/lessons/fr/01-logistic.md"
+if [ ! -f "$SRC/data/mnist/train-images-idx3-ubyte" ] && [ -z "${UNTANGLE_DATA:-}" ]; then
+    skip "French replay of lesson 01 has no English line" "data/mnist is missing; run make data"
+elif ! command -v msgcat >/dev/null 2>&1; then
+    skip "French replay of lesson 01 has no English line" "gettext is not installed (make deps)"
+else
+    msgcat --no-wrap "$SRC/po/fr.po" >"$T/po.flat"
+    (cd "$SRC" && env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=C.UTF-8 "$U" --quick --term none \
+        --output "$T/pics" "$LESSON") >"$T/fr.out" 2>&1
+    frc=$?
+    tr '\r' '\n' <"$T/fr.out" | awk -f "$SRC/tests/english_lines.awk" "$T/po.flat" - >"$T/fr.english"
+    (cd "$SRC" && env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=C.UTF-8 "$U" --quick --term none \
+        --output "$T/pics" -c "set lang en" "$LESSON") >"$T/en.out" 2>&1
+    tr '\r' '\n' <"$T/en.out" | awk -f "$SRC/tests/english_lines.awk" "$T/po.flat" - >"$T/en.english"
+    if [ "$frc" != 0 ]; then
+        not_ok "French replay of lesson 01 (quick)" "status $frc" "$(tail -n 5 "$T/fr.out")"
+    elif [ -s "$T/fr.english" ]; then
+        not_ok "French replay of lesson 01 has no English line" "$(head -n 8 "$T/fr.english")"
+    elif [ "$(wc -l <"$T/en.english")" -lt 8 ]; then
+        not_ok "French replay of lesson 01 has no English line" \
+            "the check finds only $(wc -l <"$T/en.english") English lines in the English replay"
+    else
+        ok "French replay of lesson 01 has no English line ($(wc -l <"$T/en.english") in English)"
+    fi
+    # Numbers keep their decimal point in French: what `expect` printed.
+    if grep -qE '^ok: accuracy = 0\.[0-9]+ ' "$T/fr.out" && ! grep -qE '[0-9],[0-9]+ s\b|= [0-9]+,[0-9]' "$T/fr.out"; then
+        ok "French replay keeps decimal points"
+    else
+        not_ok "French replay keeps decimal points" "$(grep -E '^ok: ' "$T/fr.out" | head -n 3)"
+    fi
+fi
+
 # The catalogue is found beside the binary, from any folder.
 (cd "$T" && env -u LANGUAGE -u LC_ALL LANG=C.UTF-8 LANGUAGE=fr "$U" --term none -c fitt) 2>"$T/err"
 if grep -qF "erreur : " "$T/err"; then

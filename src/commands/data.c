@@ -40,8 +40,8 @@ static int check_count(Shell *sh, const char *opt, long asked, int quick_capped,
 {
     if (asked == 0 || quick_capped || (size_t)asked <= d->n)
         return 0;
-    return sh_error(sh, "bad %s %ld: %s holds only %zu %s images (should be 1..%zu)", opt,
-                    asked, set, d->n, strcmp(opt, "train") == 0 ? "training" : "test", d->n);
+    return sh_error(sh, _("bad %s %ld: %s holds only %zu %s images (should be 1..%zu)"), opt,
+                    asked, set, d->n, strcmp(opt, "train") == 0 ? _("training") : _("test"), d->n);
 }
 
 /* A count beyond any IDX file is refused with the memory it would take as 28x28
@@ -56,9 +56,9 @@ static int refuse_absurd(Shell *sh, const CmdArgs *a, const char *opt)
     double bytes = (double)n * 28.0 * 28.0 * sizeof(float);
     char need[32];
     mem_human(bytes >= 1.8e19 ? SIZE_MAX : (size_t)bytes, need, sizeof need);
-    return sh_error(sh, "%s %s images would need %s%s of memory; MNIST holds 60000 train and "
-                        "10000 test images: ask for at most that many",
-                    opt, cmd_text(a, opt), bytes >= 1.8e19 ? "more than " : "", need);
+    return sh_error(sh, _("%s %s images would need %s%s of memory; MNIST holds 60000 train and "
+                        "10000 test images: ask for at most that many"),
+                    opt, cmd_text(a, opt), bytes >= 1.8e19 ? _("more than ") : "", need);
 }
 
 /* The declared range of `train N` and `test N` goes far beyond any IDX file, so
@@ -103,9 +103,9 @@ static int load_run(Shell *sh, const CmdArgs *a)
     snprintf(sh->data_name, sizeof sh->data_name, "%s", set);
 
     if (capped_train || capped_test)
-        sh_printf(sh, "quick mode: at most %d train and %d test images\n", SH_QUICK_TRAIN,
+        sh_printf(sh, _("quick mode: at most %d train and %d test images\n"), SH_QUICK_TRAIN,
                   SH_QUICK_TEST);
-    sh_printf(sh, "%s: %zu train, %zu test images of %dx%d (from %s, %.2f s)\n", set,
+    sh_printf(sh, _("%s: %zu train, %zu test images of %dx%d (from %s, %.2f s)\n"), set,
               sh->train.n, sh->test.n, sh->train.rows, sh->train.cols, where, elapsed);
     sh_report(sh, "train", (double)sh->train.n);
     sh_report(sh, "test", (double)sh->test.n);
@@ -126,37 +126,37 @@ static void print_label_counts(Shell *sh, const char *part, const Dataset *d)
     for (int c = 0; c < MNIST_CLASSES; c++)
         sh_printf(sh, "%7zu", counts[c]);
     if (other)
-        sh_printf(sh, "   (%zu other)", other);
+        sh_printf(sh, _("   (%zu other)"), other);
     sh_printf(sh, "\n");
 }
 
 static void print_matrix(Shell *sh, const char *what, const LabelledMatrix *m)
 {
     if (!m->x || m->n == 0) {
-        sh_printf(sh, "%s: none\n", what);
+        sh_printf(sh, _("%s: none\n"), what);
         return;
     }
     sh_printf(sh, "%s: %zu x %zu", what, m->n, m->d);
     if (m->name[0])
         sh_printf(sh, " (%s)", m->name);
-    sh_printf(sh, "%s\n", m->y ? "" : ", no labels");
+    sh_printf(sh, "%s\n", m->y ? "" : _(", no labels"));
 }
 
 static void print_model(Shell *sh, const Model *m)
 {
     if (!m) {
-        sh_printf(sh, "model: none (`model new` starts one)\n");
+        sh_printf(sh, _("model: none (`model new` starts one)\n"));
         return;
     }
     char in[48], out[48];
-    sh_printf(sh, "model: %zu layers, %zu params, input %s, output %s, ", m->n_layers, m->n_params,
+    sh_printf(sh, _("model: %zu layers, %zu params, input %s, output %s, "), m->n_layers, m->n_params,
               nn_shape_str(m->input, in, sizeof in),
               nn_shape_str(model_output_shape(m), out, sizeof out));
     if (m->compile.compiled)
-        sh_printf(sh, "compiled (%s lr %g), ", m->compile.opt.name, m->compile.opt.lr);
+        sh_printf(sh, _("compiled (%s lr %g), "), m->compile.opt.name, m->compile.opt.lr);
     else
-        sh_printf(sh, "not compiled, ");
-    sh_printf(sh, "trained %ld epoch%s (see `model summary`)\n", m->epochs_trained,
+        sh_printf(sh, _("not compiled, "));
+    sh_printf(sh, _("trained %ld epoch%s (see `model summary`)\n"), m->epochs_trained,
               m->epochs_trained == 1 ? "" : "s");
 }
 
@@ -164,9 +164,9 @@ static int info_run(Shell *sh, const CmdArgs *a)
 {
     (void)a;
     if (sh->train.n == 0 && sh->test.n == 0) {
-        sh_printf(sh, "data: none (`load mnist` loads MNIST)\n");
+        sh_printf(sh, _("data: none (`load mnist` loads MNIST)\n"));
     } else {
-        sh_printf(sh, "data: %s, %zu train and %zu test images of %dx%d\n",
+        sh_printf(sh, _("data: %s, %zu train and %zu test images of %dx%d\n"),
                   sh->data_name[0] ? sh->data_name : "?", sh->train.n, sh->test.n,
                   sh->train.rows, sh->train.cols);
         sh_printf(sh, "  %-6s", "label");
@@ -177,23 +177,23 @@ static int info_run(Shell *sh, const CmdArgs *a)
         print_label_counts(sh, "test", &sh->test);
     }
     print_model(sh, sh->model);
-    print_matrix(sh, "features", &sh->features);
-    print_matrix(sh, "embedding", &sh->embedding);
-    sh_printf(sh, "settings: seed %llu, threads %d, term %s, output %s\n",
+    print_matrix(sh, _("features"), &sh->features);
+    print_matrix(sh, _("embedding"), &sh->embedding);
+    sh_printf(sh, _("settings: seed %llu, threads %d, term %s, output %s\n"),
               (unsigned long long)sh->seed, sh->threads, term_mode_names[sh->term],
               sh->output_dir[0] ? sh->output_dir : ".");
     MemBudgetSource src;
     char budget[32];
     mem_human(mem_budget(&src), budget, sizeof budget);
-    sh_printf(sh, "memory budget: %s for one request (%s)\n", budget,
+    sh_printf(sh, _("memory budget: %s for one request (%s)\n"), budget,
               src == MEM_FROM_ENV       ? "UNTANGLE_MAX_BYTES"
-              : src == MEM_FROM_MACHINE ? "three quarters of the memory available now"
-                                        : "the machine's memory is unknown: a fixed default");
+              : src == MEM_FROM_MACHINE ? _("three quarters of the memory available now")
+                                        : _("the machine's memory is unknown: a fixed default"));
     BlasCoreInfo bi;
     char buf[320];
     blas_core_info(&bi);
-    sh_printf(sh, "matrix products: %s\n", blas_core_describe(&bi, buf, sizeof buf));
-    sh_printf(sh, "convolutions, activations, pooling: %s\n", nn_kernels_describe(buf, sizeof buf));
+    sh_printf(sh, _("matrix products: %s\n"), blas_core_describe(&bi, buf, sizeof buf));
+    sh_printf(sh, _("convolutions, activations, pooling: %s\n"), nn_kernels_describe(buf, sizeof buf));
     return CMD_OK;
 }
 

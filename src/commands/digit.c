@@ -23,24 +23,24 @@ static int check_model(Shell *sh)
 {
     const Model *m = sh->model;
     if (!m || m->n_layers == 0)
-        return sh_error(sh, "there is no model; build and train one first (`model new`, "
-                            "`model add dense 10 softmax input 784`, `compile`, `fit`)");
+        return sh_error(sh, _("there is no model; build and train one first (`model new`, "
+                            "`model add dense 10 softmax input 784`, `compile`, `fit`)"));
     char shp[64];
     NnShape in = m->input;
     int flat = in.rank == 1 && in.d[0] == DIGIT_PIXELS;
     int image = in.rank == 3 && in.d[0] == DIGIT_SIDE && in.d[1] == DIGIT_SIDE && in.d[2] == 1;
     if (!flat && !image)
-        return sh_error(sh, "the model reads %s inputs, not a %dx%d digit; build it with "
-                            "`input 784` or `input 28x28x1`",
+        return sh_error(sh, _("the model reads %s inputs, not a %dx%d digit; build it with "
+                            "`input 784` or `input 28x28x1`"),
                         nn_shape_str(in, shp, sizeof shp), DIGIT_SIDE, DIGIT_SIDE);
     size_t top = m->n_layers - 1;
     NnShape out = model_output_shape(m);
     const NnLayerSpec *s = model_layer_spec(m, top);
     if (out.rank != 1 || out.d[0] != PI_CLASSES || !nn_kind_is(s, "activation") ||
         s->act != NN_ACT_SOFTMAX)
-        return sh_error(sh, "the top layer '%s' gives %s values, not the probabilities of the "
+        return sh_error(sh, _("the top layer '%s' gives %s values, not the probabilities of the "
                             "%d classes; add `model add dense 10 softmax` on top (or `pop` "
-                            "back to it)", model_layer_name(m, top),
+                            "back to it)"), model_layer_name(m, top),
                         nn_shape_str(out, shp, sizeof shp), PI_CLASSES);
     return 0;
 }
@@ -70,10 +70,10 @@ static int predict_image_run(Shell *sh, const CmdArgs *a)
         rc = sh_error_err(sh, &e);
         goto out;
     }
-    sh_printf(sh, "%s: %dx%d, %s background%s; ink %dx%d at (%d, %d) scaled to %dx%d, "
-                  "centred by its centre of mass in %dx%d\n",
-              path, img->w, img->h, di.inverted ? "light" : "dark",
-              di.inverted ? " (inverted: MNIST digits are light on black)" : "", di.box_w,
+    sh_printf(sh, _("%s: %dx%d, %s background%s; ink %dx%d at (%d, %d) scaled to %dx%d, "
+                  "centred by its centre of mass in %dx%d\n"),
+              path, img->w, img->h, di.inverted ? _("light") : _("dark"),
+              di.inverted ? _(" (inverted: MNIST digits are light on black)") : "", di.box_w,
               di.box_h, di.box_x, di.box_y, di.scaled_w, di.scaled_h, DIGIT_SIDE, DIGIT_SIDE);
 
     int box[4] = {di.off_x, di.off_y, di.scaled_w, di.scaled_h};
@@ -99,9 +99,9 @@ static int predict_image_run(Shell *sh, const CmdArgs *a)
                 order[i] = order[j];
                 order[j] = t;
             }
-    sh_printf(sh, "predicted %d (probability %.4f)\n", order[0], probs[order[0]]);
+    sh_printf(sh, _("predicted %d (probability %.4f)\n"), order[0], probs[order[0]]);
     for (int i = 0; i < PI_TOP; i++)
-        sh_printf(sh, "  %d. class %d  %.4f\n", i + 1, order[i], probs[order[i]]);
+        sh_printf(sh, _("  %d. class %d  %.4f\n"), i + 1, order[i], probs[order[i]]);
     sh_report(sh, "predicted", order[0]);
     sh_report(sh, "probability", probs[order[0]]);
     rc = CMD_OK;

@@ -80,24 +80,24 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
     const char *what;
     int part = cmd_index(a, "from"); /* test, train, all */
     if (cmd_given(a, "from") && src != 0)
-        return sh_error(sh, "`from` picks the images of `tsne raw`; features come from "
-                        "`predict`, so drop `from %s`", cmd_text(a, "from"));
+        return sh_error(sh, _("`from` picks the images of `tsne raw`; features come from "
+                        "`predict`, so drop `from %s`"), cmd_text(a, "from"));
     if (src == 0) {
         const Dataset *ds = part == 1 ? &sh->train : &sh->test;
         if (sh->test.n == 0 || !sh->test.x)
-            return sh_error(sh, "no test images loaded; run `load mnist` first");
+            return sh_error(sh, _("no test images loaded; run `load mnist` first"));
         if (part != 0 && (sh->train.n == 0 || !sh->train.x))
-            return sh_error(sh, "no training images loaded; run `load mnist` first");
+            return sh_error(sh, _("no training images loaded; run `load mnist` first"));
         if (part == 2 && dataset_dim(&sh->train) != dataset_dim(&sh->test))
-            return sh_error(sh, "training and test images differ in size; load them again");
+            return sh_error(sh, _("training and test images differ in size; load them again"));
         x = ds->x;
         y = ds->y;
         avail = part == 2 ? sh->train.n + sh->test.n : ds->n;
         d = dataset_dim(ds);
-        what = part == 0 ? "test images" : part == 1 ? "training images" : "images";
+        what = part == 0 ? _("test images") : part == 1 ? _("training images") : _("images");
     } else {
         if (sh->features.n == 0 || !sh->features.x)
-            return sh_error(sh, "no features; run `predict` on a model first");
+            return sh_error(sh, _("no features; run `predict` on a model first"));
         x = sh->features.x;
         y = sh->features.y;
         avail = sh->features.n;
@@ -135,16 +135,16 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
     if (cmd_given(a, "pca")) {
         long pca = cmd_long(a, "pca");
         if (pca >= (long)d)
-            return sh_error(sh, "pca %ld must be below the %zu values of each point; use e.g. "
-                            "pca 50", pca, d);
+            return sh_error(sh, _("pca %ld must be below the %zu values of each point; use e.g. "
+                            "pca 50"), pca, d);
         p.pca_dims = (int)pca;
     }
     if (n < 4)
-        return sh_error(sh, "t-SNE needs at least 4 points, not %zu; use first 4 or more", n);
+        return sh_error(sh, _("t-SNE needs at least 4 points, not %zu; use first 4 or more"), n);
     if (!(p.perplexity < (double)n))
-        return sh_error(sh, "perplexity %g is too large for %zu points (it must be below the "
+        return sh_error(sh, _("perplexity %g is too large for %zu points (it must be below the "
                         "number of points); use a smaller perplexity (5 to 50 is usual) or more "
-                        "points with first N", p.perplexity, n);
+                        "points with first N"), p.perplexity, n);
     p.n_iter = (int)iters;
     p.verbose = (int)verbose;
     p.seed = sh->seed;
@@ -165,7 +165,7 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
         str_append(name, sizeof name, ")");
     }
     if (capped)
-        sh_printf(sh, "(quick replay: embedding %zu %s, not %ld)\n", n, what, asked);
+        sh_printf(sh, _("(quick replay: embedding %zu %s, not %ld)\n"), n, what, asked);
     TsneMethod method = p.method == TSNE_METHOD_AUTO ? tsne_method_for(n) : p.method;
     if (method == TSNE_METHOD_BH && p.angle == 0)
         method = TSNE_METHOD_EXACT;
@@ -174,8 +174,8 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
         snprintf(how, sizeof how, "bh, angle %g", p.angle);
     else
         snprintf(how, sizeof how, "%s", tsne_method_name(method));
-    sh_printf(sh, "t-SNE of %s: %zu points of %zu values, perplexity %g, init %s, %d "
-              "iterations, method %s, seed %llu, %d thread%s\n", name, n, d, p.perplexity,
+    sh_printf(sh, _("t-SNE of %s: %zu points of %zu values, perplexity %g, init %s, %d "
+              "iterations, method %s, seed %llu, %d thread%s\n"), name, n, d, p.perplexity,
               p.init_pca ? "pca" : "random", p.n_iter, how, (unsigned long long)p.seed,
               p.threads, p.threads > 1 ? "s" : "");
     fflush(sh->out);
@@ -188,7 +188,7 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
         Err je;
         err_clear(&je);
         if (size_mul(n, d * sizeof(float), &bytes) != 0 ||
-            mem_check_budget(bytes, "the images to embed", &je) != 0)
+            mem_check_budget(bytes, _("the images to embed"), &je) != 0)
             return sh_error_err(sh, &je);
         size_t from_train = n < sh->train.n ? n : sh->train.n;
         joined = xmalloc_floats(n * d);
@@ -206,7 +206,7 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
     Err e;
     err_clear(&e);
     if (size_mul(n, 2 * sizeof(float), &cells) != 0 ||
-        mem_check_budget(cells, "the embedding", &e) != 0)
+        mem_check_budget(cells, _("the embedding"), &e) != 0)
         return sh_error_err(sh, &e);
     float *out = xmalloc(n * 2 * sizeof *out);   /* (n, 2) */
     for (size_t i = 0; i < 2 * n; i++)
@@ -240,8 +240,8 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
         free(joined_y);
         free(out);
         if (e.interrupted)
-            return sh_error(sh, "t-SNE interrupted before its first iteration; the embedding "
-                            "is unchanged");
+            return sh_error(sh, _("t-SNE interrupted before its first iteration; the embedding "
+                            "is unchanged"));
         return sh_error_err(sh, &e);
     }
 
@@ -261,11 +261,11 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
     if (rc != 0)
         str_append(sh->embedding.name, sizeof sh->embedding.name, " (interrupted)");
     if (rc != 0) {
-        sh_printf(sh, "interrupted: kept the embedding of the last iteration as \"%s\"\n",
+        sh_printf(sh, _("interrupted: kept the embedding of the last iteration as \"%s\"\n"),
                   sh->embedding.name);
         return sh_error_err(sh, &e);
     }
-    sh_printf(sh, "embedded %zu points in %.1f s: KL divergence %.4f after %d iterations\n", n,
+    sh_printf(sh, _("embedded %zu points in %.1f s: KL divergence %.4f after %d iterations\n"), n,
               res.seconds, res.kl, res.iterations);
     sh_report(sh, "kl", res.kl);
     sh_report(sh, "tsne_seconds", res.seconds);
@@ -279,10 +279,10 @@ static int tsne_command(Shell *sh, const CmdArgs *a)
 static int need_embedding(Shell *sh)
 {
     if (!sh->embedding.x || sh->embedding.n == 0)
-        return sh_error(sh, "no embedding; run `tsne raw` first");
+        return sh_error(sh, _("no embedding; run `tsne raw` first"));
     if (!sh->embedding.y)
-        return sh_error(sh, "the embedding \"%s\" has no labels; embed `tsne raw` or features "
-                        "from `predict test`", sh->embedding.name);
+        return sh_error(sh, _("the embedding \"%s\" has no labels; embed `tsne raw` or features "
+                        "from `predict test`"), sh->embedding.name);
     return CMD_OK;
 }
 
@@ -311,21 +311,21 @@ static int hull_run(Shell *sh, const CmdArgs *a)
     geom_convex_hull(m->x, NULL, m->n, all, &all_area);
     free(all);
 
-    sh_printf(sh, "convex hulls of %s\n", m->name);
-    sh_printf(sh, "%5s %7s %9s %12s\n", "class", "points", "vertices", "area");
+    sh_printf(sh, _("convex hulls of %s\n"), m->name);
+    sh_printf(sh, "%5s %7s %9s %12s\n", _("class"), _("points"), _("vertices"), _("area"));
     for (int c = 0; c < h.n_classes; c++) {
         const GeomHull *hc = &h.cls[c];
         if (hc->count == 0)
             continue;
         sh_printf(sh, "%5d %7zu %9zu %12.1f%s\n", c, hc->count, hc->n_vertices, hc->area,
-                  hc->degenerate ? "  (flat: under 3 points, or all on a line)" : "");
+                  hc->degenerate ? _("  (flat: under 3 points, or all on a line)") : "");
         report_class(sh, "hull.area", c, hc->area);
         report_class(sh, "hull.vertices", c, (double)hc->n_vertices);
         sum += hc->area;
     }
-    sh_printf(sh, "all points: area %.1f; the class hulls add up to %.2f times that%s\n",
+    sh_printf(sh, _("all points: area %.1f; the class hulls add up to %.2f times that%s\n"),
               all_area, all_area > 0 ? sum / all_area : 0.0,
-              all_area > 0 && sum > all_area ? " (they overlap)" : "");
+              all_area > 0 && sum > all_area ? _(" (they overlap)") : "");
     if (all_area > 0)
         sh_report(sh, "hull.ratio", sum / all_area);
     geom_hulls_free(&h);
@@ -343,9 +343,9 @@ static int ellipse_run(Shell *sh, const CmdArgs *a)
     err_clear(&e);
     if (geom_ellipses(m->x, m->y, m->n, &el, &e) != 0)
         return sh_error_err(sh, &e);
-    sh_printf(sh, "Gaussian ellipses of %s (full axes 2*sqrt(2)*sqrt(eigenvalue))\n", m->name);
-    sh_printf(sh, "%5s %7s %9s %9s %9s %9s %7s\n", "class", "points", "mean x", "mean y", "major",
-              "minor", "angle");
+    sh_printf(sh, _("Gaussian ellipses of %s (full axes 2*sqrt(2)*sqrt(eigenvalue))\n"), m->name);
+    sh_printf(sh, "%5s %7s %9s %9s %9s %9s %7s\n", _("class"), _("points"), _("mean x"), _("mean y"), _("major"),
+              _("minor"), _("angle"));
     for (int c = 0; c < el.n_classes; c++) {
         const GeomEllipse *g = &el.cls[c];
         if (g->count == 0)
@@ -365,7 +365,7 @@ static int nh_run(Shell *sh, const CmdArgs *a)
         return CMD_ERR;
     const LabelledMatrix *m = &sh->embedding;
     if (m->n < 2)
-        return sh_error(sh, "the embedding has %zu point; Neighborhood Hit needs at least 2",
+        return sh_error(sh, _("the embedding has %zu point; Neighborhood Hit needs at least 2"),
                         m->n);
     long k = NH_DEFAULT_K < m->n ? NH_DEFAULT_K : (long)m->n - 1;
     if (cmd_long_within(sh, a, "k", 1, (long)m->n - 1, &k) != 0)
@@ -375,8 +375,8 @@ static int nh_run(Shell *sh, const CmdArgs *a)
     err_clear(&e);
     if (geom_nh(m->x, m->y, m->n, (size_t)k, &nh, &e) != 0)
         return sh_error_err(sh, &e);
-    sh_printf(sh, "Neighborhood Hit (k %ld) of %s: %.1f%%\n", k, m->name, 100 * nh.global);
-    sh_printf(sh, "%5s %7s %7s\n", "class", "points", "NH");
+    sh_printf(sh, _("Neighborhood Hit (k %ld) of %s: %.1f%%\n"), k, m->name, 100 * nh.global);
+    sh_printf(sh, "%5s %7s %7s\n", _("class"), _("points"), _("NH"));
     for (int c = 0; c < nh.n_classes; c++) {
         if (nh.count[c] == 0)
             continue;

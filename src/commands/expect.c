@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands.h"
 #include "untangle/nn/nn.h"
 
@@ -43,7 +44,7 @@ static int figure_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     const char *wanted = cmd_text(a, "value");
     /* The value is a number, or another figure: `expect nh_cnn > nh_mlp`. */
     if (sh_figure(sh, wanted, &want) != 0 &&
-        arg_double(sh, "expected value (a number or a figure's name)", wanted, -1e300, 1e300,
+        arg_double(sh, _("expected value (a number or a figure's name)"), wanted, -1e300, 1e300,
                    &want) != 0)
         return CMD_ERR;
     if (cmd_given(a, "quick") && sh->quick)
@@ -52,12 +53,12 @@ static int figure_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     r->wanted = want;
     if (sh_figure(sh, name, &value) != 0) {
         r->missing = 1;
-        snprintf(r->have, sizeof r->have, "no command has reported %s yet", name);
+        snprintf(r->have, sizeof r->have, _("no command has reported %s yet"), name);
         return CMD_OK;
     }
     r->value = value;
     r->holds = comparisons[cmd_index(a, "op")].holds(value, want);
-    snprintf(r->have, sizeof r->have, "%s is %.6g", name, value);
+    snprintf(r->have, sizeof r->have, _("%s is %.6g"), name, value);
     return CMD_OK;
 }
 
@@ -94,7 +95,7 @@ static int parse_layers(Shell *sh, int n, char **words, WantLayer *out, size_t *
     char copy[MODEL_WANT_MAX * 2][32];
     char *w[MODEL_WANT_MAX * 2];
     if (n > MODEL_WANT_MAX * 2)
-        return sh_error(sh, "expect model: at most %d words", MODEL_WANT_MAX * 2);
+        return sh_error(sh, _("expect model: at most %d words"), MODEL_WANT_MAX * 2);
     for (int i = 0; i < n; i++) {
         snprintf(copy[i], sizeof copy[i], "%s", words[i]);
         size_t len = strlen(copy[i]);
@@ -107,14 +108,14 @@ static int parse_layers(Shell *sh, int n, char **words, WantLayer *out, size_t *
         if (strcmp(w[i], "then") == 0 || strcmp(w[i], ",") == 0)
             continue;
         if (k + 2 > MODEL_WANT_MAX)
-            return sh_error(sh, "expect model: at most %d layers", MODEL_WANT_MAX - 2);
+            return sh_error(sh, _("expect model: at most %d layers"), MODEL_WANT_MAX - 2);
         const NnLayerAbout *t = nn_layer_find(w[i]);
         int act = act_index(w[i]);
         if (strcmp(w[i], "activation") == 0) {
             act = i + 1 < n ? act_index(w[i + 1]) : -1;
             if (act < 0)
-                return sh_error(sh, "expect model: `activation` needs its function after it "
-                                    "(softmax, relu, sigmoid, tanh, linear)");
+                return sh_error(sh, _("expect model: `activation` needs its function after it "
+                                    "(softmax, relu, sigmoid, tanh, linear)"));
             out[k++] = (WantLayer){"activation", -1, act};
             i++;
         } else if (t) {
@@ -136,14 +137,14 @@ static int parse_layers(Shell *sh, int n, char **words, WantLayer *out, size_t *
         } else if (act >= 0) {
             out[k++] = (WantLayer){"activation", -1, act};
         } else {
-            return sh_error(sh, "expect model: '%s' is no layer (should be a layer as `model add` "
+            return sh_error(sh, _("expect model: '%s' is no layer (should be a layer as `model add` "
                                 "takes it, dense 10, conv2d 32 relu, maxpool, flatten..., or an "
-                                "activation: softmax, relu...)",
+                                "activation: softmax, relu...)"),
                             w[i]);
         }
     }
     if (k == 0)
-        return sh_error(sh, "expect model == needs the layers: `expect model == dense 10 softmax`");
+        return sh_error(sh, _("expect model == needs the layers: `expect model == dense 10 softmax`"));
     *count = k;
     return 0;
 }
@@ -210,12 +211,12 @@ static int model_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     char one[96];
     for (size_t i = 0; i < nw; i++) {
         describe_want(&want[i], one, sizeof one);
-        put(r->want, sizeof r->want, &len, i == 0 ? "" : i + 1 == nw ? " then " : ", ");
+        put(r->want, sizeof r->want, &len, i == 0 ? "" : i + 1 == nw ? _(" then ") : ", ");
         put(r->want, sizeof r->want, &len, one);
     }
     const Model *m = sh->model;
     if (!m) {
-        snprintf(r->have, sizeof r->have, "there is no model yet");
+        snprintf(r->have, sizeof r->have, _("there is no model yet"));
         return CMD_OK;
     }
     r->holds = m->n_layers == nw;
@@ -223,15 +224,15 @@ static int model_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
         r->holds = layer_matches(m, i, &want[i]);
     len = 0;
     if (m->n_layers == 0) {
-        put(r->have, sizeof r->have, &len, "the model has no layer");
+        put(r->have, sizeof r->have, &len, _("the model has no layer"));
         return CMD_OK;
     }
-    snprintf(r->have, sizeof r->have, "the model has %zu layer%s: ", m->n_layers,
+    snprintf(r->have, sizeof r->have, _("the model has %zu layer%s: "), m->n_layers,
              m->n_layers == 1 ? "" : "s");
     len = strlen(r->have);
     for (size_t i = 0; i < m->n_layers; i++) {
         describe_layer(m, i, one, sizeof one);
-        put(r->have, sizeof r->have, &len, i == 0 ? "" : i + 1 == m->n_layers ? " then " : ", ");
+        put(r->have, sizeof r->have, &len, i == 0 ? "" : i + 1 == m->n_layers ? _(" then ") : ", ");
         put(r->have, sizeof r->have, &len, one);
     }
     return CMD_OK;
@@ -242,18 +243,18 @@ static int model_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 static int compiled_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     const char *opt = cmd_text(a, "optimizer");
-    snprintf(r->want, sizeof r->want, "the model compiled%s%s", opt ? " with " : "",
+    snprintf(r->want, sizeof r->want, _("the model compiled%s%s"), opt ? _(" with ") : "",
              opt ? opt : "");
     if (!sh->model) {
-        snprintf(r->have, sizeof r->have, "there is no model yet");
+        snprintf(r->have, sizeof r->have, _("there is no model yet"));
     } else if (!sh->model->compile.compiled) {
-        snprintf(r->have, sizeof r->have, "the model is not compiled");
+        snprintf(r->have, sizeof r->have, _("the model is not compiled"));
     } else if (opt && strcmp(sh->model->compile.opt.name, opt) != 0) {
-        snprintf(r->have, sizeof r->have, "the model is compiled with %s",
+        snprintf(r->have, sizeof r->have, _("the model is compiled with %s"),
                  sh->model->compile.opt.name);
     } else {
         r->holds = 1;
-        snprintf(r->have, sizeof r->have, "the model is compiled with %s",
+        snprintf(r->have, sizeof r->have, _("the model is compiled with %s"),
                  sh->model->compile.opt.name);
     }
     return CMD_OK;
@@ -264,18 +265,18 @@ static int trained_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     long epochs = cmd_given(a, "epochs") ? cmd_long(a, "epochs") : 1;
     if (sh->quick && epochs > SH_QUICK_EPOCHS)
         epochs = SH_QUICK_EPOCHS;
-    snprintf(r->want, sizeof r->want, "the model trained for %ld epoch%s at least", epochs,
+    snprintf(r->want, sizeof r->want, _("the model trained for %ld epoch%s at least"), epochs,
              epochs == 1 ? "" : "s");
     if (!sh->model) {
-        snprintf(r->have, sizeof r->have, "there is no model yet");
+        snprintf(r->have, sizeof r->have, _("there is no model yet"));
         return CMD_OK;
     }
     long done = sh->model->epochs_trained;
     r->holds = done >= epochs;
     if (done == 0)
-        snprintf(r->have, sizeof r->have, "the model was not trained yet");
+        snprintf(r->have, sizeof r->have, _("the model was not trained yet"));
     else
-        snprintf(r->have, sizeof r->have, "the model trained for %ld epoch%s", done,
+        snprintf(r->have, sizeof r->have, _("the model trained for %ld epoch%s"), done,
                  done == 1 ? "" : "s");
     return CMD_OK;
 }
@@ -285,11 +286,11 @@ static int data_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     const char *name = cmd_text(a, "name");
     if (name && strcmp(name, "loaded") == 0)
         name = NULL;
-    snprintf(r->want, sizeof r->want, "%s loaded", name ? name : "the data");
+    snprintf(r->want, sizeof r->want, _("%s loaded"), name ? name : _("the data"));
     if (!sh->data_name[0])
-        snprintf(r->have, sizeof r->have, "no data is loaded");
+        snprintf(r->have, sizeof r->have, _("no data is loaded"));
     else
-        snprintf(r->have, sizeof r->have, "%s is loaded", sh->data_name);
+        snprintf(r->have, sizeof r->have, _("%s is loaded"), sh->data_name);
     r->holds = sh->data_name[0] && (!name || strcmp(name, sh->data_name) == 0);
     return CMD_OK;
 }
@@ -297,26 +298,26 @@ static int data_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 static int embedding_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     (void)a;
-    snprintf(r->want, sizeof r->want, "a 2-D embedding (tsne or pca)");
+    snprintf(r->want, sizeof r->want, _("a 2-D embedding (tsne or pca)"));
     r->holds = sh->embedding.n > 0;
     if (r->holds)
-        snprintf(r->have, sizeof r->have, "the embedding holds %zu points (%s)", sh->embedding.n,
+        snprintf(r->have, sizeof r->have, _("the embedding holds %zu points (%s)"), sh->embedding.n,
                  sh->embedding.name);
     else
-        snprintf(r->have, sizeof r->have, "there is no embedding yet");
+        snprintf(r->have, sizeof r->have, _("there is no embedding yet"));
     return CMD_OK;
 }
 
 static int features_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     (void)a;
-    snprintf(r->want, sizeof r->want, "features predicted by the model");
+    snprintf(r->want, sizeof r->want, _("features predicted by the model"));
     r->holds = sh->features.n > 0;
     if (r->holds)
-        snprintf(r->have, sizeof r->have, "%zu feature vectors of %zu values (%s)",
+        snprintf(r->have, sizeof r->have, _("%zu feature vectors of %zu values (%s)"),
                  sh->features.n, sh->features.d, sh->features.name);
     else
-        snprintf(r->have, sizeof r->have, "no features were predicted yet");
+        snprintf(r->have, sizeof r->have, _("no features were predicted yet"));
     return CMD_OK;
 }
 
@@ -325,14 +326,14 @@ static int file_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     (void)sh;
     const char *path = cmd_text(a, "path");
     struct stat st;
-    snprintf(r->want, sizeof r->want, "the file %s", path);
+    snprintf(r->want, sizeof r->want, _("the file %s"), path);
     if (stat(path, &st) != 0)
-        snprintf(r->have, sizeof r->have, "there is no file %s", path);
+        snprintf(r->have, sizeof r->have, _("there is no file %s"), path);
     else if (!S_ISREG(st.st_mode) || st.st_size == 0)
-        snprintf(r->have, sizeof r->have, "%s is empty or not a regular file", path);
+        snprintf(r->have, sizeof r->have, _("%s is empty or not a regular file"), path);
     else {
         r->holds = 1;
-        snprintf(r->have, sizeof r->have, "%s holds %lld bytes", path, (long long)st.st_size);
+        snprintf(r->have, sizeof r->have, _("%s holds %lld bytes"), path, (long long)st.st_size);
     }
     return CMD_OK;
 }
@@ -344,49 +345,49 @@ static int expect_run(Shell *sh, const CmdArgs *a);
 static const Param model_params[] = {
     {.name = "==", .type = PARAM_KEYWORD, .place = PARAM_POS},
     {.name = "layers", .type = PARAM_WORD, .place = PARAM_REST, .meta = "LAYER...",
-     .help = "the layers in order, as `model add` takes them: dense 10 softmax"},
+     .help = N_("the layers in order, as `model add` takes them: dense 10 softmax")},
     {0},
 };
 static const Param compiled_params[] = {
     {.name = "optimizer", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "OPTIMIZER",
-     .help = "with this optimiser (sgd, momentum, adam)"},
+     .help = N_("with this optimiser (sgd, momentum, adam)")},
     {0},
 };
 static const Param trained_params[] = {
     {.name = "epochs", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = 1000000,
-     .meta = "EPOCHS", .help = "for that many epochs at least (capped in quick replays)"},
+     .meta = "EPOCHS", .help = N_("for that many epochs at least (capped in quick replays)")},
     {0},
 };
 static const Param data_params[] = {
     {.name = "name", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "NAME",
-     .help = "mnist or fashion; `loaded` or nothing: any"},
+     .help = N_("mnist or fashion; `loaded` or nothing: any")},
     {0},
 };
 static const Param file_params[] = {
     {.name = "path", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE",
-     .complete = PARAM_COMPLETE_FILE, .help = "a file that must exist and not be empty"},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("a file that must exist and not be empty")},
     {0},
 };
 
 static const CmdSpec expect_model_spec = {
-    .name = "model", .summary = "the model has these layers, in order",
+    .name = "model", .summary = N_("the model has these layers, in order"),
     .params = model_params, .handler = expect_run};
 static const CmdSpec expect_compiled_spec = {
-    .name = "compiled", .summary = "the model is compiled", .params = compiled_params,
+    .name = "compiled", .summary = N_("the model is compiled"), .params = compiled_params,
     .handler = expect_run};
 static const CmdSpec expect_trained_spec = {
-    .name = "trained", .summary = "the model was trained", .params = trained_params,
+    .name = "trained", .summary = N_("the model was trained"), .params = trained_params,
     .handler = expect_run};
 static const CmdSpec expect_data_spec = {
-    .name = "data", .summary = "data is loaded", .params = data_params, .handler = expect_run};
+    .name = "data", .summary = N_("data is loaded"), .params = data_params, .handler = expect_run};
 static const CmdSpec expect_embedding_spec = {
-    .name = "embedding", .summary = "a 2-D embedding was computed (tsne, pca)",
+    .name = "embedding", .summary = N_("a 2-D embedding was computed (tsne, pca)"),
     .handler = expect_run};
 static const CmdSpec expect_features_spec = {
-    .name = "features", .summary = "features were predicted (`predict`)",
+    .name = "features", .summary = N_("features were predicted (`predict`)"),
     .handler = expect_run};
 static const CmdSpec expect_file_spec = {
-    .name = "file", .summary = "a file was written", .params = file_params,
+    .name = "file", .summary = N_("a file was written"), .params = file_params,
     .handler = expect_run};
 
 static const CmdSpec *const expect_subs[] = {
@@ -411,7 +412,7 @@ int cmd_expect_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     for (size_t i = 0; i < sizeof evals / sizeof evals[0]; i++)
         if (evals[i].spec == a->cmd)
             return evals[i].eval(sh, a, r);
-    return sh_error(sh, "%s is no check", a->path);
+    return sh_error(sh, _("%s is no check"), a->path);
 }
 
 static int expect_run(Shell *sh, const CmdArgs *a)
@@ -426,46 +427,46 @@ static int expect_run(Shell *sh, const CmdArgs *a)
         for (size_t i = 0; i < sh->n_figures && len + 60 < sizeof names; i++)
             len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
                                     sh->figures[i].name);
-        return sh_error(sh, "expect: no figure '%s' was reported yet%s%s", name,
-                        sh->n_figures ? "; reported: " : " (run the command that computes it first)",
+        return sh_error(sh, _("expect: no figure '%s' was reported yet%s%s"), name,
+                        sh->n_figures ? _("; reported: ") : _(" (run the command that computes it first)"),
                         names);
     }
     if (!r.holds) {
         if (a->cmd == &cmd_expect_spec)
-            return sh_error(sh, "expect %s failed: %s", r.want, r.have);
-        return sh_error(sh, "%s failed: %s; wanted: %s", a->path, r.have, r.want);
+            return sh_error(sh, _("expect %s failed: %s"), r.want, r.have);
+        return sh_error(sh, _("%s failed: %s; wanted: %s"), a->path, r.have, r.want);
     }
     if (a->cmd == &cmd_expect_spec)
-        sh_printf(sh, "ok: %s = %.6g %s %g\n", cmd_text(a, "figure"), r.value, cmd_text(a, "op"),
+        sh_printf(sh, _("ok: %s = %.6g %s %g\n"), cmd_text(a, "figure"), r.value, cmd_text(a, "op"),
                   r.wanted);
     else
-        sh_printf(sh, "ok: %s\n", r.have);
+        sh_printf(sh, _("ok: %s\n"), r.have);
     return CMD_OK;
 }
 
 static const Param expect_params[] = {
     {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
-     .complete = PARAM_COMPLETE_FIGURE, .help = "a figure a command reported (`figures`)"},
+     .complete = PARAM_COMPLETE_FIGURE, .help = N_("a figure a command reported (`figures`)")},
     {.name = "op", .type = PARAM_CHOICE, .place = PARAM_POS, .choice_table = comparisons,
-     .choice_stride = sizeof comparisons[0], .what = "comparison",
-     .help = "~ allows 1% relative difference"},
+     .choice_stride = sizeof comparisons[0], .what = N_("comparison"),
+     .help = N_("~ allows 1% relative difference")},
     {.name = "value", .type = PARAM_WORD, .place = PARAM_POS, .meta = "VALUE",
-     .complete = PARAM_COMPLETE_FIGURE, .help = "a number, or another figure's name"},
+     .complete = PARAM_COMPLETE_FIGURE, .help = N_("a number, or another figure's name")},
     {.name = "quick", .type = PARAM_REAL, .lo = -1e300, .hi = 1e300, .meta = "VALUE",
-     .what = "quick value", .help = "the value in quick replays on subsets"},
+     .what = N_("quick value"), .help = N_("the value in quick replays on subsets")},
     {0},
 };
 
 const CmdSpec cmd_expect_spec = {
     .name = "expect",
-    .summary = "check a figure or the session's state (lessons check themselves)",
-    .help = "Compares a figure the last commands reported (`figures` lists them: accuracy, "
+    .summary = N_("check a figure or the session's state (lessons check themselves)"),
+    .help = N_("Compares a figure the last commands reported (`figures` lists them: accuracy, "
             "loss, params, nh...) with a value or with another figure (`expect nh > nh_raw`), "
             "or checks the session: `expect model == dense 10 softmax` (the layers in order), "
             "`expect compiled [OPTIMIZER]`, `expect trained [EPOCHS]`, `expect data [NAME]`, "
             "`expect embedding`, `expect features`, `expect file FILE`. Fails with the place in "
             "the lesson when the check is false. The `expect` lines of an exercise are what "
-            "learn mode checks after each command the student types.",
+            "learn mode checks after each command the student types."),
     .params = expect_params,
     .handler = expect_run,
     .subs = expect_subs,

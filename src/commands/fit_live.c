@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands_extra.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/core/xalloc.h"
@@ -119,11 +120,11 @@ static void fl_status(const FitLive *l, const NnProgress *p, char *buf, size_t c
     double rate = elapsed > 0 ? done / elapsed : 0;
     double left = rate > 0 ? (total - done) / rate : 0;
     if (p->epoch_done && p->epoch == l->epochs)
-        snprintf(buf, cap, "epoch %d/%d done: loss %.4f, accuracy %.4f; %.0f samples/s, %.0f s "
-                           "in all", p->epoch, l->epochs, p->loss, p->accuracy, rate, elapsed);
+        snprintf(buf, cap, _("epoch %d/%d done: loss %.4f, accuracy %.4f; %.0f samples/s, %.0f s "
+                           "in all"), p->epoch, l->epochs, p->loss, p->accuracy, rate, elapsed);
     else
-        snprintf(buf, cap, "epoch %d/%d, batch %zu/%zu: loss %.4f, accuracy %.4f; %.0f "
-                           "samples/s, %.0f s left", p->epoch, l->epochs, p->batch, p->batches,
+        snprintf(buf, cap, _("epoch %d/%d, batch %zu/%zu: loss %.4f, accuracy %.4f; %.0f "
+                           "samples/s, %.0f s left"), p->epoch, l->epochs, p->batch, p->batches,
                  p->loss, p->accuracy, rate, left);
 }
 

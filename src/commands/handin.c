@@ -26,15 +26,15 @@ static int handin_run(Shell *sh, const CmdArgs *a)
 {
     const char *path = cmd_text(a, "file");
     if (!ends_with(path, ".html") && !ends_with(path, ".htm"))
-        return sh_error(sh, "handin: '%s' does not end in .html; name the page FILE.html so that a "
-                            "browser opens it",
+        return sh_error(sh, _("handin: '%s' does not end in .html; name the page FILE.html so that a "
+                            "browser opens it"),
                         path);
     ReportSummary s;
     char sha[REPORT_SHA256_HEX];
     if (sh_handin(sh, path, &s, sha) != 0)
         return CMD_ERR;
-    sh_printf(sh, "wrote %s: %zu commands, %zu pictures, %zu of %zu questions answered, exercises "
-                  "%zu done, %zu skipped and %zu open; SHA-256 %s\n",
+    sh_printf(sh, _("wrote %s: %zu commands, %zu pictures, %zu of %zu questions answered, exercises "
+                  "%zu done, %zu skipped and %zu open; SHA-256 %s\n"),
               path, s.commands, s.figures, s.answered, s.questions, s.exercises_done,
               s.exercises_skipped, s.exercises_open, sha);
     return CMD_OK;
@@ -131,8 +131,8 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
 {
     const char *path = cmd_text(a, "file");
     if (!ends_with(path, ".md"))
-        return sh_error(sh, "save lesson: '%s' does not end in .md; a lesson is a Markdown file "
-                            "(save lesson FILE.md)",
+        return sh_error(sh, _("save lesson: '%s' does not end in .md; a lesson is a Markdown file "
+                            "(save lesson FILE.md)"),
                         path);
     const Report *r = sh->report;
     size_t first = r->n;
@@ -141,8 +141,8 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
             belongs_in_lesson(r->items[i].text))
             first = i;
     if (first == r->n)
-        return sh_error(sh, "save lesson: no command was typed in this session yet; do the lesson "
-                            "once, then save it");
+        return sh_error(sh, _("save lesson: no command was typed in this session yet; do the lesson "
+                            "once, then save it"));
     if (sh_check_write(sh, path) != 0)
         return CMD_ERR;
 
@@ -185,13 +185,13 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
     int backed_up = 0;
     if (snprintf(backup, sizeof backup, "%s.bak", path) >= (int)sizeof backup) {
         sb_free(&b);
-        return sh_error(sh, "save lesson: the path '%s' is too long", path);
+        return sh_error(sh, _("save lesson: the path '%s' is too long"), path);
     }
     if (rename(path, backup) == 0)
         backed_up = 1;
     else if (errno != ENOENT) {
         sb_free(&b);
-        return sh_error(sh, "save lesson: cannot keep the old %s as %s: %s; nothing was written",
+        return sh_error(sh, _("save lesson: cannot keep the old %s as %s: %s; nothing was written"),
                         path, backup, strerror(errno));
     }
     Err e;
@@ -200,16 +200,16 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
     sb_free(&b);
     if (rc != 0) {
         if (backed_up && rename(backup, path) != 0)
-            return sh_error(sh, "save lesson: %s; the old lesson is in %s", e.msg, backup);
+            return sh_error(sh, _("save lesson: %s; the old lesson is in %s"), e.msg, backup);
         return sh_error_err(sh, &e);
     }
     if (backed_up)
-        sh_printf(sh, "wrote %s: %zu commands and %zu expect lines (the old lesson is kept as "
-                      "%s); replay it with `untangle %s`\n",
+        sh_printf(sh, _("wrote %s: %zu commands and %zu expect lines (the old lesson is kept as "
+                      "%s); replay it with `untangle %s`\n"),
                   path, commands, expects, backup, path);
     else
-        sh_printf(sh, "wrote %s: %zu commands and %zu expect lines; replay it with `untangle "
-                      "%s`\n",
+        sh_printf(sh, _("wrote %s: %zu commands and %zu expect lines; replay it with `untangle "
+                      "%s`\n"),
                   path, commands, expects, path);
     return CMD_OK;
 }

@@ -28,8 +28,8 @@ static void input_shape(const CmdArgs *a, NnShape *s)
 static int default_input(Shell *sh, const NnLayerAbout *type, NnShape *s)
 {
     if (sh->train.n == 0 && sh->test.n == 0)
-        return sh_error(sh, "the first layer needs its input shape: add `input 784` (dense) or "
-                            "`input 28x28x1` (conv2d), or load the data first");
+        return sh_error(sh, _("the first layer needs its input shape: add `input 784` (dense) or "
+                            "`input 28x28x1` (conv2d), or load the data first"));
     const Dataset *d = sh->train.n ? &sh->train : &sh->test;
     if (type->input_rank == 3)
         *s = (NnShape){3, {d->rows, d->cols, 1}};
@@ -41,7 +41,7 @@ static int default_input(Shell *sh, const NnLayerAbout *type, NnShape *s)
 static void print_added(Shell *sh, const Model *m, size_t i)
 {
     char shp[64];
-    sh_printf(sh, "added %s (%s): output %s, %zu params\n", model_layer_name(m, i),
+    sh_printf(sh, _("added %s (%s): output %s, %zu params\n"), model_layer_name(m, i),
               model_layer_type(m, i), nn_shape_str(model_layer_output(m, i), shp, sizeof shp),
               model_layer_params(m, i));
 }
@@ -71,7 +71,7 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
     const char *name = cmd_text(a, "name");
     if (name) {
         if (strlen(name) >= NN_NAME_MAX)
-            return sh_error(sh, "bad layer name '%s' (at most %d characters)", name,
+            return sh_error(sh, _("bad layer name '%s' (at most %d characters)"), name,
                             NN_NAME_MAX - 1);
         snprintf(spec.name, sizeof spec.name, "%s", name);
     }
@@ -137,14 +137,14 @@ static int model_summary_run(Shell *sh, const CmdArgs *a)
     (void)a;
     const Model *m = sh->model;
     if (!m)
-        return sh_error(sh, "there is no model; start one with `model new`");
+        return sh_error(sh, _("there is no model; start one with `model new`"));
     static const char *const line =
         "______________________________________________________________________\n";
     static const char *const dline =
         "======================================================================\n";
     char shp[64], full[80], out[80], tot[32];
-    sh_printf(sh, "Model: \"sequential\"\n%s", line);
-    sh_printf(sh, " %-33s%-26s%s\n%s", "Layer (type)", "Output Shape", "Param #", dline);
+    sh_printf(sh, _("Model: \"sequential\"\n%s"), line);
+    sh_printf(sh, " %-33s%-26s%s\n%s", _("Layer (type)"), _("Output Shape"), _("Param #"), dline);
     for (size_t i = 0; i < m->n_layers; i++) {
         snprintf(full, sizeof full, "%s (%s)", model_layer_name(m, i), model_layer_type(m, i));
         NnShape s = model_layer_output(m, i);
@@ -155,15 +155,15 @@ static int model_summary_run(Shell *sh, const CmdArgs *a)
                   model_layer_params(m, i));
     }
     if (m->n_layers == 0)
-        sh_printf(sh, " (no layer yet: `model add dense 10 softmax input 784`)\n");
+        sh_printf(sh, _(" (no layer yet: `model add dense 10 softmax input 784`)\n"));
     sh_printf(sh, "%s", dline);
     thousands(m->n_params, tot, sizeof tot);
-    sh_printf(sh, "Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s", tot, tot,
+    sh_printf(sh, _("Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s"), tot, tot,
               line);
     if (m->compile.compiled) {
         char opt[200];
         nn_optimizer_words(&m->compile.opt, opt, sizeof opt);
-        sh_printf(sh, "compiled: categorical_crossentropy, optimizer %s; trained %ld epochs\n",
+        sh_printf(sh, _("compiled: categorical_crossentropy, optimizer %s; trained %ld epochs\n"),
                   opt, m->epochs_trained);
     }
     sh_report(sh, "params", (double)m->n_params);
@@ -175,7 +175,7 @@ static int pop_run(Shell *sh, const CmdArgs *a)
 {
     (void)a;
     if (!sh->model || sh->model->n_layers == 0)
-        return sh_error(sh, "the model has no layer to remove; add one with `model add`");
+        return sh_error(sh, _("the model has no layer to remove; add one with `model add`"));
     char name[NN_NAME_MAX], shp[64];
     snprintf(name, sizeof name, "%s", model_layer_name(sh->model, sh->model->n_layers - 1));
     Err e;
@@ -184,11 +184,11 @@ static int pop_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     const Model *m = sh->model;
     if (m->n_layers)
-        sh_printf(sh, "removed %s; the top is now %s, output %s\n", name,
+        sh_printf(sh, _("removed %s; the top is now %s, output %s\n"), name,
                   model_layer_name(m, m->n_layers - 1),
                   nn_shape_str(model_output_shape(m), shp, sizeof shp));
     else
-        sh_printf(sh, "removed %s; the model is empty\n", name);
+        sh_printf(sh, _("removed %s; the model is empty\n"), name);
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
@@ -202,13 +202,13 @@ static int model_path(Shell *sh, const char *name, char *out, size_t cap, int fo
     const char *ext = n >= 6 && strcmp(name + n - 6, ".model") == 0 ? "" : ".model";
     int w;
     if (n == 0)
-        return sh_error(sh, "bad model name '' (give a name like mlp)");
+        return sh_error(sh, _("bad model name '' (give a name like mlp)"));
     if (strchr(name, '/'))
         w = snprintf(out, cap, "%s%s", name, ext);
     else
         w = snprintf(out, cap, "%s/%s%s", sh->output_dir, name, ext);
     if (w < 0 || (size_t)w >= cap)
-        return sh_error(sh, "model name '%s' is too long", name);
+        return sh_error(sh, _("model name '%s' is too long"), name);
     if (!for_write && !strchr(name, '/')) {
         /* reading: the output folder first, then the current folder */
         struct stat st;
@@ -226,7 +226,7 @@ static int model_save_run(Shell *sh, const CmdArgs *a)
 {
     const char *name = cmd_text(a, "name");
     if (!sh->model || sh->model->n_layers == 0)
-        return sh_error(sh, "there is no model to save; build one with `model add`");
+        return sh_error(sh, _("there is no model to save; build one with `model add`"));
     char path[SH_PATH_MAX];
     if (model_path(sh, name, path, sizeof path, 1) != 0)
         return CMD_ERR;
@@ -240,7 +240,7 @@ static int model_save_run(Shell *sh, const CmdArgs *a)
     if (model_save(sh->model, path, &e) != 0)
         return sh_error_err(sh, &e);
     sh_note_lesson_file(sh, path);
-    sh_printf(sh, "saved %s (%zu layers, %zu params)\n", path, sh->model->n_layers,
+    sh_printf(sh, _("saved %s (%zu layers, %zu params)\n"), path, sh->model->n_layers,
               sh->model->n_params);
     return CMD_OK;
 }
@@ -258,8 +258,8 @@ static int model_load_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     model_free(sh->model);
     sh->model = m;
-    sh_printf(sh, "loaded %s: %zu layers, %zu params%s\n", path, m->n_layers, m->n_params,
-              m->compile.compiled ? ", compiled" : "");
+    sh_printf(sh, _("loaded %s: %zu layers, %zu params%s\n"), path, m->n_layers, m->n_params,
+              m->compile.compiled ? _(", compiled") : "");
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
@@ -270,7 +270,7 @@ static int model_new_run(Shell *sh, const CmdArgs *a)
     (void)a;
     model_free(sh->model);
     sh->model = model_new();
-    sh_printf(sh, "new empty model\n");
+    sh_printf(sh, _("new empty model\n"));
     /* what the last model reported no longer holds */
     sh_report(sh, "params", 0);
     sh_report(sh, "layers", 0);

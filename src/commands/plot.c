@@ -15,18 +15,18 @@ static int plot_run(Shell *sh, const CmdArgs *a)
 {
     const LabelledMatrix *m = &sh->embedding;
     if (!m->x || m->n == 0)
-        return sh_error(sh, "no embedding; run `tsne raw` first");
+        return sh_error(sh, _("no embedding; run `tsne raw` first"));
     if (!m->y)
-        return sh_error(sh, "the embedding \"%s\" has no labels to colour; embed `tsne raw` or "
-                        "features from `predict test`", m->name);
+        return sh_error(sh, _("the embedding \"%s\" has no labels to colour; embed `tsne raw` or "
+                        "features from `predict test`"), m->name);
     long w = FIGURE_WIDTH, h = FIGURE_HEIGHT;
     int size[3];
     if (cmd_dims(a, "size", size) == 2) {
         w = size[0];
         h = size[1];
         if (w < FIGURE_MIN_WIDTH || h < FIGURE_MIN_HEIGHT)
-            return sh_error(sh, "size %ldx%ld is too small for three panels (should be at "
-                            "least %dx%d; the lab's is %dx%d)", w, h, FIGURE_MIN_WIDTH,
+            return sh_error(sh, _("size %ldx%ld is too small for three panels (should be at "
+                            "least %dx%d; the lab's is %dx%d)"), w, h, FIGURE_MIN_WIDTH,
                             FIGURE_MIN_HEIGHT, FIGURE_WIDTH, FIGURE_HEIGHT);
     }
     const char *name = cmd_given(a, "name") ? cmd_text(a, "name") : m->name;

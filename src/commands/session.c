@@ -18,7 +18,7 @@ static int set_seed_run(Shell *sh, const CmdArgs *a)
     long seed = cmd_long(a, "seed");
     sh->seed = (uint64_t)seed;
     rng_seed(&sh->rng, sh->seed);
-    sh_printf(sh, "seed %ld\n", seed);
+    sh_printf(sh, _("seed %ld\n"), seed);
     return CMD_OK;
 }
 
@@ -27,7 +27,7 @@ static int set_threads_run(Shell *sh, const CmdArgs *a)
     long t = cmd_long(a, "threads");
     sh->threads = (int)t;
     blas_set_threads((int)t);
-    sh_printf(sh, "threads %ld\n", t);
+    sh_printf(sh, _("threads %ld\n"), t);
     return CMD_OK;
 }
 
@@ -41,38 +41,38 @@ static int set_term_run(Shell *sh, const CmdArgs *a)
     TermMode got = sh_term_target(sh, &t);
     const TermCaps *caps = &sh->term_caps;
     int tmux = getenv("TMUX") != NULL;
-    const char *inside = tmux ? " (tmux does not pass pictures on to the terminal)" : "";
+    const char *inside = tmux ? _(" (tmux does not pass pictures on to the terminal)") : "";
     if (want == TERM_NONE) {
-        sh_printf(sh, "term none: pictures go to files only\n");
+        sh_printf(sh, _("term none: pictures go to files only\n"));
     } else if (!sh_term_stream(sh)) {
-        sh_printf(sh, "term auto: the output is not a terminal, so pictures go to files only\n");
+        sh_printf(sh, _("term auto: the output is not a terminal, so pictures go to files only\n"));
     } else if (want != TERM_AUTO) {
-        sh_printf(sh, "term %s\n", term_mode_names[want]);
+        sh_printf(sh, _("term %s\n"), term_mode_names[want]);
         if (caps->probed && !caps->answered && (want == TERM_KITTY || want == TERM_SIXEL))
-            sh_printf(sh, "the terminal did not answer in %.1f s: it may not show %s pictures; "
-                          "`set term blocks` draws them with characters\n",
+            sh_printf(sh, _("the terminal did not answer in %.1f s: it may not show %s pictures; "
+                          "`set term blocks` draws them with characters\n"),
                       TERM_PROBE_TIMEOUT_MS / 1000.0, term_mode_names[want]);
         else if (caps->answered && want == TERM_KITTY && !caps->kitty)
-            sh_printf(sh, "the terminal does not answer kitty's graphics query%s: pictures may "
-                          "not show; `set term blocks` draws them with characters\n", inside);
+            sh_printf(sh, _("the terminal does not answer kitty's graphics query%s: pictures may "
+                          "not show; `set term blocks` draws them with characters\n"), inside);
         else if (caps->answered && want == TERM_SIXEL && !caps->sixel)
-            sh_printf(sh, "the terminal does not list sixel graphics in its attributes%s: "
+            sh_printf(sh, _("the terminal does not list sixel graphics in its attributes%s: "
                           "pictures may not show; `set term blocks` draws them with "
-                          "characters\n", inside);
+                          "characters\n"), inside);
     } else if (got == TERM_KITTY) {
-        sh_printf(sh, "term auto: kitty graphics (the terminal answered kitty's query)\n");
+        sh_printf(sh, _("term auto: kitty graphics (the terminal answered kitty's query)\n"));
     } else if (got == TERM_SIXEL) {
-        sh_printf(sh, "term auto: sixel (the terminal lists sixel graphics)\n");
+        sh_printf(sh, _("term auto: sixel (the terminal lists sixel graphics)\n"));
     } else if (got == TERM_ASCII) {
-        sh_printf(sh, "term auto: ascii (TERM says the terminal is dumb)\n");
+        sh_printf(sh, _("term auto: ascii (TERM says the terminal is dumb)\n"));
     } else if (caps->answered) {
-        sh_printf(sh, "term auto: colour blocks (the terminal answers neither kitty's graphics "
-                      "query nor lists sixel%s)\n", inside);
+        sh_printf(sh, _("term auto: colour blocks (the terminal answers neither kitty's graphics "
+                      "query nor lists sixel%s)\n"), inside);
     } else if (caps->probed && caps->seconds > 0) {
-        sh_printf(sh, "term auto: colour blocks (the terminal did not answer in %.1f s)\n",
+        sh_printf(sh, _("term auto: colour blocks (the terminal did not answer in %.1f s)\n"),
                   TERM_PROBE_TIMEOUT_MS / 1000.0);
     } else {
-        sh_printf(sh, "term auto: colour blocks (the terminal cannot be asked from here)\n");
+        sh_printf(sh, _("term auto: colour blocks (the terminal cannot be asked from here)\n"));
     }
     return CMD_OK;
 }
@@ -82,9 +82,9 @@ static const char *const on_off[] = {"off", "on", NULL};
 static int set_live_run(Shell *sh, const CmdArgs *a)
 {
     sh->live = cmd_index(a, "state");
-    sh_printf(sh, "live %s: %s\n", on_off[sh->live],
-              sh->live ? "every fit redraws its curves as it trains, every tsne its map"
-                       : "fit and tsne show a progress bar; add `live` to watch one");
+    sh_printf(sh, _("live %s: %s\n"), on_off[sh->live],
+              sh->live ? _("every fit redraws its curves as it trains, every tsne its map")
+                       : _("fit and tsne show a progress bar; add `live` to watch one"));
     return CMD_OK;
 }
 
@@ -92,7 +92,7 @@ static int set_output_run(Shell *sh, const CmdArgs *a)
 {
     const char *v = cmd_text(a, "dir");
     if (strlen(v) + 1 > sizeof sh->output_dir)
-        return sh_error(sh, "output folder name is too long (at most %zu characters)",
+        return sh_error(sh, _("output folder name is too long (at most %zu characters)"),
                         sizeof sh->output_dir - 1);
     if (sh->depth > 0 && sh_check_write(sh, v) != 0)
         return CMD_ERR;
@@ -124,12 +124,12 @@ static int set_name_run(Shell *sh, const CmdArgs *a)
     for (int i = 0; i < n; i++) {
         size_t k = strlen(w[i]);
         if (len + k + 2 > sizeof name)
-            return sh_error(sh, "set name: the name is too long (at most %zu characters)",
+            return sh_error(sh, _("set name: the name is too long (at most %zu characters)"),
                             sizeof name - 1);
         for (size_t j = 0; j < k; j++)
             if ((unsigned char)w[i][j] < 0x20 || w[i][j] == 0x7f)
-                return sh_error(sh, "set name: the name holds a control character; type it with "
-                                    "letters and spaces only");
+                return sh_error(sh, _("set name: the name holds a control character; type it with "
+                                    "letters and spaces only"));
         if (len)
             name[len++] = ' ';
         memcpy(name + len, w[i], k);
@@ -137,10 +137,10 @@ static int set_name_run(Shell *sh, const CmdArgs *a)
     }
     name[len] = '\0';
     if (len == 0)
-        return sh_error(sh, "set name needs the name to put on the hand-in, e.g. set name Ada "
-                            "Lovelace");
+        return sh_error(sh, _("set name needs the name to put on the hand-in, e.g. set name Ada "
+                            "Lovelace"));
     snprintf(sh->student_name, sizeof sh->student_name, "%s", name);
-    sh_printf(sh, "name %s\n", name);
+    sh_printf(sh, _("name %s\n"), name);
     return CMD_OK;
 }
 
@@ -221,15 +221,15 @@ static int keep_run(Shell *sh, const CmdArgs *a)
     double v;
     const char *from = cmd_text(a, "figure"), *to = cmd_text(a, "name");
     if (to[0] == '\0')
-        return sh_error(sh, "keep: the name is empty; give one such as nh_raw");
+        return sh_error(sh, _("keep: the name is empty; give one such as nh_raw"));
     if (strlen(to) >= FIGURE_NAME_MAX)
-        return sh_error(sh, "keep: name '%s' is too long (at most %d characters)", to,
+        return sh_error(sh, _("keep: name '%s' is too long (at most %d characters)"), to,
                         FIGURE_NAME_MAX - 1);
     if (strspn(to, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
         strlen(to))
-        return sh_error(sh, "keep: bad name '%s' (should be letters, digits, _, . or -)", to);
+        return sh_error(sh, _("keep: bad name '%s' (should be letters, digits, _, . or -)"), to);
     if (sh_figure(sh, from, &v) != 0)
-        return sh_error(sh, "keep: no figure '%s' was reported yet; `figures` lists them", from);
+        return sh_error(sh, _("keep: no figure '%s' was reported yet; `figures` lists them"), from);
     sh_report(sh, to, v);
     sh_printf(sh, "%s = %.6g\n", to, v);
     return CMD_OK;
@@ -286,8 +286,8 @@ static int inside_dir(const char *dir, const char *real)
 static int need_lesson_allowed(Shell *sh, const char *lesson, const char *dir)
 {
     if (!ends_with_md(lesson))
-        return sh_error(sh, "need: '%s' is not a lesson; name the lesson file (.md) that "
-                            "writes the file", lesson);
+        return sh_error(sh, _("need: '%s' is not a lesson; name the lesson file (.md) that "
+                            "writes the file"), lesson);
     char real[PATH_MAX];
     if (!realpath(lesson, real))
         return CMD_OK; /* missing: the caller says so */
@@ -296,9 +296,9 @@ static int need_lesson_allowed(Shell *sh, const char *lesson, const char *dir)
         for (size_t i = 0; i < sh->n_allow_write && !allowed; i++)
             allowed = inside_dir(sh->allow_write[i], real);
         if (!allowed)
-            return sh_error(sh, "need: a lesson replays only lessons of its own folder '%s', "
+            return sh_error(sh, _("need: a lesson replays only lessons of its own folder '%s', "
                                 "and '%s' is not in it; copy it there, or replay with "
-                                "--allow-write PATH",
+                                "--allow-write PATH"),
                             dir, lesson);
     }
     for (size_t i = 0; i < sh->n_lessons; i++) {
@@ -310,8 +310,8 @@ static int need_lesson_allowed(Shell *sh, const char *lesson, const char *dir)
         for (size_t k = i; k < sh->n_lessons && len < sizeof chain; k++)
             len += (size_t)snprintf(chain + len, sizeof chain - len, "%s needs ",
                                     sh->lesson_chain[k]);
-        return sh_error(sh, "need: lessons that need each other: %s%s again; remove one of "
-                            "the `need` lines",
+        return sh_error(sh, _("need: lessons that need each other: %s%s again; remove one of "
+                            "the `need` lines"),
                         chain, lesson);
     }
     return CMD_OK;
@@ -334,29 +334,29 @@ static int need_run(Shell *sh, const CmdArgs *a)
     if (need_lesson_allowed(sh, lesson, dir) != CMD_OK)
         return CMD_ERR;
     if (access(file, R_OK) == 0) {
-        sh_printf(sh, "found %s\n", file);
+        sh_printf(sh, _("found %s\n"), file);
         return CMD_OK;
     }
     if (access(lesson, R_OK) != 0)
-        return sh_error(sh, "need: %s is missing and so is the lesson %s that makes it; check "
-                            "the lesson's name", file, lesson);
+        return sh_error(sh, _("need: %s is missing and so is the lesson %s that makes it; check "
+                            "the lesson's name"), file, lesson);
     if (!sh->replay_lesson)
-        return sh_error(sh, "need: %s is missing and lessons cannot be replayed from here", file);
-    sh_printf(sh, "%s is missing: replaying %s to make it\n\n", file, lesson);
+        return sh_error(sh, _("need: %s is missing and lessons cannot be replayed from here"), file);
+    sh_printf(sh, _("%s is missing: replaying %s to make it\n\n"), file, lesson);
     int saved_step = sh->step;
     sh->step = 0;
     int rc = sh->replay_lesson(sh, lesson);
     sh->step = saved_step;
     if (rc == CMD_EXIT)
-        return sh_error(sh, "need: %s stopped before writing %s; replay it whole", lesson, file);
+        return sh_error(sh, _("need: %s stopped before writing %s; replay it whole"), lesson, file);
     if (rc != CMD_OK) {
         /* The replayed lesson printed its own error line, with its place. */
         sh->error_shown = 1;
         return CMD_ERR;
     }
     if (access(file, R_OK) != 0)
-        return sh_error(sh, "need: %s ran but did not write %s", lesson, file);
-    sh_printf(sh, "\nback from %s: %s is ready\n", lesson, file);
+        return sh_error(sh, _("need: %s ran but did not write %s"), lesson, file);
+    sh_printf(sh, _("\nback from %s: %s is ready\n"), lesson, file);
     return CMD_OK;
 }
 
@@ -386,7 +386,7 @@ static int figures_run(Shell *sh, const CmdArgs *a)
     const char *prefix = cmd_given(a, "prefix") ? cmd_text(a, "prefix") : NULL;
     size_t plen = prefix ? strlen(prefix) : 0, shown = 0;
     if (sh->n_figures == 0) {
-        sh_printf(sh, "no figures yet: commands such as fit, evaluate, tsne and nh report them\n");
+        sh_printf(sh, _("no figures yet: commands such as fit, evaluate, tsne and nh report them\n"));
         return CMD_OK;
     }
     for (size_t i = 0; i < sh->n_figures; i++) {
@@ -428,7 +428,7 @@ static int figures_run(Shell *sh, const CmdArgs *a)
             }
             char label[FIGURE_NAME_MAX + 8];
             snprintf(label, sizeof label, "%.*s.*.*", (int)ostem, name);
-            sh_printf(sh, "  %-24s %zu figures: `figures %.*s.` lists them\n", label, count,
+            sh_printf(sh, _("  %-24s %zu figures: `figures %.*s.` lists them\n"), label, count,
                       (int)ostem, name);
             continue;
         }
@@ -443,7 +443,7 @@ static int figures_run(Shell *sh, const CmdArgs *a)
         sh_printf(sh, "\n");
     }
     if (prefix && shown == 0)
-        sh_printf(sh, "no figure starts with '%s'; `figures` lists them all\n", prefix);
+        sh_printf(sh, _("no figure starts with '%s'; `figures` lists them all\n"), prefix);
     return CMD_OK;
 }
 

@@ -23,9 +23,9 @@ static const Dataset *show_set(Shell *sh, const CmdArgs *a, int *which)
     *which = cmd_index(a, "from");
     const Dataset *d = *which == 0 ? &sh->train : &sh->test;
     if (!sh->data_name[0])
-        return sh_error(sh, "no data loaded; run `load mnist` first"), NULL;
+        return sh_error(sh, _("no data loaded; run `load mnist` first")), NULL;
     if (d->n == 0 || !d->x)
-        return sh_error(sh, "no %s images loaded; run `load mnist` first", show_sets[*which]),
+        return sh_error(sh, _("no %s images loaded; run `load mnist` first"), show_sets[*which]),
                NULL;
     return d;
 }
@@ -74,11 +74,11 @@ static int image_run(Shell *sh, const CmdArgs *a)
             best = k;
     char title[160], caption[96];
     if (probs)
-        snprintf(title, sizeof title, "%s image %ld: label %u, predicted %zu (probability %.3f)",
+        snprintf(title, sizeof title, _("%s image %ld: label %u, predicted %zu (probability %.3f)"),
                  show_sets[which], i, label, best, probs[best]);
     else
-        snprintf(title, sizeof title, "%s image %ld: label %u", show_sets[which], i, label);
-    snprintf(caption, sizeof caption, "%dx%d pixels, each drawn %dx%d", d->rows, d->cols,
+        snprintf(title, sizeof title, _("%s image %ld: label %u"), show_sets[which], i, label);
+    snprintf(caption, sizeof caption, _("%dx%d pixels, each drawn %dx%d"), d->rows, d->cols,
              DIGIT_VIEW_ZOOM, DIGIT_VIEW_ZOOM);
     Err e;
     err_clear(&e);

@@ -9,10 +9,10 @@ static int panel_run(Shell *sh, const CmdArgs *a, FigureKind kind, const char *s
 {
     const LabelledMatrix *m = &sh->embedding;
     if (!m->x || m->n == 0)
-        return sh_error(sh, "no embedding; run `tsne raw` first");
+        return sh_error(sh, _("no embedding; run `tsne raw` first"));
     if (!m->y)
-        return sh_error(sh, "the embedding \"%s\" has no labels to tell the classes apart; "
-                            "embed `tsne raw` or features from `predict test`", m->name);
+        return sh_error(sh, _("the embedding \"%s\" has no labels to tell the classes apart; "
+                            "embed `tsne raw` or features from `predict test`"), m->name);
     int size[3];
     int w = 0, h = 0;
     if (cmd_dims(a, "size", size) == 2) {

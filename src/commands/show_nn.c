@@ -32,7 +32,7 @@ static int show_and_free(Shell *sh, Canvas *c, const char *stem, const char *to)
 static int need_model(Shell *sh)
 {
     if (!sh->model || sh->model->n_layers == 0)
-        return sh_error(sh, "there is no model; build one with `model new` and `model add`"),
+        return sh_error(sh, _("there is no model; build one with `model new` and `model add`")),
                -1;
     return 0;
 }
@@ -43,12 +43,12 @@ static int need_test(Shell *sh)
     if (need_model(sh) != 0)
         return -1;
     if (!sh->data_name[0] || sh->test.n == 0 || !sh->test.x)
-        return sh_error(sh, "no test images loaded; run `load mnist` first"), -1;
+        return sh_error(sh, _("no test images loaded; run `load mnist` first")), -1;
     size_t in = nn_shape_size(sh->model->input), dim = dataset_dim(&sh->test);
     if (in != dim) {
         char shp[64];
-        return sh_error(sh, "the model takes %s inputs but the test images have %d x %d = %zu "
-                            "pixels; build the model with `input 784` or `input 28x28x1`",
+        return sh_error(sh, _("the model takes %s inputs but the test images have %d x %d = %zu "
+                            "pixels; build the model with `input 784` or `input 28x28x1`"),
                         nn_shape_str(sh->model->input, shp, sizeof shp), sh->test.rows,
                         sh->test.cols, dim),
                -1;
@@ -63,8 +63,8 @@ static int need_class_scores(Shell *sh)
     if (out.rank != 1 || out.d[0] != SHOW_CLASSES) {
         char shp[64];
         size_t top = sh->model->n_layers - 1;
-        return sh_error(sh, "the top layer '%s' gives %s values, not one score per class (%d); "
-                            "add `model add dense %d softmax` on top (or `pop` back to it)",
+        return sh_error(sh, _("the top layer '%s' gives %s values, not one score per class (%d); "
+                            "add `model add dense %d softmax` on top (or `pop` back to it)"),
                         model_layer_name(sh->model, top), nn_shape_str(out, shp, sizeof shp),
                         SHOW_CLASSES, SHOW_CLASSES),
                -1;
@@ -94,7 +94,7 @@ static float *test_scores(Shell *sh)
 static int curves_run(Shell *sh, const CmdArgs *a)
 {
     if (!sh->model || sh->model->history.n == 0)
-        return sh_error(sh, "no training history; run `fit` first");
+        return sh_error(sh, _("no training history; run `fit` first"));
     const NnHistory *h = &sh->model->history;
     CurvesData d = {h->n, h->loss, h->accuracy, h->val_loss, h->val_accuracy};
     Err e;
@@ -102,7 +102,7 @@ static int curves_run(Shell *sh, const CmdArgs *a)
     Canvas *c = curves_picture(&d, &e);
     if (!c)
         return sh_error_err(sh, &e);
-    sh_printf(sh, "%zu epoch%s: loss %.4f -> %.4f, accuracy %.4f -> %.4f\n", h->n,
+    sh_printf(sh, _("%zu epoch%s: loss %.4f -> %.4f, accuracy %.4f -> %.4f\n"), h->n,
               h->n == 1 ? "" : "s", h->loss[0], h->loss[h->n - 1], h->accuracy[0],
               h->accuracy[h->n - 1]);
     int rc = show_and_free(sh, c, "curves", cmd_text(a, "to"));
@@ -128,7 +128,7 @@ static int confusion_run(Shell *sh, const CmdArgs *a)
     }
     double acc = confusion_accuracy(counts, SHOW_CLASSES);
     char title[128];
-    snprintf(title, sizeof title, "confusion on %zu test images: accuracy %.2f%%",
+    snprintf(title, sizeof title, _("confusion on %zu test images: accuracy %.2f%%"),
              sh->test.n, 100 * acc);
     Canvas *c = confusion_picture(counts, SHOW_CLASSES, title, &e);
     if (!c) {
@@ -146,8 +146,8 @@ static int confusion_run(Shell *sh, const CmdArgs *a)
             if (p != t && counts[t * SHOW_CLASSES + p] > counts[ct * SHOW_CLASSES + cp])
                 ct = t, cp = p;
     }
-    sh_printf(sh, "accuracy %.2f%% on %zu test images; weakest class %zu (%.1f%%); most "
-                  "frequent confusion: %zu taken for %zu (%zu times)\n",
+    sh_printf(sh, _("accuracy %.2f%% on %zu test images; weakest class %zu (%.1f%%); most "
+                  "frequent confusion: %zu taken for %zu (%zu times)\n"),
               100 * acc, sh->test.n, worst, 100 * worst_acc, ct, cp,
               counts[ct * SHOW_CLASSES + cp]);
     rc = show_and_free(sh, c, "confusion", cmd_text(a, "to"));
@@ -212,7 +212,7 @@ static long find_layer(Shell *sh, const char *text)
             return (long)i;
     if (text[0] >= '0' && text[0] <= '9') {
         long k;
-        if (arg_long(sh, "layer", text, 1, (long)m->n_layers, &k) != 0)
+        if (arg_long(sh, _("layer"), text, 1, (long)m->n_layers, &k) != 0)
             return -1;
         return k - 1;
     }
@@ -223,8 +223,8 @@ static long find_layer(Shell *sh, const char *text)
                          model_layer_name(m, i));
         at += w > 0 ? (size_t)w : 0;
     }
-    return sh_error(sh, "bad layer '%s' (should be a number 1..%zu or a name: %s); see "
-                        "`model summary`", text, m->n_layers, names), -1;
+    return sh_error(sh, _("bad layer '%s' (should be a number 1..%zu or a name: %s); see "
+                        "`model summary`"), text, m->n_layers, names), -1;
 }
 
 static int weights_run(Shell *sh, const CmdArgs *a)
@@ -251,9 +251,9 @@ static int weights_run(Shell *sh, const CmdArgs *a)
                              model_layer_name(m, j));
             at += k > 0 ? (size_t)k : 0;
         }
-        return sh_error(sh, "layer %zu '%s' (%s) has no weights to draw; layers with weights: "
-                            "%s", i + 1, model_layer_name(m, i), model_layer_type(m, i),
-                        at ? with : "none");
+        return sh_error(sh, _("layer %zu '%s' (%s) has no weights to draw; layers with weights: "
+                            "%s"), i + 1, model_layer_name(m, i), model_layer_type(m, i),
+                        at ? with : _("none"));
     }
     Err e;
     err_clear(&e);
@@ -264,13 +264,13 @@ static int weights_run(Shell *sh, const CmdArgs *a)
         size_t units = (size_t)spec->units, in = n / units;
         int rows, cols;
         if (layer_image_input(sh, i, &rows, &cols)) {
-            snprintf(title, sizeof title, "%s: the weights of each unit over the %dx%d input, "
-                                          "%s scale", model_layer_name(m, i), rows, cols,
-                     scale == WEIGHTS_SCALE_SHARED ? "one" : "per-unit");
+            snprintf(title, sizeof title, _("%s: the weights of each unit over the %dx%d input, "
+                                          "%s scale"), model_layer_name(m, i), rows, cols,
+                     scale == WEIGHTS_SCALE_SHARED ? _("one") : _("per-unit"));
             c = weights_units_picture(w, in, units, rows, cols, (WeightsScale)scale, title, &e);
             drawn = (double)(units < WEIGHTS_MAX_UNITS ? units : WEIGHTS_MAX_UNITS);
         } else {
-            snprintf(title, sizeof title, "%s: %zu units (rows) x %zu inputs (columns)",
+            snprintf(title, sizeof title, _("%s: %zu units (rows) x %zu inputs (columns)"),
                      model_layer_name(m, i), units, in);
             c = weights_matrix_picture(w, in, units, title, &e);
             drawn = (double)units;
@@ -322,7 +322,7 @@ static int activations_run(Shell *sh, const CmdArgs *a)
     labels = xcalloc(L + 1, sizeof *labels);
     size_t nm = 0;
     NnShape in = m->input;
-    snprintf(labels[0], sizeof labels[0], "input: test image %ld, label %u", idx,
+    snprintf(labels[0], sizeof labels[0], _("input: test image %ld, label %u"), idx,
              sh->test.y[idx]);
     maps[nm] = (ActMap){labels[0], x, 3, sh->test.rows, sh->test.cols, 1};
     if (in.rank == 3)
@@ -346,10 +346,10 @@ static int activations_run(Shell *sh, const CmdArgs *a)
     char title[160];
     if (top.rank == 1 && top.d[0] == SHOW_CLASSES) {
         predicted = (long)confusion_argmax(outs[L - 1], SHOW_CLASSES);
-        snprintf(title, sizeof title, "test image %ld (label %u) through the network: "
-                                      "predicted %ld", idx, sh->test.y[idx], predicted);
+        snprintf(title, sizeof title, _("test image %ld (label %u) through the network: "
+                                      "predicted %ld"), idx, sh->test.y[idx], predicted);
     } else {
-        snprintf(title, sizeof title, "test image %ld (label %u) through the network", idx,
+        snprintf(title, sizeof title, _("test image %ld (label %u) through the network"), idx,
                  sh->test.y[idx]);
     }
     c = activations_picture(maps, nm, title, &e);
@@ -402,7 +402,7 @@ static int errors_run(Shell *sh, const CmdArgs *a)
     char (*text)[32] = NULL;
     const char **labels = NULL;
     double acc = 1 - (double)wrong / (double)n;
-    sh_printf(sh, "%zu of %zu test images are misclassified (accuracy %.2f%%)\n", wrong, n,
+    sh_printf(sh, _("%zu of %zu test images are misclassified (accuracy %.2f%%)\n"), wrong, n,
               100 * acc);
     if (shown > 0) {
         imgs = xmalloc_floats(shown * dim);  /* (shown, rows, cols) */
@@ -415,8 +415,8 @@ static int errors_run(Shell *sh, const CmdArgs *a)
             labels[k] = text[k];
         }
         char title[160];
-        snprintf(title, sizeof title, "%zu of %zu test images are misclassified%s (true\xe2\x86\x92"
-                                      "predicted)", wrong, n, shown < wrong ? ", the first shown"
+        snprintf(title, sizeof title, _("%zu of %zu test images are misclassified%s (true\xe2\x86\x92"
+                                      "predicted)"), wrong, n, shown < wrong ? _(", the first shown")
                                                                             : "");
         Err e;
         err_clear(&e);

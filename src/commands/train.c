@@ -33,7 +33,7 @@ static double now_seconds(void)
 static int need_model(Shell *sh)
 {
     if (!sh->model || sh->model->n_layers == 0)
-        return sh_error(sh, "there is no model; build one with `model new` and `model add`"), -1;
+        return sh_error(sh, _("there is no model; build one with `model new` and `model add`")), -1;
     return 0;
 }
 
@@ -70,7 +70,7 @@ static int compile_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     char words[200];
     nn_optimizer_words(&opt, words, sizeof words);
-    sh_printf(sh, "compiled: loss categorical_crossentropy, optimizer %s, metrics accuracy\n",
+    sh_printf(sh, _("compiled: loss categorical_crossentropy, optimizer %s, metrics accuracy\n"),
               words);
     return CMD_OK;
 }
@@ -123,7 +123,7 @@ static void on_progress(void *ctx, const NnProgress *p)
     if (sh->tty_out) {
         double t = now_seconds();
         if (p->batch == 1 && !p->epoch_done) {
-            sh_printf(sh, "Epoch %d/%d\n", p->epoch, p->epochs);
+            sh_printf(sh, _("Epoch %d/%d\n"), p->epoch, p->epochs);
             v->last_draw = 0;
         }
         if (!p->epoch_done && t - v->last_draw < REDRAW_SECONDS)
@@ -135,7 +135,7 @@ static void on_progress(void *ctx, const NnProgress *p)
         fflush(sh->out);
     } else if (p->epoch_done) {
         format_bar(p, line, sizeof line);
-        sh_printf(sh, "Epoch %d/%d\n%s\n", p->epoch, p->epochs, line);
+        sh_printf(sh, _("Epoch %d/%d\n%s\n"), p->epoch, p->epochs, line);
         fflush(sh->out); /* a log or a pipe sees each epoch as it ends */
     }
 }
@@ -148,12 +148,12 @@ static int fit_run(Shell *sh, const CmdArgs *a)
     if (need_model(sh) != 0)
         return CMD_ERR;
     if (!sh->model->compile.compiled)
-        return sh_error(sh, "the model is not compiled; run `compile loss "
-                            "categorical_crossentropy optimizer sgd lr 0.5` first");
+        return sh_error(sh, _("the model is not compiled; run `compile loss "
+                            "categorical_crossentropy optimizer sgd lr 0.5` first"));
     if (sh->train.n == 0)
-        return sh_error(sh, "no training data; load it first with `load mnist`");
+        return sh_error(sh, _("no training data; load it first with `load mnist`"));
     if (sh->quick && epochs > SH_QUICK_EPOCHS) {
-        sh_printf(sh, "(quick replay: %d epochs instead of %ld)\n", SH_QUICK_EPOCHS, epochs);
+        sh_printf(sh, _("(quick replay: %d epochs instead of %ld)\n"), SH_QUICK_EPOCHS, epochs);
         epochs = SH_QUICK_EPOCHS;
     }
     blas_set_threads(sh->threads);
@@ -178,7 +178,7 @@ static int fit_run(Shell *sh, const CmdArgs *a)
         char line[256];
         for (size_t i = 0; verbose && fit_live_on_terminal(view.live) && i < n_lines; i++) {
             format_bar(&ends[i], line, sizeof line);
-            sh_printf(sh, "Epoch %d/%d\n%s\n", ends[i].epoch, ends[i].epochs, line);
+            sh_printf(sh, _("Epoch %d/%d\n%s\n"), ends[i].epoch, ends[i].epochs, line);
         }
         fit_live_free(view.live);
         if (live_rc != CMD_OK && rc == 0)
@@ -198,8 +198,8 @@ static int fit_run(Shell *sh, const CmdArgs *a)
         return CMD_ERR;
     if (rc != 0) {
         if (e.interrupted)
-            return sh_error(sh, "fit interrupted (Ctrl-C) after %d complete epochs; the model "
-                                "keeps the weights of the last completed batch",
+            return sh_error(sh, _("fit interrupted (Ctrl-C) after %d complete epochs; the model "
+                                "keeps the weights of the last completed batch"),
                             res.epochs_done);
         return sh_error_err(sh, &e);
     }
@@ -215,7 +215,7 @@ static int pick_set(Shell *sh, const CmdArgs *a, const Dataset **d, const char *
     *which = sets[s];
     *d = s == 0 ? &sh->test : &sh->train;
     if ((*d)->n == 0)
-        return sh_error(sh, "no %s data; load it first with `load mnist`", *which), -1;
+        return sh_error(sh, _("no %s data; load it first with `load mnist`"), *which), -1;
     return 0;
 }
 
@@ -232,7 +232,7 @@ static int evaluate_run(Shell *sh, const CmdArgs *a)
     err_clear(&e);
     if (model_evaluate(sh->model, d, &loss, &acc, &e) != 0)
         return sh_error_err(sh, &e);
-    sh_printf(sh, "%s loss: %.4f - %s accuracy: %.4f (%.2f%% of %zu images)\n", which, loss,
+    sh_printf(sh, _("%s loss: %.4f - %s accuracy: %.4f (%.2f%% of %zu images)\n"), which, loss,
               which, acc, acc * 100, d->n);
     char name[32];
     snprintf(name, sizeof name, "%s_loss", which);
@@ -254,8 +254,8 @@ static int predict_run(Shell *sh, const CmdArgs *a)
         return CMD_ERR;
     if (nn_shape_size(sh->model->input) != dataset_dim(d)) {
         char shp[64];
-        return sh_error(sh, "the model takes inputs of shape %s but the images have %zu pixels; "
-                            "rebuild the model for %dx%d images",
+        return sh_error(sh, _("the model takes inputs of shape %s but the images have %zu pixels; "
+                            "rebuild the model for %dx%d images"),
                         nn_shape_str(sh->model->input, shp, sizeof shp), dataset_dim(d), d->rows,
                         d->cols);
     }
@@ -278,7 +278,7 @@ static int predict_run(Shell *sh, const CmdArgs *a)
     sh->features.n = d->n;
     sh->features.d = dim;
     snprintf(sh->features.name, sizeof sh->features.name, "%s output on %s", top, which);
-    sh_printf(sh, "features: the output of %s (%zu values) for %zu %s images\n", top, dim, d->n,
+    sh_printf(sh, _("features: the output of %s (%zu values) for %zu %s images\n"), top, dim, d->n,
               which);
     sh_report(sh, "features_dim", (double)dim);
     return CMD_OK;

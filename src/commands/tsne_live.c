@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/commands/commands_extra.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/core/xalloc.h"
@@ -72,15 +73,15 @@ static void tl_status(const TsneLive *l, const TsneProgressInfo *p, char *buf, s
 {
     char kl[32] = "KL not yet computed";
     if (!isnan(l->kl))
-        snprintf(kl, sizeof kl, "KL %.4f", l->kl);
+        snprintf(kl, sizeof kl, _("KL %.4f"), l->kl);
     if (p->phase == 1)
-        snprintf(buf, cap, "t-SNE iteration %d/%d, early exaggeration, %s; %.0f s left",
+        snprintf(buf, cap, _("t-SNE iteration %d/%d, early exaggeration, %s; %.0f s left"),
                  p->iteration, p->n_iter, kl, p->remaining);
     else if (p->iteration < p->n_iter)
-        snprintf(buf, cap, "t-SNE iteration %d/%d, %s; %.0f s left", p->iteration, p->n_iter,
+        snprintf(buf, cap, _("t-SNE iteration %d/%d, %s; %.0f s left"), p->iteration, p->n_iter,
                  kl, p->remaining);
     else
-        snprintf(buf, cap, "t-SNE iteration %d/%d done, %s, %.0f s in all", p->iteration,
+        snprintf(buf, cap, _("t-SNE iteration %d/%d done, %s, %.0f s in all"), p->iteration,
                  p->n_iter, kl, p->elapsed);
 }
 
@@ -88,12 +89,12 @@ static void tl_status(const TsneLive *l, const TsneProgressInfo *p, char *buf, s
 static void tl_title(const TsneProgressInfo *p, double kl, char *buf, size_t cap)
 {
     if (isnan(kl))
-        snprintf(buf, cap, p->phase == 1 ? "iteration %d, early exaggeration" : "iteration %d",
+        snprintf(buf, cap, p->phase == 1 ? _("iteration %d, early exaggeration") : _("iteration %d"),
                  p->iteration);
     else if (p->phase == 1)
-        snprintf(buf, cap, "iteration %d, early exaggeration, KL %.3f", p->iteration, kl);
+        snprintf(buf, cap, _("iteration %d, early exaggeration, KL %.3f"), p->iteration, kl);
     else
-        snprintf(buf, cap, "iteration %d, KL %.3f", p->iteration, kl);
+        snprintf(buf, cap, _("iteration %d, KL %.3f"), p->iteration, kl);
 }
 
 static Canvas *tl_picture(const TsneLive *l, const float *y, const TsneProgressInfo *p,
@@ -150,7 +151,7 @@ static int tl_animation(TsneLive *l)
         frames[i] = tl_picture(l, l->kept + i * l->n * 2, &at, l->kept_kl[i], TL_GIF_WIDTH,
                                TL_GIF_HEIGHT);
         if (!frames[i])
-            rc = sh_error(l->sh, "cannot draw frame %zu of the animation", i);
+            rc = sh_error(l->sh, _("cannot draw frame %zu of the animation"), i);
     }
     uint8_t *gif = NULL;
     size_t len = 0;

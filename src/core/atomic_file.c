@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/files.h"
 #include "untangle/core/interrupt.h"
@@ -39,9 +40,9 @@ static char *write_target(const char *path, Err *e)
     if (lstat(target, &st) != 0)
         return target; /* a new file (a missing folder fails at mkstemp) */
     if (!S_ISREG(st.st_mode)) {
-        err_set(e, "cannot write '%s': it %s %s, not a regular file; name a file (a save "
-                   "never replaces a device, a pipe or a folder)",
-                path, strcmp(target, path) == 0 ? "is" : "leads to", file_kind(st.st_mode));
+        err_set(e, _("cannot write '%s': it %s %s, not a regular file; name a file (a save "
+                   "never replaces a device, a pipe or a folder)"),
+                path, strcmp(target, path) == 0 ? _("is") : _("leads to"), file_kind(st.st_mode));
         free(target);
         return NULL;
     }
@@ -108,7 +109,7 @@ int atomic_open(AtomicFile *af, const char *path, Err *e)
         free(af->tmp_path);
         free(target);
         af->tmp_path = NULL;
-        return err_set(e, "cannot write '%s': %s; check that the folder exists and is writable",
+        return err_set(e, _("cannot write '%s': %s; check that the folder exists and is writable"),
                        path, strerror(saved));
     }
     /* mkstemp creates 0600; a saved model or picture is an ordinary file. */
@@ -123,7 +124,7 @@ int atomic_open(AtomicFile *af, const char *path, Err *e)
         free(af->tmp_path);
         free(target);
         af->tmp_path = NULL;
-        return err_set(e, "cannot write '%s': %s", path, strerror(saved));
+        return err_set(e, _("cannot write '%s': %s"), path, strerror(saved));
     }
     af->final_path = target;
     af->shown_path = path;
@@ -174,14 +175,14 @@ int atomic_commit(AtomicFile *af, Err *e)
     struct stat st;
     if (!failed_errno && lstat(af->final_path, &st) == 0 && !S_ISREG(st.st_mode)) {
         unlink(af->tmp_path);
-        err_set(e, "cannot write '%s': it became %s while being written; name a file", path,
+        err_set(e, _("cannot write '%s': it became %s while being written; name a file"), path,
                 file_kind(st.st_mode));
         release(af);
         return -1;
     }
     if (!failed_errno && interrupt_pending()) {
         unlink(af->tmp_path);
-        err_interrupted(e, "the save; the previous file, if any, is unchanged");
+        err_interrupted(e, _("the save; the previous file, if any, is unchanged"));
         release(af);
         return -1;
     }
@@ -189,7 +190,7 @@ int atomic_commit(AtomicFile *af, Err *e)
         failed_errno = errno;
     if (failed_errno) {
         unlink(af->tmp_path);
-        err_set(e, "cannot write '%s': %s; the previous file, if any, is unchanged", path,
+        err_set(e, _("cannot write '%s': %s; the previous file, if any, is unchanged"), path,
                 strerror(failed_errno));
         release(af);
         return -1;
@@ -208,13 +209,13 @@ int atomic_write_all(const char *path, const void *buf, size_t len, Err *e)
     for (size_t at = 0; at < len;) {
         if (interrupt_pending()) {
             atomic_abort(&af);
-            return err_interrupted(e, "the save; the previous file, if any, is unchanged");
+            return err_interrupted(e, _("the save; the previous file, if any, is unchanged"));
         }
         size_t n = len - at < ATOMIC_CHUNK ? len - at : ATOMIC_CHUNK;
         if (fwrite(p + at, 1, n, af.f) != n) {
             int saved = errno;
             atomic_abort(&af);
-            return err_set(e, "cannot write '%s': %s; the previous file, if any, is unchanged",
+            return err_set(e, _("cannot write '%s': %s; the previous file, if any, is unchanged"),
                            path, strerror(saved));
         }
         at += n;

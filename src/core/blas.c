@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/blas.h"
 #include "untangle/core/xalloc.h"
 
@@ -258,22 +259,22 @@ const char *blas_core_describe(const BlasCoreInfo *bi, char *buf, size_t cap)
     char why[192];
     switch (bi->why) {
     case BLAS_CORE_FROM_ENV:
-        snprintf(why, sizeof why, "%s=%s in the environment", ENV_CORETYPE, bi->env);
+        snprintf(why, sizeof why, _("%s=%s in the environment"), ENV_CORETYPE, bi->env);
         break;
     case BLAS_CORE_SET:
-        snprintf(why, sizeof why, "OpenBLAS did not recognise this CPU (it picked %s)",
+        snprintf(why, sizeof why, _("OpenBLAS did not recognise this CPU (it picked %s)"),
                  bi->fell_back);
         break;
     case BLAS_CORE_FALLBACK:
-        snprintf(why, sizeof why, "OpenBLAS did not recognise this CPU and the restart with "
-                 "%s ones failed; run with %s=%s", bi->better, ENV_CORETYPE, bi->better);
+        snprintf(why, sizeof why, _("OpenBLAS did not recognise this CPU and the restart with "
+                 "%s ones failed; run with %s=%s"), bi->better, ENV_CORETYPE, bi->better);
         break;
     case BLAS_CORE_CHOSEN:
     default:
-        snprintf(why, sizeof why, "chosen by OpenBLAS");
+        snprintf(why, sizeof why, _("chosen by OpenBLAS"));
         break;
     }
-    snprintf(buf, cap, "OpenBLAS %s, %s kernels: %s", bi->version[0] ? bi->version : "?",
-             bi->core[0] ? bi->core : "unknown", why);
+    snprintf(buf, cap, _("OpenBLAS %s, %s kernels: %s"), bi->version[0] ? bi->version : "?",
+             bi->core[0] ? bi->core : _("unknown"), why);
     return buf;
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/canvas.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/core/xalloc.h"
@@ -9,7 +10,7 @@
 Canvas *canvas_new(int w, int h, uint32_t rgba, Err *e)
 {
     if (w < 1 || h < 1 || w > CANVAS_MAX_SIDE || h > CANVAS_MAX_SIDE) {
-        err_set(e, "picture size %dx%d is out of range; each side must be 1..%d", w, h,
+        err_set(e, _("picture size %dx%d is out of range; each side must be 1..%d"), w, h,
                 CANVAS_MAX_SIDE);
         return NULL;
     }

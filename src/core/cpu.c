@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/cpu.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -104,7 +105,7 @@ const char *cpu_describe(const CpuFeatures *f, char *buf, size_t cap)
     if (f->avx2)
         snprintf(isa + strlen(isa), sizeof isa - strlen(isa), "%sAVX2%s", isa[0] ? ", " : "",
                  f->fma ? "+FMA" : "");
-    snprintf(buf, cap, "%s (family %d model %d): %s", f->brand[0] ? f->brand : "unknown CPU",
-             f->family, f->model, isa[0] ? isa : "no AVX2");
+    snprintf(buf, cap, _("%s (family %d model %d): %s"), f->brand[0] ? f->brand : _("unknown CPU"),
+             f->family, f->model, isa[0] ? isa : _("no AVX2"));
     return buf;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/file_read.h"
 #include "untangle/core/files.h"
 #include "untangle/core/xalloc.h"
@@ -13,7 +14,7 @@ int file_read_all(const char *path, const char *what, size_t max_bytes, char **o
     *out = NULL;
     *len = 0;
     size_t size;
-    FILE *f = file_open_read(path, what, "check the name", &size, e);
+    FILE *f = file_open_read(path, what, _("check the name"), &size, e);
     if (!f)
         return -1; /* not there, or no regular file (a FIFO is refused, never waited on) */
     char *buf = NULL;
@@ -23,7 +24,7 @@ int file_read_all(const char *path, const char *what, size_t max_bytes, char **o
         if (n == cap) {
             if (cap >= max_bytes) {
                 char limit[32];
-                err_set(e, "%s '%s' is larger than %s; is it really a %s?", what, path,
+                err_set(e, _("%s '%s' is larger than %s; is it really a %s?"), what, path,
                         mem_human(max_bytes, limit, sizeof limit), what);
                 goto out;
             }
@@ -38,7 +39,7 @@ int file_read_all(const char *path, const char *what, size_t max_bytes, char **o
             break;
     }
     if (ferror(f)) {
-        err_set(e, "cannot read %s '%s': %s", what, path, strerror(errno));
+        err_set(e, _("cannot read %s '%s': %s"), what, path, strerror(errno));
         goto out;
     }
     buf[n] = '\0';

@@ -7,26 +7,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/files.h"
 #include "untangle/core/xalloc.h"
 
 const char *file_kind(mode_t mode)
 {
     if (S_ISREG(mode))
-        return "a regular file";
+        return _("a regular file");
     if (S_ISDIR(mode))
-        return "a folder";
+        return _("a folder");
     if (S_ISCHR(mode))
-        return "a character device";
+        return _("a character device");
     if (S_ISBLK(mode))
-        return "a block device";
+        return _("a block device");
     if (S_ISFIFO(mode))
-        return "a named pipe (FIFO)";
+        return _("a named pipe (FIFO)");
     if (S_ISSOCK(mode))
-        return "a socket";
+        return _("a socket");
     if (S_ISLNK(mode))
-        return "a symbolic link";
-    return "a special file";
+        return _("a symbolic link");
+    return _("a special file");
 }
 
 FILE *file_open_read(const char *path, const char *what, const char *advice, size_t *size,
@@ -35,23 +36,23 @@ FILE *file_open_read(const char *path, const char *what, const char *advice, siz
     const char *sp = what[0] ? " " : "";
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        err_set(e, "cannot open %s%s'%s': %s; %s", what, sp, path, strerror(errno), advice);
+        err_set(e, _("cannot open %s%s'%s': %s; %s"), what, sp, path, strerror(errno), advice);
         return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        err_set(e, "cannot read %s%s'%s': %s; %s", what, sp, path, strerror(errno), advice);
+        err_set(e, _("cannot read %s%s'%s': %s; %s"), what, sp, path, strerror(errno), advice);
         close(fd);
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
-        err_set(e, "cannot read %s%s'%s': it is %s, not a regular file; %s", what, sp, path,
+        err_set(e, _("cannot read %s%s'%s': it is %s, not a regular file; %s"), what, sp, path,
                 file_kind(st.st_mode), advice);
         close(fd);
         return NULL;
     }
     if (st.st_size < 0 || (uintmax_t)st.st_size > SIZE_MAX) {
-        err_set(e, "cannot read %s%s'%s': it is too large for this machine; %s", what, sp, path,
+        err_set(e, _("cannot read %s%s'%s': it is too large for this machine; %s"), what, sp, path,
                 advice);
         close(fd);
         return NULL;
@@ -61,7 +62,7 @@ FILE *file_open_read(const char *path, const char *what, const char *advice, siz
         fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     FILE *f = fdopen(fd, "rb");
     if (!f) {
-        err_set(e, "cannot read %s%s'%s': %s; %s", what, sp, path, strerror(errno), advice);
+        err_set(e, _("cannot read %s%s'%s': %s; %s"), what, sp, path, strerror(errno), advice);
         close(fd);
         return NULL;
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/xalloc.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
@@ -12,7 +13,7 @@
 static void out_of_memory(size_t n)
 {
     /* The one fatal error: nothing sensible can continue without memory. */
-    fprintf(stderr, "untangle: out of memory (asked for %zu bytes)\n", n);
+    fprintf(stderr, _("untangle: out of memory (asked for %zu bytes)\n"), n);
     abort();
 }
 
@@ -169,7 +170,7 @@ int mem_check_budget(size_t bytes, const char *what, Err *e)
     if (bytes <= limit)
         return 0;
     char need[32], have[32];
-    return err_set(e, "%s would need %s of memory, more than the %s %s; use a smaller size",
+    return err_set(e, _("%s would need %s of memory, more than the %s %s; use a smaller size"),
                    what, mem_human(bytes, need, sizeof need), mem_human(limit, have, sizeof have),
-                   src == MEM_FROM_MACHINE ? "this machine can spare" : "allowed");
+                   src == MEM_FROM_MACHINE ? _("this machine can spare") : _("allowed"));
 }

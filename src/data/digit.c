@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/data/digit.h"
 #include "untangle/core/xalloc.h"
 
@@ -101,7 +102,7 @@ static int dg_offset(double com, int size)
 int digit_normalize(const Canvas *img, float *out, DigitInfo *info, Err *e)
 {
     if (!img || !img->px || img->w < 1 || img->h < 1)
-        return err_set(e, "the picture is empty");
+        return err_set(e, _("the picture is empty"));
     int w = img->w, h = img->h;
     DigitInfo di;
     memset(&di, 0, sizeof di);
@@ -127,9 +128,9 @@ int digit_normalize(const Canvas *img, float *out, DigitInfo *info, Err *e)
     }
     /* 3. contrast */
     if (peak - bg < DIGIT_MIN_CONTRAST) {
-        err_set(e, "no ink found: the picture is %s all over; draw the digit in a colour "
-                   "that stands out from its background",
-                peak - bg < 1e-3 ? "one uniform shade" : "nearly one shade");
+        err_set(e, _("no ink found: the picture is %s all over; draw the digit in a colour "
+                   "that stands out from its background"),
+                peak - bg < 1e-3 ? _("one uniform shade") : _("nearly one shade"));
         goto out;
     }
     int x0 = w, y0 = h, x1 = -1, y1 = -1;
@@ -147,8 +148,8 @@ int digit_normalize(const Canvas *img, float *out, DigitInfo *info, Err *e)
             }
         }
     if (x1 < 0) {
-        err_set(e, "no ink found: nothing stands out from the background; draw the digit "
-                   "darker (or, on a dark background, lighter)");
+        err_set(e, _("no ink found: nothing stands out from the background; draw the digit "
+                   "darker (or, on a dark background, lighter)"));
         goto out;
     }
     /* 4. crop */

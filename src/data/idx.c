@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/files.h"
 #include "untangle/data/idx.h"
 #include "untangle/core/xalloc.h"
@@ -180,7 +181,7 @@ static int gunzip_mem(const uint8_t *in, size_t len, uint8_t **out, size_t *out_
     memset(&zs, 0, sizeof zs);
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) /* 16: expect a gzip wrapper */
         return idx_fail(e, name, "cannot start gzip decompression (zlib: %s)",
-                        zs.msg ? zs.msg : "no memory");
+                        zs.msg ? zs.msg : _("no memory"));
 
     size_t cap = len < ((size_t)1 << 16) ? ((size_t)1 << 16) : len, used = 0;
     size_t limit = SIZE_MAX; /* unknown until the header is out */
@@ -193,7 +194,7 @@ static int gunzip_mem(const uint8_t *in, size_t len, uint8_t **out, size_t *out_
             if (cap >= limit)
                 break; /* one byte past the announced data: check_length reports it */
             size_t grown = cap > limit / 2 ? limit : cap * 2;
-            if (mem_check_budget(grown, "decompressing this IDX file", e) != 0)
+            if (mem_check_budget(grown, _("decompressing this IDX file"), e) != 0)
                 goto out;
             buf = xrealloc(buf, grown);
             cap = grown;
@@ -251,7 +252,7 @@ static int gunzip_mem(const uint8_t *in, size_t len, uint8_t **out, size_t *out_
         }
         if (z != Z_OK && z != Z_BUF_ERROR) {
             idx_fail(e, name, "corrupt gzip data (zlib: %s); the file is damaged, fetch it again",
-                     zs.msg ? zs.msg : "error");
+                     zs.msg ? zs.msg : _("error"));
             goto out;
         }
         if (z == Z_OK && in_pos == len && zs.avail_out != 0) {
@@ -356,7 +357,7 @@ int idx_load(const char *path, size_t max_items, IdxArray *out, Err *e)
     uint8_t *buf = NULL;
     int rc = -1;
     size_t size;
-    FILE *f = file_open_read(path, "IDX file", "run `make data` to fetch good files", &size, e);
+    FILE *f = file_open_read(path, _("IDX file"), _("run `make data` to fetch good files"), &size, e);
     if (!f)
         return -1;
 
@@ -367,7 +368,7 @@ int idx_load(const char *path, size_t max_items, IdxArray *out, Err *e)
         goto out;
 
     if (is_gzip(head, head_len)) {
-        if (mem_check_budget(size, "reading this IDX file", e) != 0)
+        if (mem_check_budget(size, _("reading this IDX file"), e) != 0)
             goto out;
         buf = xmalloc(size);
         memcpy(buf, head, head_len);
@@ -396,7 +397,7 @@ int idx_load(const char *path, size_t max_items, IdxArray *out, Err *e)
         rc = 0;
         goto out;
     }
-    if (mem_check_budget(keep_bytes, "reading this IDX file", e) != 0)
+    if (mem_check_budget(keep_bytes, _("reading this IDX file"), e) != 0)
         goto out;
     buf = xmalloc(keep_bytes);
     size_t from_head = head_len - h.header_len; /* bytes of data already in head */

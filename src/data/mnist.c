@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/data/idx.h"
 #include "untangle/data/mnist.h"
 #include "untangle/core/xalloc.h"
@@ -77,7 +78,7 @@ int mnist_find(const char *which, char *dir, size_t cap, Err *e)
 {
     const SetInfo *s = set_info(which);
     if (!s)
-        return err_set(e, "unknown data set '%s' (should be mnist or fashion)", which);
+        return err_set(e, _("unknown data set '%s' (should be mnist or fashion)"), which);
 
     char candidates[3][1024];
     int n = 0;
@@ -92,7 +93,7 @@ int mnist_find(const char *which, char *dir, size_t cap, Err *e)
         int k = files_present(candidates[i]);
         if (k == F_COUNT) {
             if (strlen(candidates[i]) >= cap)
-                return err_set(e, "the path %s is too long", candidates[i]);
+                return err_set(e, _("the path %s is too long"), candidates[i]);
             snprintf(dir, cap, "%s", candidates[i]);
             return 0;
         }
@@ -104,7 +105,7 @@ int mnist_find(const char *which, char *dir, size_t cap, Err *e)
             snprintf(partial, sizeof partial, " (%.200s holds only %d of the 4 files)",
                      candidates[i], k); /* the folder cut to fit the note */
     }
-    return err_set(e, "%s not found: searched %s%s; %s", s->title, searched, partial,
+    return err_set(e, _("%s not found: searched %s%s; %s"), s->title, searched, partial,
                    s->get_hint);
 }
 
@@ -114,7 +115,7 @@ static int add_hint(Err *e, const SetInfo *s)
     if (e) {
         char msg[ERR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", e->msg);
-        err_set(e, "%s (for %s: %s)", msg, s->title, s->refetch);
+        err_set(e, _("%s (for %s: %s)"), msg, s->title, s->refetch);
     }
     return -1;
 }
@@ -128,28 +129,28 @@ static int load_part(const SetInfo *s, const char *dir, int f_images, int f_labe
     int rc = -1;
     if (find_file(dir, file_names[f_images], ipath, sizeof ipath) != 0 ||
         find_file(dir, file_names[f_labels], lpath, sizeof lpath) != 0)
-        return err_set(e, "%s files vanished from %s; %s", s->title, dir, s->get_hint);
+        return err_set(e, _("%s files vanished from %s; %s"), s->title, dir, s->get_hint);
 
     if (idx_load(ipath, max, &img, e) != 0 || idx_load(lpath, max, &lab, e) != 0) {
         add_hint(e, s);
         goto out;
     }
     if (img.ndim != 3) {
-        err_set(e, "%s holds labels where images were expected; %s", ipath, s->refetch);
+        err_set(e, _("%s holds labels where images were expected; %s"), ipath, s->refetch);
         goto out;
     }
     if (lab.ndim != 1) {
-        err_set(e, "%s holds images where labels were expected; %s", lpath, s->refetch);
+        err_set(e, _("%s holds images where labels were expected; %s"), lpath, s->refetch);
         goto out;
     }
     if (img.count != lab.count) {
-        err_set(e, "%s holds %zu images but %s holds %zu labels: the files do not belong "
-                   "together; %s", ipath, img.count, lpath, lab.count, s->refetch);
+        err_set(e, _("%s holds %zu images but %s holds %zu labels: the files do not belong "
+                   "together; %s"), ipath, img.count, lpath, lab.count, s->refetch);
         goto out;
     }
     for (size_t i = 0; i < lab.n; i++) {
         if (lab.data[i] >= MNIST_CLASSES) {
-            err_set(e, "%s: label %d of item %zu is outside 0..9; the file is damaged, %s",
+            err_set(e, _("%s: label %d of item %zu is outside 0..9; the file is damaged, %s"),
                     lpath, lab.data[i], i, s->refetch);
             goto out;
         }
@@ -157,7 +158,7 @@ static int load_part(const SetInfo *s, const char *dir, int f_images, int f_labe
 
     size_t n = img.n, dim = idx_item_size(&img), count, bytes;
     if (size_mul(n, dim, &count) != 0 || size_mul(count, sizeof(float), &bytes) != 0) {
-        err_set(e, "%s: too many pixels for this machine", ipath);
+        err_set(e, _("%s: too many pixels for this machine"), ipath);
         goto out;
     }
     char what[64];
@@ -184,7 +185,7 @@ int mnist_load(const char *which, size_t max_train, size_t max_test, Dataset *tr
 {
     const SetInfo *s = set_info(which);
     if (!s)
-        return err_set(e, "unknown data set '%s' (should be mnist or fashion)", which);
+        return err_set(e, _("unknown data set '%s' (should be mnist or fashion)"), which);
     char dir[1024];
     if (mnist_find(which, dir, sizeof dir, e) != 0)
         return -1;
@@ -197,8 +198,8 @@ int mnist_load(const char *which, size_t max_train, size_t max_test, Dataset *tr
         return -1;
     }
     if (tr.rows != te.rows || tr.cols != te.cols) {
-        err_set(e, "%s in %s: training images are %dx%d but test images %dx%d; the files do "
-                   "not belong together (%s)", s->title, dir, tr.rows, tr.cols, te.rows, te.cols,
+        err_set(e, _("%s in %s: training images are %dx%d but test images %dx%d; the files do "
+                   "not belong together (%s)"), s->title, dir, tr.rows, tr.cols, te.rows, te.cols,
                 s->refetch);
         dataset_free(&tr);
         dataset_free(&te);

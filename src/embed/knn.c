@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "tsne_internal.h"
+#include "untangle/core/i18n.h"
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/embed/knn.h"
@@ -374,15 +375,15 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
               int threads, Err *e)
 {
     if (n < 2 || n >= UINT32_MAX)
-        return err_set(e, "nearest neighbours need between 2 and %u points, not %zu",
+        return err_set(e, _("nearest neighbours need between 2 and %u points, not %zu"),
                        UINT32_MAX - 1, n);
     if (k < 1 || k > n - 1)
-        return err_set(e, "cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu",
+        return err_set(e, _("cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu"),
                        k, n, n - 1);
     if (threads < 1)
-        return err_set(e, "nearest neighbours: threads %d must be at least 1", threads);
+        return err_set(e, _("nearest neighbours: threads %d must be at least 1"), threads);
     if (d < 1 || d > (size_t)INT32_MAX || n > (size_t)INT32_MAX)
-        return err_set(e, "nearest neighbours: dimension %zu or size %zu out of range", d, n);
+        return err_set(e, _("nearest neighbours: dimension %zu or size %zu out of range"), d, n);
 
     size_t kk = k + KNN_MARGIN < n - 1 ? k + KNN_MARGIN : n - 1;
     size_t rows = KNN_BLOCK_FLOATS / n;
@@ -392,8 +393,8 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     size_t hbytes;
     if (size_mul(n, d * sizeof(float), &xbytes) != 0 || size_mul(rows, n * sizeof(float), &gbytes) != 0 ||
         size_mul(n, kk * 8 * KNN_LIST_FACTOR, &hbytes) != 0 || size_add(xbytes, hbytes, &xbytes) != 0)
-        return err_set(e, "nearest neighbours of %zu points in %zu dimensions: size overflows", n, d);
-    if (mem_check_budget(xbytes + gbytes, "nearest neighbours", e) != 0)
+        return err_set(e, _("nearest neighbours of %zu points in %zu dimensions: size overflows"), n, d);
+    if (mem_check_budget(xbytes + gbytes, _("nearest neighbours"), e) != 0)
         return -1;
 
     int rc = -1;
@@ -431,7 +432,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     pool = threads > 1 ? pool_new(threads) : NULL;
     for (size_t r0 = 0; r0 < n; r0 += rows) {
         if (interrupt_pending()) {
-            err_interrupted(e, "the nearest neighbour search");
+            err_interrupted(e, _("the nearest neighbour search"));
             goto out;
         }
         size_t nr = n - r0 < rows ? n - r0 : rows, w = n - r0;
@@ -518,18 +519,18 @@ int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, floa
         return rc;
     }
     if (n >= UINT32_MAX || k < 1 || k > n - 1)
-        return err_set(e, "cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu",
+        return err_set(e, _("cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu"),
                        k, n, n > 1 ? n - 1 : 0);
     if (threads < 1 || threads > POOL_MAX_THREADS)
-        return err_set(e, "nearest neighbours: threads %d must be between 1 and %d", threads,
+        return err_set(e, _("nearest neighbours: threads %d must be between 1 and %d"), threads,
                        POOL_MAX_THREADS);
     size_t dims = KNN_APPROX_DIMS;
     size_t cand = KNN_APPROX_CANDIDATES(k);
     cand = cand < n - 1 ? cand : n - 1;
     size_t bytes;
     if (size_mul(n, dims * sizeof(float) + cand * 8, &bytes) != 0)
-        return err_set(e, "nearest neighbours of %zu points: size overflows", n);
-    if (mem_check_budget(bytes, "nearest neighbours", e) != 0)
+        return err_set(e, _("nearest neighbours of %zu points: size overflows"), n);
+    if (mem_check_budget(bytes, _("nearest neighbours"), e) != 0)
         return -1;
     st.dims = dims;
     st.candidates = cand;
@@ -549,7 +550,7 @@ int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, floa
     st.seconds_candidates = knn_now() - t0;
     t0 = knn_now();
     if (interrupt_pending()) {
-        err_interrupted(e, "the nearest neighbour search");
+        err_interrupted(e, _("the nearest neighbour search"));
         goto out;
     }
     pool = threads > 1 ? pool_new(threads) : NULL;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/embed/pca.h"
 #include "untangle/core/xalloc.h"
@@ -202,19 +203,19 @@ int pca_project(const float *x, size_t n, size_t d, size_t k, float *out, double
                 Err *e)
 {
     if (n < 2)
-        return err_set(e, "PCA needs at least 2 points, not %zu", n);
+        return err_set(e, _("PCA needs at least 2 points, not %zu"), n);
     size_t kmax = n < d ? n : d;
     kmax = kmax < PCA_MAX_K ? kmax : PCA_MAX_K;
     if (k < 1 || k > kmax)
-        return err_set(e, "PCA cannot give %zu components from %zu points in %zu dimensions; use 1 to %zu",
+        return err_set(e, _("PCA cannot give %zu components from %zu points in %zu dimensions; use 1 to %zu"),
                        k, n, d, kmax);
     size_t p = k + PCA_EXTRA < n ? k + PCA_EXTRA : n;
     p = p < d ? p : d;
     size_t pw = (p + PCA_LANES - 1) / PCA_LANES * PCA_LANES;
     size_t xbytes, tbytes;
     if (size_mul(n, d * sizeof(float), &xbytes) != 0 || size_mul(n + 3 * d, pw * sizeof(double), &tbytes) != 0)
-        return err_set(e, "PCA of %zu points in %zu dimensions: size out of range", n, d);
-    if (mem_check_budget(xbytes + tbytes, "PCA", e) != 0)
+        return err_set(e, _("PCA of %zu points in %zu dimensions: size out of range"), n, d);
+    if (mem_check_budget(xbytes + tbytes, _("PCA"), e) != 0)
         return -1;
 
     int rc = -1;
@@ -243,7 +244,7 @@ int pca_project(const float *x, size_t n, size_t d, size_t k, float *out, double
 
     for (int step = 0;; step++) {
         if (interrupt_pending()) {
-            err_interrupted(e, "PCA");
+            err_interrupted(e, _("PCA"));
             goto out;
         }
         memset(s.qf, 0, d * pw * sizeof(float));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/core/pool.h"
@@ -71,20 +72,20 @@ int pca_project_cov(const float *x, size_t n, size_t d, size_t k, float *out, do
                     int threads, Err *e)
 {
     if (n < 2)
-        return err_set(e, "PCA needs at least 2 points, not %zu", n);
+        return err_set(e, _("PCA needs at least 2 points, not %zu"), n);
     size_t kmax = n < d ? n : d;
     kmax = kmax < PCA_COV_MAX_K ? kmax : PCA_COV_MAX_K;
     if (k < 1 || k > kmax)
-        return err_set(e, "PCA cannot give %zu components from %zu points in %zu dimensions; use 1 to %zu",
+        return err_set(e, _("PCA cannot give %zu components from %zu points in %zu dimensions; use 1 to %zu"),
                        k, n, d, kmax);
     if (threads < 1 || threads > POOL_MAX_THREADS)
-        return err_set(e, "PCA: threads %d must be between 1 and %d", threads, POOL_MAX_THREADS);
+        return err_set(e, _("PCA: threads %d must be between 1 and %d"), threads, POOL_MAX_THREADS);
     size_t dd, bytes, part;
     if (size_mul(d, d, &dd) != 0 || size_mul(dd, PCOV_WAVE * sizeof(float) + 2 * sizeof(double), &bytes) != 0 ||
         size_mul((size_t)threads * PCOV_BLOCK, d * sizeof(float), &part) != 0 ||
         size_add(bytes, part, &bytes) != 0)
-        return err_set(e, "PCA of %zu points in %zu dimensions: size out of range", n, d);
-    if (mem_check_budget(bytes, "PCA", e) != 0)
+        return err_set(e, _("PCA of %zu points in %zu dimensions: size out of range"), n, d);
+    if (mem_check_budget(bytes, _("PCA"), e) != 0)
         return -1;
 
     int rc = -1;
@@ -106,7 +107,7 @@ int pca_project_cov(const float *x, size_t n, size_t d, size_t k, float *out, do
     size_t blocks = (n + PCOV_BLOCK - 1) / PCOV_BLOCK;
     for (size_t b0 = 0; b0 < blocks; b0 += PCOV_WAVE) {
         if (interrupt_pending()) {
-            err_interrupted(e, "PCA");
+            err_interrupted(e, _("PCA"));
             goto out;
         }
         size_t count = blocks - b0 < PCOV_WAVE ? blocks - b0 : PCOV_WAVE;
@@ -117,7 +118,7 @@ int pca_project_cov(const float *x, size_t n, size_t d, size_t k, float *out, do
                 cov[a] += c.prod[t * dd + a];
     }
     if (blas_eigen_top(d, cov, k, vals, vecs) != 0) {
-        err_set(e, "PCA: LAPACK's eigensolver failed on the %zu x %zu covariance", d, d);
+        err_set(e, _("PCA: LAPACK's eigensolver failed on the %zu x %zu covariance"), d, d);
         goto out;
     }
     for (size_t a = 0; a < d * k; a++)

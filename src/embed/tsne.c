@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "tsne_internal.h"
+#include "untangle/core/i18n.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/embed/knn.h"
 #include "untangle/embed/pca.h"
@@ -70,41 +71,41 @@ static void say(TsneLog log_fn, void *ctx, const char *fmt, ...)
 static int tsne_validate(size_t n, size_t d, const TsneParams *p, Err *e)
 {
     if (n < 4)
-        return err_set(e, "t-SNE needs at least 4 points, not %zu; embed more points", n);
+        return err_set(e, _("t-SNE needs at least 4 points, not %zu; embed more points"), n);
     if (d < 1)
-        return err_set(e, "t-SNE needs at least one feature per point");
+        return err_set(e, _("t-SNE needs at least one feature per point"));
     if (!(p->perplexity > 0) || !isfinite(p->perplexity))
-        return err_set(e, "perplexity %g is not a positive number; use e.g. perplexity 30",
+        return err_set(e, _("perplexity %g is not a positive number; use e.g. perplexity 30"),
                        p->perplexity);
     if (!(p->perplexity < (double)n))
-        return err_set(e, "perplexity %g must be less than the number of points (%zu); use a smaller perplexity",
+        return err_set(e, _("perplexity %g must be less than the number of points (%zu); use a smaller perplexity"),
                        p->perplexity, n);
     if (!(p->early_exaggeration >= 1) || !isfinite(p->early_exaggeration))
-        return err_set(e, "early exaggeration %g must be at least 1; the default is 12",
+        return err_set(e, _("early exaggeration %g must be at least 1; the default is 12"),
                        p->early_exaggeration);
     if (isnan(p->learning_rate) || isinf(p->learning_rate))
-        return err_set(e, "learning rate %g is not a number; use a positive rate or 'auto'",
+        return err_set(e, _("learning rate %g is not a number; use a positive rate or 'auto'"),
                        p->learning_rate);
     if (p->n_iter < 1 || p->exploration_iter < 0 || p->exploration_iter > p->n_iter)
-        return err_set(e, "iterations: %d in all with %d of exploration; need 0 <= exploration <= iterations, iterations >= 1",
+        return err_set(e, _("iterations: %d in all with %d of exploration; need 0 <= exploration <= iterations, iterations >= 1"),
                        p->n_iter, p->exploration_iter);
     if (p->n_iter_without_progress < 1)
-        return err_set(e, "iterations without progress %d must be at least 1",
+        return err_set(e, _("iterations without progress %d must be at least 1"),
                        p->n_iter_without_progress);
     if (!(p->min_grad_norm >= 0))
-        return err_set(e, "minimum gradient norm %g must be >= 0", p->min_grad_norm);
+        return err_set(e, _("minimum gradient norm %g must be >= 0"), p->min_grad_norm);
     if (!(p->angle >= 0 && p->angle <= 1))
-        return err_set(e, "angle %g must be between 0 (exact) and 1; the default is 0.5", p->angle);
+        return err_set(e, _("angle %g must be between 0 (exact) and 1; the default is 0.5"), p->angle);
     if (p->threads < 1 || p->threads > TSNE_MAX_THREADS)
-        return err_set(e, "threads %d must be between 1 and %d", p->threads, TSNE_MAX_THREADS);
+        return err_set(e, _("threads %d must be between 1 and %d"), p->threads, TSNE_MAX_THREADS);
     if (p->verbose < 0 || p->verbose > 2)
-        return err_set(e, "verbose %d must be 0, 1 or 2", p->verbose);
+        return err_set(e, _("verbose %d must be 0, 1 or 2"), p->verbose);
     if (p->method < TSNE_METHOD_AUTO || p->method > TSNE_METHOD_EXACT)
-        return err_set(e, "t-SNE method %d is not one of auto, bh, fft, exact", (int)p->method);
+        return err_set(e, _("t-SNE method %d is not one of auto, bh, fft, exact"), (int)p->method);
     if (p->knn < TSNE_KNN_AUTO || p->knn > TSNE_KNN_APPROX)
-        return err_set(e, "neighbour search %d is not one of auto, exact, approx", (int)p->knn);
+        return err_set(e, _("neighbour search %d is not one of auto, exact, approx"), (int)p->knn);
     if (p->pca_dims < 0 || p->pca_dims > PCA_COV_MAX_K)
-        return err_set(e, "pca %d must be between 0 (none) and %d", p->pca_dims, PCA_COV_MAX_K);
+        return err_set(e, _("pca %d must be between 0 (none) and %d"), p->pca_dims, PCA_COV_MAX_K);
     return 0;
 }
 
@@ -120,9 +121,9 @@ static int tsne_budget(size_t n, size_t d, size_t k, Err *e)
     bad = bad || size_mul(n, 256, &part) || size_add(total, part, &total);
     bad = bad || size_add(total, (size_t)64 << 20, &total); /* distance blocks, covariance */
     if (bad)
-        return err_set(e, "t-SNE of %zu points in %zu dimensions: the size overflows; use fewer points",
+        return err_set(e, _("t-SNE of %zu points in %zu dimensions: the size overflows; use fewer points"),
                        n, d);
-    return mem_check_budget(total, "t-SNE", e);
+    return mem_check_budget(total, _("t-SNE"), e);
 }
 
 static int tsne_init(const float *x, size_t n, size_t d, const TsneParams *p, double *y, Err *e)
@@ -154,7 +155,7 @@ static int tsne_init(const float *x, size_t n, size_t d, const TsneParams *p, do
     double sd = sqrt(var / (double)n);
     if (!(sd > 0)) {
         free(proj);
-        return err_set(e, "all points are identical: there is nothing to embed");
+        return err_set(e, _("all points are identical: there is nothing to embed"));
     }
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < 2; c++) {
@@ -170,11 +171,11 @@ int tsne_init_positions(const float *x, size_t n, size_t d, const TsneParams *p,
                         Err *e)
 {
     if (n < 2 || d < 1)
-        return err_set(e, "t-SNE init needs at least 2 points with at least one feature");
+        return err_set(e, _("t-SNE init needs at least 2 points with at least one feature"));
     size_t bytes;
     if (size_mul(n, 2 * sizeof(double), &bytes) != 0)
-        return err_set(e, "t-SNE init: %zu points is too many", n);
-    if (mem_check_budget(bytes, "t-SNE init", e) != 0)
+        return err_set(e, _("t-SNE init: %zu points is too many"), n);
+    if (mem_check_budget(bytes, _("t-SNE init"), e) != 0)
         return -1;
     double *yd = xmalloc(bytes);
     int rc = tsne_init(x, n, d, p, yd, e);
@@ -229,7 +230,7 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
     double tic = now_seconds();
     for (i = it0; i < it_end; i++) {
         if (interrupt_pending())
-            return err_interrupted(e, "t-SNE");
+            return err_interrupted(e, _("t-SNE"));
         int check = (i + 1) % TSNE_CHECK_EVERY == 0;
         int want = check || i == it_end - 1;
         if (tsne_forces_gradient(s->forces, s->pool, s->P, s->yf, exaggeration, s->grad,
@@ -257,11 +258,11 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
             norm2 += s->grad[t] * s->grad[t];
         double grad_norm = sqrt(norm2);
         if (!isfinite(error) || !isfinite(grad_norm))
-            return err_set(e, "t-SNE diverged at iteration %d (non-finite values); use a smaller learning rate",
+            return err_set(e, _("t-SNE diverged at iteration %d (non-finite values); use a smaller learning rate"),
                            i + 1);
         if (s->p->verbose >= 2)
             say(s->log, s->log_ctx,
-                "[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)",
+                _("[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)"),
                 i + 1, error, grad_norm, TSNE_CHECK_EVERY, toc - tic);
         tic = toc;
         if (error < best_error) {
@@ -270,13 +271,13 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
         } else if (i - best_iter > no_progress) {
             if (s->p->verbose >= 2)
                 say(s->log, s->log_ctx,
-                    "[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished.",
+                    _("[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished."),
                     i + 1, no_progress);
             break;
         }
         if (grad_norm <= s->p->min_grad_norm) {
             if (s->p->verbose >= 2)
-                say(s->log, s->log_ctx, "[t-SNE] Iteration %d: gradient norm %f. Finished.", i + 1,
+                say(s->log, s->log_ctx, _("[t-SNE] Iteration %d: gradient norm %f. Finished."), i + 1,
                     grad_norm);
             break;
         }
@@ -337,15 +338,15 @@ static int tsne_neighbour_stage(const float *x, size_t n, size_t d, size_t k, co
             goto out;
         xs = proj;
         if (p->verbose >= 1)
-            say(log_fn, log_ctx, "[t-SNE] PCA to %zu dimensions in %.2f s", ds, now_seconds() - t0);
+            say(log_fn, log_ctx, _("[t-SNE] PCA to %zu dimensions in %.2f s"), ds, now_seconds() - t0);
     }
     if (knn == TSNE_KNN_APPROX) {
         KnnApproxStats st;
         if (knn_approx(xs, n, ds, k, nbr, dist2, p->threads, &st, e) != 0)
             goto out;
         if (p->verbose >= 1)
-            say(log_fn, log_ctx, "[t-SNE] neighbours: approximate, %zu candidates per point from "
-                "%zu principal components (%.2f s), then exact distances (%.2f s)",
+            say(log_fn, log_ctx, _("[t-SNE] neighbours: approximate, %zu candidates per point from "
+                "%zu principal components (%.2f s), then exact distances (%.2f s)"),
                 st.candidates, st.dims, st.seconds_candidates, st.seconds_refine);
     } else if (knn_exact(xs, n, ds, k, nbr, dist2, p->threads, e) != 0) {
         goto out;
@@ -369,11 +370,11 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     if (tsne_budget(n, d, k, e) != 0)
         return -1;
     if (n >= UINT32_MAX)
-        return err_set(e, "t-SNE handles fewer than %u points, not %zu", UINT32_MAX, n);
+        return err_set(e, _("t-SNE handles fewer than %u points, not %zu"), UINT32_MAX, n);
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < d; c++)
             if (!isfinite(x[i * d + c]))
-                return err_set(e, "point %zu has a non-finite value (NaN or infinity) in column %zu; clean the data first",
+                return err_set(e, _("point %zu has a non-finite value (NaN or infinity) in column %zu; clean the data first"),
                                i, c);
     TsneMethod method = p->method == TSNE_METHOD_AUTO ? tsne_method_for(n) : p->method;
     if (method == TSNE_METHOD_BH && p->angle == 0)
@@ -397,19 +398,19 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     Descent s = {0};
 
     say(p->verbose >= 1 ? log_fn : NULL, log_ctx,
-        "[t-SNE] %zu points of %zu values: method %s (%s), neighbours %s, %d thread%s",
+        _("[t-SNE] %zu points of %zu values: method %s (%s), neighbours %s, %d thread%s"),
         n, d, tsne_method_name(method), tsne_method_what(method), tsne_knn_name(knn),
         p->threads, p->threads > 1 ? "s" : "");
-    say(vlog, log_ctx, "[t-SNE] Computing %zu nearest neighbors...", k);
-    say(vlog, log_ctx, "[t-SNE] Indexed %zu samples in %.3fs...", n, now_seconds() - t0);
+    say(vlog, log_ctx, _("[t-SNE] Computing %zu nearest neighbors..."), k);
+    say(vlog, log_ctx, _("[t-SNE] Indexed %zu samples in %.3fs..."), n, now_seconds() - t0);
     t0 = now_seconds();
     /* BLAS work (neighbours, PCA) before our own threads start. */
     if (tsne_neighbour_stage(x, n, d, k, p, knn, nbr, dist2, ybuf, log_fn, log_ctx, e) != 0)
         goto out;
     have_y = 1;
     t_knn = now_seconds() - t0;
-    say(vlog, log_ctx, "[t-SNE] Computed neighbors for %zu samples in %.3fs...", n, t_knn);
-    say(slog, log_ctx, "[t-SNE] stage neighbours (%zu per point, %s) and start: %.2f s", k,
+    say(vlog, log_ctx, _("[t-SNE] Computed neighbors for %zu samples in %.3fs..."), n, t_knn);
+    say(slog, log_ctx, _("[t-SNE] stage neighbours (%zu per point, %s) and start: %.2f s"), k,
         tsne_knn_name(knn), t_knn);
 
     t0 = now_seconds();
@@ -421,8 +422,8 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     free(pcond);
     pcond = NULL;
     t_p = now_seconds() - t0;
-    say(vlog, log_ctx, "[t-SNE] Computed conditional probabilities in %.3fs", t_p);
-    say(slog, log_ctx, "[t-SNE] stage P (perplexity %g, %zu entries): %.2f s", p->perplexity,
+    say(vlog, log_ctx, _("[t-SNE] Computed conditional probabilities in %.3fs"), t_p);
+    say(slog, log_ctx, _("[t-SNE] stage P (perplexity %g, %zu entries): %.2f s"), p->perplexity,
         P.rowptr[n], t_p);
     /* The neighbour lists are not needed any more: give their memory back now. */
     free(nbr);
@@ -460,9 +461,9 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
             goto out;
         t_explore = now_seconds() - t0;
         if (p->verbose >= 1)
-            say(log_fn, log_ctx, "[t-SNE] KL divergence after %d iterations with early exaggeration: %f",
+            say(log_fn, log_ctx, _("[t-SNE] KL divergence after %d iterations with early exaggeration: %f"),
                 last + 1, kl);
-        say(slog, log_ctx, "[t-SNE] stage exaggeration (%d iterations): %.2f s; about %.0f s left",
+        say(slog, log_ctx, _("[t-SNE] stage exaggeration (%d iterations): %.2f s; about %.0f s left"),
             last + 1, t_explore, t_explore / (last + 1) * (p->n_iter - last - 1));
     }
     if (last + 1 < p->n_iter) {
@@ -472,18 +473,18 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
                          p->n_iter_without_progress, 2, &kl, &last, e) != 0)
             goto out;
         t_rest = now_seconds() - t0;
-        say(slog, log_ctx, "[t-SNE] stage the rest (%d iterations): %.2f s", last + 1 - first,
+        say(slog, log_ctx, _("[t-SNE] stage the rest (%d iterations): %.2f s"), last + 1 - first,
             t_rest);
     }
     if (method == TSNE_METHOD_FFT && slog) {
         int nb;
         double h, r;
         tsne_fft_grid(tsne_forces_fft(forces), &nb, &h, &r);
-        say(slog, log_ctx, "[t-SNE] last FFT grid: %d x %d intervals of %.3g, %d nodes a side, "
-            "near field %.3g", nb, nb, h, 3 * nb, r);
+        say(slog, log_ctx, _("[t-SNE] last FFT grid: %d x %d intervals of %.3g, %d nodes a side, "
+            "near field %.3g"), nb, nb, h, 3 * nb, r);
     }
     if (p->verbose >= 1)
-        say(log_fn, log_ctx, "[t-SNE] KL divergence after %d iterations: %f", last + 1, kl);
+        say(log_fn, log_ctx, _("[t-SNE] KL divergence after %d iterations: %f"), last + 1, kl);
     if (res) {
         res->kl = kl;
         res->iterations = last + 1;

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "tsne_internal.h"
+#include "untangle/core/i18n.h"
 #include "untangle/core/xalloc.h"
 
 #define FFT_POINTS 3           /* interpolation nodes per interval and axis */
@@ -530,7 +531,7 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
                 p = &f->plans[s];
     }
     if (!p)
-        return err_set(e, "FFTW could not plan transforms of length %d; use method bh", f->len);
+        return err_set(e, _("FFTW could not plan transforms of length %d; use method bh"), f->len);
     if (f->kernel_nb != f->nb || f->kernel_h != f->h || f->kernel_r != f->radius)
         fft_kernels(f, pool, p);
     FftPass c = {f, p, 0, NULL, NULL, NULL, y, NULL, 0};

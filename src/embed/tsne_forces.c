@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tsne_internal.h"
+#include "untangle/core/i18n.h"
 #include "untangle/core/xalloc.h"
 
 #define F_LANES 8              /* floats per vector */
@@ -179,9 +180,9 @@ int tsne_gradient_method(const TsneSparseP *P, const float *y, double exaggerati
                          double *kl, Err *e)
 {
     if (!P || P->n < 2 || P->n >= UINT32_MAX)
-        return err_set(e, "t-SNE gradient: need between 2 and %u points", UINT32_MAX - 1);
+        return err_set(e, _("t-SNE gradient: need between 2 and %u points"), UINT32_MAX - 1);
     if (!(angle >= 0) || threads < 1 || threads > POOL_MAX_THREADS)
-        return err_set(e, "t-SNE gradient: angle %g must be >= 0 and threads %d between 1 and %d",
+        return err_set(e, _("t-SNE gradient: angle %g must be >= 0 and threads %d between 1 and %d"),
                        angle, threads, POOL_MAX_THREADS);
     if (method == TSNE_METHOD_AUTO)
         method = tsne_method_for(P->n);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tsne_internal.h"
+#include "untangle/core/i18n.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/core/xalloc.h"
 
@@ -91,9 +92,9 @@ int tsne_conditional_p(const float *dist2, size_t n, size_t k, double perplexity
                        Err *e)
 {
     if (n < 1 || k < 1)
-        return err_set(e, "perplexity search needs at least one point and one neighbour");
+        return err_set(e, _("perplexity search needs at least one point and one neighbour"));
     if (!(perplexity > 0) || !isfinite(perplexity))
-        return err_set(e, "perplexity %g must be a positive number", perplexity);
+        return err_set(e, _("perplexity %g must be a positive number"), perplexity);
     double *own_beta = beta ? NULL : xmalloc(n * sizeof(double));
     PCtx c = {dist2, k, log(perplexity), pcond, beta ? beta : own_beta};
     Pool *pool = threads > 1 ? pool_new(threads) : NULL;
@@ -102,7 +103,7 @@ int tsne_conditional_p(const float *dist2, size_t n, size_t k, double perplexity
     /* Blocks of P_LOG_EVERY rows, so progress lines come in order whatever the threads. */
     for (size_t b = 0; b < n; b += P_LOG_EVERY) {
         if (interrupt_pending()) {
-            err_interrupted(e, "the perplexity search");
+            err_interrupted(e, _("the perplexity search"));
             goto out;
         }
         size_t end = n - b < P_LOG_EVERY ? n : b + P_LOG_EVERY;

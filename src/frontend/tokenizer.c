@@ -60,7 +60,7 @@ int tok_split(const char *line, TokLine *out, Err *e)
                 }
                 if (*p != q) {
                     err_set(e, _("unterminated %s quote starting at column %zu; close it with %c"),
-                            q == '"' ? "double" : "single", (size_t)(open - line) + 1, q);
+                            q == '"' ? _("double") : _("single"), (size_t)(open - line) + 1, q);
                     goto out;
                 }
                 p++;

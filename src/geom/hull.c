@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/geom/geom.h"
 #include "untangle/core/xalloc.h"
 
@@ -138,9 +139,9 @@ int geom_check_finite(const float *xy, size_t n, Err *e)
 {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
-            return err_set(e, "point %zu of the embedding is not a finite number (%g, %g); "
+            return err_set(e, _("point %zu of the embedding is not a finite number (%g, %g); "
                            "run t-SNE again, maybe with a smaller learning rate or "
-                           "perplexity", i, (double)xy[2 * i], (double)xy[2 * i + 1]);
+                           "perplexity"), i, (double)xy[2 * i], (double)xy[2 * i + 1]);
     return 0;
 }
 

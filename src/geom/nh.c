@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/geom/geom.h"
 #include "untangle/core/xalloc.h"
 
@@ -167,12 +168,12 @@ static void grid_query(const Grid *g, const float *xy, size_t q, Best *b)
 static int knn_check(size_t n, size_t k, Err *e)
 {
     if (n < 2 || k < 1 || k >= n)
-        return err_set(e, "k %zu is out of range for %zu points; k must be 1..%zu", k, n,
+        return err_set(e, _("k %zu is out of range for %zu points; k must be 1..%zu"), k, n,
                        n > 1 ? n - 1 : 0);
     size_t bytes;
     if (size_mul(n, k, &bytes) < 0 || size_mul(bytes, sizeof(size_t), &bytes) < 0)
-        return err_set(e, "k %zu for %zu points is too large; use a smaller k", k, n);
-    return mem_check_budget(bytes, "the nearest-neighbour lists", e);
+        return err_set(e, _("k %zu for %zu points is too large; use a smaller k"), k, n);
+    return mem_check_budget(bytes, _("the nearest-neighbour lists"), e);
 }
 
 int geom_knn(const float *xy, size_t n, size_t k, size_t *out, Err *e)

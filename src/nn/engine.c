@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/blas.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/nn/kernels.h"
@@ -111,9 +112,9 @@ static int work_ensure(Model *m, size_t n, int training, Err *e)
         size_mul(2 * scratch, NN_SHARDS, &per_thread) != 0 ||
         size_add(floats, per_thread + (training ? NN_SHARDS + 1 : 0) * m->n_params, &floats) != 0 ||
         size_mul(floats, sizeof(float), &bytes) != 0)
-        return err_set(e, "a batch of %zu samples would need more memory than exists; use a "
-                          "smaller batch", n);
-    if (mem_check_budget(bytes, "the batch buffers", e) != 0)
+        return err_set(e, _("a batch of %zu samples would need more memory than exists; use a "
+                          "smaller batch"), n);
+    if (mem_check_budget(bytes, _("the batch buffers"), e) != 0)
         return -1;
     nn_work_free(w);
     w = xcalloc(1, sizeof *w);
@@ -289,23 +290,23 @@ static int check_data(const Model *m, const Dataset *d, const char *what, Err *e
 {
     char shp[64];
     if (m->n_layers == 0)
-        return err_set(e, "the model has no layer; build it with `model add` first");
+        return err_set(e, _("the model has no layer; build it with `model add` first"));
     if (!d || d->n == 0 || !d->x)
-        return err_set(e, "no data to %s; load it first with `load mnist`", what);
+        return err_set(e, _("no data to %s; load it first with `load mnist`"), what);
     const NnLayer *top = m->layers[m->n_layers - 1];
     if (!nn_kind_is(&top->spec, "activation") || top->spec.act != NN_ACT_SOFTMAX)
-        return err_set(e, "%s needs class probabilities, but the top layer '%s' is not a "
-                          "softmax; add `model add activation softmax`", what, top->name);
+        return err_set(e, _("%s needs class probabilities, but the top layer '%s' is not a "
+                          "softmax; add `model add activation softmax`"), what, top->name);
     if (nn_shape_size(m->input) != dataset_dim(d))
-        return err_set(e, "the model takes inputs of shape %s (%zu values) but the images "
-                          "have %zu pixels; rebuild the model with `input %dx%dx1`", 
+        return err_set(e, _("the model takes inputs of shape %s (%zu values) but the images "
+                          "have %zu pixels; rebuild the model with `input %dx%dx1`"), 
                        nn_shape_str(m->input, shp, sizeof shp), nn_shape_size(m->input),
                        dataset_dim(d), d->rows, d->cols);
     size_t k = nn_shape_size(top->out);
     for (size_t i = 0; i < d->n; i++)
         if (d->y[i] >= k)
-            return err_set(e, "the model gives %zu class probabilities but the data has label "
-                              "%d; end the model with `model add dense 10 softmax`", k, d->y[i]);
+            return err_set(e, _("the model gives %zu class probabilities but the data has label "
+                              "%d; end the model with `model add dense 10 softmax`"), k, d->y[i]);
     return 0;
 }
 
@@ -336,7 +337,7 @@ static int eval_rows(Model *m, const Dataset *d, size_t from, size_t to, double 
     size_t right = 0;
     for (size_t i = from; i < to; i += EVAL_BATCH) {
         if (interrupt_pending())
-            return err_interrupted(e, "evaluation");
+            return err_interrupted(e, _("evaluation"));
         size_t n = to - i < EVAL_BATCH ? to - i : EVAL_BATCH;
         Pass pass = {.m = m, .x = d->x + i * dim, .n = n};
         const float *p = run_pass(&pass);
@@ -365,12 +366,12 @@ int model_evaluate(Model *m, const Dataset *d, double *loss, double *accuracy, E
 int model_predict(Model *m, const float *x, size_t n, float **out, size_t *dim, Err *e)
 {
     if (m->n_layers == 0)
-        return err_set(e, "the model has no layer; build it with `model add` first");
+        return err_set(e, _("the model has no layer; build it with `model add` first"));
     if (n == 0 || !x)
-        return err_set(e, "no data to predict; load it first with `load mnist`");
+        return err_set(e, _("no data to predict; load it first with `load mnist`"));
     size_t in = nn_shape_size(m->input), od = nn_shape_size(top_shape(m)), bytes;
     if (size_mul(n, od * sizeof(float), &bytes) != 0 ||
-        mem_check_budget(bytes, "the predictions", e) != 0)
+        mem_check_budget(bytes, _("the predictions"), e) != 0)
         return -1;
     if (work_ensure(m, n < EVAL_BATCH ? n : EVAL_BATCH, 0, e) != 0)
         return -1;
@@ -380,7 +381,7 @@ int model_predict(Model *m, const float *x, size_t n, float **out, size_t *dim, 
         if (interrupt_pending()) {
             blas_leave(m, saved);
             free(res);
-            return err_interrupted(e, "predict");
+            return err_interrupted(e, _("predict"));
         }
         size_t b = n - i < EVAL_BATCH ? n - i : EVAL_BATCH;
         Pass pass = {.m = m, .x = x + i * in, .n = b};
@@ -400,20 +401,20 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
     res->epochs_done = 0;
     res->loss = res->accuracy = res->val_loss = res->val_accuracy = NAN;
     if (!m->compile.compiled)
-        return err_set(e, "the model is not compiled; run `compile loss categorical_crossentropy "
-                          "optimizer sgd lr 0.5` first");
+        return err_set(e, _("the model is not compiled; run `compile loss categorical_crossentropy "
+                          "optimizer sgd lr 0.5` first"));
     if (check_data(m, d, "fit", e) != 0)
         return -1;
     if (o->batch < 1 || o->epochs < 1 || !(o->validation >= 0 && o->validation < 1))
-        return err_set(e, "bad fit settings (batch >= 1, epochs >= 1, validation in [0, 1))");
+        return err_set(e, _("bad fit settings (batch >= 1, epochs >= 1, validation in [0, 1))"));
     size_t n_val = (size_t)floor((double)d->n * o->validation);
     size_t n_train = d->n - n_val;
     if (n_train == 0)
-        return err_set(e, "validation %g leaves no training image; use a smaller fraction",
+        return err_set(e, _("validation %g leaves no training image; use a smaller fraction"),
                        o->validation);
     const NnOptimizerOps *opt = nn_optimizer_ops(m->compile.opt.name);
     if (!opt)
-        return err_set(e, "the model's optimizer '%s' is unknown; compile it again",
+        return err_set(e, _("the model's optimizer '%s' is unknown; compile it again"),
                        m->compile.opt.name ? m->compile.opt.name : "");
     size_t n_state = opt->state_per_param * m->n_params;
     if (m->n_opt_state != n_state) { /* a new compile, or layers changed since */
@@ -456,9 +457,9 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
             Rng step = rng_fork(rng, TAG_STEP ^ ((uint64_t)m->epochs_trained << 32) ^ b);
             int st = train_step(m, d, idx + from, n, opt, &step, &ls, &c);
             if (st != STEP_OK) {
-                rc = err_set(e, "%s became NaN at epoch %d, batch %zu; the weights are those "
-                                "before this step; try a smaller learning rate (lr %g)",
-                             st == STEP_BAD_LOSS ? "loss" : "a weight", ep, b + 1,
+                rc = err_set(e, _("%s became NaN at epoch %d, batch %zu; the weights are those "
+                                "before this step; try a smaller learning rate (lr %g)"),
+                             st == STEP_BAD_LOSS ? _("loss") : _("a weight"), ep, b + 1,
                              m->compile.opt.lr / 5 > 0.1 ? 0.1 : m->compile.opt.lr / 5);
                 break;
             }
@@ -471,9 +472,9 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
             pr.elapsed = now_seconds() - t0;
             if ((b + 1 >= DIVERGE_MIN_BATCHES || b + 1 == batches) && pr.loss > diverged_above) {
                 memcpy(m->params, epoch_start, m->n_params * sizeof(float));
-                rc = err_set(e, "the loss diverged (%.4g at epoch %d, batch %zu, far above the "
+                rc = err_set(e, _("the loss diverged (%.4g at epoch %d, batch %zu, far above the "
                                 "%.2f of a blind guess); the weights are back to those of the "
-                                "start of epoch %d; try a smaller learning rate (lr %g)",
+                                "start of epoch %d; try a smaller learning rate (lr %g)"),
                              pr.loss, ep, b + 1, log((double)classes), ep,
                              m->compile.opt.lr / 5 > 0.1 ? 0.1 : m->compile.opt.lr / 5);
                 break;
@@ -481,7 +482,7 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
             if (cb)
                 cb(ctx, &pr);
             if (interrupt_pending() && b + 1 < batches) {
-                rc = err_interrupted(e, "fit");
+                rc = err_interrupted(e, _("fit"));
                 break;
             }
         }
@@ -503,7 +504,7 @@ int model_fit(Model *m, const Dataset *d, const NnFitOptions *o, Rng *rng, NnPro
         if (cb)
             cb(ctx, &pr);
         if (interrupt_pending() && ep < o->epochs)
-            rc = err_interrupted(e, "fit");
+            rc = err_interrupted(e, _("fit"));
     }
     blas_leave(m, saved_blas);
     free(epoch_start);

@@ -5,6 +5,8 @@
 
 #include "kernels_isa.h"
 
+#include "untangle/core/i18n.h"
+
 #define KERNELS(ISA, SUFFIX)                                                                  \
     {ISA,                    nn_conv_##SUFFIX,         nn_conv_wgrad_##SUFFIX,                \
      nn_exp_##SUFFIX,        nn_sigmoid_##SUFFIX,      nn_tanh_##SUFFIX,                      \
@@ -43,7 +45,7 @@ const char *nn_kernels_describe(char *buf, size_t cap)
     CpuFeatures f = cpu_features();
     char cpu[160];
     CpuIsa isa = nn_kernels()->isa;
-    snprintf(buf, cap, "untangle's %s kernels (%s path), the best for %s", cpu_isa_names[isa],
+    snprintf(buf, cap, _("untangle's %s kernels (%s path), the best for %s"), cpu_isa_names[isa],
              cpu_isa_paths[isa], cpu_describe(&f, cpu, sizeof cpu));
     return buf;
 }

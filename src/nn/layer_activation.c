@@ -10,10 +10,10 @@ static int activation_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, 
 {
     char got[64];
     if ((int)s->act < 0 || s->act >= NN_ACTS)
-        return err_set(e, "bad activation %d", (int)s->act);
+        return err_set(e, _("bad activation %d"), (int)s->act);
     if (s->act == NN_ACT_SOFTMAX && in.rank != 1)
-        return err_set(e, "softmax expects a flat input of shape (D), got %s; add `model add "
-                          "flatten` first", nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("softmax expects a flat input of shape (D), got %s; add `model add "
+                          "flatten` first"), nn_shape_str(in, got, sizeof got));
     *out = in;
     return 0;
 }

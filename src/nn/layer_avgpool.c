@@ -10,13 +10,13 @@ static int avgpool_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err
 {
     char got[64];
     if (s->ph < 1 || s->pw < 1 || s->ph > NN_MAX_KERNEL || s->pw > NN_MAX_KERNEL)
-        return err_set(e, "bad pool size %dx%d (should be 1x1..%dx%d)", s->ph, s->pw,
+        return err_set(e, _("bad pool size %dx%d (should be 1x1..%dx%d)"), s->ph, s->pw,
                        NN_MAX_KERNEL, NN_MAX_KERNEL);
     if (in.rank != 3)
-        return err_set(e, "avgpool expects images of shape (H, W, C), got %s; avgpool goes "
-                          "after conv2d", nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("avgpool expects images of shape (H, W, C), got %s; avgpool goes "
+                          "after conv2d"), nn_shape_str(in, got, sizeof got));
     if (in.d[0] < s->ph || in.d[1] < s->pw)
-        return err_set(e, "avgpool %dx%d does not fit in input of shape %s; use a smaller pool",
+        return err_set(e, _("avgpool %dx%d does not fit in input of shape %s; use a smaller pool"),
                        s->ph, s->pw, nn_shape_str(in, got, sizeof got));
     *out = (NnShape){3, {in.d[0] / s->ph, in.d[1] / s->pw, in.d[2]}};
     return 0;

@@ -30,23 +30,23 @@ static int conv_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e
 {
     char got[64];
     if (s->filters < 1 || s->filters > NN_MAX_DIM)
-        return err_set(e, "bad conv2d filter count %d (should be 1..%d)", s->filters, NN_MAX_DIM);
+        return err_set(e, _("bad conv2d filter count %d (should be 1..%d)"), s->filters, NN_MAX_DIM);
     if (s->kh < 1 || s->kw < 1 || s->kh > NN_MAX_KERNEL || s->kw > NN_MAX_KERNEL)
-        return err_set(e, "bad conv2d kernel %dx%d (should be 1x1..%dx%d)", s->kh, s->kw,
+        return err_set(e, _("bad conv2d kernel %dx%d (should be 1x1..%dx%d)"), s->kh, s->kw,
                        NN_MAX_KERNEL, NN_MAX_KERNEL);
     if (s->padding != NN_PAD_SAME && s->padding != NN_PAD_VALID)
-        return err_set(e, "bad conv2d padding %d (should be same or valid)", (int)s->padding);
+        return err_set(e, _("bad conv2d padding %d (should be same or valid)"), (int)s->padding);
     if ((int)s->act < 0 || s->act >= NN_ACTS)
-        return err_set(e, "bad conv2d activation %d", (int)s->act);
+        return err_set(e, _("bad conv2d activation %d"), (int)s->act);
     if (s->act == NN_ACT_SOFTMAX)
-        return err_set(e, "conv2d cannot carry softmax; use sigmoid, relu, tanh or linear, and "
-                          "put softmax on the last dense layer");
+        return err_set(e, _("conv2d cannot carry softmax; use sigmoid, relu, tanh or linear, and "
+                          "put softmax on the last dense layer"));
     if (in.rank != 3)
-        return err_set(e, "conv2d expects images of shape (H, W, C), got %s; give the first "
-                          "layer `input 28x28x1`", nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("conv2d expects images of shape (H, W, C), got %s; give the first "
+                          "layer `input 28x28x1`"), nn_shape_str(in, got, sizeof got));
     if (s->padding == NN_PAD_VALID && (in.d[0] < s->kh || in.d[1] < s->kw))
-        return err_set(e, "conv2d %dx%d 'valid' does not fit in input of shape %s; use `same` "
-                          "or a smaller kernel", s->kh, s->kw, nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("conv2d %dx%d 'valid' does not fit in input of shape %s; use `same` "
+                          "or a smaller kernel"), s->kh, s->kw, nn_shape_str(in, got, sizeof got));
     out->rank = 3;
     out->d[0] = (int)out_dim(in.d[0], s->kh, s->padding);
     out->d[1] = (int)out_dim(in.d[1], s->kw, s->padding);

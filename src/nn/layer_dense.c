@@ -21,10 +21,10 @@ static int dense_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *
 {
     char got[64];
     if (s->units < 1 || s->units > NN_MAX_DIM)
-        return err_set(e, "bad dense size %d (should be 1..%d)", s->units, NN_MAX_DIM);
+        return err_set(e, _("bad dense size %d (should be 1..%d)"), s->units, NN_MAX_DIM);
     if (in.rank != 1)
-        return err_set(e, "dense expects a flat input of shape (D), got %s; add `model add "
-                          "flatten` first", nn_shape_str(in, got, sizeof got));
+        return err_set(e, _("dense expects a flat input of shape (D), got %s; add `model add "
+                          "flatten` first"), nn_shape_str(in, got, sizeof got));
     out->rank = 1;
     out->d[0] = s->units;
     out->d[1] = out->d[2] = 0;

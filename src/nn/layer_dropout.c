@@ -14,7 +14,7 @@
 static int dropout_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err *e)
 {
     if (!(s->rate >= 0 && s->rate <= DROPOUT_MAX_RATE))
-        return err_set(e, "bad dropout rate %g (should be from 0 to %g)", s->rate,
+        return err_set(e, _("bad dropout rate %g (should be from 0 to %g)"), s->rate,
                        DROPOUT_MAX_RATE);
     *out = in;
     return 0;

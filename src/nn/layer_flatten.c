@@ -11,7 +11,7 @@ static int flatten_out_shape(const NnLayerSpec *s, NnShape in, NnShape *out, Err
     (void)s;
     size_t n = nn_shape_size(in);
     if (n > (size_t)NN_MAX_DIM)
-        return err_set(e, "flatten would give %zu values per sample; that is too many", n);
+        return err_set(e, _("flatten would give %zu values per sample; that is too many"), n);
     out->rank = 1;
     out->d[0] = (int)n;
     out->d[1] = out->d[2] = 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_layer.h"
 #include "untangle/nn/nn_optim.h"
 #include "untangle/core/interrupt.h"
@@ -158,21 +159,21 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
         for (size_t i = 0; nn_layer_types[i]; i++)
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
                                     nn_layer_types[i]->about.name);
-        return err_set(e, "bad layer kind '%.40s' (should be one of %s)",
+        return err_set(e, _("bad layer kind '%.40s' (should be one of %s)"),
                        spec->kind ? spec->kind : "", list);
     }
     const char *kind = ops->about.name;
     size_t type = nn_layer_type_index(ops);
     if (m->n_layers >= NN_MAX_LAYERS)
-        return err_set(e, "the model already has %d layers, the most untangle holds; remove "
-                          "some with `model pop`", NN_MAX_LAYERS);
+        return err_set(e, _("the model already has %d layers, the most untangle holds; remove "
+                          "some with `model pop`"), NN_MAX_LAYERS);
     NnShape in;
     if (m->n_layers == 0) {
         if (!input)
-            return err_set(e, "the first layer needs the input shape; add `input 784` (dense) "
-                              "or `input 28x28x1` (conv2d)");
+            return err_set(e, _("the first layer needs the input shape; add `input 784` (dense) "
+                              "or `input 28x28x1` (conv2d)"));
         if (!valid_shape(*input))
-            return err_set(e, "bad input shape %s (each size should be 1..%d)",
+            return err_set(e, _("bad input shape %s (each size should be 1..%d)"),
                            nn_shape_str(*input, shp, sizeof shp), NN_MAX_DIM);
         in = *input;
     } else {
@@ -180,8 +181,8 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
         if (input) {
             char want[64];
             if (input->rank != in.rank || memcmp(input->d, in.d, sizeof in.d[0] * (size_t)in.rank))
-                return err_set(e, "input %s given, but the layer below gives %s; only the first "
-                                  "layer takes `input`",
+                return err_set(e, _("input %s given, but the layer below gives %s; only the first "
+                                  "layer takes `input`"),
                                nn_shape_str(*input, want, sizeof want),
                                nn_shape_str(in, shp, sizeof shp));
         }
@@ -190,7 +191,7 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
     if (ops->out_shape(spec, in, &out, e) != 0)
         return -1;
     if (!valid_shape(out))
-        return err_set(e, "%s on input %s would give an empty or oversized output",
+        return err_set(e, _("%s on input %s would give an empty or oversized output"),
                        kind, nn_shape_str(in, shp, sizeof shp));
     if (spec->name[0] && !valid_name(spec->name)) {
         /* The name may come from a hostile file: quote it printable, on one line. */
@@ -201,11 +202,11 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
             shown[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
         }
         shown[i] = '\0';
-        return err_set(e, "bad layer name '%s' (letters, digits, _ - . and at most %d "
-                          "characters)", shown, NN_NAME_MAX - 1);
+        return err_set(e, _("bad layer name '%s' (letters, digits, _ - . and at most %d "
+                          "characters)"), shown, NN_NAME_MAX - 1);
     }
     if (spec->name[0] && name_taken(m, spec->name))
-        return err_set(e, "a layer is already named '%s'; choose another name", spec->name);
+        return err_set(e, _("a layer is already named '%s'; choose another name"), spec->name);
 
     /* Memory: parameters and their gradients, plus a batch of activations. */
     size_t nw, nb, np, total, bytes, act;
@@ -214,8 +215,8 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
         size_mul(total, 2 * sizeof(float), &bytes) != 0 ||
         size_mul(nn_shape_size(out), BUDGET_BATCH * 2 * sizeof(float), &act) != 0 ||
         size_add(bytes, act, &bytes) != 0)
-        return err_set(e, "%s of that size would need more memory than exists; use a smaller "
-                          "size", kind);
+        return err_set(e, _("%s of that size would need more memory than exists; use a smaller "
+                          "size"), kind);
     if (mem_check_budget(bytes, kind, e) != 0)
         return -1;
 
@@ -260,7 +261,7 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
             free(g);
             m->name_count[type]--;
             free(l);
-            return err_interrupted(e, "model add");
+            return err_interrupted(e, _("model add"));
         }
         m->params = p;
         m->grads = g;
@@ -282,7 +283,7 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
         bind_params(m);
         if (init)
             *init = rng_before;
-        return err_interrupted(e, "model add");
+        return err_interrupted(e, _("model add"));
     }
     if (np > 0) {
         free(old_p);
@@ -297,7 +298,7 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
 int model_pop(Model *m, Err *e)
 {
     if (m->n_layers == 0)
-        return err_set(e, "the model has no layer to remove; add one with `model add`");
+        return err_set(e, _("the model has no layer to remove; add one with `model add`"));
     NnLayer *l = m->layers[--m->n_layers];
     if (l->n_weights + l->n_biases > 0)
         model_reset_optimizer(m);
@@ -363,25 +364,25 @@ void model_reset_optimizer(Model *m)
 int model_compile_with(Model *m, NnLoss loss, const NnOptimizer *opt, int accuracy, Err *e)
 {
     if (loss != NN_LOSS_CCE)
-        return err_set(e, "bad loss %d (should be categorical_crossentropy)", (int)loss);
+        return err_set(e, _("bad loss %d (should be categorical_crossentropy)"), (int)loss);
     const NnOptimizerOps *ops = nn_optimizer_ops(opt->name);
     if (!ops)
-        return err_set(e, "bad optimizer '%.40s' (should be sgd, momentum or adam)",
+        return err_set(e, _("bad optimizer '%.40s' (should be sgd, momentum or adam)"),
                        opt->name ? opt->name : "");
     /* The smallest the number grammar reads: a file saved with it must load. */
     if (!isfinite(opt->lr) || opt->lr < PARAM_NUMBER_MIN || opt->lr > 1e6)
-        return err_set(e, "bad learning rate %g (should be a positive number, e.g. 0.5)",
+        return err_set(e, _("bad learning rate %g (should be a positive number, e.g. 0.5)"),
                        opt->lr);
     if (ops->check && ops->check(opt, e) != 0)
         return -1;
     if (m->n_layers == 0)
-        return err_set(e, "the model has no layer; build it with `model add` first");
+        return err_set(e, _("the model has no layer; build it with `model add` first"));
     const NnLayer *top = m->layers[m->n_layers - 1];
     if (!nn_kind_is(&top->spec, "activation") || top->spec.act != NN_ACT_SOFTMAX) {
         char shp[64];
-        return err_set(e, "categorical_crossentropy needs class probabilities: the top layer "
+        return err_set(e, _("categorical_crossentropy needs class probabilities: the top layer "
                           "'%s' gives %s values that are not a softmax; add `model add "
-                          "activation softmax` (or `model add dense 10 softmax`)",
+                          "activation softmax` (or `model add dense 10 softmax`)"),
                        top->name, nn_shape_str(top->out, shp, sizeof shp));
     }
     m->compile.compiled = 1;

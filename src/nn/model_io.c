@@ -195,7 +195,7 @@ static int write_buf(FILE *f, Buf *b, uLong *crc)
 int model_save(const Model *m, const char *path, Err *e)
 {
     if (m->n_layers == 0)
-        return err_set(e, "the model has no layer; there is nothing to save");
+        return err_set(e, _("the model has no layer; there is nothing to save"));
     AtomicFile af;
     if (atomic_open(&af, path, e) != 0)
         return -1;
@@ -219,12 +219,12 @@ int model_save(const Model *m, const char *path, Err *e)
         rc = 1;
     if (rc == 2) {
         atomic_abort(&af);
-        return err_interrupted(e, "model save; the previous file, if any, is unchanged");
+        return err_interrupted(e, _("model save; the previous file, if any, is unchanged"));
     }
     if (rc) {
         int saved = errno;
         atomic_abort(&af);
-        return err_set(e, "cannot write '%s': %s; the previous file, if any, is unchanged", path,
+        return err_set(e, _("cannot write '%s': %s; the previous file, if any, is unchanged"), path,
                        strerror(saved));
     }
     return atomic_commit(&af, e);
@@ -329,7 +329,7 @@ static int read_v1_layer(Reader *r, uint32_t i, NnLayerSpec *s, Err *e)
         as_int(f[3], &s->filters) != 0 || as_int(f[4], &s->kh) != 0 ||
         as_int(f[5], &s->kw) != 0 || as_int(f[7], &s->ph) != 0 || as_int(f[8], &s->pw) != 0 ||
         memchr(name, '\0', NN_NAME_MAX) == NULL)
-        return err_set(e, "corrupted model file: layer %u has impossible settings", i + 1);
+        return err_set(e, _("corrupted model file: layer %u has impossible settings"), i + 1);
     s->kind = type->name;
     s->act = (NnAct)f[1];
     s->padding = (NnPadding)f[6];
@@ -346,7 +346,7 @@ static int read_record(Reader *r, const char *what, char *buf, char **words, int
     if (get_u32(r, &n) != 0)
         return TRUNCATED(what);
     if (n == 0 || n > RECORD_MAX)
-        return err_set(e, "corrupted model file: a %s record of %u bytes (should be 1..%d)",
+        return err_set(e, _("corrupted model file: a %s record of %u bytes (should be 1..%d)"),
                        what, n, RECORD_MAX);
     if (get(r, buf, n) != 0)
         return TRUNCATED(what);
@@ -359,10 +359,10 @@ static int read_record(Reader *r, const char *what, char *buf, char **words, int
             continue;
         }
         if (ch <= ' ' || ch > '~')
-            return err_set(e, "corrupted model file: a %s record holds byte 0x%02x", what, ch);
+            return err_set(e, _("corrupted model file: a %s record holds byte 0x%02x"), what, ch);
         if (k == 0 || buf[k - 1] == '\0') {
             if (count == max)
-                return err_set(e, "corrupted model file: a %s record has too many words", what);
+                return err_set(e, _("corrupted model file: a %s record has too many words"), what);
             words[count++] = buf + k;
         }
     }
@@ -384,17 +384,17 @@ static int read_v2_layer(Reader *r, uint32_t i, NnLayerSpec *s, Err *e)
         return -1;
     const NnLayerAbout *type = nn_layer_find(words[0]);
     if (!type)
-        return err_set(e, "corrupted model file: layer %u is of an unknown kind '%.40s'; this "
-                          "untangle knows no such layer", i + 1, words[0]);
+        return err_set(e, _("corrupted model file: layer %u is of an unknown kind '%.40s'; this "
+                          "untangle knows no such layer"), i + 1, words[0]);
     const Param *lists[2] = {name_field, type->fields};
     ParamValues pv;
     Err pe;
     if (params_parse(lists, 2, n - 1, words + 1, 1, type->name, &pv, &pe) != 0)
-        return err_set(e, "corrupted model file: layer %u: %s", i + 1, pe.msg);
+        return err_set(e, _("corrupted model file: layer %u: %s"), i + 1, pe.msg);
     const char *name = params_get(&pv, "name")->text;
     if (strlen(name) >= NN_NAME_MAX)
-        return err_set(e, "corrupted model file: layer %u: bad layer name (at most %d "
-                          "characters)", i + 1, NN_NAME_MAX - 1);
+        return err_set(e, _("corrupted model file: layer %u: bad layer name (at most %d "
+                          "characters)"), i + 1, NN_NAME_MAX - 1);
     s->kind = type->name;
     params_store(&pv, s);
     snprintf(s->name, sizeof s->name, "%s", name);
@@ -413,12 +413,12 @@ static int check_layers(const Parsed *p, size_t len, size_t *n_params, Err *e)
         size_t nw = 0, nb = 0;
         Err le;
         if (ops->out_shape(&p->specs[i], shape, &out, &le) != 0)
-            return err_set(e, "corrupted model file: layer %u: %s", i + 1, le.msg);
+            return err_set(e, _("corrupted model file: layer %u: %s"), i + 1, le.msg);
         if ((ops->param_count && ops->param_count(&p->specs[i], shape, &nw, &nb) != 0) ||
             size_add(total, nw, &total) != 0 || size_add(total, nb, &total) != 0 ||
             total > len / 4)
-            return err_set(e, "model file is truncated or corrupted: layer %u needs more "
-                              "weights than the file holds", i + 1);
+            return err_set(e, _("model file is truncated or corrupted: layer %u needs more "
+                              "weights than the file holds"), i + 1);
         shape = out;
     }
     *n_params = total;
@@ -432,14 +432,14 @@ static int read_header(Reader *r, Parsed *p, Err *e)
         get_u32(r, &dims[1]) != 0 || get_u32(r, &dims[2]) != 0)
         return TRUNCATED("header");
     if (p->n_layers < 1 || p->n_layers > NN_MAX_LAYERS)
-        return err_set(e, "corrupted model file: %u layers (should be 1..%d)", p->n_layers,
+        return err_set(e, _("corrupted model file: %u layers (should be 1..%d)"), p->n_layers,
                        NN_MAX_LAYERS);
     NnShape in = {0, {0, 0, 0}};
     if ((rank != 1 && rank != 3) || as_int(dims[0], &in.d[0]) != 0 ||
         as_int(dims[1], &in.d[1]) != 0 || as_int(dims[2], &in.d[2]) != 0 || in.d[0] < 1 ||
         (rank == 3 && (in.d[1] < 1 || in.d[2] < 1)) ||
         (rank == 1 && (in.d[1] != 0 || in.d[2] != 0)))
-        return err_set(e, "corrupted model file: bad input shape (rank %u)", rank);
+        return err_set(e, _("corrupted model file: bad input shape (rank %u)"), rank);
     in.rank = (int)rank;
     p->input = in;
     return 0;
@@ -480,12 +480,12 @@ static int read_v2_compile(Reader *r, Parsed *p, Err *e)
         return -1;
     const NnOptimizerAbout *type = nn_optimizer_find(words[0]);
     if (!type)
-        return err_set(e, "corrupted model file: unknown optimizer '%.40s'", words[0]);
+        return err_set(e, _("corrupted model file: unknown optimizer '%.40s'"), words[0]);
     const Param *lists[1] = {type->hyper};
     ParamValues pv;
     Err pe;
     if (params_parse(lists, 1, n - 1, words + 1, 1, type->name, &pv, &pe) != 0)
-        return err_set(e, "corrupted model file: optimizer: %s", pe.msg);
+        return err_set(e, _("corrupted model file: optimizer: %s"), pe.msg);
     nn_optimizer_defaults(type->name, &p->opt, NULL);
     params_store(&pv, &p->opt);
     if (get_u64(r, &p->opt_steps) != 0 || get_u64(r, &p->n_state) != 0)
@@ -523,8 +523,8 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
     Parsed p;
     memset(&p, 0, sizeof p);
     if (len < MAGIC_LEN || memcmp(buf, MAGIC, MAGIC_LEN) != 0) {
-        err_set(e, "not an untangle model file (it does not start with \"%s\"); give a file "
-                   "written by `model save`", MAGIC);
+        err_set(e, _("not an untangle model file (it does not start with \"%s\"); give a file "
+                   "written by `model save`"), MAGIC);
         return NULL;
     }
     r->at = MAGIC_LEN;
@@ -533,8 +533,8 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
         return NULL;
     }
     if (p.version != 1 && p.version != VERSION) {
-        err_set(e, "model file version %u is not supported (this untangle reads versions 1 and "
-                   "%d); save it again with this version", p.version, VERSION);
+        err_set(e, _("model file version %u is not supported (this untangle reads versions 1 and "
+                   "%d); save it again with this version"), p.version, VERSION);
         return NULL;
     }
     if (read_header(r, &p, e) != 0)
@@ -553,8 +553,8 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
         p.opt.lr < PARAM_NUMBER_MIN || p.opt.lr > 1e6 || p.epochs > (uint64_t)1 << 40 ||
         p.n_hist > MAX_HISTORY ||
         (p.n_state != 0 && p.n_state != (uint64_t)opt->state_per_param * n_expected)) {
-        err_set(e, "corrupted model file: impossible compile settings, optimizer state or "
-                   "history");
+        err_set(e, _("corrupted model file: impossible compile settings, optimizer state or "
+                   "history"));
         return NULL;
     }
     if ((size_t)p.n_hist * 16 > r->n - r->at) {
@@ -569,7 +569,7 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
         return NULL;
     }
     if (n_params != (uint64_t)n_expected) {
-        err_set(e, "corrupted model file: it holds %llu weights but its layers need %zu",
+        err_set(e, _("corrupted model file: it holds %llu weights but its layers need %zu"),
                 (unsigned long long)n_params, n_expected);
         return NULL;
     }
@@ -579,16 +579,16 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
         return NULL;
     }
     if (r->n - r->at > need) {
-        err_set(e, "model file has %zu unexpected bytes after its end; it is not a file "
-                   "`model save` wrote", r->n - r->at - need);
+        err_set(e, _("model file has %zu unexpected bytes after its end; it is not a file "
+                   "`model save` wrote"), r->n - r->at - need);
         return NULL;
     }
     p.params_at = r->at;
     r->at = len - 4;
     uint32_t stored = 0, actual = (uint32_t)crc32_z(0L, buf, len - 4) & 0xffffffffu;
     if (get_u32(r, &stored) != 0 || stored != actual) { /* the 4 bytes are there (len >= need) */
-        err_set(e, "model file is corrupted (checksum %08x, expected %08x); it cannot be "
-                   "trusted, save the model again", actual, stored);
+        err_set(e, _("model file is corrupted (checksum %08x, expected %08x); it cannot be "
+                   "trusted, save the model again"), actual, stored);
         return NULL;
     }
 
@@ -597,7 +597,7 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
     for (uint32_t i = 0; i < p.n_layers; i++) {
         Err le;
         if (model_add(m, &p.specs[i], i == 0 ? &p.input : NULL, NULL, &le) != 0) {
-            err_set(e, "corrupted model file: layer %u: %s", i + 1, le.msg);
+            err_set(e, _("corrupted model file: layer %u: %s"), i + 1, le.msg);
             model_free(m);
             return NULL;
         }
@@ -643,24 +643,24 @@ Model *model_parse(const uint8_t *buf, size_t len, Err *e)
 Model *model_load(const char *path, Err *e)
 {
     size_t size;
-    FILE *f = file_open_read(path, "model file",
-                             "give the NAME.model file that `model save NAME` wrote", &size, e);
+    FILE *f = file_open_read(path, _("model file"),
+                             _("give the NAME.model file that `model save NAME` wrote"), &size, e);
     if (!f)
         return NULL;
     Model *m = NULL;
     uint8_t *buf = NULL;
     if (size > MAX_FILE_BYTES) {
-        err_set(e, "model file '%s' is %zu bytes, more than any model untangle builds; is it "
-                   "really a model file?",
+        err_set(e, _("model file '%s' is %zu bytes, more than any model untangle builds; is it "
+                   "really a model file?"),
                 path, size);
         goto out;
     }
-    if (mem_check_budget(size, "reading this model file", e) != 0)
+    if (mem_check_budget(size, _("reading this model file"), e) != 0)
         goto out;
     buf = xmalloc(size);
     if (size > 0 && fread(buf, 1, size, f) != size) {
-        err_set(e, "cannot read model file '%s': %s", path,
-                ferror(f) ? strerror(errno) : "it ended early");
+        err_set(e, _("cannot read model file '%s': %s"), path,
+                ferror(f) ? strerror(errno) : _("it ended early"));
         goto out;
     }
     m = model_parse(buf, size, e);
@@ -671,7 +671,7 @@ Model *model_load(const char *path, Err *e)
         if (strchr(msg, ';'))
             err_set(e, "%s: %s", path, msg);
         else
-            err_set(e, "%s: %s; the file is damaged: save the model again with `model save`",
+            err_set(e, _("%s: %s; the file is damaged: save the model again with `model save`"),
                     path, msg);
     }
 out:

@@ -12,7 +12,7 @@
 static int adam_check(const NnOptimizer *o, Err *e)
 {
     if (!(o->beta_1 < 1 && o->beta_2 < 1))
-        return err_set(e, "adam needs beta_1 and beta_2 below 1 (Keras: 0.9 and 0.999)");
+        return err_set(e, _("adam needs beta_1 and beta_2 below 1 (Keras: 0.9 and 0.999)"));
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn_optim.h"
 
 /* The registry: one line per optimiser type, in the order help lists them. Type
@@ -42,7 +43,7 @@ int nn_optimizer_defaults(const char *name, NnOptimizer *o, Err *e)
 {
     const NnOptimizerOps *ops = nn_optimizer_ops(name);
     if (!ops)
-        return err_set(e, "bad optimizer '%.40s'", name ? name : "");
+        return err_set(e, _("bad optimizer '%.40s'"), name ? name : "");
     memset(o, 0, sizeof *o);
     o->name = ops->about.name;
     const Param *lists[1] = {ops->about.hyper};

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/activations.h"
 #include "untangle/render/plot.h"
 #include "untangle/core/xalloc.h"
@@ -176,7 +177,7 @@ static void act_band(Plot *p, const PlotArea *pix, const ActMap *m, const ActBan
 Canvas *activations_picture(const ActMap *maps, size_t n, const char *title, Err *e)
 {
     if (n == 0 || n > ACT_MAX_MAPS) {
-        err_set(e, "cannot draw %zu feature maps (1..%d)", n, ACT_MAX_MAPS);
+        err_set(e, _("cannot draw %zu feature maps (1..%d)"), n, ACT_MAX_MAPS);
         return NULL;
     }
     ActBand *bands = xmalloc(n * sizeof *bands);
@@ -184,15 +185,15 @@ Canvas *activations_picture(const ActMap *maps, size_t n, const char *title, Err
     for (size_t i = 0; i < n; i++) {
         if (!act_valid(&maps[i])) {
             free(bands);
-            err_set(e, "feature map %zu has a bad shape", i);
+            err_set(e, _("feature map %zu has a bad shape"), i);
             return NULL;
         }
         act_layout(&maps[i], (int)top, &bands[i]);
         top += bands[i].height + ACT_BAND_GAP;
         if (top > CANVAS_MAX_SIDE) {
             free(bands);
-            err_set(e, "the feature maps would make a picture taller than %d pixels; the "
-                       "network is too large to draw whole", CANVAS_MAX_SIDE);
+            err_set(e, _("the feature maps would make a picture taller than %d pixels; the "
+                       "network is too large to draw whole"), CANVAS_MAX_SIDE);
             return NULL;
         }
     }

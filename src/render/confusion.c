@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/confusion.h"
 #include "untangle/render/plot.h"
 
@@ -28,11 +29,11 @@ int confusion_count(const float *scores, size_t n, size_t k, const uint8_t *labe
                     size_t *counts, uint8_t *pred, Err *e)
 {
     if (k < 2 || k > CONFUSION_MAX_CLASSES)
-        return err_set(e, "a confusion matrix needs 2..%d classes, not %zu",
+        return err_set(e, _("a confusion matrix needs 2..%d classes, not %zu"),
                        CONFUSION_MAX_CLASSES, k);
     for (size_t i = 0; i < n; i++)
         if (labels[i] >= k)
-            return err_set(e, "label %u of image %zu is not one of the %zu classes",
+            return err_set(e, _("label %u of image %zu is not one of the %zu classes"),
                            labels[i], i, k);
     memset(counts, 0, k * k * sizeof *counts);
     for (size_t i = 0; i < n; i++) {
@@ -101,7 +102,7 @@ static uint32_t cf_text_colour(uint32_t bg)
 Canvas *confusion_picture(const size_t *counts, size_t k, const char *title, Err *e)
 {
     if (k < 2 || k > CONFUSION_MAX_CLASSES) {
-        err_set(e, "a confusion matrix needs 2..%d classes, not %zu", CONFUSION_MAX_CLASSES, k);
+        err_set(e, _("a confusion matrix needs 2..%d classes, not %zu"), CONFUSION_MAX_CLASSES, k);
         return NULL;
     }
     int s = cf_side(k);
@@ -116,7 +117,7 @@ Canvas *confusion_picture(const size_t *counts, size_t k, const char *title, Err
     double acc = confusion_accuracy(counts, k);
     char buf[160];
     if (!title) {
-        snprintf(buf, sizeof buf, "confusion matrix, accuracy %.2f%% (%zu images)", 100 * acc,
+        snprintf(buf, sizeof buf, _("confusion matrix, accuracy %.2f%% (%zu images)"), 100 * acc,
                  total);
         title = buf;
     }
@@ -167,12 +168,12 @@ Canvas *confusion_picture(const size_t *counts, size_t k, const char *title, Err
             double seg2[4] = {CF_LEFT, u, CF_LEFT + grid, u};
             plot_polyline(p, &pix, seg2, 2, 0, 1, CF_LINE);
         }
-    plot_text(p, CF_LEFT + grid / 2.0, CF_TITLE_H + 8, "predicted", 12, PLOT_CENTER, CF_INK);
-    plot_text(p, CF_LEFT - 8, CF_TITLE_H + CF_HEAD_H - 10, "true", 12, PLOT_RIGHT, CF_INK);
-    plot_text(p, CF_LEFT + grid + CF_ACC_W - 8, CF_TITLE_H + CF_HEAD_H - 10, "class acc.", 11,
+    plot_text(p, CF_LEFT + grid / 2.0, CF_TITLE_H + 8, _("predicted"), 12, PLOT_CENTER, CF_INK);
+    plot_text(p, CF_LEFT - 8, CF_TITLE_H + CF_HEAD_H - 10, _("true"), 12, PLOT_RIGHT, CF_INK);
+    plot_text(p, CF_LEFT + grid + CF_ACC_W - 8, CF_TITLE_H + CF_HEAD_H - 10, _("class acc."), 11,
               PLOT_RIGHT, CF_INK);
     plot_text(p, CF_LEFT, CF_TITLE_H + CF_HEAD_H + grid + CF_BOTTOM / 2.0,
-              "rows: true class; colour: share of the row; red: below the overall accuracy", 10,
+              _("rows: true class; colour: share of the row; red: below the overall accuracy"), 10,
               PLOT_LEFT, 0x606060ffu);
     Canvas *c = plot_to_canvas(p, e);
     plot_free(p);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/curves.h"
 #include "untangle/render/plot.h"
 #include "untangle/core/xalloc.h"
@@ -221,7 +222,7 @@ static void cv_panel(Plot *p, const PlotArea *pix, const CvFrame *f, int panel, 
     cv_ticks(p, &a, pix, 1, lo, hi, 5, 0);
     plot_axes(p, &a, &(PlotAxes){.title = title, .font = CV_FONT, .title_font = CV_FONT * 1.3,
                                  .ticks = -1});
-    plot_text(p, x + w / 2, y + h + CV_TICK + 3 + CV_FONT * 2.1, "epoch", CV_FONT * 1.1,
+    plot_text(p, x + w / 2, y + h + CV_TICK + 3 + CV_FONT * 2.1, _("epoch"), CV_FONT * 1.1,
               PLOT_CENTER, CV_INK);
 
     cv_series(p, &a, train, plot_palette(0), xy);
@@ -232,8 +233,8 @@ static void cv_panel(Plot *p, const PlotArea *pix, const CvFrame *f, int panel, 
     if (!cv_any_finite(train))
         return; /* a live view before its first point */
     char lt[48], lv[48];
-    snprintf(lt, sizeof lt, "train %.4f", cv_last(train));
-    snprintf(lv, sizeof lv, "validation %.4f", has_val ? cv_last(val) : NAN);
+    snprintf(lt, sizeof lt, _("train %.4f"), cv_last(train));
+    snprintf(lv, sizeof lv, _("validation %.4f"), has_val ? cv_last(val) : NAN);
     const char *labels[2] = {lt, lv};
     uint32_t colours[2] = {plot_palette(0), plot_palette(1)};
     size_t entries = has_val ? 2 : 1;
@@ -264,11 +265,11 @@ static void cv_panel(Plot *p, const PlotArea *pix, const CvFrame *f, int panel, 
 Canvas *curves_picture(const CurvesData *d, Err *e)
 {
     if (!d || d->n == 0 || !d->loss || !d->accuracy) {
-        err_set(e, "no training history; run `fit` first");
+        err_set(e, _("no training history; run `fit` first"));
         return NULL;
     }
     if (d->n > CURVES_MAX_EPOCHS) {
-        err_set(e, "%zu epochs are too many to draw (at most %d)", d->n, CURVES_MAX_EPOCHS);
+        err_set(e, _("%zu epochs are too many to draw (at most %d)"), d->n, CURVES_MAX_EPOCHS);
         return NULL;
     }
     Plot *p = plot_new(CURVES_WIDTH, CURVES_HEIGHT, PLOT_WHITE, e);
@@ -287,8 +288,8 @@ Canvas *curves_picture(const CurvesData *d, Err *e)
     CvSeries tl = {NULL, d->loss, n, dots}, vl = {NULL, d->val_loss, d->val_loss ? n : 0, dots};
     CvSeries ta = {NULL, d->accuracy, n, dots},
              va = {NULL, d->val_accuracy, d->val_accuracy ? n : 0, dots};
-    cv_panel(p, &pix, &f, 0, "loss", &tl, &vl, xy);
-    cv_panel(p, &pix, &f, 1, "accuracy", &ta, &va, xy);
+    cv_panel(p, &pix, &f, 0, _("loss"), &tl, &vl, xy);
+    cv_panel(p, &pix, &f, 1, _("accuracy"), &ta, &va, xy);
     free(xy);
     Canvas *c = plot_to_canvas(p, e);
     plot_free(p);
@@ -301,7 +302,7 @@ Canvas *curves_live_picture(const CurvesLive *d, Err *e)
         (d->n > 0 && (!d->x || !d->loss || !d->accuracy)) ||
         (d->nv > 0 && (!d->vx || !d->val_loss || !d->val_accuracy)) ||
         d->n > CURVES_LIVE_MAX_SAMPLES || d->nv > (size_t)d->epochs) {
-        err_set(e, "bad live curves: %zu samples, %zu validations over %d epochs",
+        err_set(e, _("bad live curves: %zu samples, %zu validations over %d epochs"),
                 d ? d->n : 0, d ? d->nv : 0, d ? d->epochs : 0);
         return NULL;
     }
@@ -317,8 +318,8 @@ Canvas *curves_live_picture(const CurvesLive *d, Err *e)
     CvFrame f = {W, H, CURVES_LIVE_CAPTION, -0.02 * span, span * 1.02, 0, span};
     CvSeries tl = {d->x, d->loss, d->n, 0}, vl = {d->vx, d->val_loss, d->nv, 1};
     CvSeries ta = {d->x, d->accuracy, d->n, 0}, va = {d->vx, d->val_accuracy, d->nv, 1};
-    cv_panel(p, &pix, &f, 0, "loss", &tl, &vl, xy);
-    cv_panel(p, &pix, &f, 1, "accuracy", &ta, &va, xy);
+    cv_panel(p, &pix, &f, 0, _("loss"), &tl, &vl, xy);
+    cv_panel(p, &pix, &f, 1, _("accuracy"), &ta, &va, xy);
     if (d->caption)
         plot_text(p, W / 2.0, H - CURVES_LIVE_CAPTION / 2.0, d->caption, CV_FONT * 1.2,
                   PLOT_CENTER, CV_INK);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/confusion.h"
 #include "untangle/render/digit_view.h"
 #include "untangle/render/plot.h"
@@ -69,7 +70,7 @@ static void dv_bars(Plot *p, const PlotArea *pix, const float *probs, size_t k, 
     snprintf(buf, sizeof buf, "%.1f%%", 100 * probs[best]);
     plot_text(p, bx + ((double)best + 0.5) * bw, base - probs[best] * (base - top) - 8, buf, 10,
               PLOT_CENTER, DV_INK);
-    plot_text(p, bx + DV_BARS_W / 2.0, caption_y, "probability of each class", 11, PLOT_CENTER,
+    plot_text(p, bx + DV_BARS_W / 2.0, caption_y, _("probability of each class"), 11, PLOT_CENTER,
               DV_INK);
 }
 
@@ -78,7 +79,7 @@ Canvas *digit_view(const Canvas *original, const float *digit, int side, const i
 {
     if (!original || !digit || side < 1 || side * DIGIT_VIEW_ZOOM > 4096 ||
         (probs && (k < 1 || k > DV_MAX_CLASSES))) {
-        err_set(e, "bad digit picture request");
+        err_set(e, _("bad digit picture request"));
         return NULL;
     }
     int zoomed = side * DIGIT_VIEW_ZOOM;
@@ -97,7 +98,7 @@ Canvas *digit_view(const Canvas *original, const float *digit, int side, const i
     double ox = DV_MARGIN + (DIGIT_VIEW_PANEL - ow) / 2, oy = DV_TITLE + (panel - oh) / 2;
     plot_image(p, &pix, original, ox, oy + oh, ox + ow, oy, sc < 1);
     dv_frame(p, &pix, ox, oy, ow, oh, DV_FRAME);
-    snprintf(buf, sizeof buf, "your picture (%dx%d)", original->w, original->h);
+    snprintf(buf, sizeof buf, _("your picture (%dx%d)"), original->w, original->h);
     plot_text(p, DV_MARGIN + DIGIT_VIEW_PANEL / 2.0, DV_TITLE + panel + DV_CAPTION / 2.0, buf,
               11, PLOT_CENTER, DV_INK);
 
@@ -110,7 +111,7 @@ Canvas *digit_view(const Canvas *original, const float *digit, int side, const i
     if (box)
         dv_frame(p, &pix, dx + box[0] * DIGIT_VIEW_ZOOM, dy + box[1] * DIGIT_VIEW_ZOOM,
                  box[2] * DIGIT_VIEW_ZOOM, box[3] * DIGIT_VIEW_ZOOM, 0x4a90d9ffu);
-    snprintf(buf, sizeof buf, "what the network sees (%dx%d)", side, side);
+    snprintf(buf, sizeof buf, _("what the network sees (%dx%d)"), side, side);
     plot_text(p, dx + zoomed / 2.0, DV_TITLE + panel + DV_CAPTION / 2.0, buf, 11, PLOT_CENTER,
               DV_INK);
 
@@ -119,9 +120,9 @@ Canvas *digit_view(const Canvas *original, const float *digit, int side, const i
         size_t best = confusion_argmax(probs, k);
         dv_bars(p, &pix, probs, k, dx + panel + DV_MARGIN, DV_TITLE + 14, DV_TITLE + panel - 16,
                 DV_TITLE + panel + DV_CAPTION / 2.0);
-        snprintf(buf, sizeof buf, "predicted %zu (probability %.3f)", best, probs[best]);
+        snprintf(buf, sizeof buf, _("predicted %zu (probability %.3f)"), best, probs[best]);
     } else {
-        snprintf(buf, sizeof buf, "your digit, normalised as MNIST");
+        snprintf(buf, sizeof buf, _("your digit, normalised as MNIST"));
     }
     plot_text(p, w / 2.0, DV_TITLE / 2.0, buf, 15, PLOT_CENTER, DV_INK);
     c = plot_to_canvas(p, e);
@@ -135,7 +136,7 @@ Canvas *image_view(const float *img, int rows, int cols, const char *title,
 {
     if (!img || rows < 1 || cols < 1 || rows * DIGIT_VIEW_ZOOM > 4096 ||
         cols * DIGIT_VIEW_ZOOM > 4096 || (probs && (k < 1 || k > DV_MAX_CLASSES))) {
-        err_set(e, "bad image picture request");
+        err_set(e, _("bad image picture request"));
         return NULL;
     }
     int zw = cols * DIGIT_VIEW_ZOOM, zh = rows * DIGIT_VIEW_ZOOM;

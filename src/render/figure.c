@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/render/figure.h"
 #include "untangle/geom/geom.h"
@@ -140,13 +141,13 @@ static Canvas *fig_draw(const float *xy, const uint8_t *labels, size_t n, const 
     GeomEllipses ells = {0};
 
     if (n == 0) {
-        err_set(e, "the embedding has no points; run `tsne` first");
+        err_set(e, _("the embedding has no points; run `tsne` first"));
         return NULL;
     }
     if (width < FIGURE_MIN_WIDTH || height < FIGURE_MIN_HEIGHT / (last - first + 1) ||
         width > CANVAS_MAX_SIDE || height > CANVAS_MAX_SIDE) {
-        err_set(e, "figure size %dx%d is out of range; use at least %dx%d and at most %dx%d "
-                "(the lab's is %dx%d)", width, height, FIGURE_MIN_WIDTH, FIGURE_MIN_HEIGHT,
+        err_set(e, _("figure size %dx%d is out of range; use at least %dx%d and at most %dx%d "
+                "(the lab's is %dx%d)"), width, height, FIGURE_MIN_WIDTH, FIGURE_MIN_HEIGHT,
                 CANVAS_MAX_SIDE, CANVAS_MAX_SIDE, FIGURE_WIDTH, FIGURE_HEIGHT);
         return NULL;
     }
@@ -161,7 +162,7 @@ static Canvas *fig_draw(const float *xy, const uint8_t *labels, size_t n, const 
         goto out;
     for (size_t i = 0; i < 2 * n; i++)
         if (!isfinite(xy[i])) {
-            err_set(e, "point %zu of the embedding is not finite; run `tsne` again", i / 2);
+            err_set(e, _("point %zu of the embedding is not finite; run `tsne` again"), i / 2);
             goto out;
         }
     p = plot_new(width, height, PLOT_WHITE, e);
@@ -175,9 +176,9 @@ static Canvas *fig_draw(const float *xy, const uint8_t *labels, size_t n, const 
     if (isnan(nh))
         snprintf(title[0], sizeof title[0], "%s", nm);
     else
-        snprintf(title[0], sizeof title[0], "%s NH=%.1f%%", nm, 100 * nh);
-    snprintf(title[1], sizeof title[1], "%s convex hulls", nm);
-    snprintf(title[2], sizeof title[2], "%s fitting ellipses", nm);
+        snprintf(title[0], sizeof title[0], _("%s NH=%.1f%%"), nm, 100 * nh);
+    snprintf(title[1], sizeof title[1], _("%s convex hulls"), nm);
+    snprintf(title[2], sizeof title[2], _("%s fitting ellipses"), nm);
     int panels = last - first + 1;
     for (int k = first; k <= last; k++) {
         FigurePanel fp;
@@ -206,8 +207,8 @@ Canvas *figure_embedding(const float *xy, const uint8_t *labels, size_t n, const
         height = FIGURE_HEIGHT;
     }
     if (height < FIGURE_MIN_HEIGHT) {
-        err_set(e, "figure size %dx%d is out of range; use at least %dx%d and at most %dx%d "
-                "(the lab's is %dx%d)", width, height, FIGURE_MIN_WIDTH, FIGURE_MIN_HEIGHT,
+        err_set(e, _("figure size %dx%d is out of range; use at least %dx%d and at most %dx%d "
+                "(the lab's is %dx%d)"), width, height, FIGURE_MIN_WIDTH, FIGURE_MIN_HEIGHT,
                 CANVAS_MAX_SIDE, CANVAS_MAX_SIDE, FIGURE_WIDTH, FIGURE_HEIGHT);
         return NULL;
     }
@@ -222,7 +223,7 @@ Canvas *figure_panel(const float *xy, const uint8_t *labels, size_t n, const cha
         height = FIGURE_PANEL_HEIGHT;
     }
     if ((int)kind < FIGURE_POINTS || kind > FIGURE_ELLIPSES) {
-        err_set(e, "unknown panel %d", (int)kind);
+        err_set(e, _("unknown panel %d"), (int)kind);
         return NULL;
     }
     return fig_draw(xy, labels, n, name, nh, width, height, (int)kind, (int)kind, e);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/strbuf.h"
 #include "untangle/core/xalloc.h"
 #include "untangle/render/gif.h"
@@ -104,16 +105,16 @@ int gif_encode(Canvas *const *frames, size_t n, int delay_cs, int last_delay_cs,
     *out = NULL;
     *len = 0;
     if (n == 0 || n > GIF_MAX_FRAMES || !frames[0])
-        return err_set(e, "an animation needs 1 to %d frames, not %zu", GIF_MAX_FRAMES, n);
+        return err_set(e, _("an animation needs 1 to %d frames, not %zu"), GIF_MAX_FRAMES, n);
     int w = frames[0]->w, h = frames[0]->h;
     for (size_t i = 1; i < n; i++)
         if (!frames[i] || frames[i]->w != w || frames[i]->h != h)
-            return err_set(e, "frame %zu of the animation is not %dx%d like the first", i, w, h);
+            return err_set(e, _("frame %zu of the animation is not %dx%d like the first"), i, w, h);
     StrBuf buf = {0};
     int err = 0;
     GifFileType *gf = EGifOpen(&buf, gif_write, &err);
     if (!gf)
-        return err_set(e, "cannot start a GIF: %s", GifErrorString(err));
+        return err_set(e, _("cannot start a GIF: %s"), GifErrorString(err));
     size_t px = (size_t)w * (size_t)h;
     GifByteType *scratch = xmalloc(4 * px); /* r, g, b, indices */
     EGifSetGifVersion(gf, true);            /* GIF89a: delays and the loop */
@@ -129,7 +130,7 @@ int gif_encode(Canvas *const *frames, size_t n, int delay_cs, int last_delay_cs,
     free(scratch);
     if (bad) {
         sb_free(&buf);
-        return err_set(e, "cannot write the GIF: %s", GifErrorString(code));
+        return err_set(e, _("cannot write the GIF: %s"), GifErrorString(code));
     }
     *len = buf.len;
     *out = (uint8_t *)sb_take(&buf);

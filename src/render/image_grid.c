@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/image_grid.h"
 #include "untangle/core/xalloc.h"
 
@@ -15,8 +16,8 @@ static int check_layout(const ImageGridLayout *lay, Err *e)
 {
     if (!lay || lay->cols < 1 || lay->cell < 1 || lay->hpad < 0 || lay->vpad < 0 ||
         lay->cell > CANVAS_MAX_SIDE || lay->hpad > CANVAS_MAX_SIDE || lay->vpad > CANVAS_MAX_SIDE)
-        return err_set(e, "bad image grid layout; columns and cell size must be at least 1, "
-                          "padding at least 0");
+        return err_set(e, _("bad image grid layout; columns and cell size must be at least 1, "
+                          "padding at least 0"));
     return 0;
 }
 
@@ -25,7 +26,7 @@ int image_grid_size(size_t n, const ImageGridLayout *lay, int *w, int *h, Err *e
     if (check_layout(lay, e) != 0)
         return -1;
     if (n == 0)
-        return err_set(e, "no images to lay out; ask for at least 1");
+        return err_set(e, _("no images to lay out; ask for at least 1"));
     size_t cols = n < (size_t)lay->cols ? n : (size_t)lay->cols;
     size_t rows = n / (size_t)lay->cols + (n % (size_t)lay->cols != 0);
     size_t slot_w = (size_t)lay->cell + (size_t)lay->hpad;
@@ -33,8 +34,8 @@ int image_grid_size(size_t n, const ImageGridLayout *lay, int *w, int *h, Err *e
     /* each factor is at most ~2^15 and the other bounded by n, so compare by division */
     if (cols > CANVAS_MAX_SIDE / slot_w || rows > CANVAS_MAX_SIDE / slot_h)
         return err_set(e,
-                       "%zu images in %zu columns make a picture wider or taller than %d pixels; "
-                       "show fewer images or change the number of columns",
+                       _("%zu images in %zu columns make a picture wider or taller than %d pixels; "
+                       "show fewer images or change the number of columns"),
                        n, cols, CANVAS_MAX_SIDE);
     *w = (int)(cols * slot_w);
     *h = (int)(rows * slot_h);
@@ -97,7 +98,7 @@ Canvas *image_grid(const float *x, size_t n, int rows_px, int cols_px,
                    const ImageGridLayout *lay, Err *e)
 {
     if (rows_px < 1 || cols_px < 1 || rows_px > CANVAS_MAX_SIDE || cols_px > CANVAS_MAX_SIDE) {
-        err_set(e, "bad image size %dx%d for the grid", rows_px, cols_px);
+        err_set(e, _("bad image size %dx%d for the grid"), rows_px, cols_px);
         return NULL;
     }
     int w, h;

@@ -1,6 +1,7 @@
 /* label_grid.c: images with a label under each (see label_grid.h). */
 #include <stdio.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/label_grid.h"
 #include "untangle/render/plot.h"
 
@@ -29,16 +30,16 @@ Canvas *label_grid(const float *x, size_t n, int rows_px, int cols_px,
 {
     if (n == 0 || n > LABEL_GRID_MAX || cols < 1 || cols > 256 || rows_px < 1 || cols_px < 1 ||
         rows_px > 4096 || cols_px > 4096) {
-        err_set(e, "cannot lay out %zu images of %dx%d in %d columns (1..%d images, 1..256 "
-                   "columns)", n, rows_px, cols_px, cols, LABEL_GRID_MAX);
+        err_set(e, _("cannot lay out %zu images of %dx%d in %d columns (1..%d images, 1..256 "
+                   "columns)"), n, rows_px, cols_px, cols, LABEL_GRID_MAX);
         return NULL;
     }
     size_t rows = (n + (size_t)cols - 1) / (size_t)cols;
     int w = lg_width(n, cols);
     size_t h = LG_TITLE + rows * (LABEL_GRID_CELL + LG_LABEL + LG_GAP) + LG_MARGIN;
     if (h > CANVAS_MAX_SIDE) {
-        err_set(e, "%zu images in %d columns make a picture taller than %d pixels; show fewer "
-                   "or use more columns", n, cols, CANVAS_MAX_SIDE);
+        err_set(e, _("%zu images in %d columns make a picture taller than %d pixels; show fewer "
+                   "or use more columns"), n, cols, CANVAS_MAX_SIDE);
         return NULL;
     }
     Plot *p = plot_new(w, (int)h, PLOT_WHITE, e);

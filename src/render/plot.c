@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/render/plot.h"
 #include "untangle/core/xalloc.h"
@@ -70,13 +71,13 @@ static void fill_background(Plot *p, uint32_t rgba)
 Plot *plot_new(int w, int h, uint32_t background, Err *e)
 {
     if (w < 1 || h < 1 || w > CANVAS_MAX_SIDE || h > CANVAS_MAX_SIDE) {
-        err_set(e, "plot size %dx%d is out of range; each side must be 1..%d", w, h,
+        err_set(e, _("plot size %dx%d is out of range; each side must be 1..%d"), w, h,
                 CANVAS_MAX_SIDE);
         return NULL;
     }
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        err_set(e, "cannot create a %dx%d picture: %s; try a smaller size", w, h,
+        err_set(e, _("cannot create a %dx%d picture: %s; try a smaller size"), w, h,
                 cairo_status_to_string(cairo_surface_status(s)));
         cairo_surface_destroy(s);
         return NULL;
@@ -107,7 +108,7 @@ int plot_height(const Plot *p) { return p->h; }
 Canvas *plot_to_canvas(Plot *p, Err *e)
 {
     if (cairo_status(p->cr) != CAIRO_STATUS_SUCCESS) {
-        err_set(e, "drawing failed: %s", cairo_status_to_string(cairo_status(p->cr)));
+        err_set(e, _("drawing failed: %s"), cairo_status_to_string(cairo_status(p->cr)));
         return NULL;
     }
     cairo_surface_flush(p->surface);
@@ -116,7 +117,7 @@ Canvas *plot_to_canvas(Plot *p, Err *e)
         return NULL;
     if (interrupt_pending()) {
         canvas_free(c);
-        err_interrupted(e, "drawing the picture");
+        err_interrupted(e, _("drawing the picture"));
         return NULL;
     }
     const unsigned char *data = cairo_image_surface_get_data(p->surface);
@@ -124,7 +125,7 @@ Canvas *plot_to_canvas(Plot *p, Err *e)
     for (int y = 0; y < p->h; y++) {
         if ((y & 63) == 0 && interrupt_pending()) { /* a 16384x16384 picture takes seconds */
             canvas_free(c);
-            err_interrupted(e, "drawing the picture");
+            err_interrupted(e, _("drawing the picture"));
             return NULL;
         }
         const unsigned char *row = data + (size_t)y * (size_t)stride;

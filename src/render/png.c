@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/files.h"
 #include "untangle/core/interrupt.h"
@@ -55,7 +56,7 @@ typedef struct PngCtx {
 static void on_error(png_structp png, png_const_charp msg)
 {
     PngCtx *ctx = png_get_error_ptr(png);
-    snprintf(ctx->reason, sizeof ctx->reason, "%s", msg ? msg : "unknown error");
+    snprintf(ctx->reason, sizeof ctx->reason, "%s", msg ? msg : _("unknown error"));
     png_longjmp(png, 1);
 }
 
@@ -97,7 +98,7 @@ static void sink_flush(png_structp png) { (void)png; }
 static int check_canvas(const Canvas *c, Err *e)
 {
     if (!c || !c->px || c->w < 1 || c->h < 1 || c->w > CANVAS_MAX_SIDE || c->h > CANVAS_MAX_SIDE)
-        return err_set(e, "cannot encode an empty or oversized picture as PNG");
+        return err_set(e, _("cannot encode an empty or oversized picture as PNG"));
     return 0;
 }
 
@@ -148,7 +149,7 @@ int png_encode(const Canvas *c, uint8_t **out, size_t *len, Err *e)
     ctx.label = "<memory>";
     if (encode(c, &ctx) != 0) {
         free(ctx.obuf);
-        return err_set(e, "cannot encode PNG: %s", ctx.reason);
+        return err_set(e, _("cannot encode PNG: %s"), ctx.reason);
     }
     *out = ctx.obuf;
     *len = ctx.olen;
@@ -169,12 +170,12 @@ int png_write_file(const Canvas *c, const char *path, Err *e)
     if (encode(c, &ctx) != 0) {
         atomic_abort(&af);
         if (ctx.interrupted)
-            return err_interrupted(e, "writing the picture; the previous file, if any, is "
-                                      "unchanged");
+            return err_interrupted(e, _("writing the picture; the previous file, if any, is "
+                                      "unchanged"));
         if (ctx.write_errno)
-            return err_set(e, "cannot write '%s': %s; the previous file, if any, is unchanged",
+            return err_set(e, _("cannot write '%s': %s; the previous file, if any, is unchanged"),
                            path, strerror(ctx.write_errno));
-        return err_set(e, "cannot write '%s': %s", path, ctx.reason);
+        return err_set(e, _("cannot write '%s': %s"), path, ctx.reason);
     }
     return atomic_commit(&af, e);
 }
@@ -186,7 +187,7 @@ static void source_read(png_structp png, png_bytep data, size_t n)
     PngCtx *ctx = png_get_io_ptr(png);
     if (ctx->in) {
         if (fread(data, 1, n, ctx->in) != n)
-            png_error(png, ferror(ctx->in) ? "read error" : "file ends early");
+            png_error(png, ferror(ctx->in) ? _("read error") : _("file ends early"));
         return;
     }
     if (n > ctx->len - ctx->pos)
@@ -199,13 +200,13 @@ static void source_read(png_structp png, png_bytep data, size_t n)
 static void decode_error(const PngCtx *ctx, Err *e)
 {
     if (strstr(ctx->warning, "exceeds user limit") || strstr(ctx->reason, "exceeds user limit"))
-        err_set(e, "PNG '%s' is too large: %s; pictures are limited to %dx%d pixels", ctx->label,
+        err_set(e, _("PNG '%s' is too large: %s; pictures are limited to %dx%d pixels"), ctx->label,
                 ctx->warning[0] ? ctx->warning : ctx->reason, CANVAS_MAX_SIDE, CANVAS_MAX_SIDE);
     else if (ctx->warning[0] && strcmp(ctx->reason, ctx->warning) != 0)
-        err_set(e, "truncated or corrupt PNG '%s': %s (%s)", ctx->label, ctx->reason,
+        err_set(e, _("truncated or corrupt PNG '%s': %s (%s)"), ctx->label, ctx->reason,
                 ctx->warning);
     else
-        err_set(e, "truncated or corrupt PNG '%s': %s", ctx->label, ctx->reason);
+        err_set(e, _("truncated or corrupt PNG '%s': %s"), ctx->label, ctx->reason);
 }
 
 /* Decodes from ctx's source, whose first PNG_SIG_BYTES bytes were already read and
@@ -214,13 +215,13 @@ static Canvas *decode(PngCtx *ctx, size_t total, Err *e)
 {
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning);
     if (!png) {
-        err_set(e, "cannot read PNG '%s': libpng could not start", ctx->label);
+        err_set(e, _("cannot read PNG '%s': libpng could not start"), ctx->label);
         return NULL;
     }
     png_infop info = png_create_info_struct(png);
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
-        err_set(e, "cannot read PNG '%s': libpng could not start", ctx->label);
+        err_set(e, _("cannot read PNG '%s': libpng could not start"), ctx->label);
         return NULL;
     }
     Canvas *volatile cv = NULL;          /* allocated after setjmp: must survive longjmp */
@@ -255,7 +256,7 @@ static Canvas *decode(PngCtx *ctx, size_t total, Err *e)
         png_error(png, "too short");
     }
     Err budget;
-    if (mem_check_budget(bytes, "the PNG picture", &budget) != 0) {
+    if (mem_check_budget(bytes, _("the PNG picture"), &budget) != 0) {
         snprintf(ctx->refusal, sizeof ctx->refusal, "%s", budget.msg);
         png_error(png, "over budget");
     }
@@ -300,7 +301,7 @@ Canvas *png_decode(const uint8_t *buf, size_t len, Err *e)
     memset(&ctx, 0, sizeof ctx);
     ctx.label = "<memory>";
     if (!buf || len < PNG_SIG_BYTES || png_sig_cmp(buf, 0, PNG_SIG_BYTES) != 0) {
-        err_set(e, "the data is not a PNG file (no PNG signature)");
+        err_set(e, _("the data is not a PNG file (no PNG signature)"));
         return NULL;
     }
     ctx.buf = buf;
@@ -312,13 +313,13 @@ Canvas *png_decode(const uint8_t *buf, size_t len, Err *e)
 Canvas *png_read_file(const char *path, Err *e)
 {
     size_t total;
-    FILE *f = file_open_read(path, "", "give a .png picture", &total, e);
+    FILE *f = file_open_read(path, "", _("give a .png picture"), &total, e);
     if (!f)
         return NULL;
     Canvas *c = NULL;
     uint8_t sig[PNG_SIG_BYTES];
     if (fread(sig, 1, sizeof sig, f) != sizeof sig || png_sig_cmp(sig, 0, sizeof sig) != 0) {
-        err_set(e, "'%s' is not a PNG file; give a .png picture", path);
+        err_set(e, _("'%s' is not a PNG file; give a .png picture"), path);
         goto out;
     }
     PngCtx ctx;

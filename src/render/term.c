@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/strbuf.h"
 #include "untangle/render/png.h"
 #include "untangle/render/term.h"
@@ -192,7 +193,7 @@ static int put_kitty_png(FILE *out, const Canvas *c, int cols, int rows, unsigne
         bad = bad || fwrite(s + at, 1, n, out) != n || fputs("\033\\", out) == EOF;
     }
     sb_free(&b64);
-    return bad ? err_set(e, "cannot draw the picture in the terminal: write error") : 0;
+    return bad ? err_set(e, _("cannot draw the picture in the terminal: write error")) : 0;
 }
 
 void term_cells(FILE *out, const Canvas *c, const TermTarget *t, int *cols, int *rows)
@@ -226,12 +227,12 @@ int term_draw_to(FILE *out, const Canvas *c, const TermTarget *t, int *cols, int
     if (rows)
         *rows = 0;
     if ((int)mode < TERM_AUTO || mode > TERM_NONE)
-        return err_set(e, "unknown terminal mode %d; use auto, kitty, sixel, blocks, ascii or none",
+        return err_set(e, _("unknown terminal mode %d; use auto, kitty, sixel, blocks, ascii or none"),
                        (int)mode);
     if (mode == TERM_NONE)
         return 0;
     if (!c || !c->px || c->w < 1 || c->h < 1)
-        return err_set(e, "cannot draw an empty picture");
+        return err_set(e, _("cannot draw an empty picture"));
 
     int fd = fileno(out); /* -1 for memory streams */
     int is_tty = fd >= 0 && isatty(fd);
@@ -249,7 +250,7 @@ int term_draw_to(FILE *out, const Canvas *c, const TermTarget *t, int *cols, int
         chafa_term_info_unref(plan.info);
         int rc = put_kitty_png(out, c, w, h, t->kitty_id, e);
         if (rc == 0 && fflush(out) != 0)
-            rc = err_set(e, "cannot draw the picture in the terminal: %s", strerror(errno));
+            rc = err_set(e, _("cannot draw the picture in the terminal: %s"), strerror(errno));
         if (cols)
             *cols = w;
         if (rows)
@@ -287,7 +288,7 @@ int term_draw_to(FILE *out, const Canvas *c, const TermTarget *t, int *cols, int
     ChafaCanvas *cv = chafa_canvas_new(cfg);
     int rc = 0;
     if (!cv) {
-        rc = err_set(e, "the terminal library could not draw a %dx%d picture", c->w, c->h);
+        rc = err_set(e, _("the terminal library could not draw a %dx%d picture"), c->w, c->h);
         goto out;
     }
     chafa_canvas_draw_all_pixels(cv, CHAFA_PIXEL_RGBA8_UNASSOCIATED, c->px, c->w, c->h, c->w * 4);
@@ -295,8 +296,8 @@ int term_draw_to(FILE *out, const Canvas *c, const TermTarget *t, int *cols, int
     errno = 0;
     if (fwrite(text->str, 1, text->len, out) != text->len || fputc('\n', out) == EOF ||
         fflush(out) != 0)
-        rc = err_set(e, "cannot draw the picture in the terminal: %s",
-                     errno ? strerror(errno) : "write error");
+        rc = err_set(e, _("cannot draw the picture in the terminal: %s"),
+                     errno ? strerror(errno) : _("write error"));
     if (cols)
         *cols = w;
     if (rows)

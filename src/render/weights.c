@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/render/plot.h"
 #include "untangle/render/weights.h"
 #include "untangle/core/xalloc.h"
@@ -79,8 +80,8 @@ static void wt_grid_cell(const WtGrid *g, size_t i, int *x, int *y)
 static int wt_check_size(int w, int h, Err *e)
 {
     if (w > CANVAS_MAX_SIDE || h > CANVAS_MAX_SIDE)
-        return err_set(e, "the weights picture would be %dx%d pixels, larger than %d; "
-                          "the layer is too large to draw", w, h, CANVAS_MAX_SIDE);
+        return err_set(e, _("the weights picture would be %dx%d pixels, larger than %d; "
+                          "the layer is too large to draw"), w, h, CANVAS_MAX_SIDE);
     return 0;
 }
 
@@ -188,7 +189,7 @@ Canvas *weights_units_picture(const float *w, size_t in, size_t units, int rows,
 {
     if (rows < 1 || cols < 1 || rows > 256 || cols > 256 ||
         in != (size_t)rows * (size_t)cols || units == 0) {
-        err_set(e, "cannot draw %zu weights per unit as %dx%d images", in, rows, cols);
+        err_set(e, _("cannot draw %zu weights per unit as %dx%d images"), in, rows, cols);
         return NULL;
     }
     size_t shown = units < WEIGHTS_MAX_UNITS ? units : WEIGHTS_MAX_UNITS;
@@ -201,15 +202,15 @@ Canvas *weights_units_picture(const float *w, size_t in, size_t units, int rows,
     }
     char buf[200], cap[120], num[24];
     if (!title) {
-        snprintf(buf, sizeof buf, "weights of %zu%s units (%dx%d each), %s scale", shown,
-                 shown < units ? " (first)" : "", rows, cols,
-                 scale == WEIGHTS_SCALE_SHARED ? "shared" : "per-unit");
+        snprintf(buf, sizeof buf, _("weights of %zu%s units (%dx%d each), %s scale"), shown,
+                 shown < units ? _(" (first)") : "", rows, cols,
+                 scale == WEIGHTS_SCALE_SHARED ? _("shared") : _("per-unit"));
         title = buf;
     }
     if (scale == WEIGHTS_SCALE_SHARED)
-        snprintf(cap, sizeof cap, "one scale for all units: blue negative, red positive");
+        snprintf(cap, sizeof cap, _("one scale for all units: blue negative, red positive"));
     else
-        snprintf(cap, sizeof cap, "each unit scaled to its own largest |weight|");
+        snprintf(cap, sizeof cap, _("each unit scaled to its own largest |weight|"));
     Plot *p = wt_begin(g.w, g.h, title, e);
     if (!p)
         return NULL;
@@ -234,7 +235,7 @@ Canvas *weights_matrix_picture(const float *w, size_t in, size_t units, const ch
                                Err *e)
 {
     if (in == 0 || units == 0 || in > CANVAS_MAX_SIDE || units > CANVAS_MAX_SIDE) {
-        err_set(e, "cannot draw a %zu x %zu weight matrix (each side must be 1..%d)", units,
+        err_set(e, _("cannot draw a %zu x %zu weight matrix (each side must be 1..%d)"), units,
                 in, CANVAS_MAX_SIDE);
         return NULL;
     }
@@ -249,7 +250,7 @@ Canvas *weights_matrix_picture(const float *w, size_t in, size_t units, const ch
     char buf[160];
     double s = wt_scale(wt_max_abs(w, in * units, 1));
     if (!title) {
-        snprintf(buf, sizeof buf, "weights: %zu units (rows) x %zu inputs (columns)", units, in);
+        snprintf(buf, sizeof buf, _("weights: %zu units (rows) x %zu inputs (columns)"), units, in);
         title = buf;
     }
     Plot *p = wt_begin(pw, ph, title, e);
@@ -266,10 +267,10 @@ Canvas *weights_matrix_picture(const float *w, size_t in, size_t units, const ch
         /* data: x = input index, y = unit index growing downwards */
         PlotArea a = plot_area(left, top, aw, ah, 0, (double)in, (double)units, 0);
         plot_image(p, &a, img, 0, (double)units, (double)in, 0, smooth);
-        plot_axes(p, &a, &(PlotAxes){.xlabel = "input", .ylabel = "unit", .font = WT_FONT,
+        plot_axes(p, &a, &(PlotAxes){.xlabel = _("input"), .ylabel = _("unit"), .font = WT_FONT,
                                      .ticks = 5});
         canvas_free(img);
-        wt_colour_bar(p, &pix, s, "one scale for the layer: blue negative, red positive", e);
+        wt_colour_bar(p, &pix, s, _("one scale for the layer: blue negative, red positive"), e);
     }
     return wt_end(p, ok, e);
 }
@@ -278,7 +279,7 @@ Canvas *weights_filters_picture(const float *w, int kh, int kw, int cin, int fil
                                 const char *title, Err *e)
 {
     if (kh < 1 || kw < 1 || cin < 1 || filters < 1 || kh > 256 || kw > 256) {
-        err_set(e, "cannot draw %d filters of %dx%dx%d", filters, kh, kw, cin);
+        err_set(e, _("cannot draw %d filters of %dx%dx%d"), filters, kh, kw, cin);
         return NULL;
     }
     /* kernels as (kh, kw) images: value (r, c) of (channel ci, filter f) sits at
@@ -310,9 +311,9 @@ Canvas *weights_filters_picture(const float *w, int kh, int kw, int cin, int fil
         g.h += 16;
     }
     if (!title) {
-        snprintf(buf, sizeof buf, "%d%s filters %dx%d%s", shown_f,
-                 shown_f < filters ? " (first)" : "", kh, kw,
-                 cin > 1 ? ": rows are filters, columns input channels" : "");
+        snprintf(buf, sizeof buf, _("%d%s filters %dx%d%s"), shown_f,
+                 shown_f < filters ? _(" (first)") : "", kh, kw,
+                 cin > 1 ? _(": rows are filters, columns input channels") : "");
         title = buf;
     }
     Plot *p = wt_begin(g.w, g.h, title, e);
@@ -349,6 +350,6 @@ Canvas *weights_filters_picture(const float *w, int kh, int kw, int cin, int fil
         }
     }
     if (ok)
-        wt_colour_bar(p, &pix, s, "one scale for the layer: blue negative, red positive", e);
+        wt_colour_bar(p, &pix, s, _("one scale for the layer: blue negative, red positive"), e);
     return wt_end(p, ok, e);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/xalloc.h"
 #include "untangle/session/shell.h"
@@ -100,12 +101,12 @@ int sh_keep_student_file(Shell *sh, const char *path)
             continue;
         if (rename(path, bak) != 0)
             break;
-        sh_printf(sh, "%s was not written by a lesson: kept it as %s\n", path, bak);
+        sh_printf(sh, _("%s was not written by a lesson: kept it as %s\n"), path, bak);
         return 0;
     }
-    return sh_error(sh, "%s was not written by a lesson and could not be kept aside (%s); move "
-                        "it elsewhere, then replay", path,
-                    errno ? strerror(errno) : "too many .bak files"),
+    return sh_error(sh, _("%s was not written by a lesson and could not be kept aside (%s); move "
+                        "it elsewhere, then replay"), path,
+                    errno ? strerror(errno) : _("too many .bak files")),
            -1;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/files.h"
 #include "untangle/render/png.h"
@@ -40,8 +41,8 @@ static int make_dirs(const char *path)
 int sh_make_output_dir(Shell *sh)
 {
     if (make_dirs(sh->output_dir) != 0)
-        return sh_error(sh, "cannot create the output folder '%s': %s; `set output DIR` to "
-                            "change it", sh->output_dir, strerror(errno)),
+        return sh_error(sh, _("cannot create the output folder '%s': %s; `set output DIR` to "
+                            "change it"), sh->output_dir, strerror(errno)),
                -1;
     return 0;
 }
@@ -89,7 +90,7 @@ int sh_check_write(Shell *sh, const char *path)
     }
     free(leads);
     if (found != 0)
-        return sh_error(sh, "cannot write '%s': its folder does not exist; create it first", path),
+        return sh_error(sh, _("cannot write '%s': its folder does not exist; create it first"), path),
                -1;
     if (realpath(sh->output_dir, allowed) && inside(allowed, target))
         return 0;
@@ -97,8 +98,8 @@ int sh_check_write(Shell *sh, const char *path)
         if (realpath(sh->allow_write[i], allowed) && inside(allowed, target))
             return 0;
     return sh_error(sh,
-                    "a lesson may not write '%s' outside the output folder '%s'; write inside it, "
-                    "or replay with --allow-write PATH",
+                    _("a lesson may not write '%s' outside the output folder '%s'; write inside it, "
+                    "or replay with --allow-write PATH"),
                     path, sh->output_dir),
            -1;
 }
@@ -134,7 +135,7 @@ int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char 
         if (sh_check_write(sh, to_path) != 0)
             return -1;
         if (snprintf(out, cap, "%s", to_path) >= (int)cap)
-            return sh_error(sh, "path '%s' is too long", to_path), -1;
+            return sh_error(sh, _("path '%s' is too long"), to_path), -1;
         return sh_keep_student_file(sh, out);
     }
     if (sh_make_output_dir(sh) != 0)
@@ -148,7 +149,7 @@ int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char 
     for (int tries = 0; tries < 1000; tries++) {
         n++;
         if (snprintf(out, cap, "%s/%04u-%s%s", sh->output_dir, n, stem, ext) >= (int)cap)
-            return sh_error(sh, "output folder name '%s' is too long", sh->output_dir), -1;
+            return sh_error(sh, _("output folder name '%s' is too long"), sh->output_dir), -1;
         int fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd >= 0) {
             close(fd);
@@ -158,8 +159,8 @@ int sh_output_path(Shell *sh, const char *to_path, const char *stem, const char 
         if (errno != EEXIST)
             break;
     }
-    return sh_error(sh, "cannot create a file in the output folder '%s': %s; `set output DIR` "
-                        "to change it", sh->output_dir, strerror(errno)),
+    return sh_error(sh, _("cannot create a file in the output folder '%s': %s; `set output DIR` "
+                        "to change it"), sh->output_dir, strerror(errno)),
            -1;
 }
 
@@ -178,9 +179,9 @@ int sh_write_picture(Shell *sh, const Canvas *c, const char *stem, const char *t
     }
     if (to_path)
         sh_note_lesson_file(sh, path); /* numbered names are never written over */
-    sh_printf(sh, "wrote %s (%dx%d)\n", path, c->w, c->h);
+    sh_printf(sh, _("wrote %s (%dx%d)\n"), path, c->w, c->h);
     if (sh->report && report_add_figure(sh->report, c, path, &e) != 0)
-        sh_printf(sh, "(not added to the report: %s)\n", e.msg);
+        sh_printf(sh, _("(not added to the report: %s)\n"), e.msg);
     if (written)
         snprintf(written, cap, "%s", path);
     return CMD_OK;
@@ -198,7 +199,7 @@ int sh_write_animation(Shell *sh, const uint8_t *gif, size_t len, int w, int h, 
         unlink(path);
         return sh_error_err(sh, &e);
     }
-    sh_printf(sh, "wrote %s (%dx%d, %zu frames)\n", path, w, h, frames);
+    sh_printf(sh, _("wrote %s (%dx%d, %zu frames)\n"), path, w, h, frames);
     if (sh->report)
         report_add_image(sh->report, gif, len, "image/gif", path);
     return CMD_OK;
@@ -224,10 +225,10 @@ int sh_show_picture_as(Shell *sh, const Canvas *c, const TermView *tv, const cha
     Err e;
     err_clear(&e);
     if (term_draw_to(f, drawn, &t, NULL, NULL, &e) != 0)
-        sh_printf(sh, "(not drawn in the terminal: %s)\n", e.msg);
+        sh_printf(sh, _("(not drawn in the terminal: %s)\n"), e.msg);
     else if (drawn != c)
-        sh_printf(sh, "(the terminal shows %zu of the %zu images, to keep them legible in %d "
-                      "columns; %s holds them all)\n",
+        sh_printf(sh, _("(the terminal shows %zu of the %zu images, to keep them legible in %d "
+                      "columns; %s holds them all)\n"),
                   tv->shown, tv->total, term_columns(fileno(f)), path);
     return CMD_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/file_read.h"
 #include "untangle/session/report.h"
 #include "untangle/core/xalloc.h"
@@ -78,7 +79,7 @@ int report_check(const char *path, ReportCheck *c, Err *e)
     const char *mark = last_of(page, len, REPORT_CHECKSUM_MARK);
     size_t at = mark ? (size_t)(mark - page) + strlen(REPORT_CHECKSUM_MARK) : 0;
     if (!mark || len - at < 64 || strspn(page + at, "0123456789abcdef") < 64) {
-        err_set(e, "page '%s' holds no untangle checksum; is it a page written by `handin`?", path);
+        err_set(e, _("page '%s' holds no untangle checksum; is it a page written by `handin`?"), path);
         goto out;
     }
     memcpy(c->stated, page + at, 64);

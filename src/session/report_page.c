@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/strbuf.h"
 #include "untangle/render/markdown.h"
@@ -111,8 +112,8 @@ static const char page_script[] =
 
 static void put_head(StrBuf *b, const ReportMeta *m)
 {
-    sb_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-              "<meta name=\"author\" content=\"");
+    sb_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 "<meta name=\"author\" content=\"", i18n_lang());
     html_escape(b, m->name);
     sb_str(b, "\">\n<meta name=\"date\" content=\"");
     html_escape(b, m->date);
@@ -133,8 +134,8 @@ static void put_exercise_table(StrBuf *b, const Report *r)
     ReportExercise *ex;
     size_t n = report_exercises(r, &ex);
     if (n)
-        sb_str(b, "<table class=\"exercises\">\n<tr><th>Lesson</th><th>Exercise</th>"
-                  "<th>Outcome</th></tr>\n");
+        sb_str(b, _("<table class=\"exercises\">\n<tr><th>Lesson</th><th>Exercise</th>"
+                    "<th>Outcome</th></tr>\n"));
     for (size_t k = 0; k < n; k++) {
         sb_str(b, "<tr><td>");
         html_escape(b, ex[k].lesson);
@@ -160,18 +161,18 @@ static void put_header(StrBuf *b, const Report *r, const ReportMeta *m)
     html_escape(&name, m->name);
     html_escape(&date, m->date);
     html_escape(&program, m->program);
-    sb_printf(&who, "The work of <strong>%s</strong>, written on %s by %s.", sb_cstr(&name),
+    sb_printf(&who, _("The work of <strong>%s</strong>, written on %s by %s."), sb_cstr(&name),
               sb_cstr(&date), sb_cstr(&program));
     sb_str(b, sb_cstr(&who));
     sb_str(b, "</p>\n");
     put_exercise_table(b, r);
-    sb_printf(b, "<p class=\"summary\">Exercises: %zu done, %zu skipped, %zu open. Questions "
-                 "answered: %zu of %zu. Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n",
+    sb_printf(b, _("<p class=\"summary\">Exercises: %zu done, %zu skipped, %zu open. Questions "
+                   "answered: %zu of %zu. Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n"),
               s.exercises_done, s.exercises_skipped, s.exercises_open, s.answered, s.questions,
               s.commands, s.failed, s.figures);
     if (r->figures_dropped || r->outputs_cut)
-        sb_printf(b, "<p class=\"cut\">The record was full (it keeps at most %zu MiB): %zu "
-                     "pictures are not embedded and %zu outputs are cut.</p>\n",
+        sb_printf(b, _("<p class=\"cut\">The record was full (it keeps at most %zu MiB): %zu "
+                       "pictures are not embedded and %zu outputs are cut.</p>\n"),
                   r->max_bytes >> 20, r->figures_dropped, r->outputs_cut);
     sb_str(b, "</header>\n<main>\n");
     sb_free(&who);
@@ -197,9 +198,9 @@ static void put_command(StrBuf *b, const ReportItem *it)
 static void put_figure(StrBuf *b, const ReportItem *it)
 {
     if (!it->data) {
-        sb_str(b, "<p class=\"figure-missing\">The picture ");
+        sb_str(b, _("<p class=\"figure-missing\">The picture "));
         html_escape(b, it->text);
-        sb_str(b, " is not embedded: the record was full.</p>\n");
+        sb_str(b, _(" is not embedded: the record was full.</p>\n"));
         return;
     }
     sb_str(b, "<figure><img alt=\"");
@@ -233,12 +234,12 @@ static size_t put_question(StrBuf *b, const Report *r, size_t i)
             answered = 1;
         }
     if (!answered)
-        sb_str(b, "<div class=\"student none\"><p>No answer.</p></div>\n");
+        sb_str(b, _("<div class=\"student none\"><p>No answer.</p></div>\n"));
     int reference = 0;
     for (size_t k = i + 1; k < j; k++)
         if (r->items[k].kind == REPORT_ANSWER) {
             if (!reference)
-                sb_str(b, "<details class=\"reference\"><summary>Reference answer</summary>\n");
+                sb_str(b, _("<details class=\"reference\"><summary>Reference answer</summary>\n"));
             reference = 1;
             put_markdown(b, r->items[k].text);
         }
@@ -266,7 +267,7 @@ static void put_item(StrBuf *b, const ReportItem *it)
         sb_str(b, "</div>\n");
         break;
     case REPORT_ANSWER:
-        sb_str(b, "<details class=\"reference\"><summary>Reference answer</summary>\n");
+        sb_str(b, _("<details class=\"reference\"><summary>Reference answer</summary>\n"));
         put_markdown(b, it->text);
         sb_str(b, "</details>\n");
         break;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/nn/nn.h"
 #include "untangle/session/report.h"
 #include "untangle/session/shell.h"
@@ -70,7 +71,7 @@ int sh_error(Shell *sh, const char *fmt, ...)
 
 int sh_error_err(Shell *sh, const Err *e)
 {
-    return sh_error(sh, "%s", e->msg[0] ? e->msg : "failed (no reason given)");
+    return sh_error(sh, "%s", e->msg[0] ? e->msg : _("failed (no reason given)"));
 }
 
 void sh_report(Shell *sh, const char *name, double value)
