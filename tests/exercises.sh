@@ -58,8 +58,11 @@ check "model new forgets the last model's figures" 1 "expect params == 7850 fail
     "$U" -c "model add dense 10 input 784; model new; expect params == 7850"
 check "help expect lists the checks" 0 "expect compiled \[OPTIMIZER\]" -- "$U" -c "help expect"
 
-# The lessons' exercises: each a block with its checks.
-for f in lessons/en/01-logistic.md lessons/fr/01-logistic.md; do
-    n=$(grep -c '^```untangle exercise' "$f")
-    if [ "$n" -ge 4 ]; then ok "$f has its exercises ($n)"; else not_ok "$f has its exercises" "found $n"; fi
+# The lessons' exercises: each a block with its checks, as many in French as in English.
+for want in 00-images:2 01-logistic:4 02-mlp:2 03-cnn:5 04-tsne:4 05-separation:5 06-untangling:4 07-whole-mnist:1; do
+    name=${want%:*}
+    for f in lessons/en/$name.md lessons/fr/$name.md; do
+        n=$(grep -c '^```untangle exercise' "$f")
+        if [ "$n" -ge "${want#*:}" ]; then ok "$f has its exercises ($n)"; else not_ok "$f has its exercises" "found $n"; fi
+    done
 done
