@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "untangle/core/i18n.h"
 #include "untangle/session/shell.h"
 
 static double live_now(void)
@@ -97,9 +98,10 @@ int sh_live_end(LiveView *v, Canvas *last, const char *status, const char *stem)
         term_live_end(&v->term);
         /* what the frames cost while the work ran, so that anyone can check the
          * budget on their own machine (the last frame and its file are after it) */
-        sh_printf(sh, "live view: %zu frame%s drawn in %.2f s, %.1f%% of %.1f s\n", v->frames,
-                  v->frames == 1 ? "" : "s", v->drawing, ran > 0 ? 100 * v->drawing / ran : 0.0,
-                  ran);
+        sh_printf(sh, ngettext("live view: %zu frame drawn in %.2f s, %.1f%% of %.1f s\n",
+                               "live view: %zu frames drawn in %.2f s, %.1f%% of %.1f s\n",
+                               v->frames),
+                  v->frames, v->drawing, ran > 0 ? 100 * v->drawing / ran : 0.0, ran);
     } else if (status && status[0] && strcmp(status, v->said) != 0) {
         sh_printf(sh, "%s\n", status); /* the end, unless the last tenth said it */
     }
