@@ -117,6 +117,9 @@ typedef struct Shell {
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
     int (*replay_lesson)(struct Shell *sh, const char *path);
+    /* ... and how `learn` runs one in learn mode (lesson NULL: where the student
+     * stopped). */
+    int (*learn_lesson)(struct Shell *sh, const char *lesson);
     /* Where the student is in `untangle learn` (learn_state.h); borrowed from the
      * learn loop, NULL outside learn mode. */
     struct LearnState *learn;
