@@ -53,6 +53,7 @@ typedef struct LabelledMatrix {
 
 struct Model;       /* nn.h */
 struct Report;      /* report.h */
+struct LessonOutline; /* lessons.h */
 
 typedef struct Shell {
     FILE *out;                 /* command output (stdout) */
@@ -116,6 +117,9 @@ typedef struct Shell {
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
     int (*replay_lesson)(struct Shell *sh, const char *path);
+    /* ... and how a lesson file is read for what it holds (lessons.h): 0, or -1
+     * with e set. */
+    int (*lesson_outline)(const char *path, struct LessonOutline *o, Err *e);
 
     char errmsg[ERR_MSG_MAX];  /* the last error, set by sh_error */
 } Shell;
