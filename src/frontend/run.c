@@ -10,6 +10,7 @@
 #include "untangle/core/interrupt.h"
 #include "untangle/session/report.h"
 #include "untangle/frontend/learn.h"
+#include "untangle/frontend/outline.h"
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
@@ -134,6 +135,8 @@ int shell_run_line(Shell *sh, const char *line)
         sh->replay_lesson = lesson_replay;
     if (!sh->learn_lesson)
         sh->learn_lesson = lesson_learn;
+    if (!sh->lesson_outline)
+        sh->lesson_outline = lesson_outline_read;
     TokLine t;
     Err e;
     err_clear(&e);

@@ -53,6 +53,7 @@ typedef struct LabelledMatrix {
 
 struct Model;       /* nn.h */
 struct Report;      /* report.h */
+struct LessonOutline; /* lessons.h */
 struct LearnState;  /* learn_state.h */
 
 typedef struct Shell {
@@ -120,6 +121,9 @@ typedef struct Shell {
     /* ... and how `learn` runs one in learn mode (lesson NULL: where the student
      * stopped). */
     int (*learn_lesson)(struct Shell *sh, const char *lesson);
+    /* ... and how a lesson file is read for what it holds (lessons.h): 0, or -1
+     * with e set. */
+    int (*lesson_outline)(const char *path, struct LessonOutline *o, Err *e);
     /* Where the student is in `untangle learn` (learn_state.h); borrowed from the
      * learn loop, NULL outside learn mode. */
     struct LearnState *learn;
