@@ -99,6 +99,21 @@ void report_add_command_figure(Report *r, size_t at, const char *name, double va
     r->bytes += sizeof *f;
 }
 
+void report_quiet_command(Report *r, long at)
+{
+    if (r && at >= 0 && (size_t)at < r->n && r->items[at].kind == REPORT_COMMAND)
+        r->items[at].quiet = 1;
+}
+
+size_t report_question_end(const Report *r, size_t q)
+{
+    size_t j = q + 1;
+    while (j < r->n && (r->items[j].kind == REPORT_COMMAND || r->items[j].kind == REPORT_FIGURE ||
+                        r->items[j].kind == REPORT_STUDENT || r->items[j].kind == REPORT_ANSWER))
+        j++;
+    return j;
+}
+
 void report_add_exercise(Report *r, const char *title, const char *status)
 {
     ReportItem *it = push(r, REPORT_EXERCISE, title);
@@ -172,7 +187,7 @@ void report_summarize(const Report *r, ReportSummary *s)
     memset(s, 0, sizeof *s);
     for (size_t i = 0; i < r->n; i++) {
         const ReportItem *it = &r->items[i];
-        if (it->kind == REPORT_COMMAND) {
+        if (it->kind == REPORT_COMMAND && !it->quiet) {
             s->commands++;
             s->failed += !it->ok;
         } else if (it->kind == REPORT_FIGURE) {
@@ -180,8 +195,7 @@ void report_summarize(const Report *r, ReportSummary *s)
         } else if (it->kind == REPORT_QUESTION) {
             /* Answered: the student's answer follows, before or after the reference. */
             s->questions++;
-            for (size_t j = i + 1; j < r->n && (r->items[j].kind == REPORT_STUDENT ||
-                                                r->items[j].kind == REPORT_ANSWER); j++)
+            for (size_t j = i + 1, end = report_question_end(r, i); j < end; j++)
                 if (r->items[j].kind == REPORT_STUDENT) {
                     s->answered++;
                     break;
