@@ -78,6 +78,14 @@ static void show_reference(Shell *sh, const char *ref)
         sh->print_quote(sh, ref);
     else
         sh_printf(sh, "%s\n", ref);
+    /* The record holds the reference once, however often it is asked for. */
+    const Report *r = sh->report;
+    size_t q = r->n;
+    while (q > 0 && r->items[q - 1].kind != REPORT_QUESTION)
+        q--;
+    for (size_t i = q; q > 0 && i < r->n; i++)
+        if (r->items[i].kind == REPORT_ANSWER)
+            return;
     report_add(sh->report, REPORT_ANSWER, ref);
 }
 

@@ -107,11 +107,17 @@ void report_quiet_command(Report *r, long at)
 
 size_t report_question_end(const Report *r, size_t q)
 {
-    size_t j = q + 1;
-    while (j < r->n && (r->items[j].kind == REPORT_COMMAND || r->items[j].kind == REPORT_FIGURE ||
-                        r->items[j].kind == REPORT_STUDENT || r->items[j].kind == REPORT_ANSWER))
-        j++;
-    return j;
+    /* Commands count only when an answer comes after them: those after the last
+     * answer (a lesson's next block) are no longer the question's. */
+    size_t end = q + 1;
+    for (size_t j = q + 1; j < r->n; j++) {
+        ReportKind k = r->items[j].kind;
+        if (k == REPORT_STUDENT || k == REPORT_ANSWER)
+            end = j + 1;
+        else if (k != REPORT_COMMAND && k != REPORT_FIGURE)
+            break;
+    }
+    return end;
 }
 
 void report_add_exercise(Report *r, const char *title, const char *status)

@@ -88,9 +88,10 @@ void report_add_command_figure(Report *r, size_t at, const char *name, double va
 /* The command at index `at` (sh->recording; nothing when out of range or no
  * command) stays out of the page, the counts and `save lesson`. */
 void report_quiet_command(Report *r, long at);
-/* The items that belong to the question at index q: those after it up to the
- * next title, prose, question or exercise (the student's commands, answers and
- * the reference). Returns the index past the last. */
+/* The items that belong to the question at index q: its answers (the student's
+ * and the reference) and the commands typed between them and the question, up
+ * to the last answer before the next title, prose, question or exercise.
+ * Returns the index past the last. */
 size_t report_question_end(const Report *r, size_t q);
 /* An exercise of learn mode and how it ended ("done", "skipped", "open"). */
 void report_add_exercise(Report *r, const char *title, const char *status);
