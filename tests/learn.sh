@@ -78,10 +78,11 @@ has l01 "lesson 01: then the session is the student's, at the prompt" "^ok: test
 lacks l01 "lesson 01: no reference command is shown to the student" "^untangle> model add dense 10 input 784 name fc1"
 [ "$rc" = 0 ] && ok "lesson 01: status 0" || not_ok "lesson 01: status 0" "status $rc"
 
-student keras 'model new\nmodel add dense 10 input 784\nmodel add activation softmax\nquit\n' 01
+student keras 'model new\nmodel add dense 10 input 784\nmodel add activation softmax\nanswer 7850, 784 x 10 weights and 10 biases\nquit\n' 01
 has keras "exercise 1 by the two lines of Keras: dense 10, then the softmax" "exercise done: Exercise 1: the model"
 has keras "... after the first line, what is missing" "to do: the model has 1 layer: dense 10; the exercise wants dense 10 then softmax"
 lacks keras "... which never gives the text to type" "to do: .*model add"
+has keras "a question waits for the student, who may answer it" "^answer to question 1 (kept|noted)"
 has keras "quit leaves the lesson, saying how to come back" "You left lesson 01-logistic"
 
 student keys 'hint\nhint\nhint\nsolution\nwhere\nback\nback\nskip\n\nwhere\nnext\nquit\n' 01

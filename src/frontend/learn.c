@@ -558,6 +558,22 @@ static int question(Learner *L, size_t i, int number)
     return rc;
 }
 
+/* Whether the record holds a reference answer after its last question already
+ * (`answer` and `reveal` record the one they show). */
+static int answer_recorded(const Shell *sh)
+{
+    const Report *r = sh->report;
+    if (!r)
+        return 1;
+    size_t q = r->n;
+    while (q > 0 && r->items[q - 1].kind != REPORT_QUESTION)
+        q--;
+    for (size_t i = q; q > 0 && i < r->n; i++)
+        if (r->items[i].kind == REPORT_ANSWER)
+            return 1;
+    return 0;
+}
+
 static int walk(Learner *L, size_t from)
 {
     Shell *sh = L->sh;
@@ -582,8 +598,9 @@ static int walk(Learner *L, size_t from)
             rc = question(L, i, ++questions);
             i++;
             break;
-        case LESSON_ANSWER:  /* kept for the hand-in; `reveal` shows it */
-            lesson_record(sh, it);
+        case LESSON_ANSWER:  /* kept for the hand-in (once); `reveal` shows it */
+            if (!answer_recorded(sh))
+                lesson_record(sh, it);
             i++;
             break;
         case LESSON_HINT:    /* shown one by one, on demand */

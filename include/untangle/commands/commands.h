@@ -149,5 +149,6 @@ extern const CmdSpec cmd_handin_spec, cmd_save_spec;                         /* 
 extern const CmdSpec cmd_learn_spec, cmd_hint_spec, cmd_solution_spec, cmd_skip_spec,
     cmd_where_spec, cmd_back_spec, cmd_next_spec;                            /* learn.c */
 extern const CmdSpec cmd_lessons_spec;                                       /* lessons.c */
+extern const CmdSpec cmd_answer_spec, cmd_reveal_spec;                       /* answer.c */
 
 #endif
