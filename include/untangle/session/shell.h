@@ -53,6 +53,7 @@ typedef struct LabelledMatrix {
 
 struct Model;       /* nn.h */
 struct Report;      /* report.h */
+struct LearnState;  /* learn_state.h */
 
 typedef struct Shell {
     FILE *out;                 /* command output (stdout) */
@@ -116,6 +117,9 @@ typedef struct Shell {
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
     int (*replay_lesson)(struct Shell *sh, const char *path);
+    /* Where the student is in `untangle learn` (learn_state.h); borrowed from the
+     * learn loop, NULL outside learn mode. */
+    struct LearnState *learn;
 
     char errmsg[ERR_MSG_MAX];  /* the last error, set by sh_error */
 } Shell;
