@@ -9,6 +9,7 @@
 #include "untangle/commands/commands.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/session/report.h"
+#include "untangle/frontend/outline.h"
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
@@ -131,6 +132,8 @@ int shell_run_line(Shell *sh, const char *line)
     /* Every command that comes through here may `need` a lesson replayed. */
     if (!sh->replay_lesson)
         sh->replay_lesson = lesson_replay;
+    if (!sh->lesson_outline)
+        sh->lesson_outline = lesson_outline_read;
     TokLine t;
     Err e;
     err_clear(&e);

@@ -53,6 +53,7 @@ typedef struct LabelledMatrix {
 
 struct Model;       /* nn.h */
 struct Report;      /* report.h */
+struct LessonOutline; /* lessons.h */
 struct LearnState;  /* learn_state.h */
 
 typedef struct Shell {
@@ -117,6 +118,9 @@ typedef struct Shell {
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
     int (*replay_lesson)(struct Shell *sh, const char *path);
+    /* ... and how a lesson file is read for what it holds (lessons.h): 0, or -1
+     * with e set. */
+    int (*lesson_outline)(const char *path, struct LessonOutline *o, Err *e);
     /* Where the student is in `untangle learn` (learn_state.h); borrowed from the
      * learn loop, NULL outside learn mode. */
     struct LearnState *learn;
