@@ -99,6 +99,12 @@ printf 'untangle-progress 1\nexercise 1 done 1 0\nend 1\n' >"$P"
 refused "an exercise before any lesson" "line 2: an exercise before any lesson"
 good | sed 's/^answer 1 1764712400 1 ten/answer 1 1764712400 1 \\q ten/' >"$P"
 refused "an unknown escape in an answer" "line 6: the answer is too long or badly escaped"
+good | sed 's/^answer 2 1764712401 1 $/answer 2 1764712401 5 /' >"$P"
+refused "a revealed flag that is neither 0 nor 1" "line 7: an answer line is not"
+good | sed 's/^lesson 1764712345 1 /lesson 1764712345 2 /' >"$P"
+refused "a finished flag that is neither 0 nor 1" "line 2: a lesson line is not"
+good | sed 's/^exercise 2 skipped 1764712350 0$/exercise 2 skipped 01764712350 0/' >"$P"
+refused "a number written with a leading zero" "line 4: an exercise line is not"
 good | sed 's/^exercise 1 done/exercise 1 finished/' >"$P"
 refused "an unknown exercise status" "line 3: an exercise line is not"
 : >"$P"
@@ -117,5 +123,15 @@ check "a progress path that is a folder is an error, left where it is" 1 \
     "error: cannot read progress file '$P': it is a folder" -- "$U" -c lessons
 [ -d "$P" ] && ok "the folder is left where it is" || not_ok "the folder is left where it is"
 rmdir "$P"
+
+# ---- answer and reveal outside learn mode ----
+check "answer outside learn mode says where it works" 1 \
+    "^-c:1: error: no question is open: answer works in \`untangle learn\`$" -- "$U" -c "answer ten templates"
+check "reveal outside learn mode says where it works" 1 \
+    "^-c:1: error: no question is open: reveal works in \`untangle learn\`$" -- "$U" -c "reveal"
+check "answer alone outside learn mode reads no line" 1 \
+    "^stdin:1: error: no question is open: answer works" -- sh -c "printf 'answer\nmy words\n\n' | '$U'"
+[ ! -e "$P" ] && ok "answer outside learn mode writes no progress" ||
+    not_ok "answer outside learn mode writes no progress" "$(ls -la "$S/untangle")"
 
 exit 0

@@ -322,7 +322,7 @@ static int read_number(const char *s, const char *end, long long max, long long 
         return -1;
     for (; c < end && *c >= '0' && *c <= '9'; c++) {
         int d = *c - '0';
-        if (v > (max - d) / 10)
+        if (v > max / 10 || v * 10 > max - d)
             return -1;
         v = v * 10 + d;
     }
