@@ -31,9 +31,21 @@ const CmdSpec *const cmd_table[] = {
     &cmd_keep_spec,
     &cmd_need_spec,
     &cmd_echo_spec,
+    /* the lessons and the student's progress in them */
+    &cmd_lessons_spec,
+    &cmd_answer_spec,
+    &cmd_reveal_spec,
     /* what the session leaves: the student's page, a lesson */
     &cmd_handin_spec,
     &cmd_save_spec,
+    /* learn mode: a lesson's exercises done by the student */
+    &cmd_learn_spec,
+    &cmd_hint_spec,
+    &cmd_solution_spec,
+    &cmd_skip_spec,
+    &cmd_where_spec,
+    &cmd_back_spec,
+    &cmd_next_spec,
     &cmd_help_spec,
     &cmd_quit_spec,
     &cmd_exit_spec,
