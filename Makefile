@@ -38,7 +38,7 @@ else ifeq ($(FUZZ),1)
 BUILD   := build-fuzz
 CC      := clang
 OPT     := -O1 -g
-MODE_CFLAGS := -fsanitize=fuzzer-no-link $(SAN_CFLAGS)
+MODE_CFLAGS := -fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt $(SAN_CFLAGS)
 WARN    := -Wall -Wextra -Wshadow
 MODE_LDFLAGS := -fsanitize=address,undefined
 else

@@ -1,5 +1,6 @@
-/* check_fuzz_replay.c: every fuzz target replayed on its seed corpus and on every
- * input that ever broke it (tests/fuzz/regress/<target>/), so that a crash the
+/* check_fuzz_replay.c: every fuzz target replayed on its seed corpus, on the corpus
+ * the fuzzer kept (tests/fuzz/corpus/<target>/) and on every input that ever
+ * broke it (tests/fuzz/regress/<target>/), so that a crash the
  * fuzzer found stays fixed. Under `make check SAN=1` (and the sanitizer pass of
  * `make check`) this is the same check as the fuzzer's, on known inputs. */
 #include <dirent.h>
@@ -54,6 +55,7 @@ static int replay_dir(const char *kind, const char *target,
 static void replay(const char *target, int (*fn)(const uint8_t *, size_t))
 {
     int seeds = replay_dir("seeds", target, fn);
+    replay_dir("corpus", target, fn); /* what `make fuzz` with FUZZ_KEEP=1 kept */
     replay_dir("regress", target, fn);
     ck_assert_msg(seeds > 0, "no seed for fuzz target %s in %s/seeds", target, fuzz_dir);
     fn((const uint8_t *)"", 0); /* the empty input */

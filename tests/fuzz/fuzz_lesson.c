@@ -1,7 +1,8 @@
 /* fuzz_lesson.c: the lesson reader (lesson_parse) on hostile Markdown.
  *
  * Contract checked: an error has a one-line message and leaves no items; a
- * success gives items in file order, text exactly where the kind has text, no
+ * success gives items in file order, text exactly where the kind has text (an
+ * exercise's block start may have its title), no
  * command empty or carrying its line break, and blocks that open and close in
  * pairs. */
 #include "fuzz.h"
@@ -32,9 +33,14 @@ int fuzz_lesson_one(const uint8_t *data, size_t size)
         if (it->line < 1 || it->line < last)
             fz_fail("item %zu at line %ld after line %ld", i, it->line, last);
         last = it->line;
+        /* Text everywhere but on the block marks; an exercise's start may carry
+         * its title, on one line. */
         int marks = it->kind == LESSON_BLOCK_START || it->kind == LESSON_BLOCK_END;
-        if (marks != (it->text == NULL))
+        int titled = it->kind == LESSON_BLOCK_START && it->exercise > 0;
+        if (!titled && marks != (it->text == NULL))
             fz_fail("item %zu (kind %d) has %s text", i, (int)it->kind, it->text ? "" : "no");
+        if (titled && it->text && strchr(it->text, '\n'))
+            fz_fail("item %zu: the exercise's title spans lines", i);
         if (it->kind == LESSON_BLOCK_START && open++)
             fz_fail("item %zu: a block opens inside a block", i);
         if (it->kind == LESSON_BLOCK_END && !open--)
