@@ -134,4 +134,107 @@ check "answer alone outside learn mode reads no line" 1 \
 [ ! -e "$P" ] && ok "answer outside learn mode writes no progress" ||
     not_ok "answer outside learn mode writes no progress" "$(ls -la "$S/untangle")"
 
+# ---- answer and reveal in learn mode ----
+if ! "$U" -c "help learn" >/dev/null 2>&1; then
+    skip "answer and reveal in learn mode" "this untangle has no learn mode"
+    exit 0
+fi
+rm -rf "$S"
+cat >"$T/q.md" <<'MD'
+# Questions
+
+Some text.
+
+> **Question** What does a softmax give?
+
+> **Answer** Ten probabilities that sum to 1.
+
+Between.
+
+> **Question** And a sigmoid?
+
+> **Answer** One number between 0 and 1.
+
+After.
+MD
+learner() { # NAME INPUT: pipes INPUT (printf's escapes) into `untangle learn q.md`
+    printf "$2" | "$U" --term none --output "$T/out" learn "$T/q.md" >"$T/$1" 2>&1
+}
+key=$(cd "$T" && pwd -P)/q
+learner one 'answer ten probabilities; summing to one\n\nreveal\n\n'
+if grep -q "answer to question 1 kept" "$T/one" && grep -q "^The reference answer:" "$T/one" &&
+    grep -q "Ten probabilities that sum to 1" "$T/one"; then
+    ok "learn: answer TEXT keeps the answer, then shows the reference"
+else
+    not_ok "learn: answer TEXT keeps the answer, then shows the reference" "$(tail -n 8 "$T/one")"
+fi
+grep -q "One number between 0 and 1" "$T/one" &&
+    ok "learn: reveal shows the reference answer of the question open" ||
+    not_ok "learn: reveal shows the reference answer of the question open" "$(tail -n 8 "$T/one")"
+if grep -qE "^lesson [0-9]+ [01] $key\$" "$P" &&
+    grep -qE '^answer 1 [0-9]+ 1 ten probabilities$' "$P" && grep -qE '^answer 2 [0-9]+ 1 $' "$P"; then
+    ok "learn: the progress file holds the answer (up to the ;) and the reveal at once"
+else
+    not_ok "learn: the progress file holds the answer (up to the ;) and the reveal at once" "$(cat "$P" 2>&1)"
+fi
+learner two 'answer\nfirst line; with # and \\\\ kept\n  second line\n\nanswer\n\n\n'
+if grep -qE '^answer 1 [0-9]+ 1 first line; with # and \\\\ kept\\n  second line$' "$P"; then
+    ok "learn: answer alone takes the lines up to an empty one, as typed, and they round-trip"
+else
+    not_ok "learn: answer alone takes the lines up to an empty one, as typed, and they round-trip" "$(cat "$P")" "$(tail -n 5 "$T/two")"
+fi
+grep -q "error: answer: the answer is empty" "$T/two" &&
+    ok "learn: an empty answer is refused in one line" ||
+    not_ok "learn: an empty answer is refused in one line" "$(tail -n 5 "$T/two")"
+learner three 'reveal\n'
+grep -q "error: no question is open yet: reveal works once the lesson asks one" "$T/three" &&
+    ok "learn: reveal before any question says so" ||
+    not_ok "learn: reveal before any question says so" "$(head -n 8 "$T/three")"
+
+# A kill -9 during a progress save leaves the old file whole. The file is made
+# large (about 15 MB of answers) so that the save takes long enough to be caught
+# with its temporary file there.
+awk 'BEGIN {
+    s = ""; for (i = 0; i < 6000; i++) s = s "0123456789";
+    print "untangle-progress 1";
+    for (l = 1; l <= 250; l++) { print "lesson 1 0 zz/big-" l; print "answer 1 1 0 " s }
+    print "end 500" }' >"$T/big"
+caught=0
+for try in 1 2 3 4 5; do
+    cp "$T/big" "$P"
+    rm -f "$S/untangle/progress.tmp."*
+    printf 'answer a new answer\n' | "$U" --term none --output "$T/out" learn "$T/q.md" >"$T/k.out" 2>&1 &
+    pid=$!
+    i=0
+    while [ $i -lt 20000 ] && kill -0 $pid 2>/dev/null; do
+        if ls "$S/untangle" | grep -q '^progress\.tmp\.'; then
+            kill -KILL $pid 2>/dev/null
+            break
+        fi
+        i=$((i + 1))
+    done
+    wait $pid 2>/dev/null
+    if ls "$S/untangle" | grep -q '^progress\.tmp\.'; then
+        caught=$((caught + 1))
+        if ! cmp -s "$T/big" "$P"; then
+            not_ok "a kill -9 during a progress save leaves the old file whole" "try $try: the file changed"
+            caught=-100
+        fi
+    fi
+done
+if [ "$caught" -gt 0 ]; then
+    ok "a kill -9 during a progress save leaves the old file whole ($caught of 5 kills caught a save)"
+elif [ "$caught" = 0 ]; then
+    skip "a kill -9 during a progress save" "no kill landed while the temporary file was there"
+fi
+# The next save removes what the killed one left, and the file reads whole.
+cp "$T/big" "$P"
+learner after 'answer after the kill\n\n'
+if [ "$(ls "$S/untangle" | grep -c '^progress\.tmp\.')" = 0 ] && grep -qE '^answer 1 [0-9]+ 1 after the kill$' "$P" &&
+    "$U" -c lessons 2>&1 | grep -vq "cannot be read"; then
+    ok "after a killed save, the next save removes its temporary file and writes a whole file"
+else
+    not_ok "after a killed save, the next save removes its temporary file and writes a whole file" "$(ls "$S/untangle")"
+fi
+
 exit 0

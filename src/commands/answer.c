@@ -66,7 +66,8 @@ static int save_progress(Shell *sh)
     return 0;
 }
 
-/* The reference answer on the terminal and in the record. */
+/* The reference answer on the terminal (the learn loop records it in the
+ * session's record after the question, as a replay does). */
 static void show_reference(Shell *sh, const char *ref)
 {
     if (!ref[0]) {
@@ -78,15 +79,6 @@ static void show_reference(Shell *sh, const char *ref)
         sh->print_quote(sh, ref);
     else
         sh_printf(sh, "%s\n", ref);
-    /* The record holds the reference once, however often it is asked for. */
-    const Report *r = sh->report;
-    size_t q = r->n;
-    while (q > 0 && r->items[q - 1].kind != REPORT_QUESTION)
-        q--;
-    for (size_t i = q; q > 0 && i < r->n; i++)
-        if (r->items[i].kind == REPORT_ANSWER)
-            return;
-    report_add(sh->report, REPORT_ANSWER, ref);
 }
 
 static int answer_run(Shell *sh, const CmdArgs *a)
