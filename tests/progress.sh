@@ -237,4 +237,91 @@ else
     not_ok "after a killed save, the next save removes its temporary file and writes a whole file" "$(ls "$S/untangle")"
 fi
 
+# ---- the hand-in of a learn session: each exercise's status from the progress,
+# the answers beside the folded reference answers, the checksum ----
+cat >"$T/ex.md" <<'MD'
+# Exercises
+
+Some text.
+
+### Exercise 1: a layer
+
+```untangle exercise
+model new
+model add dense 3 input 4
+expect model == dense 3
+```
+
+### Exercise 2: another layer
+
+```untangle exercise
+model add dense 2
+expect layers == 2
+```
+
+> **Question** What does a softmax give?
+
+> **Answer** Ten probabilities that sum to 1.
+
+### Exercise 3: compile
+
+```untangle exercise
+compile lr 0.1
+expect compiled
+```
+MD
+rm -rf "$S"
+printf 'model new\nmodel add dense 3 input 4\nskip\nanswer ten numbers that sum to one\n\nhandin %s/h.html\nquit\n' "$T" |
+    USER=ada "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/h.out" 2>&1
+H=$T/h.html
+if [ ! -f "$H" ]; then
+    not_ok "handin in learn mode writes the page" "$(tail -n 5 "$T/h.out")"
+else
+    ok "handin in learn mode writes the page"
+    if grep -q '<td>1. Exercise 1: a layer</td><td class="done">done</td>' "$H" &&
+        grep -q '<td>2. Exercise 2: another layer</td><td class="skipped">skipped</td>' "$H" &&
+        grep -q '<td>3. Exercise 3: compile</td><td class="open">not done</td>' "$H"; then
+        ok "the hand-in gives each exercise's status from the progress: done, skipped, not done"
+    else
+        not_ok "the hand-in gives each exercise's status from the progress: done, skipped, not done" \
+            "$(grep -o '<td>[0-9]\. [^<]*</td><td[^>]*>[^<]*</td>' "$H")"
+    fi
+    if grep -q '<div class="student"><p>ten numbers that sum to one</p>' "$H" &&
+        grep -A2 'ten numbers that sum to one' "$H" | grep -q '<details class="reference"><summary>Reference answer</summary>' &&
+        ! grep -q 'untangle&gt; answer' "$H"; then
+        ok "the hand-in shows the answer beside the folded reference, not as a command"
+    else
+        not_ok "the hand-in shows the answer beside the folded reference, not as a command" "$(grep -n 'student\|answer' "$H" | head -n 5)"
+    fi
+    check "the learn hand-in passes check-handin" 0 "intact" -- "$U" check-handin "$H"
+    sed 's/ten numbers that sum to one/ten numbers that sum to One/' "$H" >"$T/edited.html"
+    check "one byte edited in the learn hand-in fails check-handin" 1 "edited after it was written" -- \
+        "$U" check-handin "$T/edited.html"
+    CHROME=$(command -v chromium || command -v chromium-browser || true)
+    if [ -z "$CHROME" ]; then
+        skip "the learn hand-in in a browser" "chromium is not installed"
+    else
+        timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+            --disable-background-networking --disable-component-update --disable-sync \
+            --user-data-dir="$T/profile" --virtual-time-budget=5000 --dump-dom "file://$H" \
+            >"$T/h.dom" 2>/dev/null
+        if grep -q 'data-figures="0/0"' "$T/h.dom" && grep -q 'class="skipped">skipped' "$T/h.dom" &&
+            grep -q 'ten numbers that sum to one' "$T/h.dom" &&
+            grep -q "$(grep -o 'untangle-sha256">[0-9a-f]*' "$H" | cut -d'>' -f2)" "$T/h.dom"; then
+            ok "the learn hand-in opens in Chromium with its statuses, answer and checksum"
+        else
+            not_ok "the learn hand-in opens in Chromium with its statuses, answer and checksum" \
+                "$(grep -o 'data-figures="[^"]*"' "$T/h.dom")"
+        fi
+    fi
+    printf 'handin %s/h2.html\nquit\n' "$T" | "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/h2.out" 2>&1
+    if grep -q 'Answers given in earlier sessions' "$T/h2.html" 2>/dev/null &&
+        grep -q '<div class="student"><p>ten numbers that sum to one</p>' "$T/h2.html" &&
+        grep -q '<td class="skipped">skipped</td>' "$T/h2.html"; then
+        ok "a hand-in of a later session shows the answers of earlier ones from the progress"
+    else
+        not_ok "a hand-in of a later session shows the answers of earlier ones from the progress" "$(tail -n 4 "$T/h2.out")"
+    fi
+fi
+
 exit 0
