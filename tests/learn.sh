@@ -7,7 +7,7 @@ set -u
 U=${UNTANGLE:-./untangle}
 case $U in /*) ;; *) U="$(pwd)/$U" ;; esac
 T=$(mktemp -d /tmp/untangle-learn-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 export XDG_STATE_HOME="$T/state"
 export HOME="$T"
 export UNTANGLE_HISTORY=/dev/null
@@ -61,6 +61,60 @@ printf 'learn %s\nmodel add dense 3 input 4\nexpect model == dense 3\n' "$T/smal
     "$U" --term none >"$T/prompt" 2>&1
 has prompt "learn at the prompt (a pipe) does the exercise there" "exercise done: Exercise 1: a layer"
 has prompt "... and the session goes on after it" "^ok: the model has 1 layer: dense 3$"
+
+# ---- on a terminal (script(1) gives one): readline in learn mode, --step's keys ----
+if ! command -v script >/dev/null 2>&1; then
+    skip "learn and --step on a terminal" "no script(1) to give them one"
+else
+    # tty NAME COMMAND: runs COMMAND on a terminal, typing stdin's lines into it;
+    # the transcript without carriage returns nor escapes in $T/NAME.
+    tty() {
+        SHELL=/bin/sh XDG_STATE_HOME="$T/state-$1" script -qec "$2" /dev/null >"$T/$1.raw" 2>&1
+        tr -d '\r' <"$T/$1.raw" | sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g' >"$T/$1"
+    }
+    (sleep 1; printf 'model add dense 2 input 4\n'; sleep 0.5; printf 'model add dense 3 input 4\n'
+     sleep 0.5; printf 'model new; model add dense 3 input 4\n'; sleep 1; printf 'expect layers == 1\n'
+     sleep 0.5; printf '\004') | tty rl "exec '$U' --term none learn '$T/small.md'"
+    has rl "learn on a terminal: readline's prompt, the checks after each line" \
+        "to do: the model has 1 layer: dense 2; the exercise wants dense 3"
+    has rl "learn on a terminal: the exercise done" "exercise done: Exercise 1: a layer"
+    has rl "learn on a terminal: then the prompt, with the session" "ok: layers = 1 == 1"
+
+    cat >"$T/step.md" <<'MD'
+# Step
+
+Text one.
+
+```untangle
+echo block-one
+```
+
+### Exercise 1: a layer
+
+```untangle exercise
+model add dense 3 input 4
+expect model == dense 3
+```
+
+> **Question** Why?
+
+> **Answer** Because.
+
+```untangle
+echo block-two
+```
+MD
+    (sleep 1; printf 'where\n'; sleep 0.3; printf 'back\n'; sleep 0.3; printf '\n'; sleep 0.5
+     printf 'skip\n'; sleep 1; printf 'expect model == dense 3\n'; sleep 0.5; printf '\004') |
+        tty step "exec '$U' --term none --step '$T/step.md'"
+    has step "--step: where says the lesson and line" "lesson .*step.md, line 5"
+    has step "--step: where names the next exercise" "next: Exercise 1: a layer \(exercise 1 of 1\)"
+    has step "--step: back shows the block before" "^Text one\.$"
+    has step "--step: skip runs on to the end without pauses" "running on without pauses to the end of the lesson"
+    has step "--step: ... the rest ran" "^block-two$"
+    count step "--step: no pause after skip" "Enter to go on" 4
+    has step "--step ends at the prompt with what the lesson built" "ok: the model has 1 layer: dense 3"
+fi
 
 if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
     echo "  skip learn lesson 01: no MNIST (make data)"

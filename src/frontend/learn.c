@@ -45,6 +45,8 @@ typedef struct Learner {
     size_t back;
     Progress progress;       /* the student's; owned (st.progress points here) */
     int quick_before;        /* sh->quick when learn mode began */
+    size_t resumed_to;       /* a resumed lesson: the exercise it resumed at (its item);
+                                the questions before it already answered are not asked */
     int at_question;         /* waiting at a question, where `next` goes on */
     int next;                /* `next` was typed there */
 } Learner;
@@ -404,46 +406,17 @@ static int say_where(Learner *L)
     return CMD_OK;
 }
 
-/* The block before item i: a paragraph, a question, a whole block of commands
- * (at its start); hints and answers are not blocks. SIZE_MAX when none. */
-static size_t block_before(const Learner *L, size_t i)
-{
-    while (i > 0) {
-        i--;
-        LessonKind k = item(L, i)->kind;
-        if (k == LESSON_HINT || k == LESSON_ANSWER || k == LESSON_COMMAND)
-            continue;
-        if (k == LESSON_BLOCK_END) {
-            while (i > 0 && item(L, i)->kind != LESSON_BLOCK_START)
-                i--;
-            return i;
-        }
-        return i;
-    }
-    return SIZE_MAX;
-}
-
 static int go_back(Learner *L)
 {
     Shell *sh = L->sh;
     size_t from = L->back != SIZE_MAX ? L->back : L->st.pos;
-    size_t b = block_before(L, from);
+    size_t b = lesson_block_before(&L->lesson, from);
     if (b == SIZE_MAX) {
         sh_printf(sh, _("this is the start of the lesson\n"));
         return CMD_OK;
     }
     L->back = b;
-    const LessonItem *it = item(L, b);
-    fflush(sh->out);
-    if (it->kind == LESSON_BLOCK_START && it->exercise) {
-        sh_printf(sh, _("(%s: the exercise before)\n"), it->text);
-    } else if (it->kind == LESSON_BLOCK_START) {
-        sh_printf(sh, _("(commands the lesson ran)\n"));
-        for (size_t i = b + 1; i < L->lesson.n && item(L, i)->kind == LESSON_COMMAND; i++)
-            sh_printf(sh, "    %s\n", item(L, i)->text);
-    } else {
-        prose_print(sh, it->text, it->kind == LESSON_PROSE ? PROSE_TEXT : PROSE_QUOTE);
-    }
+    lesson_show_block(sh, &L->lesson, b, 1);
     return CMD_OK;
 }
 
@@ -634,8 +607,13 @@ static int walk(Learner *L, size_t from)
             i++;
             break;
         case LESSON_QUESTION:
+            ++questions;
+            if (i < L->resumed_to && L->st.plesson && progress_answer(L->st.plesson, questions)) {
+                i++; /* answered before the student left */
+                break;
+            }
             lesson_record(sh, it);
-            rc = question(L, i, ++questions);
+            rc = question(L, i, questions);
             i++;
             break;
         case LESSON_ANSWER:  /* kept for the hand-in (once); `reveal` shows it */
@@ -758,6 +736,7 @@ static size_t resume(Learner *L)
         return 0;
     }
     fputc('\n', sh->out);
+    L->resumed_to = at;
     return from;
 }
 
@@ -814,12 +793,10 @@ int lesson_learn(Shell *sh, const char *lesson)
         L->name, L->n_exercises);
     fputc('\n', sh->out);
     size_t from = resume(L);
-    if (L->st.plesson) { /* begun: `untangle learn` comes back here */
-        if (L->st.plesson->finished && from == 0)
-            L->st.plesson->finished = 0;
-        L->st.plesson->when = (int64_t)time(NULL);
-        save_progress(L);
-    }
+    /* A finished lesson learnt again is not finished until its end again; the
+     * file says so at the next change (a lesson only looked at stays as it was). */
+    if (L->st.plesson && L->st.plesson->finished && from == 0)
+        L->st.plesson->finished = 0;
     int rc = walk(L, from);
     if (rc == CMD_OK) {
         if (L->st.plesson) {
