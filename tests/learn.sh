@@ -7,7 +7,7 @@ set -u
 U=${UNTANGLE:-./untangle}
 case $U in /*) ;; *) U="$(pwd)/$U" ;; esac
 T=$(mktemp -d /tmp/untangle-learn-XXXXXX)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'rm -rf "$T"' EXIT
 export XDG_STATE_HOME="$T/state"
 export HOME="$T"
 export UNTANGLE_HISTORY=/dev/null
