@@ -14,6 +14,7 @@
 #include "fuzz/fuzz_lesson.c"
 #include "fuzz/fuzz_model.c"
 #include "fuzz/fuzz_png.c"
+#include "fuzz/fuzz_progress.c"
 
 static char fuzz_dir[PATH_MAX]; /* absolute tests/fuzz: fuzz_cmd changes the folder */
 
@@ -66,6 +67,8 @@ START_TEST(replay_lesson) { replay("lesson", fuzz_lesson_one); }
 END_TEST
 START_TEST(replay_model) { replay("model", fuzz_model_one); }
 END_TEST
+START_TEST(replay_progress) { replay("progress", fuzz_progress_one); }
+END_TEST
 START_TEST(replay_cmd)
 {
     replay("cmd", fuzz_cmd_one);
@@ -87,6 +90,7 @@ int main(void)
     tcase_add_test(tc, replay_png);
     tcase_add_test(tc, replay_lesson);
     tcase_add_test(tc, replay_model);
+    tcase_add_test(tc, replay_progress);
     tcase_add_test(tc, replay_cmd);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

@@ -54,6 +54,8 @@ check "expect features" 1 "expect features failed: no features were predicted ye
 check "expect file" 1 "expect file failed: there is no file $T/none" -- "$U" -c "expect file $T/none"
 check "expect file on a file written" 0 "ok: $T/m.model holds [0-9]+ bytes" -- \
     "$U" -c "model add dense 3 input 4; model save $T/m.model; expect file $T/m.model"
+check "expect file finds a bare name in the output folder" 0 "ok: $T/o/m2.model holds [0-9]+ bytes" -- \
+    "$U" -c "set output $T/o; model add dense 3 input 4; model save m2; expect file m2.model"
 check "model new forgets the last model's figures" 1 "expect params == 7850 failed: params is 0" -- \
     "$U" -c "model add dense 10 input 784; model new; expect params == 7850"
 check "help expect lists the checks" 0 "expect compiled \[OPTIMIZER\]" -- "$U" -c "help expect"

@@ -321,10 +321,24 @@ static int features_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
     return CMD_OK;
 }
 
+/* A name without '/' is looked for in the output folder first, then in the current
+ * folder, as `model load` does: a lesson checks `expect file mlp.model` after
+ * `model save mlp` whatever folder `set output` chose. */
+static const char *file_place(const Shell *sh, const char *name, char *buf, size_t cap)
+{
+    struct stat st;
+    if (strchr(name, '/'))
+        return name;
+    int w = snprintf(buf, cap, "%s/%s", sh->output_dir, name);
+    if (w > 0 && (size_t)w < cap && stat(buf, &st) == 0)
+        return buf;
+    return name;
+}
+
 static int file_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
-    (void)sh;
-    const char *path = cmd_text(a, "path");
+    char buf[SH_PATH_MAX + 256];
+    const char *path = file_place(sh, cmd_text(a, "path"), buf, sizeof buf);
     struct stat st;
     snprintf(r->want, sizeof r->want, _("the file %s"), path);
     if (stat(path, &st) != 0)
@@ -365,7 +379,7 @@ static const Param data_params[] = {
 };
 static const Param file_params[] = {
     {.name = "path", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE",
-     .complete = PARAM_COMPLETE_FILE, .help = N_("a file that must exist and not be empty")},
+     .complete = PARAM_COMPLETE_FILE, .help = N_("a file that must exist and not be empty; a name without '/' is looked for in the output folder, then here")},
     {0},
 };
 

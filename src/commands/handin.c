@@ -68,7 +68,7 @@ static const struct {
 } not_in_lessons[] = {
     {"help", NULL},  {"figures", NULL}, {"handin", NULL}, {"save", NULL},
     {"quit", NULL},  {"exit", NULL},    {"set", "name"},  {"set", "term"},
-    {"set", "output"},
+    {"set", "output"}, {"lessons", NULL}, {"answer", NULL}, {"reveal", NULL},
 };
 
 static int word_is(const char *text, const char *word, const char **rest)
@@ -172,7 +172,7 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
     size_t commands = 0, expects = 0;
     for (size_t i = first; i < r->n; i++) {
         const ReportItem *it = &r->items[i];
-        if (it->kind != REPORT_COMMAND || !it->typed || !it->ok || !belongs_in_lesson(it->text))
+        if (it->kind != REPORT_COMMAND || it->quiet || !it->typed || !it->ok || !belongs_in_lesson(it->text))
             continue;
         sb_printf(&b, "%s\n", it->text);
         commands++;

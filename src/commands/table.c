@@ -31,6 +31,10 @@ const CmdSpec *const cmd_table[] = {
     &cmd_keep_spec,
     &cmd_need_spec,
     &cmd_echo_spec,
+    /* the lessons and the student's progress in them */
+    &cmd_lessons_spec,
+    &cmd_answer_spec,
+    &cmd_reveal_spec,
     /* what the session leaves: the student's page, a lesson */
     &cmd_handin_spec,
     &cmd_save_spec,

@@ -50,6 +50,7 @@
 #define FFT_COLS 8             /* columns per batch of column transforms */
 #define FFT_CHARGES 3          /* 1, x, y */
 #define FFT_KERNELS 2          /* K^2 (the force), K (Z) */
+#define FFT_OUTPUTS 4          /* potentials: K^2 * (1, x, y), K * 1 */
 #define FFT_MAX_PLANS 16       /* transform lengths kept */
 #define FFT_PAD_FLOATS 16      /* row strides are multiples of 64 bytes */
 #define FFT_POINT_CHUNK 4096   /* points per task */
@@ -79,10 +80,12 @@ struct TsneFft {
     int kernel_nb;          /* (nb, h, radius) the kernel spectra were computed for; 0: none */
     double kernel_h, kernel_r;
     TsneNear *near;
-    float *real[FFT_CHARGES];          /* (len, rs): charges, then potentials (n1 rows used) */
+    float *real[FFT_OUTPUTS];          /* (len, rs): charges (the first FFT_CHARGES), then
+                                          the potentials (n1 rows used) */
     fftwf_complex *spec[FFT_CHARGES];  /* (len, cs): spectra of the charges */
     fftwf_complex *work;               /* (len, cs): one kernel times one spectrum */
-    fftwf_complex *kern[FFT_KERNELS];  /* (len, cs) kernel spectra, scaled by 1 / len^2 */
+    float *kern[FFT_KERNELS];          /* (len, cs) kernel spectra, scaled by 1 / len^2:
+                                          real, the kernels being even */
     size_t cap;             /* complex cells allocated per grid buffer */
     /* per point */
     uint32_t *box;          /* (n) box row * nb + box column */
@@ -124,10 +127,12 @@ static void fft_plans_destroy(FftPlans *p)
 
 static void fft_grid_free(TsneFft *f)
 {
-    for (int q = 0; q < FFT_CHARGES; q++) {
+    for (int q = 0; q < FFT_OUTPUTS; q++) {
         free(f->real[q]);
-        free(f->spec[q]);
         f->real[q] = NULL;
+    }
+    for (int q = 0; q < FFT_CHARGES; q++) {
+        free(f->spec[q]);
         f->spec[q] = NULL;
     }
     free(f->work);
@@ -236,16 +241,16 @@ static FftPlans *fft_setup(TsneFft *f)
     size_t cells = (size_t)len * f->cs;
     if (cells > f->cap) {
         fft_grid_free(f);
-        for (int q = 0; q < FFT_CHARGES; q++) {
+        for (int q = 0; q < FFT_OUTPUTS; q++)
             f->real[q] = xmalloc_floats(2 * cells); /* len * rs <= 2 * len * cs */
+        for (int q = 0; q < FFT_CHARGES; q++)
             f->spec[q] = fft_alloc_complex(cells);
-        }
         f->work = fft_alloc_complex(cells);
         for (int k = 0; k < FFT_KERNELS; k++)
-            f->kern[k] = fft_alloc_complex(cells);
+            f->kern[k] = xmalloc_floats(cells);
         f->cap = cells;
     }
-    for (int q = 0; q < FFT_CHARGES; q++)
+    for (int q = 0; q < FFT_OUTPUTS; q++)
         memset(f->real[q], 0, (size_t)len * f->rs * sizeof(float));
     f->kernel_nb = 0;
 
@@ -293,10 +298,9 @@ typedef struct FftPass {
     int rows;                     /* rows of a row pass */
     float *real;                  /* the real grid of the pass */
     fftwf_complex *spec;          /* the spectrum of the pass */
-    const fftwf_complex *kern;    /* the kernel of a backward column pass */
+    const float *kern;            /* the kernel of a backward column pass */
     const float *y;               /* (n, 2) */
-    float *pot;                   /* gather: (n, 4) potentials out */
-    int slot;                     /* which of the 4 */
+    double *rep, *z;              /* gather: the repulsion (n, 2) and Z shares (n) out */
 } FftPass;
 
 /* Row batches b .. e-1: real rows -> spectrum rows. */
@@ -337,13 +341,12 @@ static void fft_cols_backward(void *vctx, size_t b, size_t e, int worker)
         size_t c0 = t * FFT_COLS;
         int h = ncols - (int)c0 < FFT_COLS ? ncols - (int)c0 : FFT_COLS;
         for (size_t r = 0; r < len; r++) {
-            const fftwf_complex *k = c->kern + r * f->cs + c0, *s = c->spec + r * f->cs + c0;
+            const float *k = c->kern + r * f->cs + c0;
+            const fftwf_complex *s = c->spec + r * f->cs + c0;
             fftwf_complex *w = f->work + r * f->cs + c0;
             for (int j = 0; j < h; j++) {
-                float re = k[j][0] * s[j][0] - k[j][1] * s[j][1];
-                float im = k[j][0] * s[j][1] + k[j][1] * s[j][0];
-                w[j][0] = re;
-                w[j][1] = im;
+                w[j][0] = k[j] * s[j][0];
+                w[j][1] = k[j] * s[j][1];
             }
         }
         fftwf_execute_dft(c->p->bwd[h], f->work + c0, f->work + c0);
@@ -382,7 +385,7 @@ static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
     int len = f->len, n1 = f->n1;
     double s = f->h / FFT_POINTS; /* node spacing */
     double scale = 1.0 / ((double)len * (double)len);
-    FftPass c = {f, p, 0, f->real[0], f->spec[0], NULL, NULL, NULL, 0};
+    FftPass c = {f, p, 0, f->real[0], f->spec[0], NULL, NULL, NULL, NULL};
     for (int k = 0; k < FFT_KERNELS; k++) {
         /* Circulant layout: offset a for a < n1, a - len above (the signed offsets
          * -n1 < a < n1 are all that the charges' products reach). */
@@ -403,7 +406,10 @@ static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
         }
         fft_pass_rows(pool, &c, len, fft_rows_forward);
         fft_pass_cols(pool, &c, fft_cols_forward);
-        memcpy(f->kern[k], f->spec[0], (size_t)len * f->cs * sizeof(fftwf_complex));
+        /* An even kernel's spectrum is real: its imaginary parts are rounding only. */
+        size_t cells = (size_t)len * f->cs;
+        for (size_t t = 0; t < cells; t++)
+            f->kern[k][t] = f->spec[0][t][0];
     }
     memset(f->real[0], 0, (size_t)len * f->rs * sizeof(float));
     f->kernel_nb = f->nb;
@@ -465,7 +471,8 @@ static void fft_spread(void *vctx, size_t b, size_t e, int worker)
         }
 }
 
-/* Points b .. e-1: the potential of the pass interpolated back from their box. */
+/* Points b .. e-1: the FFT_OUTPUTS potentials interpolated back from their box, then
+ * the repulsion and the Z share from them. */
 static void fft_gather(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
@@ -474,33 +481,25 @@ static void fft_gather(void *vctx, size_t b, size_t e, int worker)
     for (size_t i = b; i < e; i++) {
         size_t bx = f->box[i] % (uint32_t)f->nb, by = f->box[i] / (uint32_t)f->nb;
         const float *wx = f->wt + 6 * i, *wy = wx + 3;
-        double v = 0;
-        for (int a = 0; a < FFT_POINTS; a++) {
-            const float *row = c->real + (by * FFT_POINTS + (size_t)a) * f->rs + bx * FFT_POINTS;
-            double r = 0;
-            for (int q = 0; q < FFT_POINTS; q++)
-                r += (double)wx[q] * row[q];
-            v += (double)wy[a] * r;
+        size_t off = by * FFT_POINTS * f->rs + bx * FFT_POINTS;
+        float pt[FFT_OUTPUTS];
+        for (int s = 0; s < FFT_OUTPUTS; s++) {
+            double v = 0;
+            for (int a = 0; a < FFT_POINTS; a++) {
+                const float *row = f->real[s] + off + (size_t)a * f->rs;
+                double r = 0;
+                for (int q = 0; q < FFT_POINTS; q++)
+                    r += (double)wx[q] * row[q];
+                v += (double)wy[a] * r;
+            }
+            pt[s] = (float)v;
         }
-        c->pot[4 * i + (size_t)c->slot] = (float)v;
-    }
-}
-
-/* Points b .. e-1: repulsion and Z share from the four potentials. */
-static void fft_combine(void *vctx, size_t b, size_t e, int worker)
-{
-    (void)worker;
-    const FftPass *c = vctx;
-    const TsneFft *f = c->f;
-    double *rep = (double *)c->spec, *z = (double *)c->kern; /* (set by the caller) */
-    for (size_t i = b; i < e; i++) {
-        const float *pt = c->pot + 4 * i;
         /* sum_j K^2 (y_i - y_j) = y_i sum_j K^2 - sum_j K^2 y_j (the j = i term is 0) */
-        rep[2 * i] = (double)f->charge[2 * i] * pt[0] - pt[1];
-        rep[2 * i + 1] = (double)f->charge[2 * i + 1] * pt[0] - pt[2];
+        c->rep[2 * i] = (double)f->charge[2 * i] * pt[0] - pt[1];
+        c->rep[2 * i + 1] = (double)f->charge[2 * i + 1] * pt[0] - pt[2];
         /* A point does not count itself: K(0) = 1, from the grid alone or, with a near
          * field, from the grid's far(0) and the near field's 1 - far(0). */
-        z[i] = (double)pt[3] - 1.0;
+        c->z[i] = (double)pt[3] - 1.0;
     }
 }
 
@@ -534,7 +533,7 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         return err_set(e, _("FFTW could not plan transforms of length %d; use method bh"), f->len);
     if (f->kernel_nb != f->nb || f->kernel_h != f->h || f->kernel_r != f->radius)
         fft_kernels(f, pool, p);
-    FftPass c = {f, p, 0, NULL, NULL, NULL, y, NULL, 0};
+    FftPass c = {f, p, 0, NULL, NULL, NULL, y, rep, z};
 
     /* Boxes and weights, then the points sorted by box row (stable counting sort). */
     pool_for(pool, n, FFT_POINT_CHUNK, fft_locate, &c);
@@ -566,23 +565,17 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         fft_pass_cols(pool, &c, fft_cols_forward);
     }
     /* Backward, for each (kernel, charge): product and columns, then the n1 rows of
-     * nodes, read at the points. */
-    static const int pairs[4][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 0}};
-    float *pot = xmalloc_floats(4 * n); /* (n, 4): K^2 * (1, x, y), K * 1 */
-    c.pot = pot;
-    for (int s = 0; s < 4; s++) {
+     * nodes, into its own grid (the charges' grids are free now); then all four read at
+     * the points at once. */
+    static const int pairs[FFT_OUTPUTS][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 0}};
+    for (int s = 0; s < FFT_OUTPUTS; s++) {
         c.kern = f->kern[pairs[s][0]];
         c.spec = f->spec[pairs[s][1]];
-        c.real = f->real[0];
+        c.real = f->real[s];
         fft_pass_cols(pool, &c, fft_cols_backward);
         fft_pass_rows(pool, &c, f->n1, fft_rows_backward);
-        c.slot = s;
-        pool_for(pool, n, FFT_POINT_CHUNK, fft_gather, &c);
     }
-    c.spec = (fftwf_complex *)rep;
-    c.kern = (const fftwf_complex *)z;
-    pool_for(pool, n, FFT_POINT_CHUNK, fft_combine, &c);
-    free(pot);
+    pool_for(pool, n, FFT_POINT_CHUNK, fft_gather, &c);
     if (f->radius > 0) {
         if (!f->near)
             f->near = tsne_near_new(n);

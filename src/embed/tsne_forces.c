@@ -26,6 +26,7 @@
 #endif
 
 typedef float v8f __attribute__((vector_size(F_LANES * sizeof(float))));
+typedef double v4d __attribute__((vector_size(F_LANES * sizeof(float))));
 
 struct TsneForces {
     size_t n;
@@ -107,12 +108,16 @@ F_KERNEL static void f_attract(void *vctx, size_t b, size_t e, int worker)
         size_t t = t0;
         for (; t + F_LANES <= t1; t += F_LANES) {
             const uint32_t *cj = col + t;
-            v8f lx = {y[2 * (size_t)cj[0]], y[2 * (size_t)cj[1]], y[2 * (size_t)cj[2]],
-                      y[2 * (size_t)cj[3]], y[2 * (size_t)cj[4]], y[2 * (size_t)cj[5]],
-                      y[2 * (size_t)cj[6]], y[2 * (size_t)cj[7]]};
-            v8f ly = {y[2 * (size_t)cj[0] + 1], y[2 * (size_t)cj[1] + 1], y[2 * (size_t)cj[2] + 1],
-                      y[2 * (size_t)cj[3] + 1], y[2 * (size_t)cj[4] + 1], y[2 * (size_t)cj[5] + 1],
-                      y[2 * (size_t)cj[6] + 1], y[2 * (size_t)cj[7] + 1]};
+            /* Each neighbour's (x, y) as one 8-byte load, four to a vector (a: the
+             * neighbours 0 1 4 5, b: 2 3 6 7), then split into the x and y lanes in
+             * order by one shuffle each: half the loads and inserts of building the
+             * two vectors float by float, and the same values. */
+            double q[F_LANES];
+            for (int a = 0; a < F_LANES; a++)
+                memcpy(&q[a], y + 2 * (size_t)cj[a], sizeof q[a]);
+            v8f pa = (v8f)(v4d){q[0], q[1], q[4], q[5]}, pb = (v8f)(v4d){q[2], q[3], q[6], q[7]};
+            v8f lx = __builtin_shufflevector(pa, pb, 0, 2, 8, 10, 4, 6, 12, 14);
+            v8f ly = __builtin_shufflevector(pa, pb, 1, 3, 9, 11, 5, 7, 13, 15);
             v8f lp;
             memcpy(&lp, P->val + t, sizeof lp);
             v8f dx = px - lx, dy = py - ly;

@@ -9,6 +9,7 @@
 #include "untangle/commands/commands.h"
 #include "untangle/core/interrupt.h"
 #include "untangle/session/report.h"
+#include "untangle/frontend/front.h"
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
@@ -131,6 +132,12 @@ int shell_run_line(Shell *sh, const char *line)
     /* Every command that comes through here may `need` a lesson replayed. */
     if (!sh->replay_lesson)
         sh->replay_lesson = lesson_replay;
+    if (!sh->lesson_outline)
+        sh->lesson_outline = lesson_outline_read;
+    if (!sh->read_line)
+        sh->read_line = front_read_line;
+    if (!sh->print_quote)
+        sh->print_quote = front_print_quote;
     TokLine t;
     Err e;
     err_clear(&e);

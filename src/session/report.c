@@ -99,6 +99,27 @@ void report_add_command_figure(Report *r, size_t at, const char *name, double va
     r->bytes += sizeof *f;
 }
 
+void report_quiet_command(Report *r, long at)
+{
+    if (r && at >= 0 && (size_t)at < r->n && r->items[at].kind == REPORT_COMMAND)
+        r->items[at].quiet = 1;
+}
+
+size_t report_question_end(const Report *r, size_t q)
+{
+    /* Commands count only when an answer comes after them: those after the last
+     * answer (a lesson's next block) are no longer the question's. */
+    size_t end = q + 1;
+    for (size_t j = q + 1; j < r->n; j++) {
+        ReportKind k = r->items[j].kind;
+        if (k == REPORT_STUDENT || k == REPORT_ANSWER)
+            end = j + 1;
+        else if (k != REPORT_COMMAND && k != REPORT_FIGURE)
+            break;
+    }
+    return end;
+}
+
 void report_add_exercise(Report *r, const char *title, const char *status)
 {
     ReportItem *it = push(r, REPORT_EXERCISE, title);
@@ -172,7 +193,7 @@ void report_summarize(const Report *r, ReportSummary *s)
     memset(s, 0, sizeof *s);
     for (size_t i = 0; i < r->n; i++) {
         const ReportItem *it = &r->items[i];
-        if (it->kind == REPORT_COMMAND) {
+        if (it->kind == REPORT_COMMAND && !it->quiet) {
             s->commands++;
             s->failed += !it->ok;
         } else if (it->kind == REPORT_FIGURE) {
@@ -180,8 +201,7 @@ void report_summarize(const Report *r, ReportSummary *s)
         } else if (it->kind == REPORT_QUESTION) {
             /* Answered: the student's answer follows, before or after the reference. */
             s->questions++;
-            for (size_t j = i + 1; j < r->n && (r->items[j].kind == REPORT_STUDENT ||
-                                                r->items[j].kind == REPORT_ANSWER); j++)
+            for (size_t j = i + 1, end = report_question_end(r, i); j < end; j++)
                 if (r->items[j].kind == REPORT_STUDENT) {
                     s->answered++;
                     break;

@@ -152,6 +152,51 @@ static void put_exercise_table(StrBuf *b, const Report *r)
     free(ex);
 }
 
+/* What the progress file says: each lesson's exercises with their status, and
+ * the answers of earlier sessions beside the reference (folded). */
+static void put_progress(StrBuf *b, const ReportMeta *m)
+{
+    for (size_t i = 0; i < m->n_progress; i++) {
+        const ReportLessonProgress *lp = &m->progress[i];
+        sb_str(b, "<div class=\"progress\"><p class=\"lesson\"><code>");
+        html_escape(b, lp->lesson);
+        sb_str(b, "</code></p>\n");
+        if (lp->n_exercises)
+            sb_str(b, _("<table class=\"exercises\">\n<tr><th>Exercise</th><th>Status</th></tr>\n"));
+        for (size_t k = 0; k < lp->n_exercises; k++) {
+            const char *st = lp->status[k];
+            const char *shown = strcmp(st, "done") == 0      ? _("done")
+                                : strcmp(st, "skipped") == 0 ? _("skipped")
+                                                             : _("not done");
+            sb_printf(b, "<tr><td>%zu. ", k + 1);
+            html_escape(b, lp->titles[k]);
+            sb_str(b, "</td><td class=\"");
+            html_escape(b, st);
+            sb_str(b, "\">");
+            html_escape(b, shown);
+            sb_str(b, "</td></tr>\n");
+        }
+        if (lp->n_exercises)
+            sb_str(b, "</table>\n");
+        if (lp->n_answers)
+            sb_str(b, _("<p>Answers given in earlier sessions:</p>\n"));
+        for (size_t k = 0; k < lp->n_answers; k++) {
+            sb_str(b, "<div class=\"question\">");
+            put_markdown(b, lp->questions[k]);
+            sb_str(b, "</div>\n<div class=\"answers\">\n<div class=\"student\">");
+            put_markdown(b, lp->answers[k]);
+            sb_str(b, "</div>\n");
+            if (lp->references[k][0]) {
+                sb_str(b, _("<details class=\"reference\"><summary>Reference answer</summary>\n"));
+                put_markdown(b, lp->references[k]);
+                sb_str(b, "</details>\n");
+            }
+            sb_str(b, "</div>\n");
+        }
+        sb_str(b, "</div>\n");
+    }
+}
+
 static void put_header(StrBuf *b, const Report *r, const ReportMeta *m)
 {
     ReportSummary s;
@@ -165,7 +210,10 @@ static void put_header(StrBuf *b, const Report *r, const ReportMeta *m)
               sb_cstr(&date), sb_cstr(&program));
     sb_str(b, sb_cstr(&who));
     sb_str(b, "</p>\n");
-    put_exercise_table(b, r);
+    if (m->n_progress)
+        put_progress(b, m);
+    else
+        put_exercise_table(b, r);
     sb_printf(b, _("<p class=\"summary\">Exercises: %zu done, %zu skipped, %zu open. Questions "
                    "answered: %zu of %zu. Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n"),
               s.exercises_done, s.exercises_skipped, s.exercises_open, s.answered, s.questions,
@@ -214,6 +262,8 @@ static void put_figure(StrBuf *b, const ReportItem *it)
     sb_str(b, "</figcaption></figure>\n");
 }
 
+static void put_item(StrBuf *b, const ReportItem *it);
+
 /* A question, then the student's answer beside the reference answer (folded).
  * Returns the index of the last item used. */
 static size_t put_question(StrBuf *b, const Report *r, size_t i)
@@ -221,9 +271,11 @@ static size_t put_question(StrBuf *b, const Report *r, size_t i)
     sb_str(b, "<div class=\"question\">");
     put_markdown(b, r->items[i].text);
     sb_str(b, "</div>\n");
-    size_t j = i + 1;
-    while (j < r->n && (r->items[j].kind == REPORT_STUDENT || r->items[j].kind == REPORT_ANSWER))
-        j++;
+    size_t j = report_question_end(r, i);
+    /* What the student did before answering, in order, then the answers. */
+    for (size_t k = i + 1; k < j; k++)
+        if (r->items[k].kind == REPORT_COMMAND || r->items[k].kind == REPORT_FIGURE)
+            put_item(b, &r->items[k]);
     sb_str(b, "<div class=\"answers\">\n");
     int answered = 0;
     for (size_t k = i + 1; k < j; k++)
@@ -258,7 +310,10 @@ static void put_item(StrBuf *b, const ReportItem *it)
         sb_str(b, "</h1>\n");
         break;
     case REPORT_PROSE: put_markdown(b, it->text); break;
-    case REPORT_COMMAND: put_command(b, it); break;
+    case REPORT_COMMAND:
+        if (!it->quiet)
+            put_command(b, it);
+        break;
     case REPORT_FIGURE: put_figure(b, it); break;
     case REPORT_QUESTION: break; /* put_question */
     case REPORT_STUDENT:         /* an answer away from its question */

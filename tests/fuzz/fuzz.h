@@ -17,6 +17,7 @@
 int fuzz_cmd_one(const uint8_t *data, size_t size);
 int fuzz_lesson_one(const uint8_t *data, size_t size);
 int fuzz_idx_one(const uint8_t *data, size_t size);
+int fuzz_progress_one(const uint8_t *data, size_t size);
 int fuzz_png_one(const uint8_t *data, size_t size);
 int fuzz_model_one(const uint8_t *data, size_t size);
 

@@ -146,5 +146,7 @@ extern const CmdSpec cmd_set_spec, cmd_figures_spec, cmd_keep_spec,
     cmd_need_spec, cmd_echo_spec, cmd_help_spec, cmd_quit_spec,
     cmd_exit_spec;                                                           /* session.c */
 extern const CmdSpec cmd_handin_spec, cmd_save_spec;                         /* handin.c */
+extern const CmdSpec cmd_lessons_spec;                                       /* lessons.c */
+extern const CmdSpec cmd_answer_spec, cmd_reveal_spec;                       /* answer.c */
 
 #endif

@@ -56,6 +56,8 @@ typedef struct ReportItem {
     ReportFigure *figs; /* commands: the figures it reported, in order; owned */
     size_t n_figs;
     unsigned long long seed; /* commands: the session's seed when it began */
+    int quiet;        /* commands: kept out of the page and the counts (`answer`: its
+                         text stands beside its question instead) */
 } ReportItem;
 
 #define REPORT_MAX_BYTES ((size_t)64 << 20)  /* the whole record */
@@ -83,6 +85,14 @@ void report_add_command(Report *r, const char *command, const char *output, size
 /* A figure the command at index `at` reported (a second report of a name
  * replaces the value). */
 void report_add_command_figure(Report *r, size_t at, const char *name, double value);
+/* The command at index `at` (sh->recording; nothing when out of range or no
+ * command) stays out of the page, the counts and `save lesson`. */
+void report_quiet_command(Report *r, long at);
+/* The items that belong to the question at index q: its answers (the student's
+ * and the reference) and the commands typed between them and the question, up
+ * to the last answer before the next title, prose, question or exercise.
+ * Returns the index past the last. */
+size_t report_question_end(const Report *r, size_t q);
 /* An exercise of learn mode and how it ended ("done", "skipped", "open"). */
 void report_add_exercise(Report *r, const char *title, const char *status);
 /* Encodes c as PNG and adds it; returns -1 with e set when encoding fails. */
@@ -110,11 +120,28 @@ typedef struct ReportExercise {
  * count; *out (caller frees) borrows the record's strings. */
 size_t report_exercises(const Report *r, ReportExercise **out);
 
+/* What the progress file (progress.h) says of one lesson of the record, for
+ * the page's header: every exercise with its status, and the answers kept from
+ * earlier sessions (those the record does not hold). All borrowed. */
+typedef struct ReportLessonProgress {
+    const char *lesson;          /* the lesson's file, as the record names it */
+    size_t n_exercises;
+    const char *const *titles;   /* n_exercises: each exercise's title */
+    const char *const *status;   /* n_exercises: "done", "skipped" or "open" (not done) */
+    size_t n_answers;
+    const char *const *questions;  /* n_answers: the question (Markdown) */
+    const char *const *answers;    /* n_answers: the student's answer (Markdown) */
+    const char *const *references; /* n_answers: the reference answer, "" when none */
+} ReportLessonProgress;
+
 /* Who and when, for the page. */
 typedef struct ReportMeta {
     const char *name;     /* the student */
     const char *date;     /* as shown: "2025-03-01 14:05:09 +0100" */
     const char *program;  /* "untangle 0.1.0" */
+    const ReportLessonProgress *progress; /* the lessons with progress, or NULL: the
+                                             header's exercises then come from the record */
+    size_t n_progress;
 } ReportMeta;
 
 #define REPORT_SHA256_HEX 65  /* 64 hex digits and a NUL */

@@ -53,6 +53,8 @@ typedef struct LabelledMatrix {
 
 struct Model;       /* nn.h */
 struct Report;      /* report.h */
+struct LessonOutline; /* lessons.h */
+struct LearnState;  /* learn_state.h */
 
 typedef struct Shell {
     FILE *out;                 /* command output (stdout) */
@@ -116,6 +118,17 @@ typedef struct Shell {
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
     int (*replay_lesson)(struct Shell *sh, const char *path);
+    /* ... and how a lesson file is read for what it holds (lessons.h): 0, or -1
+     * with e set. */
+    int (*lesson_outline)(const char *path, struct LessonOutline *o, Err *e);
+    /* ... the next line of the input commands come from (`answer` alone reads its
+     * lines so), without its line break, caller frees; NULL at the end ... */
+    char *(*read_line)(struct Shell *sh, const char *prompt);
+    /* ... and how Markdown is shown as a quote, as lessons show answers. */
+    void (*print_quote)(struct Shell *sh, const char *md);
+    /* Where the student is in `untangle learn` (learn_state.h); borrowed from the
+     * learn loop, NULL outside learn mode. */
+    struct LearnState *learn;
 
     char errmsg[ERR_MSG_MAX];  /* the last error, set by sh_error */
 } Shell;
