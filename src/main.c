@@ -13,6 +13,7 @@
 #include "untangle/nn/kernels.h"
 #include "untangle/render/markdown.h"
 #include "untangle/session/handin.h"
+#include "untangle/frontend/learn.h"
 #include "untangle/frontend/run.h"
 #include "untangle/core/xalloc.h"
 
@@ -20,12 +21,15 @@ static void usage(FILE *f)
 {
     fprintf(f,
             _("usage: untangle [OPTIONS] [FILE...]\n"
+            "       untangle [OPTIONS] learn [LESSON]\n"
             "       untangle check-handin FILE.html...\n"
             "\n"
             "A teaching shell for deep learning on MNIST. With no FILE and a terminal, an\n"
             "interactive prompt; with FILEs, replays them in order (FILE.md: a lesson, whose\n"
             "prose is printed and whose `untangle` blocks are run; any other file: one\n"
-            "command per line); with a pipe, reads commands from it.\n"
+            "command per line); with a pipe, reads commands from it. `learn` takes you\n"
+            "through a lesson whose exercises you do yourself, checked as you go (LESSON: a\n"
+            "file, or 01, 01-logistic... in lessons/LANG; none: where you stopped).\n"
             "\n"
             "options:\n"
             "  -c COMMANDS          run COMMANDS (separated by ';') and exit\n"
@@ -121,6 +125,8 @@ typedef struct Options {
     const char *commands;  /* -c */
     const char *html_path; /* --html */
     int nfiles;            /* FILE arguments, read again in order by run_files */
+    int learn;             /* `learn [LESSON]` came first among them */
+    const char *lesson;    /* its LESSON, or NULL */
     int done;              /* --help or --version: nothing to run */
 } Options;
 
@@ -166,6 +172,13 @@ static int read_options(Shell *sh, int argc, char **argv, Options *o)
             }
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error(sh, _("unknown option '%s'; see --help"), a);
+            status = EXIT_USAGE;
+        } else if (!o->learn && o->nfiles == 0 && strcmp(a, "learn") == 0) {
+            o->learn = 1;
+        } else if (o->learn && !o->lesson) {
+            o->lesson = a;
+        } else if (o->learn) {
+            cli_error(sh, _("learn takes one lesson at most, not '%s'; see --help"), a);
             status = EXIT_USAGE;
         } else {
             o->nfiles++;
@@ -299,7 +312,18 @@ int main(int argc, char **argv)
     }
     if (rc == CMD_OK && o.nfiles)
         rc = run_files(&sh, argc, argv);
-    if (!o.commands && !o.nfiles) {
+    if (rc == CMD_OK && o.learn) {
+        /* After the lesson the student stays at the prompt (or the pipe goes on). */
+        sh.interactive = isatty(STDIN_FILENO);
+        rc = lesson_learn(&sh, o.lesson);
+        if (rc == CMD_ERR && !sh.error_shown && sh.errmsg[0])
+            cli_error(&sh, "%s", sh.errmsg);
+        if (rc == CMD_OK)
+            rc = sh.interactive ? shell_repl(&sh) : shell_run_stream(&sh, stdin, "stdin");
+        else if (rc == CMD_EXIT)
+            rc = CMD_OK;
+    }
+    if (!o.commands && !o.nfiles && !o.learn) {
         if (isatty(STDIN_FILENO))
             rc = shell_repl(&sh);
         else

@@ -85,7 +85,7 @@ run_script() {
     rm -f "$out"
 }
 if [ -x "${UNTANGLE:-./untangle}" ]; then
-    for script in ${UNTANGLE_SCRIPTS:-tests/layers.sh tests/cli.sh tests/live.sh tests/prose.sh tests/html.sh tests/handin.sh tests/progress.sh tests/exercises.sh tests/bad_inputs.sh tests/help_topics.sh tests/i18n.sh tests/interrupt.sh tests/valgrind.sh}; do
+    for script in ${UNTANGLE_SCRIPTS:-tests/layers.sh tests/cli.sh tests/live.sh tests/prose.sh tests/html.sh tests/handin.sh tests/progress.sh tests/exercises.sh tests/learn.sh tests/bad_inputs.sh tests/help_topics.sh tests/i18n.sh tests/interrupt.sh tests/valgrind.sh}; do
         [ -f "$script" ] && run_script "$script"
     done
 fi

@@ -38,6 +38,14 @@ const CmdSpec *const cmd_table[] = {
     /* what the session leaves: the student's page, a lesson */
     &cmd_handin_spec,
     &cmd_save_spec,
+    /* learn mode: a lesson's exercises done by the student */
+    &cmd_learn_spec,
+    &cmd_hint_spec,
+    &cmd_solution_spec,
+    &cmd_skip_spec,
+    &cmd_where_spec,
+    &cmd_back_spec,
+    &cmd_next_spec,
     &cmd_help_spec,
     &cmd_quit_spec,
     &cmd_exit_spec,

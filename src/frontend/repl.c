@@ -89,10 +89,14 @@ static char **build_matches(const char *text, const char *const *cands, size_t n
     return m;
 }
 
-/* Readline's completion hook takes no context pointer, so the session being
- * completed for is kept here while shell_repl runs: the only state of this file,
- * read by complete() alone (saved models are in its output folder, figures in it). */
-static const Shell *completing;
+/* Readline's hooks take no context pointer, so the prompt's state is kept here
+ * while it is open (readline's own state is global anyway): the session being
+ * completed for (saved models are in its output folder, figures in it) and the
+ * history file. The only state of this file. */
+static struct {
+    const Shell *sh; /* NULL while the prompt is closed */
+    char hist[SH_PATH_MAX];
+} prompt;
 
 /* Names of saved models: NAME for OUTPUT/NAME.model, and ./NAME.model. */
 static size_t add_models(const char *dir, const char **names, char **owned, size_t n,
@@ -145,12 +149,12 @@ static char **complete(const char *text, int start, int end)
     for (size_t i = 0; i < c.n; i++)
         cands[n++] = c.words[i];
     size_t first_owned = n;
-    if (c.also == PARAM_COMPLETE_MODEL && completing) {
-        n = add_models(completing->output_dir, cands, owned, n, CAP);
+    if (c.also == PARAM_COMPLETE_MODEL && prompt.sh) {
+        n = add_models(prompt.sh->output_dir, cands, owned, n, CAP);
         n = add_models(".", cands, owned, n, CAP);
-    } else if (c.also == PARAM_COMPLETE_FIGURE && completing) {
-        for (size_t i = 0; i < completing->n_figures && n < CAP; i++)
-            cands[n++] = completing->figures[i].name;
+    } else if (c.also == PARAM_COMPLETE_FIGURE && prompt.sh) {
+        for (size_t i = 0; i < prompt.sh->n_figures && n < CAP; i++)
+            cands[n++] = prompt.sh->figures[i].name;
     }
     char **m = build_matches(text, cands, n);
     for (size_t i = first_owned; i < CAP; i++)
@@ -182,35 +186,58 @@ static int on_signal_event(void)
     return 0;
 }
 
-int shell_repl(Shell *sh)
+/* Readline, the history and completion, set up once for the session. */
+static void prompt_open(Shell *sh)
 {
-    char hist[SH_PATH_MAX];
-    history_path(hist, sizeof hist);
+    history_path(prompt.hist, sizeof prompt.hist);
     using_history();
     stifle_history(HISTORY_MAX);
-    if (hist[0] && history_usable(sh, hist) != 0)
-        hist[0] = '\0';
-    if (hist[0])
-        read_history(hist);
+    if (prompt.hist[0] && history_usable(sh, prompt.hist) != 0)
+        prompt.hist[0] = '\0';
+    if (prompt.hist[0])
+        read_history(prompt.hist);
     rl_readline_name = "untangle";
     rl_attempted_completion_function = complete;
-    completing = sh;
     rl_signal_event_hook = on_signal_event;
-    sh->interactive = 1;
-    sh->where_file = NULL;
+    prompt.sh = sh;
+}
 
-    printf(_("untangle %s: deep learning on MNIST, one command at a time. "
-           "`help` lists the commands; Ctrl-D leaves.\n"),
-           UNTANGLE_VERSION);
-    int rc = CMD_OK;
+static void prompt_close(void)
+{
+    if (prompt.hist[0])
+        history_truncate_file(prompt.hist, HISTORY_MAX);
+    clear_history();
+    prompt.sh = NULL;
+}
+
+char *shell_read_line(Shell *sh, const char *prompt_text)
+{
+    if (!sh->interactive) {
+        char *line = NULL;
+        sh->where_line++;
+        LineRead got = shell_stream_line(stdin, &line);
+        if (got == LINE_OK) {
+            /* What a pipe typed is shown after the prompt, as a terminal would. */
+            fprintf(sh->out, "%s%s\n", prompt_text, line);
+            fflush(sh->out);
+            return line;
+        }
+        if (got != LINE_EOF)
+            shell_print_error(sh, got == LINE_TOO_LONG ? _("the line is too long; the input stops here")
+                                  : got == LINE_NUL    ? _("the line holds a NUL byte; the input stops here")
+                                                       : _("cannot read the input; it stops here"));
+        return NULL;
+    }
+    if (!prompt.sh)
+        prompt_open(sh);
     for (;;) {
         if (interrupt_signal() == SIGTERM)
-            break; /* SIGTERM ends the session (status 143); Ctrl-C only the command */
+            return NULL; /* SIGTERM ends the session (status 143); Ctrl-C only the command */
         interrupt_clear();
-        char *line = readline("untangle> ");
+        char *line = readline(prompt_text);
         if (!line) {
             putchar('\n');
-            break;
+            return NULL;
         }
         if (interrupt_pending()) {
             free(line);
@@ -218,16 +245,34 @@ int shell_repl(Shell *sh)
         }
         if (line[strspn(line, " \t")] != '\0') {
             add_history(line);
-            if (hist[0] && append_history(1, hist) != 0)
-                write_history(hist); /* the file did not exist yet */
+            if (prompt.hist[0] && append_history(1, prompt.hist) != 0)
+                write_history(prompt.hist); /* the file did not exist yet */
         }
-        rc = shell_run_line(sh, line);
+        return line;
+    }
+}
+
+int shell_repl(Shell *sh)
+{
+    sh->interactive = 1;
+    sh->where_file = NULL;
+    int opened = !prompt.sh;
+    if (opened)
+        prompt_open(sh);
+    printf(_("untangle %s: deep learning on MNIST, one command at a time. "
+           "`help` lists the commands; Ctrl-D leaves.\n"),
+           UNTANGLE_VERSION);
+    fflush(stdout);
+    for (;;) {
+        char *line = shell_read_line(sh, "untangle> ");
+        if (!line)
+            break;
+        int rc = shell_run_line(sh, line);
         free(line);
         if (rc == CMD_EXIT)
             break;
     }
-    if (hist[0])
-        history_truncate_file(hist, HISTORY_MAX);
-    completing = NULL;
+    if (opened)
+        prompt_close();
     return CMD_OK;
 }

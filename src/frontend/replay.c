@@ -24,7 +24,7 @@ static void print_prose(Shell *sh, const LessonItem *it, ProseKind kind)
 
 /* The command as the prompt would show it; a control character in the lesson's
  * text is shown escaped, never sent to the terminal. */
-static void echo_command(Shell *sh, const char *text)
+void lesson_echo_command(Shell *sh, const char *text)
 {
     char *shown = md_escape_controls(text);
     fprintf(sh->out, "%suntangle>%s %s\n", prose_styled(sh) ? STYLE_CMD : "",
@@ -45,8 +45,11 @@ static int pause_for(Shell *sh, const char *what)
 }
 
 /* The report keeps the lesson's text; commands are recorded as they run. */
-static void record(struct Report *r, const LessonItem *it)
+void lesson_record(Shell *sh, const LessonItem *it)
 {
+    struct Report *r = sh->report;
+    if (!r)
+        return;
     switch (it->kind) {
     case LESSON_PROSE: report_add(r, REPORT_PROSE, it->text); break;
     case LESSON_HINT: report_add(r, REPORT_PROSE, it->text); break;
@@ -59,7 +62,7 @@ static void record(struct Report *r, const LessonItem *it)
 
 /* A lesson of a folder named after a language (lessons/fr/) is replayed in
  * that language, unless `set lang` chose one. */
-static void lesson_language(Shell *sh, const char *path)
+void lesson_language(Shell *sh, const char *path)
 {
     if (sh->lang[0])
         return;
@@ -116,8 +119,7 @@ int lesson_replay(Shell *sh, const char *path)
     for (size_t i = 0; i < l.n && rc == CMD_OK; i++) {
         const LessonItem *it = &l.items[i];
         sh->where_line = it->line;
-        if (sh->report)
-            record(sh->report, it);
+        lesson_record(sh, it);
         switch (it->kind) {
         case LESSON_PROSE:
             print_prose(sh, it, PROSE_TEXT);
@@ -127,7 +129,7 @@ int lesson_replay(Shell *sh, const char *path)
                 rc = CMD_EXIT;
             break;
         case LESSON_COMMAND:
-            echo_command(sh, it->text);
+            lesson_echo_command(sh, it->text);
             rc = shell_run_line(sh, it->text); /* stops at a Ctrl-C too */
             break;
         case LESSON_BLOCK_END:

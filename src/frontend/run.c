@@ -10,6 +10,7 @@
 #include "untangle/core/interrupt.h"
 #include "untangle/session/report.h"
 #include "untangle/frontend/front.h"
+#include "untangle/frontend/learn.h"
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/core/xalloc.h"
@@ -132,6 +133,8 @@ int shell_run_line(Shell *sh, const char *line)
     /* Every command that comes through here may `need` a lesson replayed. */
     if (!sh->replay_lesson)
         sh->replay_lesson = lesson_replay;
+    if (!sh->learn_lesson)
+        sh->learn_lesson = lesson_learn;
     if (!sh->lesson_outline)
         sh->lesson_outline = lesson_outline_read;
     if (!sh->read_line)
@@ -247,12 +250,7 @@ FILE *shell_open_output(Shell *sh, int fd)
     return f;
 }
 
-/* What read_line met. */
-typedef enum LineRead { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_NUL, LINE_FAILED } LineRead;
-
-/* Reads one line of at most TOK_LINE_MAX bytes into *out (caller frees); a
- * longer line is not read further, so an endless one never fills memory. */
-static LineRead read_line(FILE *f, char **out)
+LineRead shell_stream_line(FILE *f, char **out)
 {
     size_t cap = 256, len = 0;
     char *buf = xmalloc(cap);
@@ -298,7 +296,7 @@ int shell_run_stream(Shell *sh, FILE *f, const char *name)
     while (rc == CMD_OK) {
         char *line, msg[200];
         sh->where_line++;
-        LineRead got = read_line(f, &line);
+        LineRead got = shell_stream_line(f, &line);
         if (got == LINE_EOF)
             break;
         if (got == LINE_OK) {

@@ -146,6 +146,8 @@ extern const CmdSpec cmd_set_spec, cmd_figures_spec, cmd_keep_spec,
     cmd_need_spec, cmd_echo_spec, cmd_help_spec, cmd_quit_spec,
     cmd_exit_spec;                                                           /* session.c */
 extern const CmdSpec cmd_handin_spec, cmd_save_spec;                         /* handin.c */
+extern const CmdSpec cmd_learn_spec, cmd_hint_spec, cmd_solution_spec, cmd_skip_spec,
+    cmd_where_spec, cmd_back_spec, cmd_next_spec;                            /* learn.c */
 extern const CmdSpec cmd_lessons_spec;                                       /* lessons.c */
 extern const CmdSpec cmd_answer_spec, cmd_reveal_spec;                       /* answer.c */
 

@@ -25,6 +25,24 @@ int shell_run_stream(Shell *sh, FILE *f, const char *name);
 int lesson_replay(Shell *sh, const char *path);
 /* The interactive loop on a terminal (readline, history, completion). */
 int shell_repl(Shell *sh);
+/* One line typed at the prompt (caller frees): readline with the history and
+ * completion while sh->interactive, else a line of stdin, shown after the
+ * prompt as a terminal would. NULL at the end of input, or at a SIGTERM. */
+char *shell_read_line(Shell *sh, const char *prompt);
+
+/* What shell_stream_line met. */
+typedef enum LineRead { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_NUL, LINE_FAILED } LineRead;
+/* Reads one line of at most TOK_LINE_MAX bytes into *out (caller frees); a
+ * longer line is not read further, so an endless one never fills memory. */
+LineRead shell_stream_line(FILE *f, char **out);
+
+/* What a replay and learn mode share: the language of a lesson's folder
+ * (lessons/fr/ is French unless `set lang` chose), a command shown after the
+ * prompt, an item of the lesson kept in the report. */
+struct LessonItem;
+void lesson_language(Shell *sh, const char *path);
+void lesson_echo_command(Shell *sh, const char *text);
+void lesson_record(Shell *sh, const struct LessonItem *it);
 
 /* Prints "WHERE: error: MSG" (the place from sh->where_file/where_line). */
 void shell_print_error(Shell *sh, const char *msg);

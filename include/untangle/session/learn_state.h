@@ -15,6 +15,18 @@ struct ProgressLesson;
 
 #define LEARN_PATH_MAX 1024
 
+struct Shell;
+
+/* What the commands of learn mode ask the learn loop to do. */
+typedef enum LearnAction {
+    LEARN_HINT,      /* show the exercise's next hint */
+    LEARN_SOLUTION,  /* print the reference commands */
+    LEARN_SKIP,      /* run them, mark the exercise skipped, go on */
+    LEARN_WHERE,     /* the lesson, the exercise, what is left */
+    LEARN_BACK,      /* show the block before (one further each time) */
+    LEARN_NEXT       /* go on past a question */
+} LearnAction;
+
 typedef struct LearnState {
     const char *lesson_path;         /* the lesson being learnt; borrowed */
     struct Lesson *lesson;           /* its items; borrowed */
@@ -27,6 +39,9 @@ typedef struct LearnState {
     struct Progress *progress;       /* the student's progress; borrowed, may be NULL */
     struct ProgressLesson *plesson;  /* this lesson's entry in it; borrowed, may be NULL */
     char progress_path[LEARN_PATH_MAX]; /* where progress is saved, "" when it is not */
+    /* The learn loop's: does what `hint`, `skip`... ask; CMD_OK, or CMD_ERR after
+     * sh_error (nothing of the kind to do here: no exercise open, no hint left). */
+    int (*act)(struct Shell *sh, LearnAction what);
 } LearnState;
 
 #endif

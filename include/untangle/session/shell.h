@@ -118,6 +118,9 @@ typedef struct Shell {
     /* Set by the front end (src/frontend), which sits above the commands: how
      * `need` replays a lesson. NULL when no front end is attached. */
     int (*replay_lesson)(struct Shell *sh, const char *path);
+    /* ... and how `learn` runs one in learn mode (lesson NULL: where the student
+     * stopped). */
+    int (*learn_lesson)(struct Shell *sh, const char *lesson);
     /* ... and how a lesson file is read for what it holds (lessons.h): 0, or -1
      * with e set. */
     int (*lesson_outline)(const char *path, struct LessonOutline *o, Err *e);

@@ -1,0 +1,107 @@
+#!/bin/sh
+# Learn mode (`untangle learn`, `learn` at the prompt) through the real binary:
+# a scripted student types into a pipe (and, for readline, a terminal that
+# script(1) gives), and the cases read what the shell answered. Progress always
+# goes to a temporary $XDG_STATE_HOME. Run by tests/run.sh.
+set -u
+U=${UNTANGLE:-./untangle}
+case $U in /*) ;; *) U="$(pwd)/$U" ;; esac
+T=$(mktemp -d /tmp/untangle-learn-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export XDG_STATE_HOME="$T/state"
+export HOME="$T"
+export UNTANGLE_HISTORY=/dev/null
+unset LANGUAGE LC_ALL LC_MESSAGES
+export LANG=C.UTF-8
+
+. "$(dirname "$0")/cases.sh"
+
+# student NAME INPUT [ARGS...]: pipes INPUT (printf's escapes) into `untangle
+# --quick --term none learn ARGS`; the transcript in $T/NAME, the status in $rc.
+student() {
+    name=$1 input=$2
+    shift 2
+    printf "$input" | "$U" --quick --term none --output "$T/out" learn "$@" >"$T/$name" 2>&1
+    rc=$?
+}
+# has NAME CASE PATTERN: the transcript holds the extended regular expression.
+has() {
+    if grep -qE -- "$3" "$T/$1"; then ok "$2"; else not_ok "$2" "no /$3/ in:" "$(tail -n 8 "$T/$1")"; fi
+}
+lacks() {
+    if grep -qE -- "$3" "$T/$1"; then not_ok "$2" "$(grep -nE -- "$3" "$T/$1" | head -n 3)"; else ok "$2"; fi
+}
+# count NAME CASE PATTERN N: the pattern is on N lines exactly.
+count() {
+    n=$(grep -cE -- "$3" "$T/$1")
+    if [ "$n" = "$4" ]; then ok "$2"; else not_ok "$2" "/$3/ on $n lines, not $4" "$(tail -n 8 "$T/$1")"; fi
+}
+
+# ---- without data: finding lessons, the commands outside learn mode ----
+
+check "learn: an unknown lesson lists those there" 1 "no lesson 'zz' in lessons/en: give a lesson's file, or one of 00-images, 01-logistic" -- \
+    "$U" learn zz </dev/null
+check "learn takes one lesson at most" 2 "learn takes one lesson at most" -- "$U" learn 01 02 </dev/null
+check "hint outside learn mode says where it works" 1 "error: .hint. works in learn mode" -- "$U" -c hint
+check "help learn says what it does" 0 "do a lesson.s exercises yourself, checked as you go" -- "$U" -c "help learn"
+printf '# A lesson\n\nSome text.\n\n### Exercise 1: a layer\n\n> **Hint:** one dense layer.\n\n```untangle exercise\nmodel add dense 3 input 4\nexpect model == dense 3\n```\n\nAfter.\n' >"$T/small.md"
+student small 'model add dense 2 input 4\nmodel new\nmodel add dense 3 input 4\nexpect model == dense 3\n' "$T/small.md"
+has small "learn a lesson file: the text first" "^Some text\.$"
+has small "a wrong model: the checks say what is there and what is wanted" \
+    "to do: the model has 1 layer: dense 2; the exercise wants dense 3$"
+has small "the right state ends the exercise" "exercise done: Exercise 1: a layer"
+has small "the text after the exercise follows" "^After\.$"
+has small "after the lesson the student stays at the prompt with its session" "^ok: the model has 1 layer: dense 3$"
+[ "$rc" = 0 ] && ok "learn: status 0 at the end" || not_ok "learn: status 0 at the end" "status $rc"
+lacks small "the hints are not shown unless asked for" "one dense layer"
+
+printf 'learn %s\nmodel add dense 3 input 4\nexpect model == dense 3\n' "$T/small.md" |
+    "$U" --term none >"$T/prompt" 2>&1
+has prompt "learn at the prompt (a pipe) does the exercise there" "exercise done: Exercise 1: a layer"
+has prompt "... and the session goes on after it" "^ok: the model has 1 layer: dense 3$"
+
+if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
+    echo "  skip learn lesson 01: no MNIST (make data)"
+    exit 0
+fi
+
+# ---- lesson 01, by a student who types other commands than the reference ----
+
+# Questions wait for Enter: the empty lines.
+student l01 'model add dense 10 softmax input 784\n\ncompile optimizer sgd lr 0.5\nfit epochs 3 batch 100\nevaluate\nshow confusion\nshow weights dense_1\n\n\nexpect model == dense 10 softmax\nexpect test_accuracy > 0.5\n' 01
+count l01 "lesson 01: every exercise done with other commands than the reference" "^exercise done: " 4
+has l01 "lesson 01: its end" "End of lesson 01-logistic"
+has l01 "lesson 01: the lesson's own block ran for the student" "^untangle> load mnist$"
+has l01 "lesson 01: compiled but not trained, the checks say so" \
+    "to do: the model was not trained yet; the exercise wants the model trained for 3 epochs at least"
+has l01 "lesson 01: then the session is the student's, at the prompt" "^ok: test_accuracy = "
+lacks l01 "lesson 01: no reference command is shown to the student" "^untangle> model add dense 10 input 784 name fc1"
+[ "$rc" = 0 ] && ok "lesson 01: status 0" || not_ok "lesson 01: status 0" "status $rc"
+
+student keras 'model new\nmodel add dense 10 input 784\nmodel add activation softmax\nanswer 7850, 784 x 10 weights and 10 biases\nquit\n' 01
+has keras "exercise 1 by the two lines of Keras: dense 10, then the softmax" "exercise done: Exercise 1: the model"
+has keras "... after the first line, what is missing" "to do: the model has 1 layer: dense 10; the exercise wants dense 10 then softmax"
+lacks keras "... which never gives the text to type" "to do: .*model add"
+has keras "a question waits for the student, who may answer it" "^answer to question 1 (kept|noted)"
+has keras "quit leaves the lesson, saying how to come back" "You left lesson 01-logistic"
+
+student keys 'hint\nhint\nhint\nsolution\nwhere\nback\nback\nskip\n\nwhere\nnext\nquit\n' 01
+has keys "hint: the first hint" "^hint 1 of 2:"
+has keys "hint: one more each time" "^hint 2 of 2:"
+has keys "hint: then says there are no more" "no more hints \(2 shown\)"
+has keys "solution prints the reference commands" "^    model add dense 10 input 784 name fc1$"
+has keys "where: the lesson" "^lesson 01-logistic \(lessons/en/01-logistic.md\)$"
+has keys "where: the exercise" "^Exercise 1: the model \(exercise 1 of 4\)$"
+has keys "where: what is left (solution ran nothing)" "to do: there is no model yet; the exercise wants dense 10 then softmax"
+has keys "back shows the block before: the task" "^Build the lab's model"
+has keys "back again: one further" "^### Exercise 1: the model$"
+has keys "skip runs the reference commands" "^untangle> model add dense 10 input 784 name fc1$"
+has keys "skip marks the exercise skipped and goes on" "exercise skipped: its reference solution ran"
+has keys "after skip: the next exercise" "^Exercise 2: compile and train \(exercise 2 of 4\)$"
+has keys "next in an exercise: the checks decide" "next. goes on past a question"
+
+# The French lessons, in French.
+printf 'model add dense 10 input 784\nquit\n' | LANGUAGE=fr "$U" --quick --term none learn 01 >"$T/fr" 2>&1
+has fr "learn in French: lessons/fr" "Leçon 1"
+has fr "learn in French: what is missing, in French" "^  à faire : .*; l'exercice demande "
+exit 0
