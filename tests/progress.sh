@@ -134,4 +134,196 @@ check "answer alone outside learn mode reads no line" 1 \
 [ ! -e "$P" ] && ok "answer outside learn mode writes no progress" ||
     not_ok "answer outside learn mode writes no progress" "$(ls -la "$S/untangle")"
 
+# ---- answer and reveal in learn mode ----
+if ! "$U" -c "help learn" >/dev/null 2>&1; then
+    skip "answer and reveal in learn mode" "this untangle has no learn mode"
+    exit 0
+fi
+rm -rf "$S"
+cat >"$T/q.md" <<'MD'
+# Questions
+
+Some text.
+
+> **Question** What does a softmax give?
+
+> **Answer** Ten probabilities that sum to 1.
+
+Between.
+
+> **Question** And a sigmoid?
+
+> **Answer** One number between 0 and 1.
+
+After.
+MD
+learner() { # NAME INPUT: pipes INPUT (printf's escapes) into `untangle learn q.md`
+    printf "$2" | "$U" --term none --output "$T/out" learn "$T/q.md" >"$T/$1" 2>&1
+}
+key=$(cd "$T" && pwd -P)/q
+learner one 'answer ten probabilities; summing to one\n\nreveal\n\n'
+if grep -q "answer to question 1 kept" "$T/one" && grep -q "^The reference answer:" "$T/one" &&
+    grep -q "Ten probabilities that sum to 1" "$T/one"; then
+    ok "learn: answer TEXT keeps the answer, then shows the reference"
+else
+    not_ok "learn: answer TEXT keeps the answer, then shows the reference" "$(tail -n 8 "$T/one")"
+fi
+grep -q "One number between 0 and 1" "$T/one" &&
+    ok "learn: reveal shows the reference answer of the question open" ||
+    not_ok "learn: reveal shows the reference answer of the question open" "$(tail -n 8 "$T/one")"
+if grep -qE "^lesson [0-9]+ [01] $key\$" "$P" &&
+    grep -qE '^answer 1 [0-9]+ 1 ten probabilities$' "$P" && grep -qE '^answer 2 [0-9]+ 1 $' "$P"; then
+    ok "learn: the progress file holds the answer (up to the ;) and the reveal at once"
+else
+    not_ok "learn: the progress file holds the answer (up to the ;) and the reveal at once" "$(cat "$P" 2>&1)"
+fi
+learner two 'answer\nfirst line; with # and \\\\ kept\n  second line\n\nanswer\n\n\n'
+# Two backslashes typed are four in the file, the line break is \n.
+if grep -F ' 1 first line; with # and \\\\ kept\n  second line' "$P" | grep -qE '^answer 1 [0-9]+ 1 first'; then
+    ok "learn: answer alone takes the lines up to an empty one, as typed, and they round-trip"
+else
+    not_ok "learn: answer alone takes the lines up to an empty one, as typed, and they round-trip" "$(cat "$P")" "$(tail -n 5 "$T/two")"
+fi
+grep -q "error: answer: the answer is empty" "$T/two" &&
+    ok "learn: an empty answer is refused in one line" ||
+    not_ok "learn: an empty answer is refused in one line" "$(tail -n 5 "$T/two")"
+
+# A kill -9 during a progress save leaves the old file whole. The file is made
+# large (about 15 MB of answers) so that the save takes long enough to be caught
+# with its temporary file there.
+awk 'BEGIN {
+    s = ""; for (i = 0; i < 6000; i++) s = s "0123456789";
+    print "untangle-progress 1";
+    for (l = 1; l <= 250; l++) { print "lesson 1 0 zz/big-" l; print "answer 1 1 0 " s }
+    print "end 500" }' >"$T/big"
+caught=0
+for try in 1 2 3 4 5; do
+    cp "$T/big" "$P"
+    rm -f "$S/untangle/progress.tmp."*
+    printf 'answer a new answer\n' | "$U" --term none --output "$T/out" learn "$T/q.md" >"$T/k.out" 2>&1 &
+    pid=$!
+    i=0
+    while [ $i -lt 20000 ] && kill -0 $pid 2>/dev/null; do
+        if ls "$S/untangle" | grep -q '^progress\.tmp\.'; then
+            kill -KILL $pid 2>/dev/null
+            break
+        fi
+        i=$((i + 1))
+    done
+    wait $pid 2>/dev/null
+    if ls "$S/untangle" | grep -q '^progress\.tmp\.'; then
+        caught=$((caught + 1))
+        if ! cmp -s "$T/big" "$P"; then
+            not_ok "a kill -9 during a progress save leaves the old file whole" "try $try: the file changed"
+            caught=-100
+        fi
+    fi
+done
+if [ "$caught" -gt 0 ]; then
+    ok "a kill -9 during a progress save leaves the old file whole ($caught of 5 kills caught a save)"
+elif [ "$caught" = 0 ]; then
+    skip "a kill -9 during a progress save" "no kill landed while the temporary file was there"
+fi
+# The next save removes what the killed one left, and the file reads whole.
+cp "$T/big" "$P"
+learner after 'answer after the kill\n\n'
+if [ "$(ls "$S/untangle" | grep -c '^progress\.tmp\.')" = 0 ] && grep -qE '^answer 1 [0-9]+ 1 after the kill$' "$P" &&
+    "$U" -c lessons 2>&1 | grep -vq "cannot be read"; then
+    ok "after a killed save, the next save removes its temporary file and writes a whole file"
+else
+    not_ok "after a killed save, the next save removes its temporary file and writes a whole file" "$(ls "$S/untangle")"
+fi
+
+# ---- the hand-in of a learn session: each exercise's status from the progress,
+# the answers beside the folded reference answers, the checksum ----
+cat >"$T/ex.md" <<'MD'
+# Exercises
+
+Some text.
+
+### Exercise 1: a layer
+
+```untangle exercise
+model new
+model add dense 3 input 4
+expect model == dense 3
+```
+
+### Exercise 2: another layer
+
+```untangle exercise
+model add dense 2
+expect layers == 2
+```
+
+> **Question** What does a softmax give?
+
+> **Answer** Ten probabilities that sum to 1.
+
+### Exercise 3: compile
+
+```untangle exercise
+compile lr 0.1
+expect compiled
+```
+MD
+rm -rf "$S"
+printf 'model new\nmodel add dense 3 input 4\nskip\nanswer ten numbers that sum to one\n\nhandin %s/h.html\nquit\n' "$T" |
+    USER=ada "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/h.out" 2>&1
+H=$T/h.html
+printf 'reveal\nquit\n' | "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/three" 2>&1
+grep -q "error: no question is open yet: reveal works once the lesson asks one" "$T/three" &&
+    ok "learn: reveal before any question says so" ||
+    not_ok "learn: reveal before any question says so" "$(head -n 8 "$T/three")"
+if [ ! -f "$H" ]; then
+    not_ok "handin in learn mode writes the page" "$(tail -n 5 "$T/h.out")"
+else
+    ok "handin in learn mode writes the page"
+    if grep -q '<td>1. Exercise 1: a layer</td><td class="done">done</td>' "$H" &&
+        grep -q '<td>2. Exercise 2: another layer</td><td class="skipped">skipped</td>' "$H" &&
+        grep -q '<td>3. Exercise 3: compile</td><td class="open">not done</td>' "$H"; then
+        ok "the hand-in gives each exercise's status (progress, else this session): done, skipped, not done"
+    else
+        not_ok "the hand-in gives each exercise's status (progress, else this session): done, skipped, not done" \
+            "$(grep -o '<td>[0-9]\. [^<]*</td><td[^>]*>[^<]*</td>' "$H")"
+    fi
+    if grep -q '<div class="student"><p>ten numbers that sum to one</p>' "$H" &&
+        grep -A2 'ten numbers that sum to one' "$H" | grep -q '<details class="reference"><summary>Reference answer</summary>' &&
+        ! grep -q 'untangle&gt; answer' "$H"; then
+        ok "the hand-in shows the answer beside the folded reference, not as a command"
+    else
+        not_ok "the hand-in shows the answer beside the folded reference, not as a command" "$(grep -n 'student\|answer' "$H" | head -n 5)"
+    fi
+    check "the learn hand-in passes check-handin" 0 "intact" -- "$U" check-handin "$H"
+    sed 's/ten numbers that sum to one/ten numbers that sum to One/' "$H" >"$T/edited.html"
+    check "one byte edited in the learn hand-in fails check-handin" 1 "edited after it was written" -- \
+        "$U" check-handin "$T/edited.html"
+    CHROME=$(command -v chromium || command -v chromium-browser || true)
+    if [ -z "$CHROME" ]; then
+        skip "the learn hand-in in a browser" "chromium is not installed"
+    else
+        timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+            --disable-background-networking --disable-component-update --disable-sync \
+            --user-data-dir="$T/profile" --virtual-time-budget=5000 --dump-dom "file://$H" \
+            >"$T/h.dom" 2>/dev/null
+        if grep -q 'data-figures="0/0"' "$T/h.dom" &&
+            grep -q 'class="skipped">skipped' "$T/h.dom" &&
+            grep -q 'ten numbers that sum to one' "$T/h.dom" &&
+            grep -q "$(grep -o 'untangle-sha256">[0-9a-f]*' "$H" | cut -d'>' -f2)" "$T/h.dom"; then
+            ok "the learn hand-in opens in Chromium with its statuses, answer and checksum"
+        else
+            not_ok "the learn hand-in opens in Chromium with its statuses, answer and checksum" \
+                "$(grep -o 'data-figures="[^"]*"' "$T/h.dom")"
+        fi
+    fi
+    printf 'handin %s/h2.html\nquit\n' "$T" | "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/h2.out" 2>&1
+    if grep -q 'Answers given in earlier sessions' "$T/h2.html" 2>/dev/null &&
+        grep -q '<div class="student"><p>ten numbers that sum to one</p>' "$T/h2.html" &&
+        { ! grep -q '^exercise ' "$P" || grep -q '<td class="skipped">skipped</td>' "$T/h2.html"; }; then
+        ok "a hand-in of a later session shows the answers of earlier ones from the progress"
+    else
+        not_ok "a hand-in of a later session shows the answers of earlier ones from the progress" "$(tail -n 4 "$T/h2.out")"
+    fi
+fi
+
 exit 0

@@ -41,32 +41,54 @@ static char *reference_answer(Shell *sh, int q)
     return text;
 }
 
-/* This lesson's entry in the progress, or NULL when progress is not kept. */
-static ProgressLesson *progress_entry(Shell *sh)
-{
-    LearnState *l = sh->learn;
-    if (l->plesson)
-        return l->plesson;
-    if (!l->progress || !l->lesson_path)
-        return NULL;
-    char key[256];
-    progress_lesson_key(l->lesson_path, key, sizeof key);
-    return l->plesson = progress_lesson(l->progress, key);
-}
-
-static int save_progress(Shell *sh)
+/* Keeps question q's answer (text, or NULL for none) and whether its reference
+ * was shown in the progress file at once: in the learn loop's Progress when it
+ * holds one, else in the file read, changed and written back here. Returns 1
+ * when kept, 0 when progress is not kept (no place for it), -1 after sh_error. */
+static int keep(Shell *sh, int q, const char *text, int revealed)
 {
     LearnState *l = sh->learn;
     Err e;
     err_clear(&e);
-    if (!l->progress || !l->progress_path[0])
-        return 0;
-    if (progress_save(l->progress, l->progress_path, &e) != 0)
+    Progress own = {0};
+    Progress *p = l->progress;
+    char path[SH_PATH_MAX];
+    if (p) {
+        if (!l->progress_path[0])
+            return 0;
+        snprintf(path, sizeof path, "%s", l->progress_path);
+    } else {
+        if (progress_default_path(path, sizeof path, &e) != 0)
+            return 0;
+        int rc = progress_load(path, &own, &e);
+        if (rc < 0)
+            return sh_error_err(sh, &e), -1;
+        if (rc == 1)
+            sh_printf(sh, "%s\n", e.msg); /* kept aside: a new file starts */
+        p = &own;
+    }
+    ProgressLesson *pl = p == l->progress ? l->plesson : NULL;
+    if (!pl) {
+        char key[256];
+        progress_lesson_key(l->lesson_path ? l->lesson_path : "", key, sizeof key);
+        pl = progress_lesson(p, key);
+        if (p == l->progress)
+            l->plesson = pl;
+    }
+    int64_t now = (int64_t)time(NULL);
+    if (text)
+        progress_set_answer(pl, q, text, now);
+    if (revealed)
+        progress_set_revealed(pl, q, now);
+    int rc = progress_save(p, path, &e);
+    progress_free(&own);
+    if (rc != 0)
         return sh_error_err(sh, &e), -1;
-    return 0;
+    return 1;
 }
 
-/* The reference answer on the terminal and in the record. */
+/* The reference answer on the terminal (the learn loop records it in the
+ * session's record after the question, as a replay does). */
 static void show_reference(Shell *sh, const char *ref)
 {
     if (!ref[0]) {
@@ -78,15 +100,6 @@ static void show_reference(Shell *sh, const char *ref)
         sh->print_quote(sh, ref);
     else
         sh_printf(sh, "%s\n", ref);
-    /* The record holds the reference once, however often it is asked for. */
-    const Report *r = sh->report;
-    size_t q = r->n;
-    while (q > 0 && r->items[q - 1].kind != REPORT_QUESTION)
-        q--;
-    for (size_t i = q; q > 0 && i < r->n; i++)
-        if (r->items[i].kind == REPORT_ANSWER)
-            return;
-    report_add(sh->report, REPORT_ANSWER, ref);
 }
 
 static int answer_run(Shell *sh, const CmdArgs *a)
@@ -138,20 +151,13 @@ static int answer_run(Shell *sh, const CmdArgs *a)
         sb_free(&text);
         return CMD_ERR;
     }
-    ProgressLesson *pl = progress_entry(sh);
-    int rc = CMD_OK;
-    if (pl) {
-        progress_set_answer(pl, q, sb_cstr(&text), (int64_t)time(NULL));
-        if (ref[0])
-            progress_set_revealed(pl, q, (int64_t)time(NULL));
-        if (save_progress(sh) != 0)
-            rc = CMD_ERR;
-    }
+    int kept = keep(sh, q, sb_cstr(&text), ref[0] != '\0');
+    int rc = kept < 0 ? CMD_ERR : CMD_OK;
     report_quiet_command(sh->report, sh->recording);
     report_add(sh->report, REPORT_STUDENT, sb_cstr(&text));
     if (rc == CMD_OK) {
-        sh_printf(sh, pl && sh->learn->progress_path[0] ? _("answer to question %d kept\n")
-                                                         : _("answer to question %d noted (progress is not kept)\n"),
+        sh_printf(sh, kept ? _("answer to question %d kept\n")
+                           : _("answer to question %d noted (progress is not kept)\n"),
                   q);
         show_reference(sh, ref);
     }
@@ -169,13 +175,7 @@ static int reveal_run(Shell *sh, const CmdArgs *a)
     char *ref = reference_answer(sh, q);
     if (!ref)
         return CMD_ERR;
-    ProgressLesson *pl = progress_entry(sh);
-    int rc = CMD_OK;
-    if (pl) {
-        progress_set_revealed(pl, q, (int64_t)time(NULL));
-        if (save_progress(sh) != 0)
-            rc = CMD_ERR;
-    }
+    int rc = keep(sh, q, NULL, 1) < 0 ? CMD_ERR : CMD_OK;
     report_quiet_command(sh->report, sh->recording);
     if (rc == CMD_OK)
         show_reference(sh, ref);

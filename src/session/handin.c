@@ -77,12 +77,21 @@ static void add_lesson(HandinProgress *h, const Report *r, const char *path,
     lp->n_exercises = o->exercises;
     lp->titles = (const char *const *)o->titles;
     const char **status = xcalloc(o->exercises ? o->exercises : 1, sizeof *status);
+    ReportExercise *ex;
+    size_t nex = report_exercises(r, &ex);
     for (size_t k = 0; k < o->exercises; k++) {
         const ProgressExercise *x = progress_exercise(pl, (int)k + 1);
         status[k] = x && x->status == EXERCISE_DONE      ? "done"
                     : x && x->status == EXERCISE_SKIPPED ? "skipped"
                                                          : "open";
+        /* This session's outcome when the file has none yet (the progress is
+         * saved as exercises end; the record knows the session's own). */
+        for (size_t j = 0; j < nex && strcmp(status[k], "open") == 0; j++)
+            if (strcmp(ex[j].lesson, path) == 0 && strcmp(ex[j].title, o->titles[k]) == 0 &&
+                strcmp(ex[j].outcome, "open") != 0)
+                status[k] = strcmp(ex[j].outcome, "done") == 0 ? "done" : "skipped";
     }
+    free(ex);
     lp->status = status;
     size_t nq = o->questions ? o->questions : 1;
     const char **q = xcalloc(nq, sizeof *q), **a = xcalloc(nq, sizeof *a),
