@@ -33,7 +33,8 @@ static void usage(FILE *f)
             "\n"
             "options:\n"
             "  -c COMMANDS          run COMMANDS (separated by ';') and exit\n"
-            "  --step               pause before each block of commands and each answer\n"
+            "  --step               pause before each block of commands and each answer (back,\n"
+            "                       skip, where there), then stay at the prompt\n"
             "  --quick              run lessons on subsets (train %d, test %d, %d epochs at most)\n"
             "  --allow-write PATH   let lessons write under PATH too (default: the output folder)\n"
             "  --html FILE          also write the replay as one HTML page (prose, commands,\n"
@@ -312,6 +313,9 @@ int main(int argc, char **argv)
     }
     if (rc == CMD_OK && o.nfiles)
         rc = run_files(&sh, argc, argv);
+    /* --step (a person at the terminal) ends at the prompt, with what the lessons built. */
+    if (rc == CMD_OK && o.nfiles && sh.step && !o.learn)
+        rc = shell_repl(&sh);
     if (rc == CMD_OK && o.learn) {
         /* After the lesson the student stays at the prompt (or the pipe goes on). */
         sh.interactive = isatty(STDIN_FILENO);

@@ -17,11 +17,13 @@ export LANG=C.UTF-8
 . "$(dirname "$0")/cases.sh"
 
 # student NAME INPUT [ARGS...]: pipes INPUT (printf's escapes) into `untangle
-# --quick --term none learn ARGS`; the transcript in $T/NAME, the status in $rc.
+# --quick --term none learn ARGS`, with the progress in $STATE, else in a folder
+# of its own; the transcript in $T/NAME, the status in $rc.
 student() {
     name=$1 input=$2
     shift 2
-    printf "$input" | "$U" --quick --term none --output "$T/out" learn "$@" >"$T/$name" 2>&1
+    printf "$input" | XDG_STATE_HOME="${STATE:-$T/state-$name}" \
+        "$U" --quick --term none --output "$T/out" learn "$@" >"$T/$name" 2>&1
     rc=$?
 }
 # has NAME CASE PATTERN: the transcript holds the extended regular expression.
@@ -39,7 +41,7 @@ count() {
 
 # ---- without data: finding lessons, the commands outside learn mode ----
 
-check "learn: an unknown lesson lists those there" 1 "no lesson 'zz' in lessons/en: give a lesson's file, or one of 00-images, 01-logistic" -- \
+check "learn: an unknown lesson lists those there" 1 "no lesson 'zz' in .*lessons/en: give a lesson's file, or one of 00-images, 01-logistic" -- \
     "$U" learn zz </dev/null
 check "learn takes one lesson at most" 2 "learn takes one lesson at most" -- "$U" learn 01 02 </dev/null
 check "hint outside learn mode says where it works" 1 "error: .hint. works in learn mode" -- "$U" -c hint
@@ -59,6 +61,60 @@ printf 'learn %s\nmodel add dense 3 input 4\nexpect model == dense 3\n' "$T/smal
     "$U" --term none >"$T/prompt" 2>&1
 has prompt "learn at the prompt (a pipe) does the exercise there" "exercise done: Exercise 1: a layer"
 has prompt "... and the session goes on after it" "^ok: the model has 1 layer: dense 3$"
+
+# ---- on a terminal (script(1) gives one): readline in learn mode, --step's keys ----
+if ! command -v script >/dev/null 2>&1; then
+    skip "learn and --step on a terminal" "no script(1) to give them one"
+else
+    # tty NAME COMMAND: runs COMMAND on a terminal, typing stdin's lines into it;
+    # the transcript without carriage returns nor escapes in $T/NAME.
+    tty() {
+        SHELL=/bin/sh XDG_STATE_HOME="$T/state-$1" script -qec "$2" /dev/null >"$T/$1.raw" 2>&1
+        tr -d '\r' <"$T/$1.raw" | sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g' >"$T/$1"
+    }
+    (sleep 1; printf 'model add dense 2 input 4\n'; sleep 0.5; printf 'model add dense 3 input 4\n'
+     sleep 0.5; printf 'model new; model add dense 3 input 4\n'; sleep 1; printf 'expect layers == 1\n'
+     sleep 0.5; printf '\004') | tty rl "exec '$U' --term none learn '$T/small.md'"
+    has rl "learn on a terminal: readline's prompt, the checks after each line" \
+        "to do: the model has 1 layer: dense 2; the exercise wants dense 3"
+    has rl "learn on a terminal: the exercise done" "exercise done: Exercise 1: a layer"
+    has rl "learn on a terminal: then the prompt, with the session" "ok: layers = 1 == 1"
+
+    cat >"$T/step.md" <<'MD'
+# Step
+
+Text one.
+
+```untangle
+echo block-one
+```
+
+### Exercise 1: a layer
+
+```untangle exercise
+model add dense 3 input 4
+expect model == dense 3
+```
+
+> **Question** Why?
+
+> **Answer** Because.
+
+```untangle
+echo block-two
+```
+MD
+    (sleep 1; printf 'where\n'; sleep 0.3; printf 'back\n'; sleep 0.3; printf '\n'; sleep 0.5
+     printf 'skip\n'; sleep 1; printf 'expect model == dense 3\n'; sleep 0.5; printf '\004') |
+        tty step "exec '$U' --term none --step '$T/step.md'"
+    has step "--step: where says the lesson and line" "lesson .*step.md, line 5"
+    has step "--step: where names the next exercise" "next: Exercise 1: a layer \(exercise 1 of 1\)"
+    has step "--step: back shows the block before" "^Text one\.$"
+    has step "--step: skip runs on to the end without pauses" "running on without pauses to the end of the lesson"
+    has step "--step: ... the rest ran" "^block-two$"
+    count step "--step: no pause after skip" "Enter to go on" 4
+    has step "--step ends at the prompt with what the lesson built" "ok: the model has 1 layer: dense 3"
+fi
 
 if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
     echo "  skip learn lesson 01: no MNIST (make data)"
@@ -90,7 +146,7 @@ has keys "hint: the first hint" "^hint 1 of 2:"
 has keys "hint: one more each time" "^hint 2 of 2:"
 has keys "hint: then says there are no more" "no more hints \(2 shown\)"
 has keys "solution prints the reference commands" "^    model add dense 10 input 784 name fc1$"
-has keys "where: the lesson" "^lesson 01-logistic \(lessons/en/01-logistic.md\)$"
+has keys "where: the lesson" "^lesson 01-logistic \(.*lessons/en/01-logistic.md\)$"
 has keys "where: the exercise" "^Exercise 1: the model \(exercise 1 of 4\)$"
 has keys "where: what is left (solution ran nothing)" "to do: there is no model yet; the exercise wants dense 10 then softmax"
 has keys "back shows the block before: the task" "^Build the lab's model"
@@ -99,6 +155,49 @@ has keys "skip runs the reference commands" "^untangle> model add dense 10 input
 has keys "skip marks the exercise skipped and goes on" "exercise skipped: its reference solution ran"
 has keys "after skip: the next exercise" "^Exercise 2: compile and train \(exercise 2 of 4\)$"
 has keys "next in an exercise: the checks decide" "next. goes on past a question"
+
+# ---- progress: kept at once, resumed by a quick replay ----
+
+R="$T/resume"
+STATE=$R student r1 'model add dense 10 softmax input 784\n\ncompile optimizer sgd lr 0.5\nhint\nquit\n' 01
+has r1 "quit says the progress is kept" "your progress is kept in"
+has r1 "... and where" "$R/untangle/progress"
+if grep -q '^exercise 1 done ' "$R/untangle/progress" 2>/dev/null; then
+    ok "an exercise done is in the progress file at once"
+else
+    not_ok "an exercise done is in the progress file at once" "$(cat "$R/untangle/progress" 2>&1)"
+fi
+if grep -qE '^exercise 2 todo [0-9]+ 1$' "$R/untangle/progress" 2>/dev/null; then
+    ok "a hint shown is counted in the progress file"
+else
+    not_ok "a hint shown is counted in the progress file" "$(cat "$R/untangle/progress" 2>&1)"
+fi
+STATE=$R student r2 '\nwhere\nexpect model == dense 10 softmax\nexpect data mnist\nquit\n'
+has r2 "untangle learn resumes the lesson begun, saying it replays in quick form" \
+    "Resuming lesson 01-logistic at exercise 2: replaying exercise 1 in quick form"
+has r2 "... at the same exercise" "^Exercise 2: compile and train \(exercise 2 of 4\)$"
+has r2 "... with the same model" "^ok: the model has 2 layers: dense 10 then softmax$"
+has r2 "... and the same data" "^ok: mnist is loaded$"
+lacks r2 "... without showing the replayed commands" "^untangle> model add dense 10 input 784 name fc1$"
+
+# Skipped, finished, and the next lesson after a finished one.
+STATE="$T/fin" student fin1 'skip\n\nskip\nskip\nskip\n\n\n' 01
+has fin1 "skip to the end: the lesson ends" "End of lesson 01-logistic"
+if grep -q '^exercise 1 skipped ' "$T/fin/untangle/progress" && grep -qE '^lesson [0-9]+ 1 en/01-logistic$' "$T/fin/untangle/progress"; then
+    ok "skipped exercises and a finished lesson are in the progress file"
+else
+    not_ok "skipped exercises and a finished lesson are in the progress file" "$(cat "$T/fin/untangle/progress" 2>&1)"
+fi
+STATE="$T/fin" student fin2 'quit\n'
+has fin2 "after a finished lesson, untangle learn takes the first not finished" "Learning 00-images"
+
+# A progress file cut short: refused in one line, kept aside, the lesson starts again.
+mkdir -p "$T/badstate/untangle"
+printf 'untangle-progress 1\nlesson 1 0 en/01-logistic\nexercise 1 do' >"$T/badstate/untangle/progress"
+STATE="$T/badstate" student bad 'where\nquit\n' 01
+has bad "a corrupt progress file: one line saying it was kept aside" "corrupt"
+if ls "$T/badstate/untangle/" | grep -q 'progress.corrupt-'; then ok "a corrupt progress file is kept aside"; else not_ok "a corrupt progress file is kept aside" "$(ls "$T/badstate/untangle")"; fi
+has bad "... and the lesson starts again at exercise 1" "^Exercise 1: the model \(exercise 1 of 4\)$"
 
 # The French lessons, in French.
 printf 'model add dense 10 input 784\nquit\n' | LANGUAGE=fr "$U" --quick --term none learn 01 >"$T/fr" 2>&1

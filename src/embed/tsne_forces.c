@@ -37,6 +37,9 @@ struct TsneForces {
     double *rep;     /* (n, 2) repulsion, unnormalised */
     double *z;       /* (n) per-point share of Z */
     double *klrow;   /* (n) per-row KL terms */
+    /* sum p log p over P's entries, P times plogp_exaggeration; valid when plogp_set */
+    double plogp, plogp_exaggeration;
+    int plogp_set;
 };
 
 TsneForces *tsne_forces_new(size_t n, TsneMethod method, double angle)
@@ -141,6 +144,8 @@ F_KERNEL static void f_attract(void *vctx, size_t b, size_t e, int worker)
         double fx = c->exaggeration * f_hsum(&ax), fy = c->exaggeration * f_hsum(&ay);
         c->grad[2 * i] = F_GRAD_FACTOR * (fx - f->rep[2 * i] * zinv);
         c->grad[2 * i + 1] = F_GRAD_FACTOR * (fy - f->rep[2 * i + 1] * zinv);
+        /* The row's share of -sum p log q (sum p log p, which does not move, is
+         * kept apart): one logarithm per entry instead of two. */
         double kl = 0;
         if (c->want_kl) {
             for (size_t u = t0; u < t1; u++) {
@@ -148,7 +153,7 @@ F_KERNEL static void f_attract(void *vctx, size_t b, size_t e, int worker)
                 float dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
                 double q = (1.0f / (1.0f + dx * dx + dy * dy)) * zinv;
                 double p = (double)P->val[u] * c->exaggeration;
-                kl += p * log((p > F_TINY ? p : F_TINY) / (q > F_TINY ? q : F_TINY));
+                kl -= p * log(q > F_TINY ? q : F_TINY);
             }
         }
         f->klrow[i] = kl;
@@ -172,10 +177,21 @@ int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const 
     AttractCtx c = {f, P, y, exaggeration, zsum > 0 ? zsum : F_TINY, grad, kl != NULL};
     pool_for(pool, n, F_CHUNK, f_attract, &c);
     if (kl) {
+        if (!f->plogp_set || f->plogp_exaggeration != exaggeration) {
+            /* once per phase: P and the exaggeration are fixed within one */
+            double s = 0;
+            for (size_t t = 0; t < P->rowptr[n]; t++) {
+                double p = (double)P->val[t] * exaggeration;
+                s += p * log(p > F_TINY ? p : F_TINY);
+            }
+            f->plogp = s;
+            f->plogp_exaggeration = exaggeration;
+            f->plogp_set = 1;
+        }
         double s = 0;
         for (size_t i = 0; i < n; i++)
             s += f->klrow[i];
-        *kl = s;
+        *kl = f->plogp + s;
     }
     return 0;
 }

@@ -72,7 +72,8 @@ void tsne_exact_repulsion_range(const float *y, size_t n, double *rep, double *z
 /* The whole gradient (tsne_forces.c): one of the repulsions above, then the attraction
  * over P (times exaggeration), combined into grad (n, 2) already multiplied by 4 as
  * scikit-learn does. When kl is not NULL also the KL divergence of (exaggerated) P
- * against the Q these forces imply. method is BH, FFT or EXACT (not AUTO). */
+ * against the Q these forces imply. method is BH, FFT or EXACT (not AUTO). One
+ * TsneForces serves one P: it keeps P's sum p log p between calls. */
 typedef struct TsneForces TsneForces;
 TsneForces *tsne_forces_new(size_t n, TsneMethod method, double angle);
 void tsne_forces_free(TsneForces *f); /* accepts NULL */

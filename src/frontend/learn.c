@@ -1,12 +1,12 @@
 /* learn.c: learn mode (see learn.h): the lesson walked item by item, the
  * exercises left to the student and judged on the session's state. */
-#include <dirent.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "untangle/commands/commands.h"
@@ -19,6 +19,8 @@
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
 #include "untangle/session/learn_state.h"
+#include "untangle/session/lessons.h"
+#include "untangle/session/progress.h"
 #include "untangle/session/report.h"
 
 #define STYLE_BOLD "\033[1m"
@@ -41,6 +43,10 @@ typedef struct Learner {
     Outcome outcome;
     /* `back`: the item it showed last; SIZE_MAX until it is typed */
     size_t back;
+    Progress progress;       /* the student's; owned (st.progress points here) */
+    int quick_before;        /* sh->quick when learn mode began */
+    size_t resumed_to;       /* a resumed lesson: the exercise it resumed at (its item);
+                                the questions before it already answered are not asked */
     int at_question;         /* waiting at a question, where `next` goes on */
     int next;                /* `next` was typed there */
 } Learner;
@@ -66,57 +72,20 @@ static void say(Shell *sh, const char *fmt, ...)
 
 /* ---- finding the lesson ---- */
 
-static int is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int is_file(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* lessons/LANG of the current folder, else of the executable's (a build tree
- * run from elsewhere); English when LANG has no lessons. 0, or -1. */
-static int lessons_dir(const Shell *sh, char *out, size_t cap)
-{
-    const char *lang = sh->lang[0] ? sh->lang : i18n_lang();
-    char exe[PATH_MAX] = ".";
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-    }
-    const char *roots[] = {".", exe};
-    const char *langs[] = {lang, "en"};
-    for (size_t l = 0; l < 2; l++)
-        for (size_t r = 0; r < 2; r++) {
-            snprintf(out, cap, "%s/lessons/%s", roots[r], langs[l]);
-            if (is_dir(out)) {
-                if (strcmp(roots[r], ".") == 0)
-                    memmove(out, out + 2, strlen(out + 2) + 1); /* "lessons/en" */
-                return 0;
-            }
-        }
-    return -1;
-}
-
-static int md_entry(const struct dirent *d)
-{
-    size_t n = strlen(d->d_name);
-    return d->d_name[0] != '.' && n > 3 && strcmp(d->d_name + n - 3, ".md") == 0;
-}
-
-/* Does `name` ("01-logistic.md") answer to `arg` ("01", "01-logistic",
+/* Does `name` ("01-logistic") answer to `arg` ("01", "01-logistic",
  * "01-logistic.md", "logistic")? */
 static int lesson_named(const char *name, const char *arg)
 {
-    size_t n = strlen(name) - 3, k = strlen(arg);
-    if (strcmp(name, arg) == 0 || (k == n && strncmp(name, arg, n) == 0))
+    size_t n = strlen(name), k = strlen(arg);
+    if (k > 3 && strcmp(arg + k - 3, ".md") == 0)
+        k -= 3;
+    if (k == n && strncmp(name, arg, n) == 0)
         return 1;
     if (k < n && strncmp(name, arg, k) == 0 && name[k] == '-')
         return 1;
@@ -124,54 +93,121 @@ static int lesson_named(const char *name, const char *arg)
     return dash && (size_t)(name + n - dash - 1) == k && strncmp(dash + 1, arg, k) == 0;
 }
 
-/* The lesson `arg` names (a file, or a lesson of lessons/LANG), into out. 0, or
- * -1 after sh_error listing the lessons there. */
-static int find_lesson(Shell *sh, const char *arg, char *out, size_t cap)
+/* The progress of the lesson at `path`, NULL when none is kept. */
+static const ProgressLesson *lesson_progress(const Progress *p, const char *path)
+{
+    char key[256];
+    progress_lesson_key(path, key, sizeof key);
+    for (size_t i = 0; p && i < p->n; i++)
+        if (strcmp(p->lessons[i].key, key) == 0)
+            return &p->lessons[i];
+    return NULL;
+}
+
+/* The lesson `arg` names (a file, or a lesson of lessons/LANG) into out; with
+ * no arg, where the student stopped: the first lesson begun and not finished,
+ * else the first not finished, else the first. 0, or -1 after sh_error listing the lessons there. */
+static int find_lesson(Shell *sh, const char *arg, const Progress *p, char *out, size_t cap)
 {
     if (arg && is_file(arg)) {
         snprintf(out, cap, "%s", arg);
         return 0;
     }
     char dir[SH_PATH_MAX];
-    if (lessons_dir(sh, dir, sizeof dir) != 0) {
-        if (arg)
-            return sh_error(sh, _("no lesson '%s': it is no file, and there is no lessons/ folder "
-                                  "here to look in; give the lesson's file"),
-                            arg), -1;
-        return sh_error(sh, _("no lessons/ folder here: run untangle from its folder, or give "
-                              "a lesson's file")),
-               -1;
-    }
-    struct dirent **names;
-    int n = scandir(dir, &names, md_entry, alphasort);
+    Err e;
+    err_clear(&e);
+    const char *lang = sh->lang[0] ? sh->lang : i18n_lang();
+    if (lessons_folder(lang, dir, sizeof dir, &e) != 0 && lessons_folder("en", dir, sizeof dir, &e) != 0)
+        return sh_error_err(sh, &e), -1;
+    char **names;
+    long n = lessons_list(dir, &names, &e);
     if (n < 0)
-        return sh_error(sh, _("cannot read the folder %s"), dir), -1;
-    int found = -1;
+        return sh_error_err(sh, &e), -1;
+    long found = -1, unfinished = -1, started = -1;
     char list[600] = "";
     size_t len = 0;
-    for (int i = 0; i < n; i++) {
-        if (found < 0 && (!arg || lesson_named(names[i]->d_name, arg)))
+    for (long i = 0; i < n; i++) {
+        if (found < 0 && arg && lesson_named(names[i], arg))
             found = i;
+        if (!arg) {
+            char path[2 * SH_PATH_MAX];
+            snprintf(path, sizeof path, "%s/%s.md", dir, names[i]);
+            const ProgressLesson *pl = lesson_progress(p, path);
+            if (unfinished < 0 && (!pl || !pl->finished))
+                unfinished = i;
+            if (started < 0 && pl && !pl->finished)
+                started = i;
+        }
         if (len + 40 < sizeof list)
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%.*s", i ? ", " : "",
-                                    (int)strlen(names[i]->d_name) - 3, names[i]->d_name);
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", names[i]);
     }
-    if (found >= 0 && (size_t)snprintf(out, cap, "%s/%s", dir, names[found]->d_name) >= cap)
-        found = -2; /* a folder too deep to name */
-    for (int i = 0; i < n; i++)
+    if (!arg)
+        found = started >= 0 ? started : unfinished >= 0 ? unfinished : n > 0 ? 0 : -1;
+    int rc = 0;
+    if (found >= 0 && (size_t)snprintf(out, cap, "%s/%s.md", dir, names[found]) >= cap) {
+        sh_error(sh, _("the path of %s is too long"), dir);
+        rc = -1;
+    } else if (found < 0 && arg) {
+        sh_error(sh, _("no lesson '%s' in %s: give a lesson's file, or one of %s"), arg, dir, list);
+        rc = -1;
+    } else if (found < 0) {
+        sh_error(sh, _("no lesson in %s"), dir);
+        rc = -1;
+    }
+    for (long i = 0; i < n; i++)
         free(names[i]);
     free(names);
-    if (found == -2)
-        return sh_error(sh, _("the path of %s is too long"), dir), -1;
-    if (found < 0) {
-        if (arg)
-            sh_error(sh, _("no lesson '%s' in %s: give a lesson's file, or one of %s"), arg, dir,
-                     list);
-        else
-            sh_error(sh, _("no lesson in %s"), dir);
-        return -1;
+    return rc;
+}
+
+/* ---- progress ---- */
+
+/* Saves the progress now (every change is kept at once); a failure is said,
+ * and learn mode goes on. */
+static void save_progress(Learner *L)
+{
+    if (!L->st.progress_path[0])
+        return;
+    Err e;
+    err_clear(&e);
+    if (progress_save(&L->progress, L->st.progress_path, &e) != 0) {
+        const char *file = L->sh->where_file;
+        L->sh->where_file = NULL;
+        shell_print_error(L->sh, e.msg);
+        L->sh->where_file = file;
     }
-    return 0;
+}
+
+static void note_exercise(Learner *L, int number, ExerciseStatus s)
+{
+    if (!L->st.plesson)
+        return;
+    progress_set_exercise(L->st.plesson, number, s, (int64_t)time(NULL));
+    save_progress(L);
+}
+
+/* Loads the progress; a corrupt file is said in its one line (it was kept
+ * aside) and the progress starts empty; one that cannot be read at all leaves
+ * learn mode without progress. */
+static void load_progress(Learner *L)
+{
+    Shell *sh = L->sh;
+    Err e;
+    err_clear(&e);
+    char path[LEARN_PATH_MAX];
+    if (progress_default_path(path, sizeof path, &e) != 0) {
+        sh_printf(sh, _("progress is not kept: %s\n"), e.msg);
+        return;
+    }
+    int loaded = progress_load(path, &L->progress, &e);
+    if (loaded < 0) {
+        sh_printf(sh, _("progress is not kept: %s\n"), e.msg);
+        return;
+    }
+    if (loaded == 1)
+        sh_printf(sh, "%s\n", e.msg);
+    snprintf(L->st.progress_path, sizeof L->st.progress_path, "%s", path);
+    L->st.progress = &L->progress;
 }
 
 /* ---- the lesson's items ---- */
@@ -305,6 +341,10 @@ static int show_hint(Learner *L)
                   total);
     } else {
         L->hints++;
+        if (L->st.plesson) {
+            progress_add_hint(L->st.plesson, L->st.exercise, (int64_t)time(NULL));
+            save_progress(L);
+        }
         sh_printf(sh, _("hint %d of %d:\n"), L->hints, total);
         fflush(sh->out);
         prose_print(sh, next->text, PROSE_QUOTE);
@@ -336,6 +376,7 @@ static int skip_exercise(Learner *L)
         return sh_error(sh, _("the reference solution failed; the exercise stays open"));
     }
     L->outcome = EX_SKIPPED;
+    note_exercise(L, L->st.exercise, EXERCISE_SKIPPED);
     sh_printf(sh, _("exercise skipped: its reference solution ran, so the lesson can go on\n\n"));
     return CMD_OK;
 }
@@ -365,46 +406,17 @@ static int say_where(Learner *L)
     return CMD_OK;
 }
 
-/* The block before item i: a paragraph, a question, a whole block of commands
- * (at its start); hints and answers are not blocks. SIZE_MAX when none. */
-static size_t block_before(const Learner *L, size_t i)
-{
-    while (i > 0) {
-        i--;
-        LessonKind k = item(L, i)->kind;
-        if (k == LESSON_HINT || k == LESSON_ANSWER || k == LESSON_COMMAND)
-            continue;
-        if (k == LESSON_BLOCK_END) {
-            while (i > 0 && item(L, i)->kind != LESSON_BLOCK_START)
-                i--;
-            return i;
-        }
-        return i;
-    }
-    return SIZE_MAX;
-}
-
 static int go_back(Learner *L)
 {
     Shell *sh = L->sh;
     size_t from = L->back != SIZE_MAX ? L->back : L->st.pos;
-    size_t b = block_before(L, from);
+    size_t b = lesson_block_before(&L->lesson, from);
     if (b == SIZE_MAX) {
         sh_printf(sh, _("this is the start of the lesson\n"));
         return CMD_OK;
     }
     L->back = b;
-    const LessonItem *it = item(L, b);
-    fflush(sh->out);
-    if (it->kind == LESSON_BLOCK_START && it->exercise) {
-        sh_printf(sh, _("(%s: the exercise before)\n"), it->text);
-    } else if (it->kind == LESSON_BLOCK_START) {
-        sh_printf(sh, _("(commands the lesson ran)\n"));
-        for (size_t i = b + 1; i < L->lesson.n && item(L, i)->kind == LESSON_COMMAND; i++)
-            sh_printf(sh, "    %s\n", item(L, i)->text);
-    } else {
-        prose_print(sh, it->text, it->kind == LESSON_PROSE ? PROSE_TEXT : PROSE_QUOTE);
-    }
+    lesson_show_block(sh, &L->lesson, b, 1);
     return CMD_OK;
 }
 
@@ -506,6 +518,7 @@ static int exercise_over(Learner *L, const char *line)
     if (!checks_hold(L, 1))
         return 0;
     L->outcome = EX_DONE;
+    note_exercise(L, L->st.exercise, EXERCISE_DONE);
     sh_printf(sh, _("%sexercise done%s: %s\n\n"), styled(sh, STYLE_DONE), styled(sh, STYLE_OFF),
               item(L, L->ex_start)->text);
     return 1;
@@ -594,8 +607,13 @@ static int walk(Learner *L, size_t from)
             i++;
             break;
         case LESSON_QUESTION:
+            ++questions;
+            if (i < L->resumed_to && L->st.plesson && progress_answer(L->st.plesson, questions)) {
+                i++; /* answered before the student left */
+                break;
+            }
             lesson_record(sh, it);
-            rc = question(L, i, ++questions);
+            rc = question(L, i, questions);
             i++;
             break;
         case LESSON_ANSWER:  /* kept for the hand-in (once); `reveal` shows it */
@@ -631,13 +649,106 @@ static int walk(Learner *L, size_t from)
     return CMD_OK;
 }
 
+/* ---- resuming ---- */
+
+static size_t exercise_start(const Learner *L, int number)
+{
+    for (size_t i = 0; i < L->lesson.n; i++)
+        if (item(L, i)->kind == LESSON_BLOCK_START && item(L, i)->exercise == number)
+            return i;
+    return L->lesson.n;
+}
+
+/* The first exercise the progress does not say done or skipped, n_exercises + 1
+ * when none is left; 1 when the lesson was finished (it starts again). */
+static int first_open_exercise(const Learner *L)
+{
+    const ProgressLesson *pl = L->st.plesson;
+    if (!pl || pl->finished)
+        return 1;
+    for (int k = 1; k <= L->n_exercises; k++) {
+        const ProgressExercise *pe = progress_exercise(pl, k);
+        if (!pe || pe->status == EXERCISE_TODO)
+            return k;
+    }
+    return L->n_exercises + 1;
+}
+
+/* Runs the blocks of items [0, upto) as a quick replay (`--quick`: subsets),
+ * without their output: the plain blocks with their checks, the exercises'
+ * reference solutions without theirs. Errors are still shown. */
+static int replay_quietly(Learner *L, size_t upto)
+{
+    Shell *sh = L->sh;
+    FILE *quiet = fopen("/dev/null", "w");
+    if (!quiet)
+        return sh_error(sh, _("cannot open /dev/null")), CMD_ERR;
+    FILE *out = sh->out;
+    int tty_out = sh->tty_out;
+    sh->out = quiet;
+    sh->tty_out = 0; /* no picture drawn, no bar redrawn */
+    sh->quick = 1;
+    int rc = CMD_OK;
+    for (size_t i = 0; i < upto && rc == CMD_OK; i++) {
+        const LessonItem *it = item(L, i);
+        if (it->kind != LESSON_BLOCK_START)
+            continue;
+        size_t end = block_end(L, i);
+        rc = run_lines(L, i, end, !it->exercise);
+        i = end;
+    }
+    sh->out = out;
+    sh->tty_out = tty_out;
+    fclose(quiet);
+    return rc;
+}
+
+/* Where the lesson goes on: the start of the text before the first exercise
+ * left open, after replaying the blocks before it; 0 from the beginning. */
+static size_t resume(Learner *L)
+{
+    Shell *sh = L->sh;
+    int k = first_open_exercise(L);
+    if (k <= 1)
+        return 0;
+    size_t at = k <= L->n_exercises ? exercise_start(L, k) : L->lesson.n;
+    size_t from = at;
+    while (from > 0 && item(L, from - 1)->kind != LESSON_BLOCK_END)
+        from--;
+    char which[64];
+    if (k == 2)
+        snprintf(which, sizeof which, _("exercise 1"));
+    else
+        snprintf(which, sizeof which, _("exercises 1-%d"), k - 1);
+    if (k <= L->n_exercises)
+        say(sh, _("Resuming lesson %s at exercise %d: replaying %s in quick form (on subsets: %d "
+                  "training and %d test images, %d epochs at most); the lesson goes on in quick "
+                  "form."),
+            L->name, k, which, SH_QUICK_TRAIN, SH_QUICK_TEST, SH_QUICK_EPOCHS);
+    else
+        say(sh, _("Resuming lesson %s after its last exercise: replaying %s in quick form (on "
+                  "subsets: %d training and %d test images, %d epochs at most)."),
+            L->name, which, SH_QUICK_TRAIN, SH_QUICK_TEST, SH_QUICK_EPOCHS);
+    fflush(sh->out);
+    if (replay_quietly(L, from) != CMD_OK) {
+        say(sh, _("The replay failed (the line above says where); the lesson starts from its "
+                  "beginning."));
+        return 0;
+    }
+    fputc('\n', sh->out);
+    L->resumed_to = at;
+    return from;
+}
+
 int lesson_learn(Shell *sh, const char *lesson)
 {
     if (sh->n_lessons >= SH_LESSON_NESTING)
         return sh_error(sh, _("lessons nest too deeply to learn one here"));
     Learner *L = xcalloc(1, sizeof *L);
     L->sh = sh;
-    if (find_lesson(sh, lesson, L->path, sizeof L->path) != 0) {
+    load_progress(L);
+    if (find_lesson(sh, lesson, L->st.progress, L->path, sizeof L->path) != 0) {
+        progress_free(&L->progress);
         free(L);
         return CMD_ERR;
     }
@@ -646,6 +757,7 @@ int lesson_learn(Shell *sh, const char *lesson)
     int loaded = lesson_load(L->path, &L->lesson, &e);
     if (loaded != 0) {
         sh_error(sh, loaded == -2 ? "%s: %s" : "%.0s%s", L->path, e.msg);
+        progress_free(&L->progress);
         free(L);
         return CMD_ERR;
     }
@@ -656,9 +768,15 @@ int lesson_learn(Shell *sh, const char *lesson)
         L->name[nl - 3] = '\0';
     L->n_exercises = exercises_in(L);
     L->back = SIZE_MAX;
+    L->quick_before = sh->quick;
     L->st.lesson_path = L->path;
     L->st.lesson = &L->lesson;
     L->st.act = learn_act;
+    if (L->st.progress) {
+        char key[256];
+        progress_lesson_key(L->path, key, sizeof key);
+        L->st.plesson = progress_lesson(&L->progress, key);
+    }
     lesson_language(sh, L->path);
 
     const char *saved_file = sh->where_file;
@@ -674,20 +792,36 @@ int lesson_learn(Shell *sh, const char *lesson)
                      (unsigned long)L->n_exercises),
         L->name, L->n_exercises);
     fputc('\n', sh->out);
-    int rc = walk(L, 0);
-    if (rc == CMD_OK)
+    size_t from = resume(L);
+    /* A finished lesson learnt again is not finished until its end again; the
+     * file says so at the next change (a lesson only looked at stays as it was). */
+    if (L->st.plesson && L->st.plesson->finished && from == 0)
+        L->st.plesson->finished = 0;
+    int rc = walk(L, from);
+    if (rc == CMD_OK) {
+        if (L->st.plesson) {
+            L->st.plesson->finished = 1;
+            L->st.plesson->when = (int64_t)time(NULL);
+            save_progress(L);
+        }
         say(sh, _("**End of lesson %s.** You stay at the prompt with the session it built; "
                   "`learn` goes on with the next lesson."),
             L->name);
-    else if (rc == CMD_EXIT)
-        sh_printf(sh, _("You left lesson %s; `untangle learn %s` starts it again.\n"), L->name,
-                  L->name);
+    } else if (rc == CMD_EXIT && L->st.progress_path[0]) {
+        say(sh, _("You left lesson %s; your progress is kept in %s, and `untangle learn` goes on "
+                  "from there."),
+            L->name, L->st.progress_path);
+    } else if (rc == CMD_EXIT) {
+        say(sh, _("You left lesson %s; `untangle learn %s` starts it again."), L->name, L->name);
+    }
     fflush(sh->out);
+    sh->quick = L->quick_before;
     sh->n_lessons--;
     sh->learn = NULL;
     sh->where_file = saved_file;
     sh->where_line = saved_line;
     lesson_free(&L->lesson);
+    progress_free(&L->progress);
     free(L);
     return rc;
 }

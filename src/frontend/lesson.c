@@ -1,4 +1,5 @@
 /* lesson.c: Markdown lesson files into prose, commands, questions and answers. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,4 +282,19 @@ void lesson_free(Lesson *l)
         free(l->items[i].text);
     free(l->items);
     memset(l, 0, sizeof *l);
+}
+
+size_t lesson_block_before(const Lesson *l, size_t i)
+{
+    while (i > 0) {
+        i--;
+        LessonKind k = l->items[i].kind;
+        if (k == LESSON_HINT || k == LESSON_ANSWER || k == LESSON_COMMAND)
+            continue;
+        if (k == LESSON_BLOCK_END)
+            while (i > 0 && l->items[i].kind != LESSON_BLOCK_START)
+                i--;
+        return i;
+    }
+    return SIZE_MAX;
 }

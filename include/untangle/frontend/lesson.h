@@ -49,5 +49,9 @@ int lesson_parse(const char *text, size_t len, Lesson *out, Err *e);
  * there, not a regular file...), -2 when what it holds is no lesson. */
 int lesson_load(const char *path, Lesson *out, Err *e);
 void lesson_free(Lesson *l); /* accepts a zeroed Lesson */
+/* The block before item i, for `back`: the index of a paragraph, a question or
+ * the start of a whole block of commands (hints and answers are no blocks of
+ * their own); SIZE_MAX when i is the first. */
+size_t lesson_block_before(const Lesson *l, size_t i);
 
 #endif

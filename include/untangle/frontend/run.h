@@ -40,9 +40,13 @@ LineRead shell_stream_line(FILE *f, char **out);
  * (lessons/fr/ is French unless `set lang` chose), a command shown after the
  * prompt, an item of the lesson kept in the report. */
 struct LessonItem;
+struct Lesson;
 void lesson_language(Shell *sh, const char *path);
 void lesson_echo_command(Shell *sh, const char *text);
 void lesson_record(Shell *sh, const struct LessonItem *it);
+/* Shows the block at item i again (`back`): prose as prose, a block of commands
+ * as its commands (not run); an exercise by its title alone when hide_solution. */
+void lesson_show_block(Shell *sh, const struct Lesson *l, size_t i, int hide_solution);
 
 /* Prints "WHERE: error: MSG" (the place from sh->where_file/where_line). */
 void shell_print_error(Shell *sh, const char *msg);
