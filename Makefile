@@ -49,7 +49,11 @@ LOCALEDIR ?= $(PREFIX)/share/locale
 # x86-64-v2 (SSE4.2, POPCNT) as the floor on x86-64 only; the wider kernels are
 # chosen at run time (src/nn/kernels.c). MARCH= builds for the compiler's default.
 MARCH   ?= $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine 2>/dev/null)),-march=x86-64-v2)
-ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(MARCH) $(MODE_CFLAGS) $(WARN) -Iinclude \
+# -ffp-contract=off: a*b+c is never fused behind the code's back (GCC's ISO mode
+# already does so; clang fuses by default), so that every kernel path and every
+# compiler gives the same bits. Clang's debug info as DWARF 4, which valgrind reads.
+FP_CFLAGS := -ffp-contract=off $(if $(findstring clang,$(CC)),-gdwarf-4)
+ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(MARCH) $(FP_CFLAGS) $(MODE_CFLAGS) $(WARN) -Iinclude \
 	-DUNTANGLE_VERSION='"$(VERSION)"' \
 	-DUNTANGLE_LOCALEDIR='"$(LOCALEDIR)"' $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(MODE_LDFLAGS) $(LDFLAGS)
