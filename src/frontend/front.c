@@ -9,6 +9,7 @@
 #include "untangle/frontend/front.h"
 #include "untangle/frontend/lesson.h"
 #include "untangle/frontend/prose.h"
+#include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
 
 /* Counted with the reader the replay uses, so that `lessons`, `answer` and the
@@ -50,15 +51,12 @@ char *front_read_line(Shell *sh, const char *prompt)
         }
         return line;
     }
+    /* The streams' one line reader: its limit holds here too, so an endless line
+     * typed into `answer` never fills memory. */
     char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, stdin);
-    if (n < 0 || (size_t)n > TOK_LINE_MAX || memchr(line, '\0', (size_t)n)) {
-        free(line);
+    if (shell_stream_line(stdin, &line) != LINE_OK)
         return NULL;
-    }
-    if (n > 0 && line[n - 1] == '\n')
-        line[--n] = '\0';
+    size_t n = strlen(line);
     if (n > 0 && line[n - 1] == '\r')
         line[--n] = '\0';
     if (sh->where_file && strcmp(sh->where_file, "stdin") == 0)
