@@ -13,6 +13,14 @@
 #define V_STORE(p, v) _mm256_storeu_ps(p, v)
 #define V_SET1(x) _mm256_set1_ps(x)
 #define V_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+/* a broadcast straight from memory, opaque to the compiler (see V_BCAST) */
+static inline __attribute__((always_inline, target("avx2,fma"))) __m256 bcast_avx2(const float *p)
+{
+    __m256 b;
+    __asm__("vbroadcastss %1, %0" : "=x"(b) : "m"(*p));
+    return b;
+}
+#define V_BCAST(p) bcast_avx2(p)
 /* lanes below n: all ones, as maskload and maskstore want */
 #define LANES_BELOW(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), \
                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))

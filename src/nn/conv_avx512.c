@@ -14,6 +14,15 @@
 #define V_STORE(p, v) _mm512_storeu_ps(p, v)
 #define V_SET1(x) _mm512_set1_ps(x)
 #define V_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+/* a broadcast straight from memory, opaque to the compiler (see V_BCAST) */
+static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) __m512
+bcast_avx512(const float *p)
+{
+    __m512 b;
+    __asm__("vbroadcastss %1, %0" : "=v"(b) : "m"(*p));
+    return b;
+}
+#define V_BCAST(p) bcast_avx512(p)
 #define V_LOADN(p, n) _mm512_maskz_loadu_ps((__mmask16)((1u << (n)) - 1), p)
 #define V_STOREN(p, v, n) _mm512_mask_storeu_ps(p, (__mmask16)((1u << (n)) - 1), v)
 
