@@ -61,6 +61,14 @@ printf 'learn %s\nmodel add dense 3 input 4\nexpect model == dense 3\n' "$T/smal
     "$U" --term none >"$T/prompt" 2>&1
 has prompt "learn at the prompt (a pipe) does the exercise there" "exercise done: Exercise 1: a layer"
 has prompt "... and the session goes on after it" "^ok: the model has 1 layer: dense 3$"
+# `quit` leaves the lesson, not the prompt it was started from, and the errors
+# of a pipe name its lines by their place in the whole input (stdin:N).
+{ printf 'learn %s\nbogus1\nquit\necho after the lesson\nbogus2\n' "$T/small.md" |
+    XDG_STATE_HOME="$T/state-quit" "$U" --term none; echo "status $?"; } >"$T/quit" 2>&1
+has quit "an error inside a piped lesson names its line of the input" "^stdin:2: error: unknown command 'bogus1'"
+has quit "quit in a lesson started at the prompt goes back to the prompt" "^after the lesson$"
+has quit "... where the lines go on being counted" "^stdin:5: error: unknown command 'bogus2'"
+has quit "... and the run ends with the error's status" "^status 1$"
 
 # ---- on a terminal (script(1) gives one): readline in learn mode, --step's keys ----
 if ! command -v script >/dev/null 2>&1; then

@@ -14,7 +14,9 @@ static int learn_run(Shell *sh, const CmdArgs *a)
                         sh->learn->lesson_path);
     if (!sh->learn_lesson)
         return sh_error(sh, _("learn mode needs the prompt or `untangle learn`"));
-    return sh->learn_lesson(sh, cmd_text(a, "lesson"));
+    /* `quit` inside the lesson leaves the lesson, not the prompt it was started from. */
+    int rc = sh->learn_lesson(sh, cmd_text(a, "lesson"));
+    return rc == CMD_EXIT ? CMD_OK : rc;
 }
 
 /* The action each command of learn mode asks for, by its spec. */

@@ -59,8 +59,9 @@ char *front_read_line(Shell *sh, const char *prompt)
     size_t n = strlen(line);
     if (n > 0 && line[n - 1] == '\r')
         line[--n] = '\0';
+    sh->stdin_line++;
     if (sh->where_file && strcmp(sh->where_file, "stdin") == 0)
-        sh->where_line++; /* the next command's place counts this line */
+        sh->where_line = sh->stdin_line; /* the next command's place counts this line */
     return line;
 }
 

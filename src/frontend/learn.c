@@ -474,7 +474,7 @@ static int prompt_loop(Learner *L, int (*done)(Learner *L, const char *line))
 {
     Shell *sh = L->sh;
     for (;;) {
-        sh->where_file = NULL; /* typed: errors carry no lesson place */
+        sh->where_file = NULL; /* typed: errors carry no lesson place (piped: stdin:N) */
         sh->where_line = 0;
         fflush(sh->out);
         char *line = shell_read_line(sh, PROMPT);

@@ -214,7 +214,8 @@ char *shell_read_line(Shell *sh, const char *prompt_text)
 {
     if (!sh->interactive) {
         char *line = NULL;
-        sh->where_line++;
+        sh->where_file = "stdin";
+        sh->where_line = ++sh->stdin_line;
         LineRead got = shell_stream_line(stdin, &line);
         if (got == LINE_OK) {
             /* What a pipe typed is shown after the prompt, as a terminal would. */

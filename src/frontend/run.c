@@ -295,7 +295,7 @@ int shell_run_stream(Shell *sh, FILE *f, const char *name)
     int rc = CMD_OK;
     while (rc == CMD_OK) {
         char *line, msg[200];
-        sh->where_line++;
+        sh->where_line = f == stdin ? ++sh->stdin_line : sh->where_line + 1;
         LineRead got = shell_stream_line(f, &line);
         if (got == LINE_EOF)
             break;
@@ -312,13 +312,13 @@ int shell_run_stream(Shell *sh, FILE *f, const char *name)
             shell_print_interrupted(sh); /* while waiting for the line */
         } else {
             if (got == LINE_TOO_LONG)
-                snprintf(msg, sizeof msg, "the line is longer than the %zu bytes a line may hold; "
-                         "is this a command file?", TOK_LINE_MAX);
+                snprintf(msg, sizeof msg, _("the line is longer than the %zu bytes a line may hold; "
+                         "is this a command file?"), TOK_LINE_MAX);
             else if (got == LINE_NUL)
-                snprintf(msg, sizeof msg, "the line holds a NUL byte; commands are text: is this "
-                         "a command file?");
+                snprintf(msg, sizeof msg, "%s", _("the line holds a NUL byte; commands are text: is "
+                         "this a command file?"));
             else
-                snprintf(msg, sizeof msg, "cannot read the commands: %s; check the file",
+                snprintf(msg, sizeof msg, _("cannot read the commands: %s; check the file"),
                          strerror(errno ? errno : EIO));
             shell_print_error(sh, msg);
         }

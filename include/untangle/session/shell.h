@@ -63,6 +63,8 @@ typedef struct Shell {
     /* where the current command comes from */
     const char *where_file;    /* lesson path, "-c", "stdin", or NULL when typed at the prompt */
     long where_line;
+    long stdin_line;           /* lines taken from stdin so far, by whichever reader, so that
+                                  stdin:N is the Nth line of the input */
     int interactive;           /* commands are typed at a terminal */
     int tty_out;               /* out is a terminal: redraw progress bars in place */
     FILE *tty;                 /* the terminal pictures and live views are drawn on while
