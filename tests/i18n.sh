@@ -164,6 +164,40 @@ else
     fi
 fi
 
+# ---- help pages: wrapped at 78 columns, counted in characters ----
+
+# Every command's help page, in both languages. The wrapped lines (indent 2, 6 or 25)
+# hold at most 78 characters; a line does not end where the next one's first word
+# would still fit (greedy); no line starts with the French ; : ! ? its word left behind.
+# Byte counts would wrap French early: awk counts here without UTF-8 continuation bytes.
+help_fit() { # LANGUAGE-VALUE NAME
+    : >"$T/help.$2"
+    for c in $(env -u LC_ALL LANG=C.UTF-8 "$U" --term none -c help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p'); do
+        env -u LC_ALL LANG=C.UTF-8 LANGUAGE=$1 UNTANGLE_HISTORY=/dev/null "$U" --term none -c "help $c" \
+            >>"$T/help.$2" 2>&1
+    done
+    bad=$(LC_ALL=C awk '
+        function cols(s) { gsub(/[\200-\277]/, "", s); return length(s) }
+        { match($0, /^ */); ind = RLENGTH; n = cols($0) }
+        ind == 2 || ind == 6 || ind == 25 {
+            if (n > 78) print NR ": " n " columns: " $0
+            if (ind == pind && n > ind) {
+                w = substr($0, ind + 1); sub(/ [^;:!?].*/, "", w) # a word and its marks
+                if (pn + 1 + cols(w) <= 78) print NR ": \"" w "\" would fit on the line before: " prev
+            }
+            if ($0 ~ /^ *[;:!?]/) print NR ": starts with a mark: " $0
+        }
+        { pind = ind; pn = n; prev = $0 }' "$T/help.$2")
+    lines=$(wc -l <"$T/help.$2")
+    if [ "$lines" -gt 200 ] && [ -z "$bad" ]; then
+        ok "help pages in $2 wrap at 78 columns, greedily ($lines lines)"
+    else
+        not_ok "help pages in $2 wrap at 78 columns, greedily ($lines lines)" "$(printf '%s\n' "$bad" | head -n 5)"
+    fi
+}
+help_fit en English
+help_fit fr French
+
 # The catalogue is found beside the binary, from any folder.
 (cd "$T" && env -u LANGUAGE -u LC_ALL LANG=C.UTF-8 LANGUAGE=fr "$U" --term none -c fitt) 2>"$T/err"
 if grep -qF "erreur : " "$T/err"; then

@@ -90,6 +90,35 @@ void cmd_synopsis(const CmdSpec *c, const CmdVariant *v, const char *prefix, cha
         }
 }
 
+/* A space a line may end at: not the one before a French ; : ! or ? ("mot ; mot"),
+ * which stays with its word. */
+static int breakable(const char *p)
+{
+    return p[0] == ' ' && p[1] != ';' && p[1] != ':' && p[1] != '!' && p[1] != '?';
+}
+
+/* How many bytes of p go on a line of `avail` columns: the longest run of whole
+ * words that fits, or the first `avail` characters of a word longer than the line.
+ * Columns count characters, not bytes: UTF-8 continuation bytes (0x80-0xBF) take
+ * none, so French text wraps at the same width as English. */
+static int line_fit(const char *p, int avail)
+{
+    int n = 0, cols = 0, last_space = -1;
+    while (p[n]) {
+        if (((unsigned char)p[n] & 0xC0) != 0x80) {
+            if (cols == avail)
+                break;
+            cols++;
+        }
+        if (breakable(p + n))
+            last_space = n;
+        n++;
+    }
+    if (p[n] && !breakable(p + n) && last_space > 0) /* a word would be cut: end before it */
+        n = last_space;
+    return n;
+}
+
 /* Prints text wrapped at `width` columns, each line indented. */
 static void print_wrapped(Shell *sh, const char *text, int indent, int width)
 {
@@ -97,14 +126,7 @@ static void print_wrapped(Shell *sh, const char *text, int indent, int width)
     while (*p) {
         while (*p == ' ')
             p++;
-        int avail = width - indent, n = 0, last_space = -1;
-        while (p[n] && n < avail) {
-            if (p[n] == ' ')
-                last_space = n;
-            n++;
-        }
-        if (p[n] && last_space > 0)
-            n = last_space;
+        int n = line_fit(p, width - indent);
         sh_printf(sh, "%*s%.*s\n", indent, "", n, p);
         p += n;
     }
@@ -119,18 +141,10 @@ static void print_hanging(Shell *sh, const char *head, const char *tail)
         print_wrapped(sh, tail, COLUMN, WIDTH);
         return;
     }
-    const char *p = tail;
-    int avail = WIDTH - COLUMN, n = 0, last_space = -1;
-    while (p[n] && n < avail) {
-        if (p[n] == ' ')
-            last_space = n;
-        n++;
-    }
-    if (p[n] && last_space > 0)
-        n = last_space;
-    sh_printf(sh, "%*s%-*s%.*s\n", INDENT, "", COLUMN - INDENT, head, n, p);
-    if (p[n])
-        print_wrapped(sh, p + n, COLUMN, WIDTH);
+    int n = line_fit(tail, WIDTH - COLUMN);
+    sh_printf(sh, "%*s%-*s%.*s\n", INDENT, "", COLUMN - INDENT, head, n, tail);
+    if (tail[n])
+        print_wrapped(sh, tail + n, COLUMN, WIDTH);
 }
 
 /* One line per word: "batch N    examples per step; 1 to 10000000 (default 300)". */
