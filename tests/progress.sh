@@ -161,7 +161,7 @@ learner() { # NAME INPUT: pipes INPUT (printf's escapes) into `untangle learn q.
     printf "$2" | "$U" --term none --output "$T/out" learn "$T/q.md" >"$T/$1" 2>&1
 }
 key=$(cd "$T" && pwd -P)/q
-learner one 'answer ten probabilities; summing to one\n\nreveal\n\n'
+learner one 'answer ten probabilities ; "summing" to one #1\n\nreveal\n\n'
 if grep -q "answer to question 1 kept" "$T/one" && grep -q "^The reference answer:" "$T/one" &&
     grep -q "Ten probabilities that sum to 1" "$T/one"; then
     ok "learn: answer TEXT keeps the answer, then shows the reference"
@@ -172,11 +172,15 @@ grep -q "One number between 0 and 1" "$T/one" &&
     ok "learn: reveal shows the reference answer of the question open" ||
     not_ok "learn: reveal shows the reference answer of the question open" "$(tail -n 8 "$T/one")"
 if grep -qE "^lesson [0-9]+ [01] $key\$" "$P" &&
-    grep -qE '^answer 1 [0-9]+ 1 ten probabilities$' "$P" && grep -qE '^answer 2 [0-9]+ 1 $' "$P"; then
-    ok "learn: the progress file holds the answer (up to the ;) and the reveal at once"
+    grep -qE '^answer 1 [0-9]+ 1 ten probabilities ; "summing" to one #1$' "$P" &&
+    grep -qE '^answer 2 [0-9]+ 1 $' "$P"; then
+    ok "learn: the progress file holds the answer as typed (its ; # and quotes too) and the reveal at once"
 else
-    not_ok "learn: the progress file holds the answer (up to the ;) and the reveal at once" "$(cat "$P" 2>&1)"
+    not_ok "learn: the progress file holds the answer as typed (its ; # and quotes too) and the reveal at once" "$(cat "$P" 2>&1)"
 fi
+grep -q "unknown command" "$T/one" &&
+    not_ok "learn: a ; in an answer runs nothing after it" "$(grep 'unknown command' "$T/one")" ||
+    ok "learn: a ; in an answer runs nothing after it"
 learner two 'answer\nfirst line; with # and \\\\ kept\n  second line\n\nanswer\n\n\n'
 # Two backslashes typed are four in the file, the line break is \n.
 if grep -F ' 1 first line; with # and \\\\ kept\n  second line' "$P" | grep -qE '^answer 1 [0-9]+ 1 first'; then

@@ -54,6 +54,10 @@ typedef struct CmdSpec {
      * variant_default when the option is absent. */
     const char *variant_option;
     const char *variant_default;
+    /* The rest of the line after the command's name is one word, as typed: a `;`,
+     * a `#` or a quote in it is text (`answer R^784 ; 784 dimensions`). Read by
+     * the tokenizer, which then ends the line there. */
+    int line_as_typed;
 } CmdSpec;
 
 #define CMD_PATH_MAX 96
