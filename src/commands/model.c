@@ -117,15 +117,21 @@ fail:
     return CMD_ERR;
 }
 
-/* 7850 -> "7,850", as Keras prints totals. */
+/* 7850 -> "7,850", as Keras prints totals; "7 850" in French, where a comma would
+ * read as a decimal point. */
 static const char *thousands(size_t v, char *buf, size_t cap)
 {
+    /* TRANSLATORS: the separator of thousands in a parameter count (7,850). */
+    const char *sep = C_("digit groups", ",");
+    size_t ns = strlen(sep);
     char raw[32];
     snprintf(raw, sizeof raw, "%zu", v);
     size_t n = strlen(raw), o = 0;
-    for (size_t i = 0; i < n && o + 2 < cap; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[o++] = ',';
+    for (size_t i = 0; i < n && o + ns + 1 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            memcpy(buf + o, sep, ns);
+            o += ns;
+        }
         buf[o++] = raw[i];
     }
     buf[o] = '\0';

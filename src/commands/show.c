@@ -73,11 +73,16 @@ static int image_run(Shell *sh, const CmdArgs *a)
         if (probs[k] > probs[best])
             best = k;
     char title[160], caption[96];
+    /* One message per set, so that a translation can say "training image". */
     if (probs)
-        snprintf(title, sizeof title, _("%s image %ld: label %u, predicted %zu (probability %.3f)"),
-                 show_sets[which], i, label, best, probs[best]);
+        snprintf(title, sizeof title,
+                 which == 0 ? _("train image %ld: label %u, predicted %zu (probability %.3f)")
+                            : _("test image %ld: label %u, predicted %zu (probability %.3f)"),
+                 i, label, best, probs[best]);
     else
-        snprintf(title, sizeof title, _("%s image %ld: label %u"), show_sets[which], i, label);
+        snprintf(title, sizeof title,
+                 which == 0 ? _("train image %ld: label %u") : _("test image %ld: label %u"), i,
+                 label);
     snprintf(caption, sizeof caption, _("%dx%d pixels, each drawn %dx%d"), d->rows, d->cols,
              DIGIT_VIEW_ZOOM, DIGIT_VIEW_ZOOM);
     Err e;
