@@ -181,6 +181,10 @@ fi
 grep -q "unknown command" "$T/one" &&
     not_ok "learn: a ; in an answer runs nothing after it" "$(grep 'unknown command' "$T/one")" ||
     ok "learn: a ; in an answer runs nothing after it"
+learner skipq 'skip\nquit\n'
+grep -q "error: no exercise is open here but a question: .answer. it, or press Enter to go on" "$T/skipq" &&
+    ok "learn: skip at a question says how to go on" ||
+    not_ok "learn: skip at a question says how to go on" "$(tail -n 5 "$T/skipq")"
 learner two 'answer\nfirst line; with # and \\\\ kept\n  second line\n\nanswer\n\n\n'
 # Two backslashes typed are four in the file, the line break is \n.
 if grep -F ' 1 first line; with # and \\\\ kept\n  second line' "$P" | grep -qE '^answer 1 [0-9]+ 1 first'; then

@@ -302,6 +302,19 @@ static const Param load_params[] = {
     {0},
 };
 
+/* `model add softmax`: an activation is a word of a layer, or a layer of its own. */
+static int layer_hint(const char *word, char *buf, size_t cap)
+{
+    for (size_t i = 0; nn_act_names[i]; i++)
+        if (strcmp(word, nn_act_names[i]) == 0) {
+            snprintf(buf, cap, _("an activation comes after a layer's size (`model add dense 10 "
+                                 "%s`) or is a layer of its own (`model add activation %s`)"),
+                     word, word);
+            return 1;
+        }
+    return 0;
+}
+
 static const CmdSpec model_new_spec = {
     .name = "new", .summary = N_("start an empty network"), .handler = model_new_run};
 static const CmdSpec model_add_spec = {
@@ -315,6 +328,7 @@ static const CmdSpec model_add_spec = {
     .handler = model_add_run,
     .variant = layer_variant,
     .variant_what = N_("layer"),
+    .variant_hint = layer_hint,
 };
 static const CmdSpec model_summary_spec = {
     .name = "summary",
