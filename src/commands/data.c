@@ -170,6 +170,20 @@ static void print_model(Shell *sh, const Model *m)
               m->epochs_trained == 1 ? "" : "s");
 }
 
+/* The model's last evaluation on the test images, or why it holds no more. */
+static void print_evaluation(Shell *sh)
+{
+    double acc;
+    int found = sh_figure(sh, "test_accuracy", &acc);
+    if (found == SH_FIGURE_STALE)
+        sh_printf(sh, _("evaluation: the model was changed since its last evaluation: evaluate "
+                        "it\n"));
+    else if (found == 0)
+        sh_printf(sh, _("evaluation: test accuracy %.4f\n"), acc);
+    else if (sh->model && sh->model->n_layers > 0)
+        sh_printf(sh, _("evaluation: none yet (`evaluate`)\n"));
+}
+
 static int info_run(Shell *sh, const CmdArgs *a)
 {
     (void)a;
@@ -188,7 +202,10 @@ static int info_run(Shell *sh, const CmdArgs *a)
         print_label_counts(sh, C_("info table", "test"), &sh->test);
     }
     print_model(sh, sh->model);
+    print_evaluation(sh);
     print_matrix(sh, _("features"), &sh->features);
+    if (sh->features.n > 0 && sh->features.model != sh->model_serial)
+        sh_printf(sh, _("  (predicted by the model before its last change)\n"));
     print_matrix(sh, _("embedding"), &sh->embedding);
     sh_printf(sh, _("settings: seed %llu, threads %d, term %s, output %s\n"),
               (unsigned long long)sh->seed, sh->threads, term_mode_names[sh->term],

@@ -109,6 +109,7 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
     }
     model_free(sh->model);
     sh->model = m;
+    sh_model_changed(sh);
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
@@ -188,6 +189,7 @@ static int pop_run(Shell *sh, const CmdArgs *a)
     err_clear(&e);
     if (model_pop(sh->model, &e) != 0)
         return sh_error_err(sh, &e);
+    sh_model_changed(sh);
     const Model *m = sh->model;
     if (m->n_layers)
         sh_printf(sh, _("removed %s; the top is now %s, output %s\n"), name,
@@ -264,6 +266,7 @@ static int model_load_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     model_free(sh->model);
     sh->model = m;
+    sh_model_changed(sh);
     sh_printf(sh, _("loaded %s: %zu layers, %zu params%s\n"), path, m->n_layers, m->n_params,
               m->compile.compiled ? _(", compiled") : "");
     sh_report(sh, "params", (double)m->n_params);
@@ -276,6 +279,7 @@ static int model_new_run(Shell *sh, const CmdArgs *a)
     (void)a;
     model_free(sh->model);
     sh->model = model_new();
+    sh_model_changed(sh);
     sh_printf(sh, _("new empty model\n"));
     /* what the last model reported no longer holds */
     sh_report(sh, "params", 0);

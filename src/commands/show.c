@@ -98,8 +98,8 @@ static int image_run(Shell *sh, const CmdArgs *a)
     if (rc == CMD_OK) {
         sh_report(sh, "label", label);
         if (probs) {
-            sh_report(sh, "predicted", (double)best);
-            sh_report(sh, "probability", probs[best]);
+            sh_report_model(sh, "predicted", (double)best);
+            sh_report_model(sh, "probability", probs[best]);
         }
     }
     free(probs);
