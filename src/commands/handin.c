@@ -41,7 +41,7 @@ static int handin_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param handin_params[] = {
-    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.html",
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("FILE.html"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("the page to write")},
     {0},
 };
@@ -216,7 +216,7 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param save_lesson_params[] = {
-    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.md",
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("FILE.md"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("the lesson to write")},
     {0},
 };

@@ -37,7 +37,7 @@ static int back_run(Shell *sh, const CmdArgs *a) { return act(sh, a, LEARN_BACK)
 static int next_run(Shell *sh, const CmdArgs *a) { return act(sh, a, LEARN_NEXT); }
 
 static const Param learn_params[] = {
-    {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "LESSON",
+    {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = N_("LESSON"),
      .complete = PARAM_COMPLETE_FILE,
      .help = N_("a lesson file, or its number or name in lessons/LANG (01, 01-logistic); "
                 "none: where you stopped")},

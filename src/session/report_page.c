@@ -220,10 +220,14 @@ static void put_header(StrBuf *b, const Report *r, const ReportMeta *m)
         put_progress(b, m);
     else
         put_exercise_table(b, r);
-    sb_printf(b, _("<p class=\"summary\">Exercises: %zu done, %zu skipped, %zu open. Questions "
-                   "answered: %zu of %zu. Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n"),
-              s.exercises_done, s.exercises_skipped, s.exercises_open, s.answered, s.questions,
-              s.commands, s.failed, s.figures);
+    if (s.exercises_done + s.exercises_skipped + s.exercises_open + s.answered > 0)
+        sb_printf(b, _("<p class=\"summary\">Exercises: %zu done, %zu skipped, %zu open. Questions "
+                       "answered: %zu of %zu. Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n"),
+                  s.exercises_done, s.exercises_skipped, s.exercises_open, s.answered, s.questions,
+                  s.commands, s.failed, s.figures);
+    else /* a replay, or a session at the prompt: nothing done or answered by hand */
+        sb_printf(b, _("<p class=\"summary\">Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n"),
+                  s.commands, s.failed, s.figures);
     if (r->figures_dropped || r->outputs_cut)
         sb_printf(b, _("<p class=\"cut\">The record was full (it keeps at most %zu MiB): %zu "
                        "pictures are not embedded and %zu outputs are cut.</p>\n"),
