@@ -5,6 +5,7 @@
 
 #include "untangle/commands/commands.h"
 #include "untangle/session/learn_state.h"
+#include "untangle/session/report.h"
 
 static int learn_run(Shell *sh, const CmdArgs *a)
 {
@@ -14,8 +15,14 @@ static int learn_run(Shell *sh, const CmdArgs *a)
                         sh->learn->lesson_path);
     if (!sh->learn_lesson)
         return sh_error(sh, _("learn mode needs the prompt or `untangle learn`"));
-    /* `quit` inside the lesson leaves the lesson, not the prompt it was started from. */
+    /* In the record, the lesson's text, commands and answers stand for themselves,
+     * the student's commands as typed: `learn` is no command holding them all. */
+    report_quiet_command(sh->report, sh->recording);
+    long outer = sh->recording;
+    sh->recording = -1;
     int rc = sh->learn_lesson(sh, cmd_text(a, "lesson"));
+    sh->recording = outer;
+    /* `quit` inside the lesson leaves the lesson, not the prompt it was started from. */
     return rc == CMD_EXIT ? CMD_OK : rc;
 }
 
