@@ -94,6 +94,10 @@ else
         "to do: the model has 1 layer: dense 2; the exercise wants dense 3"
     has rl "learn on a terminal: the exercise done" "exercise done: Exercise 1: a layer"
     has rl "learn on a terminal: then the prompt, with the session" "ok: layers = 1 == 1"
+    # Tab after `learn ` offers the lessons by name.
+    (sleep 1; printf 'learn 00-im\t'; sleep 0.5; printf '\n'; sleep 1; printf 'quit\n'; sleep 0.5
+     printf '\004') | UNTANGLE_HISTORY=/dev/null tty tab "exec '$U' --quick --term none"
+    has tab "learn at the prompt: Tab completes a lesson's name" "untangle> learn 00-images ?$"
 
     cat >"$T/step.md" <<'MD'
 # Step

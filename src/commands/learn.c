@@ -45,7 +45,7 @@ static int next_run(Shell *sh, const CmdArgs *a) { return act(sh, a, LEARN_NEXT)
 
 static const Param learn_params[] = {
     {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = N_("LESSON"),
-     .complete = PARAM_COMPLETE_FILE,
+     .complete = PARAM_COMPLETE_LESSON,
      .help = N_("a lesson file, or its number or name in lessons/LANG (01, 01-logistic); "
                 "none: where you stopped")},
     {0},
