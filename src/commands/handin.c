@@ -69,6 +69,9 @@ static const struct {
     {"help", NULL},  {"figures", NULL}, {"handin", NULL}, {"save", NULL},
     {"quit", NULL},  {"exit", NULL},    {"set", "name"},  {"set", "term"},
     {"set", "output"}, {"lessons", NULL}, {"answer", NULL}, {"reveal", NULL},
+    /* learn mode's own: a saved lesson is replayed, not learnt */
+    {"learn", NULL}, {"hint", NULL}, {"solution", NULL}, {"skip", NULL}, {"where", NULL},
+    {"back", NULL}, {"next", NULL},
 };
 
 static int word_is(const char *text, const char *word, const char **rest)
