@@ -164,6 +164,30 @@ has keys "skip marks the exercise skipped and goes on" "exercise skipped: its re
 has keys "after skip: the next exercise" "^Exercise 2: compile and train \(exercise 2 of 4\)$"
 has keys "next in an exercise: the checks decide" "next. goes on past a question"
 
+# ---- results of an earlier model never pass a check ----
+
+# Lesson 01 evaluated its model; lesson 02, learnt next in the same session, builds
+# a new one: its exercise "compile, train and evaluate" is not done until the new
+# model is evaluated.
+student stale 'skip\n\nskip\nskip\nskip\n\n\nlearn 02\nskip\n\ncompile loss categorical_crossentropy optimizer sgd lr 0.5\nfit batch 300 epochs 3\ninfo\nexpect test_accuracy > 0\nevaluate\n' 01
+has stale "lesson 01's evaluation is not the new model's: the check says to evaluate it" \
+    "to do: the model was changed since its last evaluation: evaluate it; the exercise wants test_accuracy >= 0.75$"
+count stale "... after compile, fit, info and the failing expect" "to do: the model was changed since its last evaluation: evaluate it; the exercise wants test_accuracy" 4
+has stale "info says the evaluation is of an earlier model" "^evaluation: the model was changed since its last evaluation: evaluate it$"
+has stale "expect fails on a figure of an earlier model" "error: expect test_accuracy > 0 failed: the model was changed since its last evaluation: evaluate it$"
+count stale "the exercise is done after evaluate only" "^exercise done: Exercise: compile, train and evaluate$" 1
+if awk '/Learning 02-mlp/ { e = 0 } /test loss: .* test accuracy: / { e = 1 } /^exercise done: Exercise: compile, train and evaluate$/ { exit !e }' "$T/stale"; then
+    ok "... that is, after evaluate"
+else
+    not_ok "... that is, after evaluate" "$(grep -nE '^untangle> |^exercise done' "$T/stale" | tail -n 8)"
+fi
+# Every change of the model counts, and a figure kept by name stays.
+"$U" --quick --term none --output "$T/out" -c 'load mnist; model add dense 10 softmax input 784; compile; fit epochs 1; evaluate; keep test_accuracy as acc_1; compile optimizer sgd lr 0.1; figures test_; expect acc_1 > 0; predict; model pop; expect features' >"$T/stale2" 2>&1
+has stale2 "figures marks those of an earlier model" "^  test_accuracy +[0-9.]+ \(before the model changed\)$"
+has stale2 "a figure kept by name is the student's: it stays" "^ok: acc_1 = "
+has stale2 "features of an earlier model do not pass expect features" \
+    "expect features failed: the model was changed since the features were predicted: predict them again"
+
 # ---- progress: kept at once, resumed by a quick replay ----
 
 R="$T/resume"

@@ -113,6 +113,16 @@ static int load_run(Shell *sh, const CmdArgs *a)
 }
 
 /* One table row: the number of images of each class in d. */
+/* The blanks after a row's name in the label table: its first column is 6
+ * characters wide, whatever the language (UTF-8 counted in characters). */
+static int label_pad(const char *name)
+{
+    int cols = 0;
+    for (const char *p = name; *p; p++)
+        cols += ((unsigned char)*p & 0xC0) != 0x80;
+    return cols < 6 ? 6 - cols : 0;
+}
+
 static void print_label_counts(Shell *sh, const char *part, const Dataset *d)
 {
     size_t counts[MNIST_CLASSES] = {0}, other = 0;
@@ -122,7 +132,7 @@ static void print_label_counts(Shell *sh, const char *part, const Dataset *d)
         else
             other++; /* cannot happen after mnist_load; counted rather than trusted */
     }
-    sh_printf(sh, "  %-6s", part);
+    sh_printf(sh, "  %s%*s", part, label_pad(part), "");
     for (int c = 0; c < MNIST_CLASSES; c++)
         sh_printf(sh, "%7zu", counts[c]);
     if (other)
@@ -160,6 +170,20 @@ static void print_model(Shell *sh, const Model *m)
               m->epochs_trained == 1 ? "" : "s");
 }
 
+/* The model's last evaluation on the test images, or why it holds no more. */
+static void print_evaluation(Shell *sh)
+{
+    double acc;
+    int found = sh_figure(sh, "test_accuracy", &acc);
+    if (found == SH_FIGURE_STALE)
+        sh_printf(sh, _("evaluation: the model was changed since its last evaluation: evaluate "
+                        "it\n"));
+    else if (found == 0)
+        sh_printf(sh, _("evaluation: test accuracy %.4f\n"), acc);
+    else if (sh->model && sh->model->n_layers > 0)
+        sh_printf(sh, _("evaluation: none yet (`evaluate`)\n"));
+}
+
 static int info_run(Shell *sh, const CmdArgs *a)
 {
     (void)a;
@@ -169,15 +193,19 @@ static int info_run(Shell *sh, const CmdArgs *a)
         sh_printf(sh, _("data: %s, %zu train and %zu test images of %dx%d\n"),
                   sh->data_name[0] ? sh->data_name : "?", sh->train.n, sh->test.n,
                   sh->train.rows, sh->train.cols);
-        sh_printf(sh, "  %-6s", "label");
+        const char *head = C_("info table", "label");
+        sh_printf(sh, "  %s%*s", head, label_pad(head), "");
         for (int c = 0; c < MNIST_CLASSES; c++)
             sh_printf(sh, "%7d", c);
         sh_printf(sh, "\n");
-        print_label_counts(sh, "train", &sh->train);
-        print_label_counts(sh, "test", &sh->test);
+        print_label_counts(sh, C_("info table", "train"), &sh->train);
+        print_label_counts(sh, C_("info table", "test"), &sh->test);
     }
     print_model(sh, sh->model);
+    print_evaluation(sh);
     print_matrix(sh, _("features"), &sh->features);
+    if (sh->features.n > 0 && sh->features.model != sh->model_serial)
+        sh_printf(sh, _("  (predicted by the model before its last change)\n"));
     print_matrix(sh, _("embedding"), &sh->embedding);
     sh_printf(sh, _("settings: seed %llu, threads %d, term %s, output %s\n"),
               (unsigned long long)sh->seed, sh->threads, term_mode_names[sh->term],

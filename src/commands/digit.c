@@ -102,8 +102,8 @@ static int predict_image_run(Shell *sh, const CmdArgs *a)
     sh_printf(sh, _("predicted %d (probability %.4f)\n"), order[0], probs[order[0]]);
     for (int i = 0; i < PI_TOP; i++)
         sh_printf(sh, _("  %d. class %d  %.4f\n"), i + 1, order[i], probs[order[i]]);
-    sh_report(sh, "predicted", order[0]);
-    sh_report(sh, "probability", probs[order[0]]);
+    sh_report_model(sh, "predicted", order[0]);
+    sh_report_model(sh, "probability", probs[order[0]]);
     rc = CMD_OK;
 out:
     free(probs);

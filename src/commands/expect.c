@@ -37,12 +37,25 @@ static const Comparison comparisons[] = {
     {NULL, NULL},
 };
 
+/* What a check says of a figure measured on the model before its last change:
+ * it holds no more, whatever its value. */
+static const char *stale_figure(void)
+{
+    return _("the model was changed since its last evaluation: evaluate it");
+}
+
 static int figure_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     double value, want;
     const char *name = cmd_text(a, "figure"), *op = cmd_text(a, "op");
     const char *wanted = cmd_text(a, "value");
     /* The value is a number, or another figure: `expect nh_cnn > nh_mlp`. */
+    if (sh_figure(sh, wanted, &want) == SH_FIGURE_STALE) {
+        /* compared with a figure of the model before: no verdict either way */
+        snprintf(r->want, sizeof r->want, "%s %s %s", name, op, wanted);
+        snprintf(r->have, sizeof r->have, "%s", stale_figure());
+        return CMD_OK;
+    }
     if (sh_figure(sh, wanted, &want) != 0 &&
         arg_double(sh, _("expected value (a number or a figure's name)"), wanted, -1e300, 1e300,
                    &want) != 0)
@@ -51,7 +64,12 @@ static int figure_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
         want = cmd_real(a, "quick");
     snprintf(r->want, sizeof r->want, "%s %s %g", name, op, want);
     r->wanted = want;
-    if (sh_figure(sh, name, &value) != 0) {
+    int found = sh_figure(sh, name, &value);
+    if (found == SH_FIGURE_STALE) {
+        snprintf(r->have, sizeof r->have, "%s", stale_figure());
+        return CMD_OK;
+    }
+    if (found != 0) {
         r->missing = 1;
         snprintf(r->have, sizeof r->have, _("no command has reported %s yet"), name);
         return CMD_OK;
@@ -312,8 +330,11 @@ static int features_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     (void)a;
     snprintf(r->want, sizeof r->want, _("features predicted by the model"));
-    r->holds = sh->features.n > 0;
-    if (r->holds)
+    r->holds = sh->features.n > 0 && sh->features.model == sh->model_serial;
+    if (sh->features.n > 0 && !r->holds)
+        snprintf(r->have, sizeof r->have,
+                 _("the model was changed since the features were predicted: predict them again"));
+    else if (r->holds)
         snprintf(r->have, sizeof r->have, _("%zu feature vectors of %zu values (%s)"),
                  sh->features.n, sh->features.d, sh->features.name);
     else
@@ -479,8 +500,11 @@ const CmdSpec cmd_expect_spec = {
             "or checks the session: `expect model == dense 10 softmax` (the layers in order), "
             "`expect compiled [OPTIMIZER]`, `expect trained [EPOCHS]`, `expect data [NAME]`, "
             "`expect embedding`, `expect features`, `expect file FILE`. Fails with the place in "
-            "the lesson when the check is false. The `expect` lines of an exercise are what "
-            "learn mode checks after each command the student types."),
+            "the lesson when the check is false. A figure measured on the model (by fit, "
+            "evaluate, show confusion...) holds only until the model changes (model new, add, "
+            "pop, load, compile, fit): then the check fails until it is measured again. The "
+            "`expect` lines of an exercise are what learn mode checks after each command the "
+            "student types."),
     .params = expect_params,
     .handler = expect_run,
     .subs = expect_subs,

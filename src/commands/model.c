@@ -109,6 +109,7 @@ static int model_add_run(Shell *sh, const CmdArgs *a)
     }
     model_free(sh->model);
     sh->model = m;
+    sh_model_changed(sh);
     sh_report(sh, "params", (double)m->n_params);
     sh_report(sh, "layers", (double)m->n_layers);
     return CMD_OK;
@@ -117,15 +118,21 @@ fail:
     return CMD_ERR;
 }
 
-/* 7850 -> "7,850", as Keras prints totals. */
+/* 7850 -> "7,850", as Keras prints totals; "7 850" in French, where a comma would
+ * read as a decimal point. */
 static const char *thousands(size_t v, char *buf, size_t cap)
 {
+    /* TRANSLATORS: the separator of thousands in a parameter count (7,850). */
+    const char *sep = C_("digit groups", ",");
+    size_t ns = strlen(sep);
     char raw[32];
     snprintf(raw, sizeof raw, "%zu", v);
     size_t n = strlen(raw), o = 0;
-    for (size_t i = 0; i < n && o + 2 < cap; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[o++] = ',';
+    for (size_t i = 0; i < n && o + ns + 1 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            memcpy(buf + o, sep, ns);
+            o += ns;
+        }
         buf[o++] = raw[i];
     }
     buf[o] = '\0';
@@ -182,6 +189,7 @@ static int pop_run(Shell *sh, const CmdArgs *a)
     err_clear(&e);
     if (model_pop(sh->model, &e) != 0)
         return sh_error_err(sh, &e);
+    sh_model_changed(sh);
     const Model *m = sh->model;
     if (m->n_layers)
         sh_printf(sh, _("removed %s; the top is now %s, output %s\n"), name,
@@ -258,6 +266,7 @@ static int model_load_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     model_free(sh->model);
     sh->model = m;
+    sh_model_changed(sh);
     sh_printf(sh, _("loaded %s: %zu layers, %zu params%s\n"), path, m->n_layers, m->n_params,
               m->compile.compiled ? _(", compiled") : "");
     sh_report(sh, "params", (double)m->n_params);
@@ -270,6 +279,7 @@ static int model_new_run(Shell *sh, const CmdArgs *a)
     (void)a;
     model_free(sh->model);
     sh->model = model_new();
+    sh_model_changed(sh);
     sh_printf(sh, _("new empty model\n"));
     /* what the last model reported no longer holds */
     sh_report(sh, "params", 0);
@@ -296,6 +306,19 @@ static const Param load_params[] = {
     {0},
 };
 
+/* `model add softmax`: an activation is a word of a layer, or a layer of its own. */
+static int layer_hint(const char *word, char *buf, size_t cap)
+{
+    for (size_t i = 0; nn_act_names[i]; i++)
+        if (strcmp(word, nn_act_names[i]) == 0) {
+            snprintf(buf, cap, _("an activation comes after a layer's size (`model add dense 10 "
+                                 "%s`) or is a layer of its own (`model add activation %s`)"),
+                     word, word);
+            return 1;
+        }
+    return 0;
+}
+
 static const CmdSpec model_new_spec = {
     .name = "new", .summary = N_("start an empty network"), .handler = model_new_run};
 static const CmdSpec model_add_spec = {
@@ -309,6 +332,7 @@ static const CmdSpec model_add_spec = {
     .handler = model_add_run,
     .variant = layer_variant,
     .variant_what = N_("layer"),
+    .variant_hint = layer_hint,
 };
 static const CmdSpec model_summary_spec = {
     .name = "summary",

@@ -228,7 +228,11 @@ static int keep_run(Shell *sh, const CmdArgs *a)
     if (strspn(to, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
         strlen(to))
         return sh_error(sh, _("keep: bad name '%s' (should be letters, digits, _, . or -)"), to);
-    if (sh_figure(sh, from, &v) != 0)
+    int found = sh_figure(sh, from, &v);
+    if (found == SH_FIGURE_STALE)
+        return sh_error(sh, _("keep: %s was measured on the model before its last change; "
+                              "evaluate the model again first"), from);
+    if (found != 0)
         return sh_error(sh, _("keep: no figure '%s' was reported yet; `figures` lists them"), from);
     sh_report(sh, to, v);
     sh_printf(sh, "%s = %.6g\n", to, v);
@@ -378,6 +382,12 @@ static int same_stem(const char *a, const char *b, size_t len)
     return indexed_stem(b) == len && strncmp(a, b, len) == 0;
 }
 
+/* After a figure measured on the model before its last change. */
+static const char *stale_mark(const Shell *sh, const Figure *f)
+{
+    return sh_figure_stale(sh, f) ? _(" (before the model changed)") : "";
+}
+
 /* Without a prefix, a family of figures that differ only by a last number
  * ("nh.0" .. "nh.9") is one line of values, and a matrix ("confusion.T.P", a
  * family of families) one line saying how to list it. */
@@ -393,14 +403,16 @@ static int figures_run(Shell *sh, const CmdArgs *a)
         const char *name = sh->figures[i].name;
         if (prefix) {
             if (strncmp(name, prefix, plen) == 0) {
-                sh_printf(sh, "  %-24s %.6g\n", name, sh->figures[i].value);
+                sh_printf(sh, "  %-24s %.6g%s\n", name, sh->figures[i].value,
+                          stale_mark(sh, &sh->figures[i]));
                 shown++;
             }
             continue;
         }
         size_t stem = indexed_stem(name);
         if (stem == 0) {
-            sh_printf(sh, "  %-24s %.6g\n", name, sh->figures[i].value);
+            sh_printf(sh, "  %-24s %.6g%s\n", name, sh->figures[i].value,
+                      stale_mark(sh, &sh->figures[i]));
             continue;
         }
         /* printed once, where the family first appears */
@@ -428,8 +440,8 @@ static int figures_run(Shell *sh, const CmdArgs *a)
             }
             char label[FIGURE_NAME_MAX + 8];
             snprintf(label, sizeof label, "%.*s.*.*", (int)ostem, name);
-            sh_printf(sh, _("  %-24s %zu figures: `figures %.*s.` lists them\n"), label, count,
-                      (int)ostem, name);
+            sh_printf(sh, _("  %-24s %zu figures: `figures %.*s.` lists them%s\n"), label, count,
+                      (int)ostem, name, stale_mark(sh, &sh->figures[i]));
             continue;
         }
         if (seen)
@@ -440,7 +452,7 @@ static int figures_run(Shell *sh, const CmdArgs *a)
         for (size_t j = i; j < sh->n_figures; j++)
             if (same_stem(name, sh->figures[j].name, stem))
                 sh_printf(sh, " %s=%.4g", sh->figures[j].name + stem + 1, sh->figures[j].value);
-        sh_printf(sh, "\n");
+        sh_printf(sh, "%s\n", stale_mark(sh, &sh->figures[i]));
     }
     if (prefix && shown == 0)
         sh_printf(sh, _("no figure starts with '%s'; `figures` lists them all\n"), prefix);
@@ -538,9 +550,10 @@ const CmdSpec cmd_help_spec = {
     .handler = help_run,
 };
 
-const CmdSpec cmd_quit_spec = {.name = "quit", .summary = N_("leave untangle"),
-                               .help = N_("Ends the session (Ctrl-D does too)."),
-                               .handler = quit_run};
-const CmdSpec cmd_exit_spec = {.name = "exit", .summary = N_("leave untangle"),
-                               .help = N_("Ends the session (Ctrl-D does too)."),
-                               .handler = quit_run};
+#define QUIT_HELP                                                                          \
+    N_("Ends the session (Ctrl-D does too). In a lesson it leaves the lesson, your progress " \
+       "kept; when the lesson was started with `learn` at the prompt, the prompt goes on.")
+const CmdSpec cmd_quit_spec = {
+    .name = "quit", .summary = N_("leave untangle"), .help = QUIT_HELP, .handler = quit_run};
+const CmdSpec cmd_exit_spec = {
+    .name = "exit", .summary = N_("leave untangle"), .help = QUIT_HELP, .handler = quit_run};

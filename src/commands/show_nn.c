@@ -107,7 +107,7 @@ static int curves_run(Shell *sh, const CmdArgs *a)
               h->accuracy[h->n - 1]);
     int rc = show_and_free(sh, c, "curves", cmd_text(a, "to"));
     if (rc == CMD_OK)
-        sh_report(sh, "epochs", (double)h->n);
+        sh_report_model(sh, "epochs", (double)h->n);
     return rc;
 }
 
@@ -153,13 +153,13 @@ static int confusion_run(Shell *sh, const CmdArgs *a)
     rc = show_and_free(sh, c, "confusion", cmd_text(a, "to"));
     if (rc == CMD_OK) {
         char name[FIGURE_NAME_MAX];
-        sh_report(sh, "accuracy", acc);
+        sh_report_model(sh, "accuracy", acc);
         for (size_t t = 0; t < SHOW_CLASSES; t++) {
             snprintf(name, sizeof name, "class_accuracy.%zu", t);
-            sh_report(sh, name, confusion_class_accuracy(counts, SHOW_CLASSES, t));
+            sh_report_model(sh, name, confusion_class_accuracy(counts, SHOW_CLASSES, t));
             for (size_t p = 0; p < SHOW_CLASSES; p++) {
                 snprintf(name, sizeof name, "confusion.%zu.%zu", t, p);
-                sh_report(sh, name, (double)counts[t * SHOW_CLASSES + p]);
+                sh_report_model(sh, name, (double)counts[t * SHOW_CLASSES + p]);
             }
         }
     }
@@ -284,7 +284,7 @@ static int weights_run(Shell *sh, const CmdArgs *a)
         return sh_error_err(sh, &e);
     int rc = show_and_free(sh, c, "weights", cmd_text(a, "to"));
     if (rc == CMD_OK)
-        sh_report(sh, "units", drawn);
+        sh_report_model(sh, "units", drawn);
     return rc;
 }
 
@@ -359,9 +359,9 @@ static int activations_run(Shell *sh, const CmdArgs *a)
     }
     rc = show_and_free(sh, c, "activations", cmd_text(a, "to"));
     if (rc == CMD_OK) {
-        sh_report(sh, "layers", (double)(nm - 1));
+        sh_report_model(sh, "layers", (double)(nm - 1));
         if (predicted >= 0)
-            sh_report(sh, "predicted", (double)predicted);
+            sh_report_model(sh, "predicted", (double)predicted);
     }
 out:
     for (size_t k = 0; k < L; k++)
@@ -440,9 +440,9 @@ static int errors_run(Shell *sh, const CmdArgs *a)
         canvas_free(c);
     }
     if (rc == CMD_OK) {
-        sh_report(sh, "errors", (double)wrong);
-        sh_report(sh, "images", (double)shown);
-        sh_report(sh, "accuracy", acc);
+        sh_report_model(sh, "errors", (double)wrong);
+        sh_report_model(sh, "images", (double)shown);
+        sh_report_model(sh, "accuracy", acc);
     }
     free(which);
     free(pred);

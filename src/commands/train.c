@@ -68,6 +68,7 @@ static int compile_run(Shell *sh, const CmdArgs *a)
     params_store(&a->pv, &opt); /* the hyperparameters typed, over Keras' defaults */
     if (model_compile_with(sh->model, NN_LOSS_CCE, &opt, 1, &e) != 0)
         return sh_error_err(sh, &e);
+    sh_model_changed(sh);
     char words[200];
     nn_optimizer_words(&opt, words, sizeof words);
     sh_printf(sh, _("compiled: loss categorical_crossentropy, optimizer %s, metrics accuracy\n"),
@@ -168,6 +169,7 @@ static int fit_run(Shell *sh, const CmdArgs *a)
     NnFitResult res;
     Err e;
     err_clear(&e);
+    sh_model_changed(sh); /* from the first batch on, the weights are new ones */
     int rc = model_fit(sh->model, &sh->train, &fo, &r, on_progress, &view, &res, &e);
     if (view.bar_open)
         sh_printf(sh, "\n");
@@ -185,14 +187,14 @@ static int fit_run(Shell *sh, const CmdArgs *a)
             rc = -1; /* sh_error has said why */
     }
     if (res.epochs_done > 0) {
-        sh_report(sh, "loss", res.loss);
-        sh_report(sh, "accuracy", res.accuracy);
+        sh_report_model(sh, "loss", res.loss);
+        sh_report_model(sh, "accuracy", res.accuracy);
         if (!isnan(res.val_loss)) {
-            sh_report(sh, "val_loss", res.val_loss);
-            sh_report(sh, "val_accuracy", res.val_accuracy);
+            sh_report_model(sh, "val_loss", res.val_loss);
+            sh_report_model(sh, "val_accuracy", res.val_accuracy);
         }
-        sh_report(sh, "fit_seconds", res.seconds);
-        sh_report(sh, "epoch_seconds", res.seconds / res.epochs_done);
+        sh_report_model(sh, "fit_seconds", res.seconds);
+        sh_report_model(sh, "epoch_seconds", res.seconds / res.epochs_done);
     }
     if (rc != 0 && !e.msg[0] && !e.interrupted)
         return CMD_ERR;
@@ -236,13 +238,13 @@ static int evaluate_run(Shell *sh, const CmdArgs *a)
               which, acc, acc * 100, d->n);
     char name[32];
     snprintf(name, sizeof name, "%s_loss", which);
-    sh_report(sh, name, loss);
+    sh_report_model(sh, name, loss);
     snprintf(name, sizeof name, "%s_accuracy", which);
-    sh_report(sh, name, acc);
+    sh_report_model(sh, name, acc);
     /* The plain names follow the last measurement, so `expect accuracy` after
      * evaluate checks what was just printed. */
-    sh_report(sh, "loss", loss);
-    sh_report(sh, "accuracy", acc);
+    sh_report_model(sh, "loss", loss);
+    sh_report_model(sh, "accuracy", acc);
     return CMD_OK;
 }
 
@@ -277,10 +279,11 @@ static int predict_run(Shell *sh, const CmdArgs *a)
     sh->features.y = y;
     sh->features.n = d->n;
     sh->features.d = dim;
+    sh->features.model = sh->model_serial;
     snprintf(sh->features.name, sizeof sh->features.name, "%s output on %s", top, which);
     sh_printf(sh, _("features: the output of %s (%zu values) for %zu %s images\n"), top, dim, d->n,
               which);
-    sh_report(sh, "features_dim", (double)dim);
+    sh_report_model(sh, "features_dim", (double)dim);
     return CMD_OK;
 }
 

@@ -26,6 +26,7 @@ void shell_init(Shell *sh)
     snprintf(sh->output_dir, sizeof sh->output_dir, "out");
     sh->report = report_new();
     sh->recording = -1;
+    sh->model_serial = 1; /* 0 tags the figures that are about no model */
 }
 
 static void labelled_free(LabelledMatrix *m)
@@ -74,7 +75,7 @@ int sh_error_err(Shell *sh, const Err *e)
     return sh_error(sh, "%s", e->msg[0] ? e->msg : _("failed (no reason given)"));
 }
 
-void sh_report(Shell *sh, const char *name, double value)
+static void report_figure(Shell *sh, const char *name, double value, unsigned long model)
 {
     /* The record keeps which command reported what: `save lesson` writes it as expect lines. */
     if (sh->report && sh->recording >= 0)
@@ -82,6 +83,7 @@ void sh_report(Shell *sh, const char *name, double value)
     for (size_t i = 0; i < sh->n_figures; i++) {
         if (strcmp(sh->figures[i].name, name) == 0) {
             sh->figures[i].value = value;
+            sh->figures[i].model = model;
             return;
         }
     }
@@ -93,6 +95,27 @@ void sh_report(Shell *sh, const char *name, double value)
     Figure *f = &sh->figures[sh->n_figures++];
     snprintf(f->name, sizeof f->name, "%s", name);
     f->value = value;
+    f->model = model;
+}
+
+void sh_report(Shell *sh, const char *name, double value)
+{
+    report_figure(sh, name, value, 0);
+}
+
+void sh_report_model(Shell *sh, const char *name, double value)
+{
+    report_figure(sh, name, value, sh->model_serial);
+}
+
+void sh_model_changed(Shell *sh)
+{
+    sh->model_serial++;
+}
+
+int sh_figure_stale(const Shell *sh, const Figure *f)
+{
+    return f->model != 0 && f->model != sh->model_serial;
 }
 
 int sh_figure(const Shell *sh, const char *name, double *value)
@@ -100,7 +123,7 @@ int sh_figure(const Shell *sh, const char *name, double *value)
     for (size_t i = 0; i < sh->n_figures; i++) {
         if (strcmp(sh->figures[i].name, name) == 0) {
             *value = sh->figures[i].value;
-            return 0;
+            return sh_figure_stale(sh, &sh->figures[i]) ? SH_FIGURE_STALE : 0;
         }
     }
     return -1;

@@ -41,6 +41,9 @@ enum { CMD_OK = 0, CMD_ERR = 1, CMD_EXIT = 2 };
 typedef struct Figure {
     char name[FIGURE_NAME_MAX];
     double value;
+    unsigned long model;  /* the Shell's model_serial when a figure about the model (an
+                             evaluation, a fit, a prediction) was reported; 0: about
+                             something else (the data, an embedding, a figure kept) */
 } Figure;
 
 /* A float matrix with its labels: predicted features or a 2-D embedding. */
@@ -48,6 +51,7 @@ typedef struct LabelledMatrix {
     float *x;       /* (n, d) row-major; owned */
     uint8_t *y;     /* (n) class labels; owned, may be NULL */
     size_t n, d;
+    unsigned long model; /* features: the model_serial of the model that predicted them */
     char name[64];  /* where it came from: "raw test[0:1000]", "features of dense_2"... */
 } LabelledMatrix;
 
@@ -101,6 +105,8 @@ typedef struct Shell {
 
     /* model (`model`, `compile`, `fit`...); the nn module owns these types */
     struct Model *model;       /* owned, NULL when none */
+    unsigned long model_serial; /* counts the changes of the model (sh_model_changed): what
+                                  was measured on an earlier one no longer holds */
 
     /* `predict` output and `tsne` output */
     LabelledMatrix features;
@@ -152,7 +158,19 @@ int sh_error_err(Shell *sh, const Err *e); /* same with a library Err */
 /* Figures for expect: sets (or replaces) NAME = value. Names are lower case,
  * dotted for sub-figures: "accuracy", "loss", "params", "nh", "nh.3", "kl". */
 void sh_report(Shell *sh, const char *name, double value);
-int sh_figure(const Shell *sh, const char *name, double *value); /* 0 when found */
+/* The same for a figure about the model as it is now (its evaluation, its fit, a
+ * prediction): once the model changes, the figure is stale. */
+void sh_report_model(Shell *sh, const char *name, double value);
+/* 0 when found (with *value); SH_FIGURE_STALE when it was measured on the model
+ * before its last change (*value still set: `figures` shows it so); -1 when no
+ * command reported it. */
+#define SH_FIGURE_STALE 1
+int sh_figure(const Shell *sh, const char *name, double *value);
+/* Every command that changes the model (new, add, pop, load, compile, fit) calls
+ * this: the figures and features of the model before no longer hold. */
+void sh_model_changed(Shell *sh);
+/* Whether the figure was measured on the model before one of its changes. */
+int sh_figure_stale(const Shell *sh, const Figure *f);
 
 /* Reading one word a handler checks itself (a range known only at run time):
  * each returns 0, or -1 after sh_error naming `what`, the bad text and the
