@@ -793,10 +793,13 @@ int lesson_learn(Shell *sh, const char *lesson)
         L->name, L->n_exercises);
     fputc('\n', sh->out);
     size_t from = resume(L);
-    /* A finished lesson learnt again is not finished until its end again; the
-     * file says so at the next change (a lesson only looked at stays as it was). */
-    if (L->st.plesson && L->st.plesson->finished && from == 0)
-        L->st.plesson->finished = 0;
+    /* From its beginning (a finished lesson learnt again, a replay that failed),
+     * the lesson is a new attempt: the marks of the one before would send a later
+     * resume past the exercise the student is on, and the list and the hand-in
+     * would count exercises this attempt never reached. The file says so at the
+     * next change (a lesson only looked at stays as it was). */
+    if (L->st.plesson && from == 0)
+        progress_restart(L->st.plesson, (int64_t)time(NULL));
     int rc = walk(L, from);
     if (rc == CMD_OK) {
         if (L->st.plesson) {

@@ -160,6 +160,15 @@ void progress_set_exercise(ProgressLesson *l, int number, ExerciseStatus s, int6
     l->when = when;
 }
 
+void progress_restart(ProgressLesson *l, int64_t when)
+{
+    free(l->exercises);
+    l->exercises = NULL;
+    l->n_exercises = 0;
+    l->finished = 0;
+    l->when = when;
+}
+
 void progress_add_hint(ProgressLesson *l, int number, int64_t when)
 {
     if (!number_ok(number))

@@ -88,6 +88,10 @@ void progress_free(Progress *p);  /* accepts a zeroed Progress */
  * record with "" as text when none was typed yet). 0, or -1 for a number out of
  * 1..PROGRESS_ITEMS_MAX. */
 int progress_set_revealed(ProgressLesson *l, int question, int64_t when);
+/* The lesson learnt again from its beginning: a new attempt, whose marks are its
+ * own. Its exercises are forgotten (todo, no hint) and it is no longer finished;
+ * the answers stay until the student gives new ones. */
+void progress_restart(ProgressLesson *l, int64_t when);
 /* One more hint shown for exercise `number` (its status unchanged). */
 void progress_add_hint(ProgressLesson *l, int number, int64_t when);
 /* Reads a whole file's bytes (what progress_load does once the file is read):
