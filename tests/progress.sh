@@ -362,4 +362,40 @@ else
 fi
 
 
+# ---- two untangle at once: each save keeps the other's lessons, under a lock ----
+rm -rf "$S"
+mkfifo "$T/fifo"
+"$U" --term none --output "$T/out" learn "$T/ex.md" <"$T/fifo" >"$T/first" 2>&1 &
+first=$!
+exec 7>"$T/fifo"
+i=0 # the first has read the (empty) progress once it asks for commands
+while [ $i -lt 200 ] && ! grep -q 'Your turn' "$T/first"; do sleep 0.05; i=$((i + 1)); done
+learner second 'answer from the second untangle\n\n\n'
+printf 'model new\nmodel add dense 3 input 4\nquit\n' >&7
+exec 7>&-
+wait $first
+if grep -qE '^answer 1 [0-9]+ 1 from the second untangle$' "$P" && grep -qE '^exercise 1 done ' "$P"; then
+    ok "two untangle at once: the later save keeps the lesson the other saved"
+else
+    not_ok "two untangle at once: the later save keeps the lesson the other saved" "$(cat "$P" 2>&1)"
+fi
+if command -v flock >/dev/null 2>&1; then
+    # A save waits while another holds the lock beside the file.
+    flock "$P.lock" sh -c "sleep 2; date +%s.%N >'$T/released'" &
+    holder=$!
+    sleep 0.3
+    learner locked 'answer while the lock is held\n\n\n'
+    wait $holder
+    saved=$(stat -c %.9Y "$P")
+    if grep -qE '^answer 1 [0-9]+ 1 while the lock is held$' "$P" &&
+        awk -v s="$saved" -v r="$(cat "$T/released")" 'BEGIN { exit !(s >= r) }'; then
+        ok "a save waits for the lock on progress.lock, then writes"
+    else
+        not_ok "a save waits for the lock on progress.lock, then writes" \
+            "saved at $saved, lock released at $(cat "$T/released" 2>&1)" "$(grep '^answer' "$P")"
+    fi
+else
+    skip "a save waits for the lock" "no flock(1) (util-linux)"
+fi
+
 exit 0

@@ -80,7 +80,7 @@ static int keep(Shell *sh, int q, const char *text, int revealed)
         progress_set_answer(pl, q, text, now);
     if (revealed)
         progress_set_revealed(pl, q, now);
-    int rc = progress_save(p, path, &e);
+    int rc = progress_save_lesson(pl, path, &e);
     progress_free(&own);
     if (rc != 0)
         return sh_error_err(sh, &e), -1;

@@ -166,11 +166,11 @@ static int find_lesson(Shell *sh, const char *arg, const Progress *p, char *out,
  * and learn mode goes on. */
 static void save_progress(Learner *L)
 {
-    if (!L->st.progress_path[0])
+    if (!L->st.progress_path[0] || !L->st.plesson)
         return;
     Err e;
     err_clear(&e);
-    if (progress_save(&L->progress, L->st.progress_path, &e) != 0) {
+    if (progress_save_lesson(L->st.plesson, L->st.progress_path, &e) != 0) {
         const char *file = L->sh->where_file;
         L->sh->where_file = NULL;
         shell_print_error(L->sh, e.msg);
