@@ -124,6 +124,52 @@ MD
     has step "--step ends at the prompt with what the lesson built" "ok: the model has 1 layer: dense 3"
 fi
 
+# Ctrl-C in the lines of `answer` abandons the answer being typed: the one kept
+# before stays (on a terminal, and in a pipe, where it stops the run).
+cat >"$T/q.md" <<'MD'
+# Questions
+
+> **Question** What does a softmax give?
+
+> **Answer** Ten probabilities that sum to 1.
+
+After.
+MD
+answer_kept() { # NAME CASE: the progress in $T/state-NAME holds the first answer only
+    if grep -qE '^answer 1 [0-9]+ 1 the good one$' "$T/state-$1/untangle/progress" 2>/dev/null; then
+        ok "$2"
+    else
+        not_ok "$2" "$(grep '^answer' "$T/state-$1/untangle/progress" 2>&1)" "$(tail -n 5 "$T/$1")"
+    fi
+}
+if command -v script >/dev/null 2>&1; then
+    (sleep 1; printf 'answer the good one\n'; sleep 0.5; printf 'answer\n'; sleep 0.5
+     printf 'a half\n'; sleep 0.3; printf 'and a thi'; sleep 0.3; printf '\003'; sleep 0.8
+     printf '\004'; sleep 0.5; printf '\004') |
+        SHELL=/bin/sh XDG_STATE_HOME="$T/state-cc" timeout 30 script -qec \
+            "exec '$U' --term none learn '$T/q.md'" /dev/null 2>&1 | tr -d '\r' >"$T/cc"
+    has cc "Ctrl-C in answer's lines on a terminal: the answer is abandoned" \
+        "error: answer abandoned \(Ctrl-C\); an answer given before stays as it was"
+    answer_kept cc "... and the answer given before stays in the progress"
+else
+    skip "Ctrl-C in answer's lines on a terminal" "no script(1) to give one"
+fi
+mkfifo "$T/ccfifo"
+XDG_STATE_HOME="$T/state-ccpipe" "$U" --term none learn "$T/q.md" <"$T/ccfifo" >"$T/ccpipe" 2>&1 &
+pid=$!
+exec 8>"$T/ccfifo"
+printf 'answer the good one\nanswer\na half\n' >&8
+i=0
+while [ $i -lt 200 ] && ! grep -q 'ended by an empty line' "$T/ccpipe"; do sleep 0.05; i=$((i + 1)); done
+sleep 0.3
+kill -INT $pid
+wait $pid
+rc=$?
+exec 8>&-
+[ "$rc" = 130 ] && ok "Ctrl-C in answer's lines from a pipe stops the run (status 130)" ||
+    not_ok "Ctrl-C in answer's lines from a pipe stops the run (status 130)" "status $rc" "$(tail -n 4 "$T/ccpipe")"
+answer_kept ccpipe "... and the answer given before stays in the progress"
+
 if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
     echo "  skip learn lesson 01: no MNIST (make data)"
     exit 0

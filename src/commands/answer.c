@@ -8,6 +8,7 @@
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/i18n.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/core/strbuf.h"
 #include "untangle/session/learn_state.h"
 #include "untangle/session/lessons.h"
@@ -123,6 +124,12 @@ static int answer_run(Shell *sh, const CmdArgs *a)
         sh_printf(sh, _("Your answer to question %d, ended by an empty line:\n"), q);
         for (;;) {
             char *line = sh->read_line(sh, "... ");
+            if (!line && interrupt_pending()) {
+                /* Ctrl-C: the answer being typed is abandoned, the one kept stays */
+                sb_free(&text);
+                return sh_error(sh, _("answer abandoned (Ctrl-C); an answer given before stays "
+                                      "as it was"));
+            }
             if (!line)
                 break; /* the end of the input ends the answer too */
             int empty = line[strspn(line, " \t\r")] == '\0';
