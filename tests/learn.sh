@@ -234,6 +234,33 @@ has stale2 "a figure kept by name is the student's: it stays" "^ok: acc_1 = "
 has stale2 "features of an earlier model do not pass expect features" \
     "expect features failed: the model was changed since the features were predicted: predict them again"
 
+# ---- the checks ask for what the exercise asks ----
+
+# Lesson 01's SGD(0.5), not another learning rate.
+student lr5 'skip\n\ncompile loss categorical_crossentropy optimizer sgd lr 5\nfit batch 300 epochs 3\ncompile optimizer sgd lr 0.5\nfit batch 300 epochs 3\nquit\n' 01
+has lr5 "compiled with lr 5, the exercise asking for SGD(0.5): the check says so" \
+    "to do: the model is compiled with sgd lr 5; the exercise wants the model compiled with sgd lr 0.5$"
+count lr5 "... and it is done only once compiled at 0.5 and trained" "^exercise done: Exercise 2: compile and train$" 1
+if awk '/optimizer sgd lr 0.5,/ { c = 1 } /^exercise done: Exercise 2/ { exit !c }' "$T/lr5"; then
+    ok "... that is, after the compile at 0.5"
+else
+    not_ok "... that is, after the compile at 0.5" "$(grep -nE '^compiled|^exercise done' "$T/lr5")"
+fi
+# Lesson 00's grid of the first 200 MNIST training images: not of the test images,
+# nor of Fashion-MNIST (here the MNIST files under its name).
+mkdir -p "$T/data/fashion-mnist"
+for f in "$(pwd)"/data/mnist/*-ubyte; do ln -s "$f" "$T/data/"; ln -s "$f" "$T/data/fashion-mnist/"; done
+UNTANGLE_DATA="$T/data" student grid 'load mnist\nshow images 200 from test\nload fashion\nshow images 200\nload mnist\nshow images 200\nquit\n' 00
+has grid "the test images do not make the grid of the training images" \
+    "to do: no command has reported images_from_train yet; the exercise wants images_from_train == 200$"
+has grid "nor do the images of Fashion-MNIST" "to do: fashion is loaded; the exercise wants mnist loaded$"
+count grid "the grid exercise is done once, with MNIST's training images" "^exercise done: Exercise 0: look at the data$" 1
+if awk '/^mnist: / { m++ } /^exercise done: Exercise 0/ { exit !(m == 2) }' "$T/grid"; then
+    ok "... that is, after MNIST was loaded again"
+else
+    not_ok "... that is, after MNIST was loaded again" "$(grep -nE '^(mnist|fashion): |^exercise done' "$T/grid")"
+fi
+
 # ---- progress: kept at once, resumed by a quick replay ----
 
 R="$T/resume"
