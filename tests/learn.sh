@@ -170,6 +170,15 @@ exec 8>&-
     not_ok "Ctrl-C in answer's lines from a pipe stops the run (status 130)" "status $rc" "$(tail -n 4 "$T/ccpipe")"
 answer_kept ccpipe "... and the answer given before stays in the progress"
 
+# French counts agree with their number: 0 and 1 take the singular.
+printf 'hint\nhint\nquit\n' | LANGUAGE=fr XDG_STATE_HOME="$T/state-frhint" "$U" --term none learn "$T/small.md" >"$T/frhint" 2>&1
+has frhint "French: no more hints, one shown: singular" "^plus d'indice \(1 montré\) ; "
+LANGUAGE=fr XDG_STATE_HOME="$T/state-frlist" "$U" -c lessons >"$T/frlist" 2>&1
+has frlist "French: lessons counts 0 exercises skipped in the singular" "^  01-logistic +exercices 0/4 faits, 0 passé ; "
+(cd "$T" && LANGUAGE=fr XDG_STATE_HOME="$T/state-frlist" "$U" -c "echo one; handin $T/fr.html") >"$T/frhandin" 2>&1
+has frhandin "French: handin's counts agree with each number" \
+    "écrit : 2 commandes, 0 image, 0 question sur 0 avec réponse, exercices : 0 fait, 0 passé et 0 ouvert ; "
+
 if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
     echo "  skip learn lesson 01: no MNIST (make data)"
     exit 0

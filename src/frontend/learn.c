@@ -337,7 +337,9 @@ static int show_hint(Learner *L)
     if (total == 0) {
         sh_printf(sh, _("this exercise has no hint; `solution` shows the reference commands\n"));
     } else if (!next) {
-        sh_printf(sh, _("no more hints (%d shown); `solution` shows the reference commands\n"),
+        sh_printf(sh, ngettext("no more hints (%d shown); `solution` shows the reference commands\n",
+                               "no more hints (%d shown); `solution` shows the reference commands\n",
+                               (unsigned long)total),
                   total);
     } else {
         L->hints++;
