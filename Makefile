@@ -86,7 +86,7 @@ $(BUILD)/locale/%/LC_MESSAGES/untangle.mo: po/%.po
 # translation is then merged with it (new messages come in untranslated, which
 # tests/i18n.sh reports).
 pot:
-	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=C_:1c,2 \
 		--add-comments=TRANSLATORS: --package-name=untangle --package-version=$(VERSION) \
 		--msgid-bugs-address="see README.md" --sort-by-file -o po/untangle.pot $(sort $(shell find src include -name '*.[ch]'))
 	@for l in $(PO_LANGS); do msgmerge --quiet --update --backup=none --no-fuzzy-matching po/$$l.po po/untangle.pot; done

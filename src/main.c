@@ -9,6 +9,7 @@
 #include "untangle/core/files.h"
 #include "untangle/core/i18n.h"
 #include "untangle/core/interrupt.h"
+#include "untangle/core/params.h"
 #include "untangle/commands/commands.h"
 #include "untangle/nn/kernels.h"
 #include "untangle/render/markdown.h"
@@ -191,6 +192,9 @@ static int read_options(Shell *sh, int argc, char **argv, Options *o)
     return status;
 }
 
+/* The words untangle takes in place of a file. */
+static const char *const own_words[] = {"learn", "check-handin"};
+
 /* A lesson (.md) is replayed; any other file is read as commands, one a line. */
 static int run_file(Shell *sh, const char *path)
 {
@@ -198,7 +202,17 @@ static int run_file(Shell *sh, const char *path)
         return lesson_replay(sh, path);
     Err e;
     size_t size;
-    FILE *f = file_open_read(path, "", _("give a lesson (.md) or a command file"), &size, &e);
+    /* `untangle lean`: a misspelt word of untangle's own, not a file */
+    const char *advice = _("give a lesson (.md) or a command file");
+    char near[160];
+    if (access(path, F_OK) != 0 && !strchr(path, '/'))
+        for (size_t i = 0; i < sizeof own_words / sizeof own_words[0]; i++)
+            if (param_edit_distance(path, own_words[i]) <= 2) {
+                snprintf(near, sizeof near, _("did you mean `untangle %s`?"), own_words[i]);
+                advice = near;
+                break;
+            }
+    FILE *f = file_open_read(path, "", advice, &size, &e);
     if (!f) {
         cli_error(sh, "%s", e.msg);
         return CMD_ERR;

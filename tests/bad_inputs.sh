@@ -167,8 +167,16 @@ bad "misspelt option suggests" "fit has no option 'bach' .*did you mean 'batch'"
 bad "unknown option" "fit has no option 'epoch' \(options: batch, epochs" "fit epoch 3"
 bad "option without value" "option 'epochs' needs a value" "fit epochs"
 bad "option twice" "option 'batch' is given twice" "fit batch 3 batch 4"
-bad "bad sub-command" "bad model sub-command 'ad' \(should be new, add" "model ad dense 3"
-bad "bad layer" "bad layer 'dens' \(should be dense, activation" "model new; model add dens 3"
+bad "bad sub-command" "bad model sub-command 'ad'; did you mean 'add'\? \(should be new, add" "model ad dense 3"
+bad "bad sub-command, nothing near" "bad model sub-command 'xyzzy' \(should be new, add" "model xyzzy"
+bad "bad layer" "bad layer 'dens'; did you mean 'dense'\? \(should be dense, activation" "model new; model add dens 3"
+bad "an activation typed as a layer" \
+    "bad layer 'softmax': an activation comes after a layer's size \(\`model add dense 10 softmax\`\) or is a layer of its own \(\`model add activation softmax\`\)" \
+    "model new; model add softmax"
+bad "Keras typed as in the lab names untangle's command" \
+    "unknown command 'model.compile\(loss=x\)': untangle takes words, not Python; here it is \`compile ...\`" \
+    "model.compile(loss='x')"
+bad "... and its model.add" "here it is \`model add ...\` \(see \`help model add\`\)" "model.add(Dense(10))"
 bad "bad activation" "bad activation 'sigmod' \(should be linear, sigmoid" \
     "model new; model add activation sigmod"
 bad "unterminated quote" "unterminated double quote starting at column 6" 'plot "raw'
@@ -650,6 +658,9 @@ run_u "$GOOD" "$E/folder.png"
 check_error "a folder as command file" "cannot read '$E/folder.png': it is a folder, not a regular file; give a lesson \(.md\) or a command file" untangle
 run_u "$GOOD" "$E/missing"
 check_error "a missing command file" "cannot open '$E/missing': No such file or directory; give a lesson \(.md\) or a command file" untangle
+(cd "$T" && "$U" lean) >"$T/out" 2>"$T/err"
+rc=$?
+check_error "a misspelt word of untangle's own, not a file" "cannot open 'lean': No such file or directory; did you mean \`untangle learn\`\?" untangle
 run_u "$GOOD" --bogus
 check_error "an unknown option" "unknown option '--bogus'; see --help" untangle 2
 run_u "$GOOD" --seed x

@@ -135,8 +135,8 @@ START_TEST(compile_command)
     ck_assert_int_eq(run(&c, "compile lr 0.5"), CMD_OK);
     ck_assert_str_eq(o->name, "sgd");
     ck_assert_int_eq(run(&c, "compile optimizer adm"), CMD_ERR);
-    ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "bad optimizer 'adm' (should be sgd, momentum or "
-                                              "adam)"));
+    ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "bad optimizer 'adm'; did you mean 'adam'? (should "
+                                              "be sgd, momentum or adam)"));
     ck_assert_int_eq(run(&c, "compile optimizer sgd nesterov"), CMD_ERR);
     ck_assert_int_eq(run(&c, "compile optimizer adam beta_1 1"), CMD_ERR);
     ck_assert_ptr_nonnull(strstr(c.sh.errmsg, "beta_1 1 is out of range"));

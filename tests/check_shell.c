@@ -50,6 +50,30 @@ START_TEST(tok_comments_escapes_empty)
 }
 END_TEST
 
+/* `answer` takes the rest of its line as typed; tok_join gives the same line back. */
+START_TEST(tok_line_as_typed)
+{
+    TokLine t;
+    Err e;
+    ck_assert_int_eq(tok_split("echo a; answer  R^784 ; \"x\" #1  ", &t, &e), 0);
+    ck_assert_uint_eq(t.ncmds, 2);
+    ck_assert_int_eq(t.cmds[1].argc, 2);
+    ck_assert_str_eq(t.cmds[1].argv[1], "R^784 ; \"x\" #1");
+    char *joined = tok_join(t.cmds[1].argc, t.cmds[1].argv);
+    ck_assert_str_eq(joined, "answer R^784 ; \"x\" #1");
+    free(joined);
+    tok_free(&t);
+    /* glued to its name by a `;`, with the largest text the storage must hold */
+    ck_assert_int_eq(tok_split("answer;x", &t, &e), 0);
+    ck_assert_uint_eq(t.ncmds, 1);
+    ck_assert_str_eq(t.cmds[0].argv[1], ";x");
+    tok_free(&t);
+    ck_assert_int_eq(tok_split("answer   ", &t, &e), 0);
+    ck_assert_int_eq(t.cmds[0].argc, 1);
+    tok_free(&t);
+}
+END_TEST
+
 START_TEST(tok_errors)
 {
     TokLine t;
@@ -392,6 +416,7 @@ static Suite *shell_suite(void)
     TCase *t = tcase_create("tokenizer");
     tcase_add_test(t, tok_words_quotes_and_commands);
     tcase_add_test(t, tok_comments_escapes_empty);
+    tcase_add_test(t, tok_line_as_typed);
     tcase_add_test(t, tok_errors);
     suite_add_tcase(s, t);
     t = tcase_create("dispatch");

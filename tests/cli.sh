@@ -42,7 +42,7 @@ check "-c unknown command suggests" 1 "^-c:1: error: unknown command 'lod'; did 
 check "-c stops at the first error" 1 "" -- sh -c "\"$U\" -c 'echo a; nope; echo after' | grep -q after && exit 9; exit 1"
 check "missing word names it and the help topic" 1 "error: set seed needs N: .*; see \`help set seed\`" -- "$U" -c "set seed"
 check "bad number names the argument" 1 "bad seed 'abc'" -- "$U" -c "set seed abc"
-check "bad choice lists the choices" 1 "bad set sub-command 'sede' \(should be seed, threads, term, live, lang, output or name\)" -- "$U" -c "set sede 3"
+check "bad choice lists the choices" 1 "bad set sub-command 'sede'; did you mean 'seed'\? \(should be seed, threads, term, live, lang, output or name\)" -- "$U" -c "set sede 3"
 check "unterminated quote" 1 "unterminated double quote" -- "$U" -c 'echo "abc'
 check "help lists commands" 0 '^  load ' -- "$U" -c "help"
 check "help COMMAND" 0 '^    set seed N' -- "$U" -c "help set"

@@ -18,7 +18,7 @@ if ! command -v xgettext >/dev/null 2>&1 || ! command -v msgcmp >/dev/null 2>&1;
     skip "catalogue" "gettext is not installed (make deps)"
 else
     # The same extraction as `make pot`, into a fresh template.
-    (cd "$SRC" && xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+    (cd "$SRC" && xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=C_:1c,2 \
         --add-comments=TRANSLATORS: -o "$T/fresh.pot" $(find src include -name '*.[ch]' | sort)) \
         2>"$T/xgettext.err"
     n=$(grep -c '^msgid ' "$T/fresh.pot" 2>/dev/null || echo 0)
@@ -197,6 +197,31 @@ help_fit() { # LANGUAGE-VALUE NAME
 }
 help_fit en English
 help_fit fr French
+
+# ---- French in tables, titles, pictures and the hand-in page ----
+
+if [ ! -f "$SRC/data/mnist/train-images-idx3-ubyte" ] && [ ! -f "$SRC/data/mnist/train-images-idx3-ubyte.gz" ]; then
+    skip "French tables, titles and hand-in page" "data/mnist is missing; run make data"
+else
+    (cd "$SRC" && env -u LC_ALL LANG=C.UTF-8 LANGUAGE=fr UNTANGLE_HISTORY=/dev/null "$U" --term none \
+        --output "$T/fr-out" -c "load mnist train 100 test 100; info; model new; model add dense 10 softmax input 784; model summary; show image 3; show activations 0; handin $T/fr.html") \
+        >"$T/fr-words" 2>&1
+    fr_has() { # CASE PATTERN FILE
+        if grep -qE -- "$2" "$3"; then ok "$1"; else not_ok "$1" "no /$2/ in:" "$(head -n 12 "$3")"; fi
+    }
+    fr_has "French info: the label table's head and rows in French" "^  classe +0 +1" "$T/fr-words"
+    fr_has "... its rows too" "^  appr\. +[0-9]+" "$T/fr-words"
+    fr_has "French model summary: digits grouped by a narrow space, not a comma" \
+        "^Paramètres au total : 7 850$" "$T/fr-words"
+    fr_has "French image title: the set in French" "^image d'apprentissage 3 : étiquette [0-9]" "$T/fr-words"
+    fr_has "French hand-in page: the footer in French" "SHA-256 de cette page" "$T/fr.html"
+    if grep -qE "SHA-256 of this page|does not tell who|train image|values -?[0-9]" "$T/fr.html"; then
+        not_ok "French hand-in page: no English left in the footer and titles" \
+            "$(grep -oE "SHA-256 of this page|does not tell who|train image|values -?[0-9]" "$T/fr.html" | head -n 3)"
+    else
+        ok "French hand-in page: no English left in the footer and titles"
+    fi
+fi
 
 # The catalogue is found beside the binary, from any folder.
 (cd "$T" && env -u LANGUAGE -u LC_ALL LANG=C.UTF-8 LANGUAGE=fr "$U" --term none -c fitt) 2>"$T/err"

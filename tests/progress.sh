@@ -161,7 +161,7 @@ learner() { # NAME INPUT: pipes INPUT (printf's escapes) into `untangle learn q.
     printf "$2" | "$U" --term none --output "$T/out" learn "$T/q.md" >"$T/$1" 2>&1
 }
 key=$(cd "$T" && pwd -P)/q
-learner one 'answer ten probabilities; summing to one\n\nreveal\n\n'
+learner one 'answer ten probabilities ; "summing" to one #1\n\nreveal\n\n'
 if grep -q "answer to question 1 kept" "$T/one" && grep -q "^The reference answer:" "$T/one" &&
     grep -q "Ten probabilities that sum to 1" "$T/one"; then
     ok "learn: answer TEXT keeps the answer, then shows the reference"
@@ -172,11 +172,19 @@ grep -q "One number between 0 and 1" "$T/one" &&
     ok "learn: reveal shows the reference answer of the question open" ||
     not_ok "learn: reveal shows the reference answer of the question open" "$(tail -n 8 "$T/one")"
 if grep -qE "^lesson [0-9]+ [01] $key\$" "$P" &&
-    grep -qE '^answer 1 [0-9]+ 1 ten probabilities$' "$P" && grep -qE '^answer 2 [0-9]+ 1 $' "$P"; then
-    ok "learn: the progress file holds the answer (up to the ;) and the reveal at once"
+    grep -qE '^answer 1 [0-9]+ 1 ten probabilities ; "summing" to one #1$' "$P" &&
+    grep -qE '^answer 2 [0-9]+ 1 $' "$P"; then
+    ok "learn: the progress file holds the answer as typed (its ; # and quotes too) and the reveal at once"
 else
-    not_ok "learn: the progress file holds the answer (up to the ;) and the reveal at once" "$(cat "$P" 2>&1)"
+    not_ok "learn: the progress file holds the answer as typed (its ; # and quotes too) and the reveal at once" "$(cat "$P" 2>&1)"
 fi
+grep -q "unknown command" "$T/one" &&
+    not_ok "learn: a ; in an answer runs nothing after it" "$(grep 'unknown command' "$T/one")" ||
+    ok "learn: a ; in an answer runs nothing after it"
+learner skipq 'skip\nquit\n'
+grep -q "error: no exercise is open here but a question: .answer. it, or press Enter to go on" "$T/skipq" &&
+    ok "learn: skip at a question says how to go on" ||
+    not_ok "learn: skip at a question says how to go on" "$(tail -n 5 "$T/skipq")"
 learner two 'answer\nfirst line; with # and \\\\ kept\n  second line\n\nanswer\n\n\n'
 # Two backslashes typed are four in the file, the line break is \n.
 if grep -F ' 1 first line; with # and \\\\ kept\n  second line' "$P" | grep -qE '^answer 1 [0-9]+ 1 first'; then
@@ -268,7 +276,7 @@ expect compiled
 ```
 MD
 rm -rf "$S"
-printf 'model new\nmodel add dense 3 input 4\nskip\nanswer ten numbers that sum to one\n\nhandin %s/h.html\nquit\n' "$T" |
+printf 'model new\nmodel add dense 3 input 4\nskip\nanswer ten numbers that sum to one, a<b et c>d\n\nhandin %s/h.html\nquit\n' "$T" |
     USER=ada "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/h.out" 2>&1
 H=$T/h.html
 printf 'reveal\nquit\n' | "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/three" 2>&1
@@ -287,12 +295,12 @@ else
         not_ok "the hand-in gives each exercise's status (progress, else this session): done, skipped, not done" \
             "$(grep -o '<td>[0-9]\. [^<]*</td><td[^>]*>[^<]*</td>' "$H")"
     fi
-    if grep -q '<div class="student"><p>ten numbers that sum to one</p>' "$H" &&
+    if grep -q '<div class="student"><p>ten numbers that sum to one, a&lt;b et c&gt;d</p>' "$H" &&
         grep -A2 'ten numbers that sum to one' "$H" | grep -q '<details class="reference"><summary>Reference answer</summary>' &&
         ! grep -q 'untangle&gt; answer' "$H"; then
-        ok "the hand-in shows the answer beside the folded reference, not as a command"
+        ok "the hand-in shows the answer (its <...> as text) beside the folded reference, not as a command"
     else
-        not_ok "the hand-in shows the answer beside the folded reference, not as a command" "$(grep -n 'student\|answer' "$H" | head -n 5)"
+        not_ok "the hand-in shows the answer (its <...> as text) beside the folded reference, not as a command" "$(grep -n 'student\|answer' "$H" | head -n 5)"
     fi
     check "the learn hand-in passes check-handin" 0 "intact" -- "$U" check-handin "$H"
     sed 's/ten numbers that sum to one/ten numbers that sum to One/' "$H" >"$T/edited.html"
@@ -318,7 +326,7 @@ else
     fi
     printf 'handin %s/h2.html\nquit\n' "$T" | "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/h2.out" 2>&1
     if grep -q 'Answers given in earlier sessions' "$T/h2.html" 2>/dev/null &&
-        grep -q '<div class="student"><p>ten numbers that sum to one</p>' "$T/h2.html" &&
+        grep -q '<div class="student"><p>ten numbers that sum to one, a&lt;b et c&gt;d</p>' "$T/h2.html" &&
         { ! grep -q '^exercise ' "$P" || grep -q '<td class="skipped">skipped</td>' "$T/h2.html"; }; then
         ok "a hand-in of a later session shows the answers of earlier ones from the progress"
     else

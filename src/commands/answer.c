@@ -200,12 +200,13 @@ const CmdSpec cmd_answer_spec = {
     .name = "answer",
     .summary = N_("answer the lesson's question (in learn mode)"),
     .help = N_("In `untangle learn`, `answer TEXT` answers the question the lesson asked last; "
-            "`answer` alone takes the lines that follow as typed, up to an empty line (in "
-            "`answer TEXT` a `;` ends the answer and a `#` starts a comment, as on every "
-            "command line). The answer is kept in your progress file at once and goes into "
+            "`answer` alone takes the lines that follow, up to an empty line. Either way the "
+            "text is kept as typed: a `;`, a `#` or quotes in it are part of the answer, not "
+            "of the command line. The answer is kept in your progress file at once and goes into "
             "your hand-in page beside the reference answer, which is shown next."),
     .params = answer_params,
     .handler = answer_run,
+    .line_as_typed = 1,
 };
 
 const CmdSpec cmd_reveal_spec = {

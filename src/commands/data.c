@@ -113,6 +113,16 @@ static int load_run(Shell *sh, const CmdArgs *a)
 }
 
 /* One table row: the number of images of each class in d. */
+/* The blanks after a row's name in the label table: its first column is 6
+ * characters wide, whatever the language (UTF-8 counted in characters). */
+static int label_pad(const char *name)
+{
+    int cols = 0;
+    for (const char *p = name; *p; p++)
+        cols += ((unsigned char)*p & 0xC0) != 0x80;
+    return cols < 6 ? 6 - cols : 0;
+}
+
 static void print_label_counts(Shell *sh, const char *part, const Dataset *d)
 {
     size_t counts[MNIST_CLASSES] = {0}, other = 0;
@@ -122,7 +132,7 @@ static void print_label_counts(Shell *sh, const char *part, const Dataset *d)
         else
             other++; /* cannot happen after mnist_load; counted rather than trusted */
     }
-    sh_printf(sh, "  %-6s", part);
+    sh_printf(sh, "  %s%*s", part, label_pad(part), "");
     for (int c = 0; c < MNIST_CLASSES; c++)
         sh_printf(sh, "%7zu", counts[c]);
     if (other)
@@ -183,12 +193,13 @@ static int info_run(Shell *sh, const CmdArgs *a)
         sh_printf(sh, _("data: %s, %zu train and %zu test images of %dx%d\n"),
                   sh->data_name[0] ? sh->data_name : "?", sh->train.n, sh->test.n,
                   sh->train.rows, sh->train.cols);
-        sh_printf(sh, "  %-6s", "label");
+        const char *head = C_("info table", "label");
+        sh_printf(sh, "  %s%*s", head, label_pad(head), "");
         for (int c = 0; c < MNIST_CLASSES; c++)
             sh_printf(sh, "%7d", c);
         sh_printf(sh, "\n");
-        print_label_counts(sh, "train", &sh->train);
-        print_label_counts(sh, "test", &sh->test);
+        print_label_counts(sh, C_("info table", "train"), &sh->train);
+        print_label_counts(sh, C_("info table", "test"), &sh->test);
     }
     print_model(sh, sh->model);
     print_evaluation(sh);

@@ -165,16 +165,17 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
     if (!localtime_r(&now, &tm) || strftime(date, sizeof date, "%Y-%m-%d", &tm) == 0)
         snprintf(date, sizeof date, "today");
     StrBuf b = {0};
-    sb_printf(&b, "# A lesson recorded by %s\n\n", name);
-    /* The prose is wrapped as the lessons are, for the author who edits it. */
-    sb_printf(&b, "Written by `save lesson` on %s from the commands typed in one session.\n"
-                  "After each command come the figures it reported, as `expect` lines: keep\n"
-                  "those a replay must reach, loosen them (`>=`, `quick VALUE` for quick\n"
-                  "replays) or drop them, and write the prose around the commands.\n\n",
+    sb_printf(&b, _("# A lesson recorded by %s\n\n"), name);
+    /* The prose is wrapped as the lessons are, for the author who edits it; in the
+     * author's language, as the lesson will be. */
+    sb_printf(&b, _("Written by `save lesson` on %s from the commands typed in one session.\n"
+                    "After each command come the figures it reported, as `expect` lines: keep\n"
+                    "those a replay must reach, loosen them (`>=`, `quick VALUE` for quick\n"
+                    "replays) or drop them, and write the prose around the commands.\n\n"),
               date);
     if (sh->quick)
-        sb_str(&b, "The figures were measured with --quick: replay this lesson with --quick\n"
-                   "to reach them.\n\n");
+        sb_str(&b, _("The figures were measured with --quick: replay this lesson with --quick\n"
+                     "to reach them.\n\n"));
     sb_str(&b, "```untangle\n");
     /* The replay starts from the seed the first command saw. */
     const char *rest, *ignored;

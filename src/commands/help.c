@@ -163,7 +163,9 @@ static void print_param_lines(Shell *sh, const Param *params)
         tail[0] = '\0';
         put(tail, sizeof tail, &len, p->help ? _(p->help) : "");
         char range[160] = "";
-        if (p->type == PARAM_INT)
+        if (p->type == PARAM_INT && p->hi >= 9e15) /* bounded by the data, not the option */
+            snprintf(range, sizeof range, _("at least %.0f"), p->lo);
+        else if (p->type == PARAM_INT)
             snprintf(range, sizeof range, _("%.0f to %.0f"), p->lo, p->hi);
         else if (p->type == PARAM_REAL)
             snprintf(range, sizeof range, p->lo_open ? _("above %g, at most %g") : _("%g to %g"), p->lo,

@@ -118,15 +118,21 @@ fail:
     return CMD_ERR;
 }
 
-/* 7850 -> "7,850", as Keras prints totals. */
+/* 7850 -> "7,850", as Keras prints totals; "7 850" in French, where a comma would
+ * read as a decimal point. */
 static const char *thousands(size_t v, char *buf, size_t cap)
 {
+    /* TRANSLATORS: the separator of thousands in a parameter count (7,850). */
+    const char *sep = C_("digit groups", ",");
+    size_t ns = strlen(sep);
     char raw[32];
     snprintf(raw, sizeof raw, "%zu", v);
     size_t n = strlen(raw), o = 0;
-    for (size_t i = 0; i < n && o + 2 < cap; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[o++] = ',';
+    for (size_t i = 0; i < n && o + ns + 1 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            memcpy(buf + o, sep, ns);
+            o += ns;
+        }
         buf[o++] = raw[i];
     }
     buf[o] = '\0';
@@ -300,6 +306,19 @@ static const Param load_params[] = {
     {0},
 };
 
+/* `model add softmax`: an activation is a word of a layer, or a layer of its own. */
+static int layer_hint(const char *word, char *buf, size_t cap)
+{
+    for (size_t i = 0; nn_act_names[i]; i++)
+        if (strcmp(word, nn_act_names[i]) == 0) {
+            snprintf(buf, cap, _("an activation comes after a layer's size (`model add dense 10 "
+                                 "%s`) or is a layer of its own (`model add activation %s`)"),
+                     word, word);
+            return 1;
+        }
+    return 0;
+}
+
 static const CmdSpec model_new_spec = {
     .name = "new", .summary = N_("start an empty network"), .handler = model_new_run};
 static const CmdSpec model_add_spec = {
@@ -313,6 +332,7 @@ static const CmdSpec model_add_spec = {
     .handler = model_add_run,
     .variant = layer_variant,
     .variant_what = N_("layer"),
+    .variant_hint = layer_hint,
 };
 static const CmdSpec model_summary_spec = {
     .name = "summary",

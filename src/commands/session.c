@@ -550,9 +550,10 @@ const CmdSpec cmd_help_spec = {
     .handler = help_run,
 };
 
-const CmdSpec cmd_quit_spec = {.name = "quit", .summary = N_("leave untangle"),
-                               .help = N_("Ends the session (Ctrl-D does too)."),
-                               .handler = quit_run};
-const CmdSpec cmd_exit_spec = {.name = "exit", .summary = N_("leave untangle"),
-                               .help = N_("Ends the session (Ctrl-D does too)."),
-                               .handler = quit_run};
+#define QUIT_HELP                                                                          \
+    N_("Ends the session (Ctrl-D does too). In a lesson it leaves the lesson, your progress " \
+       "kept; when the lesson was started with `learn` at the prompt, the prompt goes on.")
+const CmdSpec cmd_quit_spec = {
+    .name = "quit", .summary = N_("leave untangle"), .help = QUIT_HELP, .handler = quit_run};
+const CmdSpec cmd_exit_spec = {
+    .name = "exit", .summary = N_("leave untangle"), .help = QUIT_HELP, .handler = quit_run};

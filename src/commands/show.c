@@ -73,11 +73,16 @@ static int image_run(Shell *sh, const CmdArgs *a)
         if (probs[k] > probs[best])
             best = k;
     char title[160], caption[96];
+    /* One message per set, so that a translation can say "training image". */
     if (probs)
-        snprintf(title, sizeof title, _("%s image %ld: label %u, predicted %zu (probability %.3f)"),
-                 show_sets[which], i, label, best, probs[best]);
+        snprintf(title, sizeof title,
+                 which == 0 ? _("train image %ld: label %u, predicted %zu (probability %.3f)")
+                            : _("test image %ld: label %u, predicted %zu (probability %.3f)"),
+                 i, label, best, probs[best]);
     else
-        snprintf(title, sizeof title, _("%s image %ld: label %u"), show_sets[which], i, label);
+        snprintf(title, sizeof title,
+                 which == 0 ? _("train image %ld: label %u") : _("test image %ld: label %u"), i,
+                 label);
     snprintf(caption, sizeof caption, _("%dx%d pixels, each drawn %dx%d"), d->rows, d->cols,
              DIGIT_VIEW_ZOOM, DIGIT_VIEW_ZOOM);
     Err e;
@@ -102,7 +107,7 @@ static int image_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param image_params[] = {
-    {.name = "index", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 1e9, .meta = "N",
+    {.name = "index", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 9e15, .meta = "N",
      .what = N_("image"), .help = N_("the image, from 0")},
     {.name = "from", .type = PARAM_CHOICE, .choices = show_sets, .def = "train",
      .help = N_("which part of the data")},
@@ -174,7 +179,7 @@ static int images_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param images_params[] = {
-    {.name = "count", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = 1e9,
+    {.name = "count", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = 9e15, /* data */
      .def = "200", .meta = "N", .what = N_("number of images"), .help = N_("the first N images")},
     {.name = "from", .type = PARAM_CHOICE, .choices = show_sets, .def = "train",
      .help = N_("which part of the data")},

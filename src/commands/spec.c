@@ -61,6 +61,30 @@ static void sub_list(const CmdSpec *c, char *buf, size_t cap)
     param_choice_list(&p, _(" or "), buf, cap);
 }
 
+/* The sub-command or variant of c nearest to a misspelt word (`wieghts`), or NULL
+ * when none is within two edits (and nearer than the word is long). */
+static const char *nearest_sub(const CmdSpec *c, const char *word)
+{
+    const char *best = NULL;
+    size_t best_d = 3, len = strlen(word);
+    for (const CmdSpec *const *s = c->subs; s && *s; s++) {
+        size_t d = param_edit_distance(word, (*s)->name);
+        if (d < best_d && d < len) {
+            best_d = d;
+            best = (*s)->name;
+        }
+    }
+    CmdVariant v;
+    for (size_t i = 0; c->variant && c->variant(i, &v); i++) {
+        size_t d = param_edit_distance(word, v.name);
+        if (d < best_d && d < len) {
+            best_d = d;
+            best = v.name;
+        }
+    }
+    return best;
+}
+
 static void path_append(char *path, const char *word)
 {
     size_t len = strlen(path);
@@ -76,12 +100,51 @@ static int error_with_help(Shell *sh, const char *msg, const char *topic)
     return sh_error(sh, _("%s; see `help %s`"), msg, topic);
 }
 
+/* `model.compile(loss=...)`, `model.add(Dense(10))`: Python, where untangle takes
+ * words. Names the command the method would be (`compile`, `model add`), if any. */
+static int keras_typed(Shell *sh, const char *word)
+{
+    const char *dot = strrchr(word, '.'), *paren = strchr(word, '(');
+    const char *from = dot && (!paren || dot < paren) ? dot + 1 : word;
+    size_t n = paren && paren > from ? (size_t)(paren - from) : strlen(from);
+    char name[32], path[48] = "";
+    snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), from);
+    const CmdSpec *model = cmd_find("model");
+    if (name[0] && cmd_find(name))
+        snprintf(path, sizeof path, "%s", name);
+    else if (name[0] && model && find_sub(model, name))
+        snprintf(path, sizeof path, "model %s", name);
+    if (path[0])
+        return sh_error(sh, _("unknown command '%s': untangle takes words, not Python; here it is "
+                              "`%s ...` (see `help %s`)"),
+                        word, path, path);
+    return sh_error(sh, _("unknown command '%s': untangle takes words, not Python; `help` lists "
+                          "the commands"),
+                    word);
+}
+
+/* "bad layer 'dense2'; did you mean 'dense'? (should be ...); see `help model add`" */
+static int bad_variant(Shell *sh, const CmdSpec *c, const char *what, const char *word,
+                       const char *list, const char *path)
+{
+    char hint[300];
+    if (c->variant_hint && c->variant_hint(word, hint, sizeof hint))
+        return sh_error(sh, _("bad %s '%s': %s; see `help %s`"), what, word, hint, path);
+    const char *near = nearest_sub(c, word);
+    if (near)
+        return sh_error(sh, _("bad %s '%s'; did you mean '%s'? (should be %s); see `help %s`"),
+                        what, word, near, list, path);
+    return sh_error(sh, _("bad %s '%s' (should be %s); see `help %s`"), what, word, list, path);
+}
+
 int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
 {
     memset(a, 0, sizeof *a);
     a->argc = argc;
     a->argv = argv;
     const CmdSpec *c = cmd_find(argv[0]);
+    if (!c && strpbrk(argv[0], "(.")) /* Keras typed as in the lab: model.compile(loss=...) */
+        return keras_typed(sh, argv[0]);
     if (!c) {
         const CmdSpec *near = cmd_nearest(argv[0]);
         if (near)
@@ -107,6 +170,11 @@ int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
         if (i >= argc)
             return sh_error(sh, _("%s needs a sub-command (should be %s); see `help %s`"), a->path,
                             list, a->path);
+        const char *near = nearest_sub(c, argv[i]);
+        if (near)
+            return sh_error(sh, _("bad %s sub-command '%s'; did you mean '%s'? (should be %s); "
+                                  "see `help %s`"),
+                            a->path, argv[i], near, list, a->path);
         return sh_error(sh, _("bad %s sub-command '%s' (should be %s); see `help %s`"), a->path,
                         argv[i], list, a->path);
     }
@@ -117,8 +185,7 @@ int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
                 name = argv[k + 1];
         if (!find_variant(c, name, &a->variant)) {
             sub_list(c, list, sizeof list);
-            return sh_error(sh, _("bad %s '%s' (should be %s); see `help %s`"), c->variant_option,
-                            name, list, a->path);
+            return bad_variant(sh, c, c->variant_option, name, list, a->path);
         }
     } else if (c->variant) {
         const char *what = c->variant_what ? _(c->variant_what) : _("kind");
@@ -127,8 +194,7 @@ int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
             return sh_error(sh, _("%s needs a %s (should be %s); see `help %s`"), a->path, what,
                             list, a->path);
         if (!find_variant(c, argv[i], &a->variant))
-            return sh_error(sh, _("bad %s '%s' (should be %s); see `help %s`"), what, argv[i], list,
-                            a->path);
+            return bad_variant(sh, c, what, argv[i], list, a->path);
         path_append(a->path, a->variant.name);
         i++;
     }

@@ -26,16 +26,17 @@ typedef struct SetInfo {
     const char *env_sub;  /* sub-folder of $UNTANGLE_DATA, "" for the folder itself */
     const char *local;    /* folder relative to the working directory */
     const char *system;   /* installed folder */
-    const char *get_hint; /* what to do when the files are missing */
-    const char *refetch;  /* what to do when a file is damaged */
+    const char *get_hint; /* what to do when the files are missing (N_: _() at use) */
+    const char *refetch;  /* what to do when a file is damaged (N_) */
 } SetInfo;
 
 static const SetInfo sets[] = {
     {"mnist", "MNIST", "", "data/mnist", UNTANGLE_SHARE_DIR "/mnist",
-     "run `make data` to fetch it", "run `make data` again"},
+     N_("run `make data` to fetch it"), N_("run `make data` again")},
     {"fashion", "Fashion-MNIST", "/fashion-mnist", "data/fashion-mnist", UNTANGLE_FASHION_DIR,
-     "install Debian's dataset-fashion-mnist (`apt-get install dataset-fashion-mnist`, or "
-     "`make deps`)", "`apt-get install --reinstall dataset-fashion-mnist`"},
+     N_("install Debian's dataset-fashion-mnist (`apt-get install dataset-fashion-mnist`, or "
+        "`make deps`)"),
+     N_("`apt-get install --reinstall dataset-fashion-mnist`")},
 };
 
 static const SetInfo *set_info(const char *which)
@@ -106,7 +107,7 @@ int mnist_find(const char *which, char *dir, size_t cap, Err *e)
                      candidates[i], k); /* the folder cut to fit the note */
     }
     return err_set(e, _("%s not found: searched %s%s; %s"), s->title, searched, partial,
-                   s->get_hint);
+                   _(s->get_hint));
 }
 
 /* Keeps the error of a file but adds how to get good files again. */
@@ -115,7 +116,7 @@ static int add_hint(Err *e, const SetInfo *s)
     if (e) {
         char msg[ERR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", e->msg);
-        err_set(e, _("%s (for %s: %s)"), msg, s->title, s->refetch);
+        err_set(e, _("%s (for %s: %s)"), msg, s->title, _(s->refetch));
     }
     return -1;
 }
@@ -129,29 +130,29 @@ static int load_part(const SetInfo *s, const char *dir, int f_images, int f_labe
     int rc = -1;
     if (find_file(dir, file_names[f_images], ipath, sizeof ipath) != 0 ||
         find_file(dir, file_names[f_labels], lpath, sizeof lpath) != 0)
-        return err_set(e, _("%s files vanished from %s; %s"), s->title, dir, s->get_hint);
+        return err_set(e, _("%s files vanished from %s; %s"), s->title, dir, _(s->get_hint));
 
     if (idx_load(ipath, max, &img, e) != 0 || idx_load(lpath, max, &lab, e) != 0) {
         add_hint(e, s);
         goto out;
     }
     if (img.ndim != 3) {
-        err_set(e, _("%s holds labels where images were expected; %s"), ipath, s->refetch);
+        err_set(e, _("%s holds labels where images were expected; %s"), ipath, _(s->refetch));
         goto out;
     }
     if (lab.ndim != 1) {
-        err_set(e, _("%s holds images where labels were expected; %s"), lpath, s->refetch);
+        err_set(e, _("%s holds images where labels were expected; %s"), lpath, _(s->refetch));
         goto out;
     }
     if (img.count != lab.count) {
         err_set(e, _("%s holds %zu images but %s holds %zu labels: the files do not belong "
-                   "together; %s"), ipath, img.count, lpath, lab.count, s->refetch);
+                   "together; %s"), ipath, img.count, lpath, lab.count, _(s->refetch));
         goto out;
     }
     for (size_t i = 0; i < lab.n; i++) {
         if (lab.data[i] >= MNIST_CLASSES) {
             err_set(e, _("%s: label %d of item %zu is outside 0..9; the file is damaged, %s"),
-                    lpath, lab.data[i], i, s->refetch);
+                    lpath, lab.data[i], i, _(s->refetch));
             goto out;
         }
     }
@@ -200,7 +201,7 @@ int mnist_load(const char *which, size_t max_train, size_t max_test, Dataset *tr
     if (tr.rows != te.rows || tr.cols != te.cols) {
         err_set(e, _("%s in %s: training images are %dx%d but test images %dx%d; the files do "
                    "not belong together (%s)"), s->title, dir, tr.rows, tr.cols, te.rows, te.cols,
-                s->refetch);
+                _(s->refetch));
         dataset_free(&tr);
         dataset_free(&te);
         return -1;

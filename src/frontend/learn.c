@@ -319,6 +319,10 @@ static int need_exercise(Learner *L)
 {
     if (L->st.exercise > 0 && L->outcome == EX_OPEN)
         return 0;
+    if (L->at_question)
+        return sh_error(L->sh, _("no exercise is open here but a question: `answer` it, or press "
+                                 "Enter to go on")),
+               -1;
     return sh_error(L->sh, _("no exercise is open here; this works in an exercise")), -1;
 }
 

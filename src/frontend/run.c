@@ -119,7 +119,7 @@ static int run_recorded(Shell *sh, int argc, char **argv)
     sh->recording = outer;
     if (rc == CMD_ERR) {
         char msg[ERR_MSG_MAX + 16];
-        int n = snprintf(msg, sizeof msg, "error: %s\n", sh->errmsg);
+        int n = snprintf(msg, sizeof msg, _("error: %s\n"), sh->errmsg);
         if (n > 0)
             tee_keep(&tee, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
     }

@@ -182,7 +182,7 @@ int model_add(Model *m, const NnLayerSpec *spec, const NnShape *input, Rng *init
             char want[64];
             if (input->rank != in.rank || memcmp(input->d, in.d, sizeof in.d[0] * (size_t)in.rank))
                 return err_set(e, _("input %s given, but the layer below gives %s; only the first "
-                                  "layer takes `input`"),
+                                  "layer takes `input`: drop it, or start again with `model new`"),
                                nn_shape_str(*input, want, sizeof want),
                                nn_shape_str(in, shp, sizeof shp));
         }

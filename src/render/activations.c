@@ -107,7 +107,7 @@ static void act_band(Plot *p, const PlotArea *pix, const ActMap *m, const ActBan
     if (lo > hi)
         lo = hi = 0;
     char head[200];
-    snprintf(head, sizeof head, "%s   values %.3g .. %.3g", m->label ? m->label : "", lo, hi);
+    snprintf(head, sizeof head, _("%s   values %.3g .. %.3g"), m->label ? m->label : "", lo, hi);
     /* grey levels span the band's own range: sigmoid maps live in about 0.4..0.6
      * and would all look one grey on 0..1 (relu maps start at 0 anyway) */
     plot_text(p, ACT_MARGIN, b->top + ACT_HEAD / 2.0, head, ACT_FONT, PLOT_LEFT, ACT_INK);

@@ -124,18 +124,22 @@ char *md_to_html(const char *md, size_t len, int heading_shift)
     cmark_node *doc = parse(md, len);
     if (!doc)
         return xstrdup("");
-    cmark_node **tables = NULL;
-    size_t n_tables = 0;
+    cmark_node **tables = NULL, **raw = NULL;
+    size_t n_tables = 0, n_raw = 0;
     cmark_iter *it = cmark_iter_new(doc);
     cmark_event_type ev;
     while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
         cmark_node *n = cmark_iter_get_node(it);
         if (ev != CMARK_EVENT_ENTER)
             continue;
-        if (cmark_node_get_type(n) == CMARK_NODE_HEADING) {
+        cmark_node_type type = cmark_node_get_type(n);
+        if (type == CMARK_NODE_HTML_INLINE || type == CMARK_NODE_HTML_BLOCK) {
+            raw = xrealloc(raw, (n_raw + 1) * sizeof *raw);
+            raw[n_raw++] = n;
+        } else if (type == CMARK_NODE_HEADING) {
             int level = cmark_node_get_heading_level(n) + heading_shift;
             cmark_node_set_heading_level(n, level < 1 ? 1 : level > 6 ? 6 : level);
-        } else if (cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH) {
+        } else if (type == CMARK_NODE_PARAGRAPH) {
             StrBuf src = {0};
             if (table_source(n, &src)) {
                 tables = xrealloc(tables, (n_tables + 1) * sizeof *tables);
@@ -145,7 +149,29 @@ char *md_to_html(const char *md, size_t len, int heading_shift)
         }
     }
     cmark_iter_free(it);
-    /* The tree changes only after the walk: a table becomes preformatted text. */
+    /* The tree changes only after the walk. Raw HTML is shown as the text it is,
+     * escaped: `a<b et c>d` in a student's answer must neither vanish, as cmark's
+     * safe mode would have it, nor run. Before the tables, whose paragraphs (and
+     * the nodes in them) are freed there. */
+    for (size_t i = 0; i < n_raw; i++) {
+        int block = cmark_node_get_type(raw[i]) == CMARK_NODE_HTML_BLOCK;
+        cmark_node *text = cmark_node_new(CMARK_NODE_TEXT);
+        StrBuf lit = {0};
+        sb_str(&lit, literal(raw[i]));
+        while (block && lit.len > 0 && lit.s[lit.len - 1] == '\n')
+            lit.s[--lit.len] = '\0';
+        cmark_node_set_literal(text, sb_cstr(&lit));
+        sb_free(&lit);
+        if (block) {
+            cmark_node *para = cmark_node_new(CMARK_NODE_PARAGRAPH);
+            cmark_node_append_child(para, text);
+            text = para;
+        }
+        cmark_node_replace(raw[i], text);
+        cmark_node_free(raw[i]);
+    }
+    free(raw);
+    /* A table becomes preformatted text. */
     for (size_t i = 0; i < n_tables; i++) {
         StrBuf src = {0};
         table_source(tables[i], &src);
@@ -157,7 +183,7 @@ char *md_to_html(const char *md, size_t len, int heading_shift)
         sb_free(&src);
     }
     free(tables);
-    char *html = cmark_render_html(doc, CMARK_OPT_DEFAULT); /* safe: raw HTML omitted */
+    char *html = cmark_render_html(doc, CMARK_OPT_DEFAULT); /* no raw HTML is left */
     cmark_node_free(doc);
     char *copy = xstrdup(html ? html : "");
     cmark_get_default_mem_allocator()->free(html);

@@ -152,6 +152,14 @@ static void put_exercise_table(StrBuf *b, const Report *r)
     free(ex);
 }
 
+/* An exercise's status word (done, skipped, open) as the page shows it. */
+static const char *status_shown(const char *status)
+{
+    return strcmp(status, "done") == 0      ? _("done")
+           : strcmp(status, "skipped") == 0 ? _("skipped")
+                                            : _("not done");
+}
+
 /* What the progress file says: each lesson's exercises with their status, and
  * the answers of earlier sessions beside the reference (folded). */
 static void put_progress(StrBuf *b, const ReportMeta *m)
@@ -165,9 +173,7 @@ static void put_progress(StrBuf *b, const ReportMeta *m)
             sb_str(b, _("<table class=\"exercises\">\n<tr><th>Exercise</th><th>Status</th></tr>\n"));
         for (size_t k = 0; k < lp->n_exercises; k++) {
             const char *st = lp->status[k];
-            const char *shown = strcmp(st, "done") == 0      ? _("done")
-                                : strcmp(st, "skipped") == 0 ? _("skipped")
-                                                             : _("not done");
+            const char *shown = status_shown(st);
             sb_printf(b, "<tr><td>%zu. ", k + 1);
             html_escape(b, lp->titles[k]);
             sb_str(b, "</td><td class=\"");
@@ -328,10 +334,10 @@ static void put_item(StrBuf *b, const ReportItem *it)
         break;
     case REPORT_EXERCISE:
         sb_str(b, it->ok ? "<p class=\"exercise done\">" : "<p class=\"exercise\">");
-        sb_str(b, "Exercise: ");
+        sb_str(b, _("Exercise: "));
         html_escape(b, it->text);
         sb_str(b, " &mdash; ");
-        html_escape(b, it->output);
+        html_escape(b, status_shown(it->output ? it->output : ""));
         sb_str(b, "</p>\n");
         break;
     }
@@ -349,13 +355,14 @@ int report_write(const Report *r, const ReportMeta *m, const char *path,
         else
             put_item(&b, &r->items[i]);
     }
-    sb_str(&b, "</main>\n<footer>\n<p>SHA-256 of this page, counted with the 64 digits that "
-               "follow as zeros: ");
+    sb_str(&b, "</main>\n<footer>\n<p>");
+    sb_str(&b, _("SHA-256 of this page, counted with the 64 digits that follow as zeros: "));
     sb_str(&b, REPORT_CHECKSUM_MARK);
     size_t digits_at = b.len;
-    sb_str(&b, "0000000000000000000000000000000000000000000000000000000000000000</code>.</p>\n"
-               "<p><code>untangle check-handin FILE</code> tells whether this page was edited "
-               "after it was written; it does not tell who did the work.</p>\n</footer>\n");
+    sb_str(&b, "0000000000000000000000000000000000000000000000000000000000000000</code>.</p>\n<p>");
+    sb_str(&b, _("<code>untangle check-handin FILE</code> tells whether this page was edited "
+                 "after it was written; it does not tell who did the work."));
+    sb_str(&b, "</p>\n</footer>\n");
     sb_str(&b, page_script);
     sb_str(&b, "</body>\n</html>\n");
     char digest[REPORT_SHA256_HEX];

@@ -54,6 +54,13 @@ typedef struct CmdSpec {
      * variant_default when the option is absent. */
     const char *variant_option;
     const char *variant_default;
+    /* Advice for a word that names no variant but means something to the command
+     * (an activation typed where a layer goes): 1 with it in buf, translated, else 0. */
+    int (*variant_hint)(const char *word, char *buf, size_t cap);
+    /* The rest of the line after the command's name is one word, as typed: a `;`,
+     * a `#` or a quote in it is text (`answer R^784 ; 784 dimensions`). Read by
+     * the tokenizer, which then ends the line there. */
+    int line_as_typed;
 } CmdSpec;
 
 #define CMD_PATH_MAX 96

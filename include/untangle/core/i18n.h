@@ -28,6 +28,18 @@ __attribute__((format_arg(1))) static inline const char *i18n_text(const char *s
 #define _(s) i18n_text(s)
 #define N_(s) (s)
 
+/* A word translated in a context, for the same English word that two places
+ * translate differently ("test" a table's row, "test" in "test images"): the
+ * catalogue's msgctxt, as gettext's pgettext has it (xgettext --keyword=C_:1c,2). */
+__attribute__((format_arg(2))) static inline const char *i18n_ctext(const char *key,
+                                                                    const char *s)
+{
+    const char *t = gettext(key);
+    return t == key ? s : t;
+}
+
+#define C_(ctx, s) i18n_ctext(ctx "\004" s, s)
+
 /* Sets the locale from the environment (LC_NUMERIC kept "C") and binds the
  * catalogue: next to the executable when it runs from the build tree
  * (DIR/build/locale or DIR/locale, DIR holding /proc/self/exe), else the

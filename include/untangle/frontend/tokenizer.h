@@ -2,7 +2,9 @@
  *
  * `;` separates commands, `#` at the start of a word begins a comment, words are
  * separated by blanks, "double" and 'single' quotes group words (a backslash
- * escapes the next character inside double quotes). The result owns its strings. */
+ * escapes the next character inside double quotes). A command whose spec says
+ * line_as_typed (`answer`) takes the rest of the line as one word, as typed, so
+ * that text with a `;` or a `#` stays whole. The result owns its strings. */
 #ifndef UNTANGLE_TOKENIZER_H
 #define UNTANGLE_TOKENIZER_H
 
@@ -31,8 +33,9 @@ typedef struct TokLine {
 int tok_split(const char *line, TokLine *out, Err *e);
 void tok_free(TokLine *t); /* accepts a zeroed TokLine */
 /* The words joined back into one command line that tok_split reads as the same
- * words (quoted where a blank, `;`, `#` or a quote would split or end them), for
- * the record and the lessons `save lesson` writes. Caller frees. */
+ * words (quoted where a blank, `;`, `#` or a quote would split or end them; the
+ * text of a line_as_typed command as it is), for the record and the lessons
+ * `save lesson` writes. Caller frees. */
 char *tok_join(int argc, char *const *argv);
 
 #endif
