@@ -105,7 +105,8 @@ $(BUILD)/libuntangle.a: $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/%.o: %.c
+# The fuzz build's objects also depend on the list of what its coverage leaves out.
+$(BUILD)/%.o: %.c $(if $(filter 1,$(FUZZ)),tests/fuzz/nocov.txt)
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<

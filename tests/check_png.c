@@ -236,6 +236,40 @@ START_TEST(roundtrip_large_odd)
 }
 END_TEST
 
+/* UNTANGLE_PNG_LEVEL=0 (what the fuzzer sets) stores the rows: every pixel and
+ * one filter byte a row are in the file, and the picture reads back the same;
+ * an unset or bad value gives zlib's default, much smaller on a flat picture. */
+START_TEST(level_zero_stores)
+{
+    Err e;
+    Canvas *c = canvas_new(301, 77, 0x336699ffu, &e);
+    ck_assert_ptr_nonnull(c);
+    canvas_set(c, 300, 76, 0x11223380u);
+    size_t raw = ((size_t)c->w * 4 + 1) * (size_t)c->h;
+    uint8_t *def, *bad, *zero;
+    size_t def_len, bad_len, zero_len;
+    unsetenv("UNTANGLE_PNG_LEVEL");
+    ck_assert_int_eq(png_encode(c, &def, &def_len, &e), 0);
+    setenv("UNTANGLE_PNG_LEVEL", "10", 1); /* not a level: ignored */
+    ck_assert_int_eq(png_encode(c, &bad, &bad_len, &e), 0);
+    setenv("UNTANGLE_PNG_LEVEL", "0", 1);
+    ck_assert_int_eq(png_encode(c, &zero, &zero_len, &e), 0);
+    unsetenv("UNTANGLE_PNG_LEVEL");
+    ck_assert_uint_lt(def_len, raw / 10);
+    ck_assert_uint_eq(bad_len, def_len);
+    ck_assert_mem_eq(bad, def, def_len);
+    ck_assert_uint_gt(zero_len, raw);
+    Canvas *back = png_decode(zero, zero_len, &e);
+    ck_assert_msg(back != NULL, "%s", e.msg);
+    ck_assert_mem_eq(back->px, c->px, (size_t)c->w * c->h * 4);
+    canvas_free(back);
+    canvas_free(c);
+    free(def);
+    free(bad);
+    free(zero);
+}
+END_TEST
+
 START_TEST(encode_refuses_bad_canvas)
 {
     uint8_t *buf = (uint8_t *)1;
@@ -644,6 +678,7 @@ static Suite *png_suite(void)
     tcase_add_test(t, roundtrip_file);
     tcase_add_test(t, roundtrip_large_odd);
     tcase_add_test(t, encode_refuses_bad_canvas);
+    tcase_add_test(t, level_zero_stores);
     suite_add_tcase(s, t);
     t = tcase_create("formats");
     tcase_add_test(t, decode_grey);

@@ -168,7 +168,7 @@ void model_serialize(const Model *m, uint8_t **out, size_t *len)
 #define SAVE_CHUNK ((size_t)1 << 18)
 
 /* Writes n floats to f in chunks, updating *crc: 0, 1 after a failed write, 2
- * when interrupted. chunk holds SAVE_CHUNK * 4 bytes. */
+ * when interrupted. chunk holds min(n, SAVE_CHUNK) * 4 bytes. */
 static int write_floats(FILE *f, const float *x, size_t n, uLong *crc, uint8_t *chunk)
 {
     for (size_t at = 0; at < n; at += SAVE_CHUNK) {
@@ -200,7 +200,10 @@ int model_save(const Model *m, const char *path, Err *e)
     if (atomic_open(&af, path, e) != 0)
         return -1;
     uLong crc = crc32_z(0L, NULL, 0);
-    uint8_t *chunk = xmalloc(SAVE_CHUNK * 4);
+    /* The chunk is no larger than the larger float block: a small model's save
+     * then takes a few KiB instead of a fixed MiB. */
+    size_t most = m->n_opt_state > m->n_params ? m->n_opt_state : m->n_params;
+    uint8_t *chunk = xmalloc((most < SAVE_CHUNK ? (most ? most : 1) : SAVE_CHUNK) * 4);
     Buf b = {0};
     put_head(&b, m);
     int rc = write_buf(af.f, &b, &crc);

@@ -14,6 +14,7 @@
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -102,6 +103,20 @@ static int check_canvas(const Canvas *c, Err *e)
     return 0;
 }
 
+/* The compression level UNTANGLE_PNG_LEVEL asks for (png.h); at level 0 the
+ * rows are not filtered either, since stored data gains nothing from a filter and
+ * libpng would still try all five on every row. */
+static void set_level(png_structp png)
+{
+    const char *v = getenv("UNTANGLE_PNG_LEVEL");
+    if (!v || v[0] < '0' || v[0] > '9' || v[1])
+        return;
+    int level = v[0] - '0';
+    png_set_compression_level(png, level);
+    if (level == 0)
+        png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+}
+
 /* Encodes c as 8-bit RGBA PNG into ctx's sink. Returns 0, or -1 with ctx->reason set. */
 static int encode(const Canvas *c, PngCtx *ctx)
 {
@@ -122,6 +137,7 @@ static int encode(const Canvas *c, PngCtx *ctx)
         return -1;
     }
     png_set_write_fn(png, ctx, sink_write, sink_flush);
+    set_level(png);
     png_set_IHDR(png, info, (png_uint_32)c->w, (png_uint_32)c->h, 8, PNG_COLOR_TYPE_RGB_ALPHA,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);

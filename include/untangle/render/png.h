@@ -3,7 +3,13 @@
  * Writing always produces 8-bit RGBA; files are written atomically (atomic_file.h).
  * Reading accepts any PNG libpng reads (grey, palette, 16-bit, with or without
  * alpha) and converts it to RGBA; sizes above CANVAS_MAX_SIDE are refused, and a
- * truncated or corrupt file is an error, never a crash. */
+ * truncated or corrupt file is an error, never a crash.
+ *
+ * For tests and the fuzzer, the environment variable UNTANGLE_PNG_LEVEL=0..9 sets
+ * zlib's compression level of the pictures written (read at each picture; unset:
+ * zlib's default, 6). Level 0 stores the rows unfiltered: the file is as large as
+ * the pixels and costs a copy instead of most of the time of the command that drew
+ * it, with the same code paths on our side. */
 #ifndef UNTANGLE_PNG_H
 #define UNTANGLE_PNG_H
 
