@@ -6,6 +6,10 @@
  * the wall clock counts their time too, and unevenly between short and long
  * measures.
  *
+ * Where the layer runs a convolution by Winograd (nn_wino_fits), its three
+ * passes are measured that way too, each with the padding of its input, and
+ * counted as the direct convolution's operations: the speed the layer sees.
+ *
  *   usage: conv_driver [SECONDS per measure, default 0.5]
  * prints: KERNEL ISA GFLOP/s lines, then "sgemm 1 thread: G GFLOP/s". */
 #include <stdio.h>
@@ -46,6 +50,58 @@ static void fill(float *p, size_t n, unsigned seed)
 
 enum { FORWARD, WEIGHTS, INPUT, PASSES };
 static const char *const pass_names[] = {"forward", "weight-gradient", "input-gradient"};
+
+/* The Winograd kernels' GFLOP/s counted as the direct convolution's
+ * operations: what the layer gains. */
+static double measure_wino(const NnKernels *k, const Case *c, int pass, double seconds)
+{
+    NnConvShape s = nn_conv_shape(c->H, c->W, c->C, c->k, c->k, c->F, 1);
+    NnConvShape ts = nn_conv_shape_turned(&s, c->H, c->W);
+    NnWino w = nn_wino(&s), t = nn_wino(&ts);
+    size_t pad = (c->k - 1) / 2;
+    float *x = xmalloc_floats(c->H * c->W * c->C), *wk = xmalloc_floats(c->k * c->k * c->C * c->F);
+    float *b = xmalloc_floats(c->F), *dz = xmalloc_floats(s.Ho * s.Wo * c->F);
+    float *xq = xmalloc_floats(nn_wino_input_floats(&w)), *dzq = xmalloc_floats(nn_wino_input_floats(&t));
+    float *U = xmalloc_floats(nn_wino_kernel_floats(&w)), *Ut = xmalloc_floats(nn_wino_kernel_floats(&t));
+    float *dU = xcalloc(nn_wino_kernel_floats(&w), sizeof(float));
+    size_t nwork = nn_wino_work_floats(&w) > nn_wino_work_floats(&t) ? nn_wino_work_floats(&w)
+                                                                       : nn_wino_work_floats(&t);
+    float *work = xmalloc_floats(nwork);
+    float *y = xmalloc_floats(s.Ho * s.Wo * c->F), *dx = xmalloc_floats(c->H * c->W * c->C);
+    fill(x, c->H * c->W * c->C, 1);
+    fill(wk, c->k * c->k * c->C * c->F, 2);
+    fill(b, c->F, 3);
+    fill(dz, s.Ho * s.Wo * c->F, 4);
+    nn_wino_pad(&w, x, c->H, c->W, pad, pad, xq);
+    nn_wino_pad(&t, dz, s.Ho, s.Wo, c->k - 1 - pad, c->k - 1 - pad, dzq);
+    nn_wino_pack(&w, wk, 0, U);
+    nn_wino_pack(&t, wk, 1, Ut);
+    double flop = 2.0 * (double)(s.Ho * s.Wo) * (double)(c->k * c->k * c->C) * (double)c->F;
+    double best = 0, start = now_seconds();
+    do {
+        double t0 = now_seconds();
+        int reps = 20;
+        for (int i = 0; i < reps; i++) {
+            /* each pass as the layer runs it: with its padding */
+            if (pass == FORWARD) {
+                nn_wino_pad(&w, x, c->H, c->W, pad, pad, xq);
+                k->conv_wino(&w, xq, U, b, y, work);
+            } else if (pass == WEIGHTS) {
+                nn_wino_pad(&w, x, c->H, c->W, pad, pad, xq);
+                k->conv_wino_wgrad(&w, xq, dz, dU, work);
+            } else {
+                nn_wino_pad(&t, dz, s.Ho, s.Wo, c->k - 1 - pad, c->k - 1 - pad, dzq);
+                k->conv_wino(&t, dzq, Ut, NULL, dx, work);
+            }
+        }
+        double g = flop * reps / (now_seconds() - t0) * 1e-9;
+        if (g > best)
+            best = g;
+    } while (now_seconds() - start < seconds);
+    free(x), free(wk), free(b), free(dz), free(xq), free(dzq), free(U), free(Ut), free(dU);
+    free(work), free(y), free(dx);
+    return best;
+}
 
 /* Best GFLOP/s of one pass over repeated single images. */
 static double measure(const NnKernels *k, const Case *c, int pass, double seconds)
@@ -132,6 +188,14 @@ int main(int argc, char **argv)
                 double g = measure(k, &cases[i], pass, seconds);
                 printf("%-6s %-16s %-10s %7.1f GFLOP/s = %3.0f%% of sgemm\n", cases[i].name,
                        pass_names[pass], cpu_isa_names[isa], g, 100 * g / peak);
+                NnConvShape s = nn_conv_shape(cases[i].H, cases[i].W, cases[i].C, cases[i].k,
+                                              cases[i].k, cases[i].F, 1);
+                if (nn_wino_fits(&s)) {
+                    g = measure_wino(k, &cases[i], pass, seconds);
+                    printf("%-6s %-16s %-10s %7.1f GFLOP/s = %3.0f%% of sgemm (Winograd, as "
+                           "direct operations)\n", cases[i].name, pass_names[pass],
+                           cpu_isa_names[isa], g, 100 * g / peak);
+                }
             }
     }
     printf("sgemm 1 thread (1000x1000x1000): %.1f GFLOP/s\n", peak);

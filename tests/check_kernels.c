@@ -196,6 +196,79 @@ START_TEST(conv_odd_channels_and_wide_rows)
 }
 END_TEST
 
+/* The Winograd kernels on p (a 5x5 kernel), through the padding and packing
+ * a layer uses, against the naive results: relative errors within wtol, the
+ * direct kernels' bound (measured: below 3e-7 on these shapes). */
+static const double wtol = 2e-6;
+static void check_wino(const NnKernels *k, const Problem *p, double errs[3])
+{
+    NnConvShape s = nn_conv_shape(p->H, p->W, p->C, p->kh, p->kw, p->F, p->same);
+    NnConvShape ts = nn_conv_shape_turned(&s, p->H, p->W);
+    NnWino w = nn_wino(&s), t = nn_wino(&ts);
+    size_t nx = p->H * p->W * p->C, nw = p->kh * p->kw * p->C * p->F;
+    size_t ny = p->Ho * p->Wo * p->F;
+    const float guard = 12345.0f;
+    size_t work = nn_wino_work_floats(&w) > nn_wino_work_floats(&t) ? nn_wino_work_floats(&w)
+                                                                      : nn_wino_work_floats(&t);
+    float *xq = xmalloc_floats(nn_wino_input_floats(&w)), *dzq = xmalloc_floats(nn_wino_input_floats(&t));
+    float *U = xmalloc_floats(nn_wino_kernel_floats(&w)), *Ut = xmalloc_floats(nn_wino_kernel_floats(&t));
+    float *dU = xcalloc(nn_wino_kernel_floats(&w), sizeof(float)), *dw = xcalloc(nw, sizeof(float));
+    float *wk = xmalloc_floats(work), *y = xmalloc_floats(ny + 1), *dx = xmalloc_floats(nx + 1);
+    y[ny] = dx[nx] = guard;
+    nn_wino_pad(&w, p->x, p->H, p->W, p->top, p->left, xq);
+    nn_wino_pack(&w, p->w, 0, U);
+    k->conv_wino(&w, xq, U, p->b, y, wk);
+    k->conv_wino_wgrad(&w, xq, p->dz, dU, wk);
+    nn_wino_unpack_add(&w, dU, dw);
+    nn_wino_pad(&t, p->dz, p->Ho, p->Wo, p->kh - 1 - p->top, p->kw - 1 - p->left, dzq);
+    nn_wino_pack(&t, p->w, 1, Ut);
+    k->conv_wino(&t, dzq, Ut, NULL, dx, wk);
+    const char *isa = cpu_isa_names[k->isa];
+    ck_assert_msg(y[ny] == guard && dx[nx] == guard, "%s: Winograd wrote past the output", isa);
+    errs[0] = worst(y, p->y, ny, (double)(p->kh * p->kw * p->C) + 1);
+    errs[1] = worst(dw, p->dw, nw, (double)ny);
+    errs[2] = worst(dx, p->dx, nx, (double)(p->kh * p->kw * p->F));
+    ck_assert_msg(errs[0] < wtol && errs[1] < wtol && errs[2] < wtol,
+                  "%s Winograd: %zux%zux%zu, %zu filters, %s: relative errors forward %g, "
+                  "weights %g, input %g",
+                  isa, p->H, p->W, p->C, p->F, p->same ? "same" : "valid", errs[0], errs[1],
+                  errs[2]);
+    free(xq), free(dzq), free(U), free(Ut), free(dU), free(dw), free(wk), free(y), free(dx);
+}
+
+static void winograd_odd_shapes(const NnKernels *k)
+{
+    /* odd and even sides (a last tile half outside), sides down to the kernel,
+     * channels and filters around every vector width, the lab's conv2 */
+    static const size_t shapes[][4] = {
+        /* H, W, C, F */
+        {5, 5, 1, 1},    {6, 7, 3, 5},    {9, 8, 8, 8},     {7, 13, 17, 15},
+        {11, 6, 33, 16}, {8, 31, 16, 67}, {14, 14, 32, 64}, {13, 15, 64, 32},
+    };
+    Rng rng;
+    rng_seed(&rng, 15);
+    double most[3] = {0, 0, 0};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (int same = 0; same < 2; same++) {
+            const size_t *d = shapes[i];
+            Problem p;
+            double e[3];
+            problem_new(&p, d[0], d[1], d[2], 5, 5, d[3], same, &rng);
+            check_wino(k, &p, e);
+            for (int j = 0; j < 3; j++)
+                most[j] = e[j] > most[j] ? e[j] : most[j];
+            problem_free(&p);
+        }
+    printf("  %s Winograd, worst relative errors: forward %.2g, weights %.2g, input %.2g "
+           "(bound %.0e)\n", cpu_isa_names[k->isa], most[0], most[1], most[2], wtol);
+}
+
+START_TEST(winograd_matches_definition)
+{
+    ck_assert_int_ge(for_each_isa(winograd_odd_shapes), 1);
+}
+END_TEST
+
 /* Values that reach every branch of the elementwise kernels: both clamps of
  * exp, zero and negative zero, NaN, large and tiny magnitudes. */
 static void fill_special(float *x, size_t n, Rng *rng)
@@ -373,6 +446,7 @@ int main(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, conv_every_kernel_size_and_padding);
     tcase_add_test(t, conv_odd_channels_and_wide_rows);
+    tcase_add_test(t, winograd_matches_definition);
     tcase_add_test(t, elementwise_same_bits_every_isa);
     tcase_add_test(t, maxpool_matches_definition);
     tcase_add_test(t, best_kernels_run_here);

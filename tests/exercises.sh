@@ -44,8 +44,13 @@ check "expect model refuses a word that is no layer" 1 "expect model: 'dens' is 
 check "expect model without a model" 1 "failed: there is no model yet" -- "$U" -c "expect model == dense 10"
 check "expect compiled" 1 "expect compiled failed: the model is not compiled; wanted: the model compiled" -- \
     "$U" -c "model add dense 10 softmax input 784; expect compiled"
-check "expect compiled OPTIMIZER" 1 "the model is compiled with sgd; wanted: the model compiled with adam" -- \
+check "expect compiled OPTIMIZER" 1 "the model is compiled with sgd lr 0.01; wanted: the model compiled with adam" -- \
     "$U" -c "model add dense 10 softmax input 784; compile; expect compiled sgd; expect compiled adam"
+check "expect compiled OPTIMIZER lr RATE: another rate fails" 1 \
+    "the model is compiled with sgd lr 5; wanted: the model compiled with sgd lr 0.5$" -- \
+    "$U" -c "model add dense 10 softmax input 784; compile optimizer sgd lr 5; expect compiled sgd lr 0.5"
+check "expect compiled lr RATE: the same rate holds, however written" 0 "^ok: the model is compiled with sgd lr 0.5$" -- \
+    "$U" -c "model add dense 10 softmax input 784; compile optimizer sgd lr 0.50; expect compiled lr 0.5"
 check "expect trained" 1 "expect trained failed: the model was not trained yet" -- \
     "$U" -c "model add dense 10 softmax input 784; compile; expect trained"
 check "expect data" 1 "expect data failed: no data is loaded; wanted: mnist loaded" -- "$U" -c "expect data mnist"

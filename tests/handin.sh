@@ -45,7 +45,7 @@ evaluate
 show images 20
 handin $T/work.html
 EOF
-check "handin at a plain prompt writes the page" 0 "^wrote $T/work.html: 9 commands, 1 pictures, .*SHA-256 [0-9a-f]{64}$" -- \
+check "handin at a plain prompt writes the page" 0 "^wrote $T/work.html: 9 commands, 1 picture, .*SHA-256 [0-9a-f]{64}$" -- \
     sh -c "cd '$T' && '$U' --term none --output '$T/out' <'$T/session'"
 grep -q 'The work of <strong>Ada Lovelace</strong>' "$T/work.html" &&
     grep -q 'untangle&gt; fit batch 100 epochs 2' "$T/work.html" &&

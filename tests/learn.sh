@@ -124,6 +124,61 @@ MD
     has step "--step ends at the prompt with what the lesson built" "ok: the model has 1 layer: dense 3"
 fi
 
+# Ctrl-C in the lines of `answer` abandons the answer being typed: the one kept
+# before stays (on a terminal, and in a pipe, where it stops the run).
+cat >"$T/q.md" <<'MD'
+# Questions
+
+> **Question** What does a softmax give?
+
+> **Answer** Ten probabilities that sum to 1.
+
+After.
+MD
+answer_kept() { # NAME CASE: the progress in $T/state-NAME holds the first answer only
+    if grep -qE '^answer 1 [0-9]+ 1 the good one$' "$T/state-$1/untangle/progress" 2>/dev/null; then
+        ok "$2"
+    else
+        not_ok "$2" "$(grep '^answer' "$T/state-$1/untangle/progress" 2>&1)" "$(tail -n 5 "$T/$1")"
+    fi
+}
+if command -v script >/dev/null 2>&1; then
+    (sleep 1; printf 'answer the good one\n'; sleep 0.5; printf 'answer\n'; sleep 0.5
+     printf 'a half\n'; sleep 0.3; printf 'and a thi'; sleep 0.3; printf '\003'; sleep 0.8
+     printf '\004'; sleep 0.5; printf '\004') |
+        SHELL=/bin/sh XDG_STATE_HOME="$T/state-cc" timeout 30 script -qec \
+            "exec '$U' --term none learn '$T/q.md'" /dev/null 2>&1 | tr -d '\r' >"$T/cc"
+    has cc "Ctrl-C in answer's lines on a terminal: the answer is abandoned" \
+        "error: answer abandoned \(Ctrl-C\); an answer given before stays as it was"
+    answer_kept cc "... and the answer given before stays in the progress"
+else
+    skip "Ctrl-C in answer's lines on a terminal" "no script(1) to give one"
+fi
+mkfifo "$T/ccfifo"
+XDG_STATE_HOME="$T/state-ccpipe" "$U" --term none learn "$T/q.md" <"$T/ccfifo" >"$T/ccpipe" 2>&1 &
+pid=$!
+exec 8>"$T/ccfifo"
+printf 'answer the good one\nanswer\na half\n' >&8
+i=0
+while [ $i -lt 200 ] && ! grep -q 'ended by an empty line' "$T/ccpipe"; do sleep 0.05; i=$((i + 1)); done
+sleep 0.3
+kill -INT $pid
+wait $pid
+rc=$?
+exec 8>&-
+[ "$rc" = 130 ] && ok "Ctrl-C in answer's lines from a pipe stops the run (status 130)" ||
+    not_ok "Ctrl-C in answer's lines from a pipe stops the run (status 130)" "status $rc" "$(tail -n 4 "$T/ccpipe")"
+answer_kept ccpipe "... and the answer given before stays in the progress"
+
+# French counts agree with their number: 0 and 1 take the singular.
+printf 'hint\nhint\nquit\n' | LANGUAGE=fr XDG_STATE_HOME="$T/state-frhint" "$U" --term none learn "$T/small.md" >"$T/frhint" 2>&1
+has frhint "French: no more hints, one shown: singular" "^plus d'indice \(1 montré\) ; "
+LANGUAGE=fr XDG_STATE_HOME="$T/state-frlist" "$U" -c lessons >"$T/frlist" 2>&1
+has frlist "French: lessons counts 0 exercises skipped in the singular" "^  01-logistic +exercices 0/4 faits, 0 passé ; "
+(cd "$T" && LANGUAGE=fr XDG_STATE_HOME="$T/state-frlist" "$U" -c "echo one; handin $T/fr.html") >"$T/frhandin" 2>&1
+has frhandin "French: handin's counts agree with each number" \
+    "écrit : 2 commandes, 0 image, 0 question sur 0 avec réponse, exercices : 0 fait, 0 passé et 0 ouvert ; "
+
 if [ ! -f data/mnist/t10k-images-idx3-ubyte ]; then
     echo "  skip learn lesson 01: no MNIST (make data)"
     exit 0
@@ -187,6 +242,33 @@ has stale2 "figures marks those of an earlier model" "^  test_accuracy +[0-9.]+ 
 has stale2 "a figure kept by name is the student's: it stays" "^ok: acc_1 = "
 has stale2 "features of an earlier model do not pass expect features" \
     "expect features failed: the model was changed since the features were predicted: predict them again"
+
+# ---- the checks ask for what the exercise asks ----
+
+# Lesson 01's SGD(0.5), not another learning rate.
+student lr5 'skip\n\ncompile loss categorical_crossentropy optimizer sgd lr 5\nfit batch 300 epochs 3\ncompile optimizer sgd lr 0.5\nfit batch 300 epochs 3\nquit\n' 01
+has lr5 "compiled with lr 5, the exercise asking for SGD(0.5): the check says so" \
+    "to do: the model is compiled with sgd lr 5; the exercise wants the model compiled with sgd lr 0.5$"
+count lr5 "... and it is done only once compiled at 0.5 and trained" "^exercise done: Exercise 2: compile and train$" 1
+if awk '/optimizer sgd lr 0.5,/ { c = 1 } /^exercise done: Exercise 2/ { exit !c }' "$T/lr5"; then
+    ok "... that is, after the compile at 0.5"
+else
+    not_ok "... that is, after the compile at 0.5" "$(grep -nE '^compiled|^exercise done' "$T/lr5")"
+fi
+# Lesson 00's grid of the first 200 MNIST training images: not of the test images,
+# nor of Fashion-MNIST (here the MNIST files under its name).
+mkdir -p "$T/data/fashion-mnist"
+for f in "$(pwd)"/data/mnist/*-ubyte; do ln -s "$f" "$T/data/"; ln -s "$f" "$T/data/fashion-mnist/"; done
+UNTANGLE_DATA="$T/data" student grid 'load mnist\nshow images 200 from test\nload fashion\nshow images 200\nload mnist\nshow images 200\nquit\n' 00
+has grid "the test images do not make the grid of the training images" \
+    "to do: no command has reported images_from_train yet; the exercise wants images_from_train == 200$"
+has grid "nor do the images of Fashion-MNIST" "to do: fashion is loaded; the exercise wants mnist loaded$"
+count grid "the grid exercise is done once, with MNIST's training images" "^exercise done: Exercise 0: look at the data$" 1
+if awk '/^mnist: / { m++ } /^exercise done: Exercise 0/ { exit !(m == 2) }' "$T/grid"; then
+    ok "... that is, after MNIST was loaded again"
+else
+    not_ok "... that is, after MNIST was loaded again" "$(grep -nE '^(mnist|fashion): |^exercise done' "$T/grid")"
+fi
 
 # ---- progress: kept at once, resumed by a quick replay ----
 

@@ -334,4 +334,76 @@ else
     fi
 fi
 
+
+# ---- a finished lesson learnt again: a new attempt, whose marks are its own ----
+rm -rf "$S"
+printf 'skip\nskip\n\nmodel add activation softmax; compile lr 0.1\n' |
+    "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/again1" 2>&1
+if grep -qE '^lesson [0-9]+ 1 ' "$P" 2>/dev/null && [ "$(grep -c '^exercise [12] skipped ' "$P")" = 2 ] &&
+    grep -q '^exercise 3 done ' "$P"; then
+    ok "learnt again: first the lesson finished, two exercises skipped, one done"
+else
+    not_ok "learnt again: first the lesson finished, two exercises skipped, one done" "$(cat "$P" 2>&1)"
+fi
+printf 'model new\nmodel add dense 3 input 4\nhandin %s/again.html\nquit\n' "$T" |
+    "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/again2" 2>&1
+if grep -qE '^exercise 1 done ' "$P" && ! grep -q '^exercise [23] ' "$P" && grep -qE '^lesson [0-9]+ 0 ' "$P"; then
+    ok "learnt again from its beginning: the file keeps this attempt's marks only"
+else
+    not_ok "learnt again from its beginning: the file keeps this attempt's marks only" "$(cat "$P")"
+fi
+A=$T/again.html
+if grep -q '<td>1. Exercise 1: a layer</td><td class="done">done</td>' "$A" &&
+    grep -q '<td>2. Exercise 2: another layer</td><td class="open">not done</td>' "$A" &&
+    grep -q '<p class="summary">Exercises: 1 done, 0 skipped, 1 open\.' "$A"; then
+    ok "... and its hand-in agrees with itself: the table and the summary count the same"
+else
+    not_ok "... and its hand-in agrees with itself: the table and the summary count the same" \
+        "$(grep -o '<td>[0-9]\. [^<]*</td><td[^>]*>[^<]*</td>\|<p class="summary">[^.]*' "$A" 2>&1)"
+fi
+printf 'where\nquit\n' | "$U" --term none --output "$T/out" learn "$T/ex.md" >"$T/again3" 2>&1
+if grep -q 'Resuming lesson ex at exercise 2' "$T/again3" &&
+    grep -q '^Exercise 2: another layer (exercise 2 of 3)$' "$T/again3"; then
+    ok "... and the next session resumes at the exercise the student was on"
+else
+    not_ok "... and the next session resumes at the exercise the student was on" "$(grep -n 'Resuming\|^Exercise' "$T/again3")"
+fi
+
+
+# ---- two untangle at once: each save keeps the other's lessons, under a lock ----
+rm -rf "$S"
+mkfifo "$T/fifo"
+"$U" --term none --output "$T/out" learn "$T/ex.md" <"$T/fifo" >"$T/first" 2>&1 &
+first=$!
+exec 7>"$T/fifo"
+i=0 # the first has read the (empty) progress once it asks for commands
+while [ $i -lt 200 ] && ! grep -q 'Your turn' "$T/first"; do sleep 0.05; i=$((i + 1)); done
+learner second 'answer from the second untangle\n\n\n'
+printf 'model new\nmodel add dense 3 input 4\nquit\n' >&7
+exec 7>&-
+wait $first
+if grep -qE '^answer 1 [0-9]+ 1 from the second untangle$' "$P" && grep -qE '^exercise 1 done ' "$P"; then
+    ok "two untangle at once: the later save keeps the lesson the other saved"
+else
+    not_ok "two untangle at once: the later save keeps the lesson the other saved" "$(cat "$P" 2>&1)"
+fi
+if command -v flock >/dev/null 2>&1; then
+    # A save waits while another holds the lock beside the file.
+    flock "$P.lock" sh -c "sleep 2; date +%s.%N >'$T/released'" &
+    holder=$!
+    sleep 0.3
+    learner locked 'answer while the lock is held\n\n\n'
+    wait $holder
+    saved=$(stat -c %.9Y "$P")
+    if grep -qE '^answer 1 [0-9]+ 1 while the lock is held$' "$P" &&
+        awk -v s="$saved" -v r="$(cat "$T/released")" 'BEGIN { exit !(s >= r) }'; then
+        ok "a save waits for the lock on progress.lock, then writes"
+    else
+        not_ok "a save waits for the lock on progress.lock, then writes" \
+            "saved at $saved, lock released at $(cat "$T/released" 2>&1)" "$(grep '^answer' "$P")"
+    fi
+else
+    skip "a save waits for the lock" "no flock(1) (util-linux)"
+fi
+
 exit 0

@@ -8,6 +8,7 @@
 
 #include "untangle/commands/commands.h"
 #include "untangle/core/i18n.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/core/strbuf.h"
 #include "untangle/session/learn_state.h"
 #include "untangle/session/lessons.h"
@@ -80,7 +81,7 @@ static int keep(Shell *sh, int q, const char *text, int revealed)
         progress_set_answer(pl, q, text, now);
     if (revealed)
         progress_set_revealed(pl, q, now);
-    int rc = progress_save(p, path, &e);
+    int rc = progress_save_lesson(pl, path, &e);
     progress_free(&own);
     if (rc != 0)
         return sh_error_err(sh, &e), -1;
@@ -123,6 +124,12 @@ static int answer_run(Shell *sh, const CmdArgs *a)
         sh_printf(sh, _("Your answer to question %d, ended by an empty line:\n"), q);
         for (;;) {
             char *line = sh->read_line(sh, "... ");
+            if (!line && interrupt_pending()) {
+                /* Ctrl-C: the answer being typed is abandoned, the one kept stays */
+                sb_free(&text);
+                return sh_error(sh, _("answer abandoned (Ctrl-C); an answer given before stays "
+                                      "as it was"));
+            }
             if (!line)
                 break; /* the end of the input ends the answer too */
             int empty = line[strspn(line, " \t\r")] == '\0';

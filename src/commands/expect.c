@@ -258,23 +258,35 @@ static int model_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 
 /* ---- the rest of the session ---- */
 
+/* The same learning rate, as typed: 0.5 and 0.50 are one, 0.5 and 5 are not. */
+static int same_lr(double a, double b)
+{
+    return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
+}
+
 static int compiled_eval(Shell *sh, const CmdArgs *a, ExpectResult *r)
 {
     const char *opt = cmd_text(a, "optimizer");
-    snprintf(r->want, sizeof r->want, _("the model compiled%s%s"), opt ? _(" with ") : "",
-             opt ? opt : "");
+    int with_lr = cmd_given(a, "lr");
+    double lr = with_lr ? cmd_real(a, "lr") : 0;
+    char with[96] = ""; /* "sgd", "sgd lr 0.5", "lr 0.5" */
+    if (opt)
+        snprintf(with, sizeof with, "%s", opt);
+    if (with_lr)
+        snprintf(with + strlen(with), sizeof with - strlen(with), "%slr %g", opt ? " " : "", lr);
+    snprintf(r->want, sizeof r->want, _("the model compiled%s%s"), with[0] ? _(" with ") : "",
+             with);
     if (!sh->model) {
         snprintf(r->have, sizeof r->have, _("there is no model yet"));
-    } else if (!sh->model->compile.compiled) {
-        snprintf(r->have, sizeof r->have, _("the model is not compiled"));
-    } else if (opt && strcmp(sh->model->compile.opt.name, opt) != 0) {
-        snprintf(r->have, sizeof r->have, _("the model is compiled with %s"),
-                 sh->model->compile.opt.name);
-    } else {
-        r->holds = 1;
-        snprintf(r->have, sizeof r->have, _("the model is compiled with %s"),
-                 sh->model->compile.opt.name);
+        return CMD_OK;
     }
+    if (!sh->model->compile.compiled) {
+        snprintf(r->have, sizeof r->have, _("the model is not compiled"));
+        return CMD_OK;
+    }
+    const NnOptimizer *o = &sh->model->compile.opt;
+    snprintf(r->have, sizeof r->have, _("the model is compiled with %s lr %g"), o->name, o->lr);
+    r->holds = (!opt || strcmp(o->name, opt) == 0) && (!with_lr || same_lr(o->lr, lr));
     return CMD_OK;
 }
 
@@ -386,6 +398,8 @@ static const Param model_params[] = {
 static const Param compiled_params[] = {
     {.name = "optimizer", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "OPTIMIZER",
      .help = N_("with this optimiser (sgd, momentum, adam)")},
+    {.name = "lr", .type = PARAM_REAL, .lo = 0, .hi = 1e6, .meta = "RATE",
+     .what = N_("learning rate"), .help = N_("with this learning rate")},
     {0},
 };
 static const Param trained_params[] = {
@@ -498,7 +512,7 @@ const CmdSpec cmd_expect_spec = {
     .help = N_("Compares a figure the last commands reported (`figures` lists them: accuracy, "
             "loss, params, nh...) with a value or with another figure (`expect nh > nh_raw`), "
             "or checks the session: `expect model == dense 10 softmax` (the layers in order), "
-            "`expect compiled [OPTIMIZER]`, `expect trained [EPOCHS]`, `expect data [NAME]`, "
+            "`expect compiled [OPTIMIZER] [lr RATE]`, `expect trained [EPOCHS]`, `expect data [NAME]`, "
             "`expect embedding`, `expect features`, `expect file FILE`. Fails with the place in "
             "the lesson when the check is false. A figure measured on the model (by fit, "
             "evaluate, show confusion...) holds only until the model changes (model new, add, "

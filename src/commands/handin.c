@@ -33,10 +33,22 @@ static int handin_run(Shell *sh, const CmdArgs *a)
     char sha[REPORT_SHA256_HEX];
     if (sh_handin(sh, path, &s, sha) != 0)
         return CMD_ERR;
-    sh_printf(sh, _("wrote %s: %zu commands, %zu pictures, %zu of %zu questions answered, exercises "
-                  "%zu done, %zu skipped and %zu open; SHA-256 %s\n"),
-              path, s.commands, s.figures, s.answered, s.questions, s.exercises_done,
-              s.exercises_skipped, s.exercises_open, sha);
+    /* Each count with its own plural (French agrees "1 fait", "2 faits"). */
+    char cmds[48], pics[48], answered[96], done[48], skipped[48], open[48];
+    snprintf(cmds, sizeof cmds, ngettext("%zu command", "%zu commands", s.commands), s.commands);
+    snprintf(pics, sizeof pics, ngettext("%zu picture", "%zu pictures", s.figures), s.figures);
+    /* TRANSLATORS: chosen by the number of questions answered, the first number */
+    snprintf(answered, sizeof answered,
+             ngettext("%zu of %zu questions answered", "%zu of %zu questions answered", s.answered),
+             s.answered, s.questions);
+    snprintf(done, sizeof done, ngettext("%zu done", "%zu done", s.exercises_done),
+             s.exercises_done);
+    snprintf(skipped, sizeof skipped, ngettext("%zu skipped", "%zu skipped", s.exercises_skipped),
+             s.exercises_skipped);
+    snprintf(open, sizeof open, ngettext("%zu open", "%zu open", s.exercises_open),
+             s.exercises_open);
+    sh_printf(sh, _("wrote %s: %s, %s, %s, exercises %s, %s and %s; SHA-256 %s\n"), path, cmds,
+              pics, answered, done, skipped, open, sha);
     return CMD_OK;
 }
 

@@ -83,8 +83,10 @@ static int lessons_run(Shell *sh, const CmdArgs *a)
         }
         size_t done, skipped;
         count_exercises(pl, o.exercises, &done, &skipped);
-        sh_printf(sh, _("  %-*s  exercises %zu/%zu done, %zu skipped; questions %zu/%zu answered%s\n"),
-                  (int)width, names[i], done, o.exercises, skipped, answered(pl, o.questions),
+        char skips[48];
+        snprintf(skips, sizeof skips, ngettext("%zu skipped", "%zu skipped", skipped), skipped);
+        sh_printf(sh, _("  %-*s  exercises %zu/%zu done, %s; questions %zu/%zu answered%s\n"),
+                  (int)width, names[i], done, o.exercises, skips, answered(pl, o.questions),
                   o.questions, pl && pl->finished ? _("; finished") : "");
         lesson_outline_free(&o);
     }

@@ -169,6 +169,10 @@ static int images_run(Shell *sh, const CmdArgs *a)
         sh_report(sh, "width", c->w);
         sh_report(sh, "height", c->h);
         sh_report(sh, "images", (double)n);
+        /* and from which part: a lesson asks for the training images */
+        char name[FIGURE_NAME_MAX];
+        snprintf(name, sizeof name, "images_from_%s", show_sets[which]);
+        sh_report(sh, name, (double)n);
     }
     canvas_free(c);
     return rc == CMD_OK ? CMD_OK : CMD_ERR;

@@ -200,8 +200,12 @@ static int fit_run(Shell *sh, const CmdArgs *a)
         return CMD_ERR;
     if (rc != 0) {
         if (e.interrupted)
-            return sh_error(sh, _("fit interrupted (Ctrl-C) after %d complete epochs; the model "
-                                "keeps the weights of the last completed batch"),
+            return sh_error(sh,
+                            ngettext("fit interrupted (Ctrl-C) after %d complete epoch; the model "
+                                     "keeps the weights of the last completed batch",
+                                     "fit interrupted (Ctrl-C) after %d complete epochs; the model "
+                                     "keeps the weights of the last completed batch",
+                                     (unsigned long)res.epochs_done),
                             res.epochs_done);
         return sh_error_err(sh, &e);
     }

@@ -1,10 +1,27 @@
-/* pool.c: a fixed set of worker threads that share chunks of an index range. */
+/* pool.c: a fixed set of worker threads that share chunks of an index range.
+ *
+ * A job is published under the mutex (its task, range and a new generation); the
+ * chunks are then claimed without it, by a compare-and-swap on one ticket holding the
+ * generation and the next chunk, so that a worker that comes late, after the job is
+ * done, claims nothing (it cannot take a chunk of a later job either: the generation
+ * differs). The caller returns when every chunk is finished, counted by the chunks
+ * themselves: it does not wait for a worker that was not scheduled in time to check
+ * in, which on a busy machine costs a time slice per job. Between jobs the workers,
+ * and the caller while the last chunks finish, spin briefly before sleeping, since
+ * the jobs of one t-SNE iteration or training step follow each other within
+ * microseconds. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "untangle/core/pool.h"
 #include "untangle/core/xalloc.h"
+
+/* Spins (each a pause of some tens of cycles) before sleeping: some tens of
+ * microseconds, the gap between the jobs of one iteration. */
+#define POOL_SPIN 2000
+#define POOL_MAX_CHUNKS UINT32_MAX /* chunk numbers fit the ticket's low half */
 
 struct PoolArg {
     Pool *pool;
@@ -12,56 +29,86 @@ struct PoolArg {
 };
 typedef struct PoolArg PoolArg;
 
+/* What a job is, as the caller published it (copied under the mutex). */
+typedef struct PoolJob {
+    PoolTask fn;
+    void *ctx;
+    size_t n, chunk, chunks;
+    uint32_t generation;
+} PoolJob;
+
 struct Pool {
     pthread_mutex_t mu;
-    pthread_cond_t wake;     /* workers wait here for a new job (or the stop) */
-    pthread_cond_t done;     /* the caller waits here for the workers to finish */
+    pthread_cond_t wake;     /* workers sleep here for a new job (or the stop) */
+    pthread_cond_t done;     /* the caller sleeps here for the last chunks */
     pthread_t tid[POOL_MAX_THREADS];
     PoolArg args[POOL_MAX_THREADS];
     int workers;             /* threads started besides the caller's */
-    unsigned long generation;/* bumped for every job */
-    int busy;                /* workers still inside the current job */
-    int stop;
-    /* The current job. */
-    PoolTask fn;
-    void *ctx;
-    size_t n, chunk;
-    atomic_size_t next;      /* first index not yet handed out */
+    int sleepers;            /* workers waiting on wake (under mu) */
+    int caller_sleeping;     /* the caller waits on done (under mu) */
+    int stop;                /* under mu */
+    PoolJob job;             /* the current job (under mu) */
+    atomic_uint generation;  /* bumped for every job, and by the stop */
+    atomic_uint_least64_t ticket; /* generation << 32 | next chunk to claim */
+    atomic_size_t finished;  /* chunks of the current job done */
 };
 
-/* Takes chunks until none are left; shared by the workers and the caller. */
-static void pool_drain(Pool *p, int worker)
+static inline void pool_relax(void)
 {
-    for (;;) {
-        size_t b = atomic_fetch_add(&p->next, p->chunk);
-        if (b >= p->n)
-            return;
-        size_t end = p->n - b < p->chunk ? p->n : b + p->chunk;
-        p->fn(p->ctx, b, end, worker);
-    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
 }
 
+/* Claims and runs chunks of job j until none is left (or the job is not the current
+ * one any more); shared by the workers and the caller. */
+static void pool_run(Pool *p, const PoolJob *j, int worker)
+{
+    uint_least64_t mine = (uint_least64_t)j->generation << 32;
+    for (;;) {
+        uint_least64_t v = atomic_load(&p->ticket);
+        if ((v & ~(uint_least64_t)UINT32_MAX) != mine)
+            return;
+        size_t c = (size_t)(v & UINT32_MAX);
+        if (c >= j->chunks)
+            return;
+        if (!atomic_compare_exchange_weak(&p->ticket, &v, v + 1))
+            continue;
+        size_t b = c * j->chunk;
+        size_t end = j->n - b < j->chunk ? j->n : b + j->chunk;
+        j->fn(j->ctx, b, end, worker);
+        if (atomic_fetch_add(&p->finished, 1) + 1 == j->chunks) {
+            pthread_mutex_lock(&p->mu);
+            if (p->caller_sleeping)
+                pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+}
 
 static void *pool_worker(void *arg)
 {
     Pool *p = ((PoolArg *)arg)->pool;
     int worker = ((PoolArg *)arg)->worker;
-    unsigned long seen = 0;
-    pthread_mutex_lock(&p->mu);
+    unsigned seen = 0;
     for (;;) {
-        while (!p->stop && p->generation == seen)
-            pthread_cond_wait(&p->wake, &p->mu);
-        if (p->stop)
-            break;
-        seen = p->generation;
-        pthread_mutex_unlock(&p->mu);
-        pool_drain(p, worker);
+        for (int s = 0; s < POOL_SPIN && atomic_load(&p->generation) == seen; s++)
+            pool_relax();
         pthread_mutex_lock(&p->mu);
-        if (--p->busy == 0)
-            pthread_cond_signal(&p->done);
+        while (!p->stop && atomic_load(&p->generation) == seen) {
+            p->sleepers++;
+            pthread_cond_wait(&p->wake, &p->mu);
+            p->sleepers--;
+        }
+        if (p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        PoolJob j = p->job;
+        seen = atomic_load(&p->generation);
+        pthread_mutex_unlock(&p->mu);
+        pool_run(p, &j, worker);
     }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
 }
 
 Pool *pool_new(int threads)
@@ -70,7 +117,9 @@ Pool *pool_new(int threads)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
-    atomic_init(&p->next, 0);
+    atomic_init(&p->generation, 0);
+    atomic_init(&p->ticket, 0);
+    atomic_init(&p->finished, 0);
     int want = threads - 1;
     if (want > POOL_MAX_THREADS)
         want = POOL_MAX_THREADS;
@@ -90,6 +139,7 @@ void pool_free(Pool *p)
         return;
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
+    atomic_fetch_add(&p->generation, 1); /* ends the spinning */
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->workers; i++)
@@ -106,28 +156,35 @@ void pool_for(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
         return;
     if (chunk < 1)
         chunk = 1;
-    if (!p || p->workers == 0 || n <= chunk) {
+    size_t chunks = n / chunk + (n % chunk != 0);
+    if (!p || p->workers == 0 || chunks == 1 || chunks > POOL_MAX_CHUNKS) {
         for (size_t b = 0; b < n; b += chunk)
             fn(ctx, b, n - b < chunk ? n : b + chunk, 0);
         return;
     }
     pthread_mutex_lock(&p->mu);
-    p->fn = fn;
-    p->ctx = ctx;
-    p->n = n;
-    p->chunk = chunk;
-    atomic_store(&p->next, 0);
-    p->busy = p->workers;
-    p->generation++;
-    pthread_cond_broadcast(&p->wake);
+    unsigned g = atomic_load(&p->generation) + 1;
+    p->job = (PoolJob){fn, ctx, n, chunk, chunks, (uint32_t)g};
+    atomic_store(&p->finished, 0);
+    atomic_store(&p->ticket, (uint_least64_t)(uint32_t)g << 32);
+    atomic_store(&p->generation, g);
+    if (p->sleepers > 0)
+        pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
 
-    pool_drain(p, 0);
+    PoolJob j = p->job; /* only the caller writes it */
+    pool_run(p, &j, 0);
 
-    pthread_mutex_lock(&p->mu);
-    while (p->busy > 0)
-        pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    for (int s = 0; s < POOL_SPIN && atomic_load(&p->finished) < chunks; s++)
+        pool_relax();
+    if (atomic_load(&p->finished) < chunks) {
+        pthread_mutex_lock(&p->mu);
+        p->caller_sleeping = 1;
+        while (atomic_load(&p->finished) < chunks)
+            pthread_cond_wait(&p->done, &p->mu);
+        p->caller_sleeping = 0;
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 int pool_threads(const Pool *p)

@@ -168,33 +168,29 @@ static void knn_heap_sort(float *hd, uint32_t *hi, size_t k)
 
 typedef struct KnnBlock {
     Heaps *h;
-    const float *g;     /* (nr, w) distances of the block */
+    const float *g;     /* (nr, w) dot products of the block's rows and columns */
     const float *norms;
     size_t r0, nr, w;
 } KnnBlock;
 
-/* Rows r of the block: |i|^2 + |j|^2 - 2 i.j in place, clamped at 0. */
-static void knn_block_distances(void *vctx, size_t b, size_t e, int worker)
+/* The squared distance from a dot product: |i|^2 + |j|^2 - 2 i.j, clamped at 0. Both
+ * scans below form it from the block's dot products (rather than one pass storing it,
+ * which costs a write and a read of the whole block); the vector form rounds as this. */
+static inline float knn_dd(float ni, float nj, float g)
 {
-    (void)worker;
-    const KnnBlock *c = vctx;
-    for (size_t r = b; r < e; r++) {
-        float *row = (float *)c->g + r * c->w, ni = c->norms[c->r0 + r];
-        const float *nj = c->norms + c->r0;
-        for (size_t col = 0; col < c->w; col++) {
-            float dd = ni + nj[col] - 2.0f * row[col];
-            row[col] = dd > 0.0f ? dd : 0.0f;
-        }
-    }
+    float dd = ni + nj - 2.0f * g;
+    return dd > 0.0f ? dd : 0.0f;
 }
 
-/* 8 distances against 8 thresholds: nonzero when one may beat its threshold (ties
- * included; the exact test follows). */
-static inline int knn_any_le(const float *dd, const float *worst)
+/* 8 distances, from ni and the 8 (nj, dot products) at col, against 8 thresholds:
+ * nonzero when one may beat its threshold (ties included; the exact test follows). */
+static inline int knn_any_le(float ni, const float *nj, const float *g, const float *worst)
 {
-    v8f a, w;
-    memcpy(&a, dd, sizeof a);
+    v8f vn, vg, w;
+    memcpy(&vn, nj, sizeof vn);
+    memcpy(&vg, g, sizeof vg);
     memcpy(&w, worst, sizeof w);
+    v8f a = ((v8f){0} + ni) + vn - 2.0f * vg;
     v8i le = (v8i)(a <= w);
     int any = 0;
     for (int l = 0; l < 8; l++)
@@ -207,26 +203,30 @@ KNN_KERNEL static void knn_block_rows(void *vctx, size_t b, size_t e, int worker
 {
     (void)worker;
     const KnnBlock *c = vctx;
+    const float *nj = c->norms + c->r0;
     for (size_t r = b; r < e; r++) {
         const float *row = c->g + r * c->w;
         size_t p = c->r0 + r;
+        float ni = c->norms[p];
         size_t col = 0;
         for (; col + 8 <= c->w; col += 8) {
             float w8[8];
             for (int l = 0; l < 8; l++)
                 w8[l] = c->h->worst_d[p];
-            if (!knn_any_le(row + col, w8))
+            if (!knn_any_le(ni, nj + col, row + col, w8))
                 continue;
             for (size_t q = col; q < col + 8; q++) {
                 uint32_t j = (uint32_t)(c->r0 + q);
-                if (j != p && knn_beats(c->h, p, row[q], j))
-                    knn_offer(c->h, p, row[q], j);
+                float dd = knn_dd(ni, nj[q], row[q]);
+                if (j != p && knn_beats(c->h, p, dd, j))
+                    knn_offer(c->h, p, dd, j);
             }
         }
         for (; col < c->w; col++) {
             uint32_t j = (uint32_t)(c->r0 + col);
-            if (j != p && knn_beats(c->h, p, row[col], j))
-                knn_offer(c->h, p, row[col], j);
+            float dd = knn_dd(ni, nj[col], row[col]);
+            if (j != p && knn_beats(c->h, p, dd, j))
+                knn_offer(c->h, p, dd, j);
         }
     }
 }
@@ -239,20 +239,26 @@ KNN_KERNEL static void knn_block_columns(void *vctx, size_t b, size_t e, int wor
     const KnnBlock *c = vctx;
     for (size_t t = b; t < e; t++) {
         size_t c0 = c->nr + t * KNN_TILE, c1 = c->w - c0 < KNN_TILE ? c->w : c0 + KNN_TILE;
+        const float *nq = c->norms + c->r0;
         for (size_t r = 0; r < c->nr; r++) {
             const float *row = c->g + r * c->w;
             uint32_t j = (uint32_t)(c->r0 + r);
+            float nj = c->norms[j];
             size_t col = c0;
             for (; col + 8 <= c1; col += 8) {
-                if (!knn_any_le(row + col, c->h->worst_d + c->r0 + col))
+                if (!knn_any_le(nj, nq + col, row + col, c->h->worst_d + c->r0 + col))
                     continue;
-                for (size_t q = col; q < col + 8; q++)
-                    if (knn_beats(c->h, c->r0 + q, row[q], j))
-                        knn_offer(c->h, c->r0 + q, row[q], j);
+                for (size_t q = col; q < col + 8; q++) {
+                    float dd = knn_dd(nq[q], nj, row[q]);
+                    if (knn_beats(c->h, c->r0 + q, dd, j))
+                        knn_offer(c->h, c->r0 + q, dd, j);
+                }
             }
-            for (; col < c1; col++)
-                if (knn_beats(c->h, c->r0 + col, row[col], j))
-                    knn_offer(c->h, c->r0 + col, row[col], j);
+            for (; col < c1; col++) {
+                float dd = knn_dd(nq[col], nj, row[col]);
+                if (knn_beats(c->h, c->r0 + col, dd, j))
+                    knn_offer(c->h, c->r0 + col, dd, j);
+            }
         }
     }
 }
@@ -301,43 +307,88 @@ typedef struct KnnFinal {
     size_t cap;
     float *dist2;         /* (n, k) out */
     uint32_t *idx;
-    float *pairs;         /* (threads, 2 kk) scratch: (distance, index bits) pairs */
+    uint64_t *pairs;      /* (threads, kk) scratch: (distance, index) keys */
 } KnnFinal;
 
-static int knn_cmp(const void *a, const void *b)
+/* A (distance, index) pair as one integer: the distance's bits, then the index. The
+ * distances are sums of squares (+0 or more), whose bits order as their values, so the
+ * keys order as the pairs do lexicographically. */
+static inline uint64_t knn_key(float d, uint32_t i)
 {
-    const float *x = a, *y = b;
-    if (x[0] != y[0])
-        return x[0] < y[0] ? -1 : 1;
-    uint32_t i, j;
-    memcpy(&i, x + 1, sizeof i);
-    memcpy(&j, y + 1, sizeof j);
-    return i < j ? -1 : i > j;
+    uint32_t b;
+    memcpy(&b, &d, sizeof b);
+    return (uint64_t)b << 32 | i;
+}
+static inline float knn_key_d(uint64_t k)
+{
+    uint32_t b = (uint32_t)(k >> 32);
+    float d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+static inline uint32_t knn_key_i(uint64_t k) { return (uint32_t)(k & UINT32_MAX); }
+
+/* Sorts m keys increasing: quicksort (median of three) down to short runs, then one
+ * insertion sort (qsort's indirect comparisons cost more than the sorting itself). */
+static void knn_sort_keys(uint64_t *a, size_t m)
+{
+    while (m > 16) {
+        size_t mid = m / 2, last = m - 1;
+        uint64_t t;
+        if (a[mid] < a[0]) t = a[mid], a[mid] = a[0], a[0] = t;
+        if (a[last] < a[mid]) t = a[last], a[last] = a[mid], a[mid] = t;
+        if (a[mid] < a[0]) t = a[mid], a[mid] = a[0], a[0] = t;
+        uint64_t pivot = a[mid];
+        size_t i = 0, j = last;
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (pivot < a[j])
+                j--;
+            if (i >= j)
+                break;
+            t = a[i], a[i] = a[j], a[j] = t;
+            i++, j--;
+        }
+        /* [0, j] <= pivot <= [j + 1, m): recurse on the smaller side, loop on the other */
+        if (j + 1 < m - j - 1) {
+            knn_sort_keys(a, j + 1);
+            a += j + 1;
+            m -= j + 1;
+        } else {
+            knn_sort_keys(a + j + 1, m - j - 1);
+            m = j + 1;
+        }
+    }
+    for (size_t i = 1; i < m; i++) {
+        uint64_t v = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > v; j--)
+            a[j] = a[j - 1];
+        a[j] = v;
+    }
 }
 
 /* Points b .. e-1: own distances for the shortlist, the k best, checked complete. */
 static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
 {
     const KnnFinal *c = vctx;
-    float *pairs = c->pairs + (size_t)worker * 2 * c->kk;
+    uint64_t *pairs = c->pairs + (size_t)worker * c->kk;
     for (size_t p = b; p < e; p++) {
         const float *row = c->xc + p * c->d;
         const uint32_t *hi = c->hi + p * c->cap;
         size_t m = 0;
-        for (size_t t = 0; t < c->kk; t++) {
-            pairs[2 * m] = knn_distance(row, c->xc + (size_t)hi[t] * c->d, c->d);
-            memcpy(&pairs[2 * m + 1], &hi[t], sizeof(uint32_t));
-            m++;
-        }
-        qsort(pairs, m, 2 * sizeof(float), knn_cmp);
+        for (size_t t = 0; t < c->kk; t++)
+            pairs[m++] = knn_key(knn_distance(row, c->xc + (size_t)hi[t] * c->d, c->d), hi[t]);
+        knn_sort_keys(pairs, m);
         /* sgemm's error is below (d + 2) u (|a|^2 + |b|^2) for d-term dot products;
          * take 8 times that, and the same for our own sums. */
         double eps = 8.0 * ((double)c->d + 8.0) * 0x1.0p-24 * ((double)c->norms[p] + c->norm_max);
-        int complete = c->kk == c->n - 1 || (double)pairs[2 * (c->k - 1)] + eps < (double)c->worst[p];
+        int complete = c->kk == c->n - 1 || (double)knn_key_d(pairs[c->k - 1]) + eps < (double)c->worst[p];
         if (complete) {
             for (size_t t = 0; t < c->k; t++) {
-                c->dist2[p * c->k + t] = pairs[2 * t];
-                memcpy(&c->idx[p * c->k + t], &pairs[2 * t + 1], sizeof(uint32_t));
+                c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
+                c->idx[p * c->k + t] = knn_key_i(pairs[t]);
             }
             continue;
         }
@@ -408,7 +459,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     Heaps h = {kk, xmalloc_floats(n * cap), xmalloc(n * cap * sizeof(uint32_t)),
                xcalloc(n, sizeof(uint32_t)), xmalloc_floats(n), xmalloc(n * sizeof(uint32_t)),
                cap};
-    float *pairs = NULL;
+    uint64_t *pairs = NULL;
     for (size_t i = 0; i < n; i++) {
         h.worst_d[i] = INFINITY;
         h.worst_i[i] = UINT32_MAX;
@@ -438,18 +489,17 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         size_t nr = n - r0 < rows ? n - r0 : rows, w = n - r0;
         /* g (nr, w) = xc[r0 : r0+nr] (nr, d) . xc[r0 : n]^T (d, w) */
         blas_sgemm(0, 1, nr, w, d, 1.0f, xc + r0 * d, d, xc + r0 * d, d, 0.0f, g, w);
-        /* Distances, then the candidates of each row, then of each column. Every heap
+        /* The candidates of each row, then of each column. Every heap
          * is touched by one thread at a time, and its result does not depend on the
          * order of its candidates. */
         KnnBlock blk = {&h, g, norms, r0, nr, w};
-        pool_for(pool, nr, 16, knn_block_distances, &blk);
         pool_for(pool, nr, 16, knn_block_rows, &blk);
         pool_for(pool, (w - nr + KNN_TILE - 1) / KNN_TILE, 4, knn_block_columns, &blk);
     }
     float norm_max = 0;
     for (size_t i = 0; i < n; i++)
         norm_max = norms[i] > norm_max ? norms[i] : norm_max;
-    pairs = xmalloc_floats(2 * kk * (size_t)pool_threads(pool));
+    pairs = xmalloc(kk * (size_t)pool_threads(pool) * sizeof(uint64_t));
     pool_for(pool, n, 64, knn_block_compact, &h);
     KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.d, h.i, h.worst_d, cap, dist2, idx, pairs};
     pool_for(pool, n, 16, knn_finalise, &fin);
@@ -475,28 +525,54 @@ typedef struct KnnRefine {
     const float *x;        /* (n, d) */
     size_t d, k, cand;
     const uint32_t *cidx;  /* (n, cand) candidates */
+    const uint32_t *walk;  /* (n) the order in which the points are refined */
     uint32_t *idx;         /* (n, k) out */
     float *dist2;
-    float *pairs;          /* (threads, 2 cand) scratch */
+    uint64_t *pairs;       /* (threads, cand) scratch: (distance, index) keys */
 } KnnRefine;
 
 static void knn_refine(void *vctx, size_t b, size_t e, int worker)
 {
     const KnnRefine *c = vctx;
-    float *pairs = c->pairs + (size_t)worker * 2 * c->cand;
-    for (size_t p = b; p < e; p++) {
+    uint64_t *pairs = c->pairs + (size_t)worker * c->cand;
+    for (size_t s = b; s < e; s++) {
+        size_t p = c->walk[s];
         const float *row = c->x + p * c->d;
         const uint32_t *ci = c->cidx + p * c->cand;
-        for (size_t t = 0; t < c->cand; t++) {
-            pairs[2 * t] = knn_distance(row, c->x + (size_t)ci[t] * c->d, c->d);
-            memcpy(&pairs[2 * t + 1], &ci[t], sizeof(uint32_t));
-        }
-        qsort(pairs, c->cand, 2 * sizeof(float), knn_cmp);
+        for (size_t t = 0; t < c->cand; t++)
+            pairs[t] = knn_key(knn_distance(row, c->x + (size_t)ci[t] * c->d, c->d), ci[t]);
+        knn_sort_keys(pairs, c->cand);
         for (size_t t = 0; t < c->k; t++) {
-            c->dist2[p * c->k + t] = pairs[2 * t];
-            memcpy(&c->idx[p * c->k + t], &pairs[2 * t + 1], sizeof(uint32_t));
+            c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
+            c->idx[p * c->k + t] = knn_key_i(pairs[t]);
         }
     }
+}
+
+/* The order in which the points' candidates are refined: each point followed by its
+ * first candidate not yet taken (the next point by index when all are taken). Rows of
+ * the data are read from memory once per candidate, and the refinement is bound by
+ * that traffic; along this walk consecutive points have mostly the same candidates,
+ * whose rows are then still in the caches. The order changes nothing in the result. */
+static void knn_walk(const uint32_t *cidx, size_t n, size_t cand, uint32_t *walk)
+{
+    unsigned char *taken = xcalloc(n, 1);
+    size_t next = 0, p = 0;
+    for (size_t s = 0; s < n; s++) {
+        walk[s] = (uint32_t)p;
+        taken[p] = 1;
+        size_t q = n;
+        for (size_t t = 0; t < cand && q == n; t++)
+            if (!taken[cidx[p * cand + t]])
+                q = cidx[p * cand + t];
+        if (q == n) {
+            while (next < n && taken[next])
+                next++;
+            q = next;
+        }
+        p = q;
+    }
+    free(taken);
 }
 
 static double knn_now(void)
@@ -539,7 +615,8 @@ int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, floa
     uint32_t *cidx = xmalloc(n * cand * sizeof(uint32_t)); /* (n, cand) */
     float *cd2 = xmalloc_floats(n * cand);
     Pool *pool = NULL;
-    float *pairs = NULL;
+    uint64_t *pairs = NULL;
+    uint32_t *walk = NULL;
     if (pca_project_cov(x, n, d, dims, proj, NULL, threads, e) != 0 ||
         knn_exact(proj, n, dims, cand, cidx, cd2, threads, e) != 0)
         goto out;
@@ -554,8 +631,10 @@ int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, floa
         goto out;
     }
     pool = threads > 1 ? pool_new(threads) : NULL;
-    pairs = xmalloc_floats(2 * cand * (size_t)pool_threads(pool));
-    KnnRefine r = {x, d, k, cand, cidx, idx, dist2, pairs};
+    pairs = xmalloc(cand * (size_t)pool_threads(pool) * sizeof(uint64_t));
+    walk = xmalloc(n * sizeof(uint32_t));
+    knn_walk(cidx, n, cand, walk);
+    KnnRefine r = {x, d, k, cand, cidx, walk, idx, dist2, pairs};
     pool_for(pool, n, 64, knn_refine, &r);
     st.seconds_refine = knn_now() - t0;
     if (stats)
@@ -566,6 +645,7 @@ out:
     free(cidx);
     free(cd2);
     free(pairs);
+    free(walk);
     pool_free(pool);
     return rc;
 }

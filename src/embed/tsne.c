@@ -26,6 +26,10 @@
 #define TSNE_LR_FLOOR 50.0        /* learning rate 'auto' = max(n / exaggeration / 4, 50) */
 #define TSNE_MAX_THREADS 64
 #define TSNE_RNG_TAG 0x74736e65ull /* "tsne": the stream of the random init */
+/* The FFT method renumbers the points along the map at these iterations (the map
+ * forms during the exaggeration; after iteration 500 points barely change places). */
+#define TSNE_REORDER_EVERY 125
+#define TSNE_REORDER_LAST 500
 
 void tsne_params_default(TsneParams *p)
 {
@@ -188,7 +192,7 @@ int tsne_init_positions(const float *x, size_t n, size_t d, const TsneParams *p,
 
 typedef struct Descent {
     size_t n;
-    const TsneSparseP *P;
+    TsneSparseP *P;
     const TsneParams *p;
     TsneForces *forces;
     Pool *pool;
@@ -198,6 +202,12 @@ typedef struct Descent {
     double *grad;    /* (n, 2) */
     double *update;  /* (n, 2) velocity */
     double *gains;   /* (n, 2) */
+    /* Renumbering (FFT method; all NULL otherwise): perm[r] is the caller's index of
+     * the point at position r; order, perm2 (n) and pairs (n, 2) are scratch; view
+     * (n, 2) is yf in the caller's order, for the progress callback. */
+    uint32_t *perm, *order, *perm2;
+    double *pairs;
+    float *view;
     TsneLog log;
     void *log_ctx;
     double t_start;  /* when tsne_run started */
@@ -210,9 +220,33 @@ static void tsne_report(const Descent *s, int i, int phase, double kl)
     if (!s->p->progress)
         return;
     double now = now_seconds(), per = (now - s->t_iter0) / (double)(i + 1);
-    TsneProgressInfo info = {i + 1, s->p->n_iter, phase, kl, s->yf, s->n, now - s->t_start,
+    const float *yf = s->yf;
+    if (s->perm) {
+        for (size_t r = 0; r < s->n; r++) {
+            s->view[2 * (size_t)s->perm[r]] = s->yf[2 * r];
+            s->view[2 * (size_t)s->perm[r] + 1] = s->yf[2 * r + 1];
+        }
+        yf = s->view;
+    }
+    TsneProgressInfo info = {i + 1, s->p->n_iter, phase, kl, yf, s->n, now - s->t_start,
                              per * (double)(s->p->n_iter - i - 1)};
     s->p->progress(s->p->progress_ctx, &info);
+}
+
+/* The points renumbered along the map: P, the positions and the optimiser's state. */
+static void tsne_reorder(Descent *s)
+{
+    size_t n = s->n;
+    tsne_spatial_order(s->y, n, s->order);
+    tsne_sparse_reorder(s->P, s->order);
+    tsne_permute_pairs(s->y, n, s->order, s->pairs);
+    tsne_permute_pairs(s->update, n, s->order, s->pairs);
+    tsne_permute_pairs(s->gains, n, s->order, s->pairs);
+    for (size_t t = 0; t < 2 * n; t++)
+        s->yf[t] = (float)s->y[t];
+    for (size_t r = 0; r < n; r++)
+        s->perm2[r] = s->perm[s->order[r]];
+    memcpy(s->perm, s->perm2, n * sizeof(uint32_t));
 }
 
 /* Iterations it0 .. it_end-1 of one phase. On return *kl is the error at the last
@@ -231,6 +265,8 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
     for (i = it0; i < it_end; i++) {
         if (interrupt_pending())
             return err_interrupted(e, _("t-SNE"));
+        if (s->perm && i % TSNE_REORDER_EVERY == 0 && i <= TSNE_REORDER_LAST)
+            tsne_reorder(s);
         int check = (i + 1) % TSNE_CHECK_EVERY == 0;
         int want = check || i == it_end - 1;
         if (tsne_forces_gradient(s->forces, s->pool, s->P, s->yf, exaggeration, s->grad,
@@ -447,6 +483,15 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     s.grad = xmalloc(2 * n * sizeof(double));
     s.update = xmalloc(2 * n * sizeof(double));
     s.gains = xmalloc(2 * n * sizeof(double));
+    if (method == TSNE_METHOD_FFT) {
+        s.perm = xmalloc(n * sizeof(uint32_t));
+        s.order = xmalloc(n * sizeof(uint32_t));
+        s.perm2 = xmalloc(n * sizeof(uint32_t));
+        s.pairs = xmalloc(2 * n * sizeof(double));
+        s.view = xmalloc_floats(2 * n);
+        for (size_t r = 0; r < n; r++)
+            s.perm[r] = (uint32_t)r;
+    }
     s.log = log_fn;
     s.log_ctx = log_ctx;
     s.t_start = t_start;
@@ -500,9 +545,11 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
 out:
     /* On success and on interruption alike, y holds the last completed positions
      * (left alone when interrupted before there were any). */
-    if (have_y && (rc == 0 || (e && e->interrupted)))
-        for (size_t t = 0; t < 2 * n; t++)
-            y[t] = (float)ybuf[t];
+    if (have_y && (rc == 0 || (e && e->interrupted))) {
+        for (size_t r = 0; r < n; r++)
+            for (int c = 0; c < 2; c++)
+                y[2 * (s.perm ? (size_t)s.perm[r] : r) + c] = (float)ybuf[2 * r + c];
+    }
     free(nbr);
     free(dist2);
     free(pcond);
@@ -511,6 +558,11 @@ out:
     free(s.grad);
     free(s.update);
     free(s.gains);
+    free(s.perm);
+    free(s.order);
+    free(s.perm2);
+    free(s.pairs);
+    free(s.view);
     tsne_forces_free(forces);
     pool_free(pool);
     tsne_sparse_free(&P);

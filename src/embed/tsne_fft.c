@@ -83,7 +83,8 @@ struct TsneFft {
     float *real[FFT_OUTPUTS];          /* (len, rs): charges (the first FFT_CHARGES), then
                                           the potentials (n1 rows used) */
     fftwf_complex *spec[FFT_CHARGES];  /* (len, cs): spectra of the charges */
-    fftwf_complex *work;               /* (len, cs): one kernel times one spectrum */
+    fftwf_complex *work[FFT_OUTPUTS];  /* (len, cs): a kernel times a spectrum, for each
+                                          potential */
     float *kern[FFT_KERNELS];          /* (len, cs) kernel spectra, scaled by 1 / len^2:
                                           real, the kernels being even */
     size_t cap;             /* complex cells allocated per grid buffer */
@@ -135,8 +136,10 @@ static void fft_grid_free(TsneFft *f)
         free(f->spec[q]);
         f->spec[q] = NULL;
     }
-    free(f->work);
-    f->work = NULL;
+    for (int q = 0; q < FFT_OUTPUTS; q++) {
+        free(f->work[q]);
+        f->work[q] = NULL;
+    }
     for (int k = 0; k < FFT_KERNELS; k++) {
         free(f->kern[k]);
         f->kern[k] = NULL;
@@ -245,7 +248,8 @@ static FftPlans *fft_setup(TsneFft *f)
             f->real[q] = xmalloc_floats(2 * cells); /* len * rs <= 2 * len * cs */
         for (int q = 0; q < FFT_CHARGES; q++)
             f->spec[q] = fft_alloc_complex(cells);
-        f->work = fft_alloc_complex(cells);
+        for (int q = 0; q < FFT_OUTPUTS; q++)
+            f->work[q] = fft_alloc_complex(cells);
         for (int k = 0; k < FFT_KERNELS; k++)
             f->kern[k] = xmalloc_floats(cells);
         f->cap = cells;
@@ -268,13 +272,13 @@ static FftPlans *fft_setup(TsneFft *f)
     for (int h = 1; h <= FFT_ROWS; h++) {
         p->r2c[h] = fftwf_plan_many_dft_r2c(1, n, h, f->real[0], NULL, 1, rs, f->spec[0], NULL,
                                            1, cs, FFTW_ESTIMATE);
-        p->c2r[h] = fftwf_plan_many_dft_c2r(1, n, h, f->work, NULL, 1, cs, f->real[0], NULL, 1,
+        p->c2r[h] = fftwf_plan_many_dft_c2r(1, n, h, f->work[0], NULL, 1, cs, f->real[0], NULL, 1,
                                            rs, FFTW_ESTIMATE);
     }
     for (int h = 1; h <= FFT_COLS; h++) {
         p->fwd[h] = fftwf_plan_many_dft(1, n, h, f->spec[0], NULL, cs, 1, f->spec[0], NULL, cs,
                                        1, FFTW_FORWARD, FFTW_ESTIMATE);
-        p->bwd[h] = fftwf_plan_many_dft(1, n, h, f->work, NULL, cs, 1, f->work, NULL, cs, 1,
+        p->bwd[h] = fftwf_plan_many_dft(1, n, h, f->work[0], NULL, cs, 1, f->work[0], NULL, cs, 1,
                                        FFTW_BACKWARD, FFTW_ESTIMATE);
     }
     int ok = 1;
@@ -290,42 +294,61 @@ static FftPlans *fft_setup(TsneFft *f)
     return p;
 }
 
-/* ---- the passes, each a pool task over batches ---- */
+/* ---- the passes, each a pool task over the batches of several grids ---- */
 
+/* One pass over `grids` grids at once (one hand-off to the threads for all of them):
+ * the tasks are the batches of grid 0, then those of grid 1, and so on. */
 typedef struct FftPass {
     TsneFft *f;
     const FftPlans *p;
-    int rows;                     /* rows of a row pass */
-    float *real;                  /* the real grid of the pass */
-    fftwf_complex *spec;          /* the spectrum of the pass */
-    const float *kern;            /* the kernel of a backward column pass */
-    const float *y;               /* (n, 2) */
-    double *rep, *z;              /* gather: the repulsion (n, 2) and Z shares (n) out */
+    int grids;
+    int rows;                          /* rows holding data: transformed (the others
+                                          of a forward row pass are zeroed) */
+    float *real[FFT_OUTPUTS];          /* each grid's real array */
+    fftwf_complex *spec[FFT_OUTPUTS];  /* each grid's spectrum */
+    const float *kern[FFT_OUTPUTS];    /* backward: each grid's kernel */
+    fftwf_complex *work[FFT_OUTPUTS];  /* backward: each grid's product */
+    const float *y;                    /* (n, 2) */
+    double *rep, *z;                   /* gather: the repulsion (n, 2) and Z shares (n) out */
 } FftPass;
 
-/* Row batches b .. e-1: real rows -> spectrum rows. */
+static size_t fft_row_batches(size_t rows) { return (rows + FFT_ROWS - 1) / FFT_ROWS; }
+static size_t fft_col_batches(const TsneFft *f)
+{
+    return ((size_t)f->len / 2 + 1 + FFT_COLS - 1) / FFT_COLS;
+}
+
+/* Batches b .. e-1 of FFT_ROWS rows over all len rows: the rows holding data, real ->
+ * spectrum; the spectrum's other rows zeroed (the column pass reads them). */
 static void fft_rows_forward(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const FftPass *c = vctx;
     const TsneFft *f = c->f;
+    size_t per = fft_row_batches((size_t)f->len);
     for (size_t t = b; t < e; t++) {
-        size_t r0 = t * FFT_ROWS;
-        int h = c->rows - (int)r0 < FFT_ROWS ? c->rows - (int)r0 : FFT_ROWS;
-        fftwf_execute_dft_r2c(c->p->r2c[h], c->real + r0 * f->rs, c->spec + r0 * f->cs);
+        size_t g = t / per, r0 = t % per * FFT_ROWS;
+        size_t all = (size_t)f->len - r0 < FFT_ROWS ? (size_t)f->len - r0 : FFT_ROWS;
+        size_t h = (size_t)c->rows > r0 ? (size_t)c->rows - r0 : 0;
+        h = h < all ? h : all;
+        if (h > 0)
+            fftwf_execute_dft_r2c(c->p->r2c[h], c->real[g] + r0 * f->rs, c->spec[g] + r0 * f->cs);
+        if (h < all)
+            memset(c->spec[g] + (r0 + h) * f->cs, 0, (all - h) * f->cs * sizeof(fftwf_complex));
     }
 }
 
-/* Column batches b .. e-1 of the spectrum, forward, in place. */
+/* Column batches b .. e-1 of the spectra, forward, in place. */
 static void fft_cols_forward(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const FftPass *c = vctx;
     int ncols = c->f->len / 2 + 1;
+    size_t per = fft_col_batches(c->f);
     for (size_t t = b; t < e; t++) {
-        size_t c0 = t * FFT_COLS;
+        size_t g = t / per, c0 = t % per * FFT_COLS;
         int h = ncols - (int)c0 < FFT_COLS ? ncols - (int)c0 : FFT_COLS;
-        fftwf_execute_dft(c->p->fwd[h], c->spec + c0, c->spec + c0);
+        fftwf_execute_dft(c->p->fwd[h], c->spec[g] + c0, c->spec[g] + c0);
     }
 }
 
@@ -336,46 +359,43 @@ static void fft_cols_backward(void *vctx, size_t b, size_t e, int worker)
     const FftPass *c = vctx;
     const TsneFft *f = c->f;
     int ncols = f->len / 2 + 1;
-    size_t len = (size_t)f->len;
+    size_t len = (size_t)f->len, per = fft_col_batches(f);
     for (size_t t = b; t < e; t++) {
-        size_t c0 = t * FFT_COLS;
+        size_t g = t / per, c0 = t % per * FFT_COLS;
         int h = ncols - (int)c0 < FFT_COLS ? ncols - (int)c0 : FFT_COLS;
         for (size_t r = 0; r < len; r++) {
-            const float *k = c->kern + r * f->cs + c0;
-            const fftwf_complex *s = c->spec + r * f->cs + c0;
-            fftwf_complex *w = f->work + r * f->cs + c0;
+            const float *k = c->kern[g] + r * f->cs + c0;
+            const fftwf_complex *s = c->spec[g] + r * f->cs + c0;
+            fftwf_complex *w = c->work[g] + r * f->cs + c0;
             for (int j = 0; j < h; j++) {
                 w[j][0] = k[j] * s[j][0];
                 w[j][1] = k[j] * s[j][1];
             }
         }
-        fftwf_execute_dft(c->p->bwd[h], f->work + c0, f->work + c0);
+        fftwf_execute_dft(c->p->bwd[h], c->work[g] + c0, c->work[g] + c0);
     }
 }
 
-/* Row batches b .. e-1: work rows -> real rows (the potentials). */
+/* Row batches b .. e-1 of the rows holding data: work rows -> real rows (the
+ * potentials). */
 static void fft_rows_backward(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const FftPass *c = vctx;
     const TsneFft *f = c->f;
+    size_t per = fft_row_batches((size_t)c->rows);
     for (size_t t = b; t < e; t++) {
-        size_t r0 = t * FFT_ROWS;
+        size_t g = t / per, r0 = t % per * FFT_ROWS;
         int h = c->rows - (int)r0 < FFT_ROWS ? c->rows - (int)r0 : FFT_ROWS;
-        fftwf_execute_dft_c2r(c->p->c2r[h], f->work + r0 * f->cs, c->real + r0 * f->rs);
+        fftwf_execute_dft_c2r(c->p->c2r[h], c->work[g] + r0 * f->cs, c->real[g] + r0 * f->rs);
     }
 }
 
-static void fft_pass_rows(Pool *pool, FftPass *c, int rows, PoolTask fn)
+/* The forward transforms of the pass's grids: rows, then columns. */
+static void fft_forward(Pool *pool, FftPass *c)
 {
-    c->rows = rows;
-    pool_for(pool, ((size_t)rows + FFT_ROWS - 1) / FFT_ROWS, 1, fn, c);
-}
-
-static void fft_pass_cols(Pool *pool, FftPass *c, PoolTask fn)
-{
-    size_t ncols = (size_t)c->f->len / 2 + 1;
-    pool_for(pool, (ncols + FFT_COLS - 1) / FFT_COLS, 1, fn, c);
+    pool_for(pool, (size_t)c->grids * fft_row_batches((size_t)c->f->len), 1, fft_rows_forward, c);
+    pool_for(pool, (size_t)c->grids * fft_col_batches(c->f), 1, fft_cols_forward, c);
 }
 
 /* The spectra of the kernels (their far parts with a near field) on the node offsets
@@ -385,7 +405,8 @@ static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
     int len = f->len, n1 = f->n1;
     double s = f->h / FFT_POINTS; /* node spacing */
     double scale = 1.0 / ((double)len * (double)len);
-    FftPass c = {f, p, 0, f->real[0], f->spec[0], NULL, NULL, NULL, NULL};
+    FftPass c = {.f = f, .p = p, .grids = 1, .rows = len, .real = {f->real[0]},
+                 .spec = {f->spec[0]}};
     for (int k = 0; k < FFT_KERNELS; k++) {
         /* Circulant layout: offset a for a < n1, a - len above (the signed offsets
          * -n1 < a < n1 are all that the charges' products reach). */
@@ -404,8 +425,7 @@ static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
                 row[q] = (float)(kv * scale);
             }
         }
-        fft_pass_rows(pool, &c, len, fft_rows_forward);
-        fft_pass_cols(pool, &c, fft_cols_forward);
+        fft_forward(pool, &c);
         /* An even kernel's spectrum is real: its imaginary parts are rounding only. */
         size_t cells = (size_t)len * f->cs;
         for (size_t t = 0; t < cells; t++)
@@ -533,7 +553,7 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         return err_set(e, _("FFTW could not plan transforms of length %d; use method bh"), f->len);
     if (f->kernel_nb != f->nb || f->kernel_h != f->h || f->kernel_r != f->radius)
         fft_kernels(f, pool, p);
-    FftPass c = {f, p, 0, NULL, NULL, NULL, y, rep, z};
+    FftPass c = {.f = f, .p = p, .y = y, .rep = rep, .z = z};
 
     /* Boxes and weights, then the points sorted by box row (stable counting sort). */
     pool_for(pool, n, FFT_POINT_CHUNK, fft_locate, &c);
@@ -554,27 +574,28 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
     for (int q = 0; q < FFT_CHARGES; q++)
         memset(f->real[q], 0, (size_t)f->n1 * f->rs * sizeof(float));
     pool_for(pool, nb, 1, fft_spread, &c);
-    /* Forward: the rows holding charges, then every column; rows n1 .. len-1 of the
-     * spectra hold no charge and stay zero. */
+    /* Forward, the three charges at once: the rows holding charges (rows n1 .. len-1
+     * of the spectra hold none: zeroed), then every column. */
+    c.grids = FFT_CHARGES;
+    c.rows = f->n1;
     for (int q = 0; q < FFT_CHARGES; q++) {
-        c.real = f->real[q];
-        c.spec = f->spec[q];
-        for (int r = f->n1; r < f->len; r++)
-            memset(c.spec + (size_t)r * f->cs, 0, f->cs * sizeof(fftwf_complex));
-        fft_pass_rows(pool, &c, f->n1, fft_rows_forward);
-        fft_pass_cols(pool, &c, fft_cols_forward);
+        c.real[q] = f->real[q];
+        c.spec[q] = f->spec[q];
     }
-    /* Backward, for each (kernel, charge): product and columns, then the n1 rows of
-     * nodes, into its own grid (the charges' grids are free now); then all four read at
-     * the points at once. */
+    fft_forward(pool, &c);
+    /* Backward, the four (kernel, charge) products at once: product and columns, then
+     * the n1 rows of nodes, each into its own grid (the charges' grids are free now);
+     * then all four read at the points at once. */
     static const int pairs[FFT_OUTPUTS][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 0}};
+    c.grids = FFT_OUTPUTS;
     for (int s = 0; s < FFT_OUTPUTS; s++) {
-        c.kern = f->kern[pairs[s][0]];
-        c.spec = f->spec[pairs[s][1]];
-        c.real = f->real[s];
-        fft_pass_cols(pool, &c, fft_cols_backward);
-        fft_pass_rows(pool, &c, f->n1, fft_rows_backward);
+        c.kern[s] = f->kern[pairs[s][0]];
+        c.spec[s] = f->spec[pairs[s][1]];
+        c.work[s] = f->work[s];
+        c.real[s] = f->real[s];
     }
+    pool_for(pool, (size_t)FFT_OUTPUTS * fft_col_batches(f), 1, fft_cols_backward, &c);
+    pool_for(pool, (size_t)FFT_OUTPUTS * fft_row_batches((size_t)f->n1), 1, fft_rows_backward, &c);
     pool_for(pool, n, FFT_POINT_CHUNK, fft_gather, &c);
     if (f->radius > 0) {
         if (!f->near)

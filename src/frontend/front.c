@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <readline/readline.h>
 
 #include "untangle/core/interrupt.h"
 #include "untangle/core/xalloc.h"
@@ -43,14 +42,8 @@ int lesson_outline_read(const char *path, LessonOutline *o, Err *e)
 char *front_read_line(Shell *sh, const char *prompt)
 {
     fflush(sh->out);
-    if (sh->interactive) {
-        char *line = readline(prompt);
-        if (interrupt_pending()) {
-            free(line);
-            return NULL;
-        }
-        return line;
-    }
+    if (sh->interactive)
+        return shell_read_continuation(sh, prompt);
     /* The streams' one line reader: its limit holds here too, so an endless line
      * typed into `answer` never fills memory. */
     char *line = NULL;

@@ -166,11 +166,11 @@ static int find_lesson(Shell *sh, const char *arg, const Progress *p, char *out,
  * and learn mode goes on. */
 static void save_progress(Learner *L)
 {
-    if (!L->st.progress_path[0])
+    if (!L->st.progress_path[0] || !L->st.plesson)
         return;
     Err e;
     err_clear(&e);
-    if (progress_save(&L->progress, L->st.progress_path, &e) != 0) {
+    if (progress_save_lesson(L->st.plesson, L->st.progress_path, &e) != 0) {
         const char *file = L->sh->where_file;
         L->sh->where_file = NULL;
         shell_print_error(L->sh, e.msg);
@@ -341,7 +341,9 @@ static int show_hint(Learner *L)
     if (total == 0) {
         sh_printf(sh, _("this exercise has no hint; `solution` shows the reference commands\n"));
     } else if (!next) {
-        sh_printf(sh, _("no more hints (%d shown); `solution` shows the reference commands\n"),
+        sh_printf(sh, ngettext("no more hints (%d shown); `solution` shows the reference commands\n",
+                               "no more hints (%d shown); `solution` shows the reference commands\n",
+                               (unsigned long)total),
                   total);
     } else {
         L->hints++;
@@ -797,10 +799,13 @@ int lesson_learn(Shell *sh, const char *lesson)
         L->name, L->n_exercises);
     fputc('\n', sh->out);
     size_t from = resume(L);
-    /* A finished lesson learnt again is not finished until its end again; the
-     * file says so at the next change (a lesson only looked at stays as it was). */
-    if (L->st.plesson && L->st.plesson->finished && from == 0)
-        L->st.plesson->finished = 0;
+    /* From its beginning (a finished lesson learnt again, a replay that failed),
+     * the lesson is a new attempt: the marks of the one before would send a later
+     * resume past the exercise the student is on, and the list and the hand-in
+     * would count exercises this attempt never reached. The file says so at the
+     * next change (a lesson only looked at stays as it was). */
+    if (L->st.plesson && from == 0)
+        progress_restart(L->st.plesson, (int64_t)time(NULL));
     int rc = walk(L, from);
     if (rc == CMD_OK) {
         if (L->st.plesson) {

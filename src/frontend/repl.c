@@ -96,6 +96,7 @@ static char **build_matches(const char *text, const char *const *cands, size_t n
 static struct {
     const Shell *sh; /* NULL while the prompt is closed */
     char hist[SH_PATH_MAX];
+    int cancel;      /* a continuation line is read: Ctrl-C abandons it, readline returns */
 } prompt;
 
 /* Names of saved models: NAME for OUTPUT/NAME.model, and ./NAME.model. */
@@ -172,8 +173,8 @@ static char **complete(const char *text, int start, int end)
  * reading, so nothing typed next is lost; the history stays. */
 static int on_signal_event(void)
 {
-    if (interrupt_signal() == SIGTERM) {
-        rl_done = 1; /* asked to end: readline returns, the loop leaves */
+    if (interrupt_signal() == SIGTERM || (prompt.cancel && interrupt_pending())) {
+        rl_done = 1; /* asked to end (or to abandon a continuation): readline returns */
         return 0;
     }
     if (interrupt_pending()) {
@@ -251,6 +252,22 @@ char *shell_read_line(Shell *sh, const char *prompt_text)
         }
         return line;
     }
+}
+
+char *shell_read_continuation(Shell *sh, const char *prompt_text)
+{
+    if (!prompt.sh)
+        prompt_open(sh);
+    interrupt_clear();
+    prompt.cancel = 1;
+    char *line = readline(prompt_text);
+    prompt.cancel = 0;
+    if (interrupt_pending()) {
+        free(line);
+        putchar('\n'); /* readline left the cursor after the abandoned text */
+        return NULL;
+    }
+    return line;
 }
 
 int shell_repl(Shell *sh)

@@ -36,6 +36,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) __m256 bcast_av
 #define WG_TILES(M) R_UPTO6(M, 1) R_UPTO6(M, 2)
 
 #include "conv_body.h"
+#include "wino_body.h"
 #else
 typedef int nn_conv_avx2_empty; /* ISO C wants something in a file */
 #endif

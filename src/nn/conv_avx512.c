@@ -37,6 +37,7 @@ bcast_avx512(const float *p)
 #define WG_TILES(M) R_UPTO6(M, 1) R_UPTO6(M, 2) R_UPTO6(M, 3) R_UPTO6(M, 4)
 
 #include "conv_body.h"
+#include "wino_body.h"
 #else
 typedef int nn_conv_avx512_empty; /* ISO C wants something in a file */
 #endif

@@ -265,4 +265,3 @@ void CONV_NAME(nn_conv_wgrad)(const NnConvShape *s, const float *xt, const float
             }
 }
 
-#undef ALWAYS_INLINE

@@ -45,3 +45,4 @@ static inline void v4_storen(float *p, v4f v, int n) { memcpy(p, &v, (size_t)n *
 #define WG_TILES(M) R_UPTO6(M, 1) R_UPTO6(M, 2)
 
 #include "conv_body.h"
+#include "wino_body.h"

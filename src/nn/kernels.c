@@ -9,6 +9,7 @@
 
 #define KERNELS(ISA, SUFFIX)                                                                  \
     {ISA,                    nn_conv_##SUFFIX,         nn_conv_wgrad_##SUFFIX,                \
+     nn_conv_wino_##SUFFIX,  nn_conv_wino_wgrad_##SUFFIX,                                     \
      nn_exp_##SUFFIX,        nn_sigmoid_##SUFFIX,      nn_tanh_##SUFFIX,                      \
      nn_relu_##SUFFIX,       nn_sigmoid_grad_##SUFFIX, nn_tanh_grad_##SUFFIX,                 \
      nn_relu_grad_##SUFFIX,  nn_sum_rows_##SUFFIX,     nn_maxpool_##SUFFIX,                   \

@@ -11,6 +11,10 @@
                           const float *bias, float *y);                                       \
     void nn_conv_wgrad_##SUFFIX(const NnConvShape *s, const float *xt, const float *dz,       \
                                 float *dwp);                                                  \
+    void nn_conv_wino_##SUFFIX(const NnWino *w, const float *xq, const float *U,              \
+                               const float *bias, float *y, float *work);                     \
+    void nn_conv_wino_wgrad_##SUFFIX(const NnWino *w, const float *xq, const float *dz,       \
+                                     float *dU, float *work);                                 \
     void nn_exp_##SUFFIX(const float *x, float *y, size_t n);                                 \
     void nn_sigmoid_##SUFFIX(const float *x, float *y, size_t n);                             \
     void nn_tanh_##SUFFIX(const float *x, float *y, size_t n);                                \

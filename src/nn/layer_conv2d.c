@@ -2,7 +2,7 @@
  * its activation applied to the output as Keras' Conv2D(activation=...).
  *
  * Shapes (channels-last): x (n, H, W, C), y (n, Ho, Wo, F), kernel
- * (kh, kw, C, F) as Keras, bias (F). The arithmetic is untangle's own direct
+ * (kh, kw, C, F) as Keras, bias (F). The arithmetic is untangle's own
  * convolution kernels (untangle/nn/kernels.h), one image at a time:
  *
  *   forward   xt = x padded (HCW); y = bias + xt * kernel; y = act(y)
@@ -10,8 +10,12 @@
  *             dx = (dz padded) * (kernel turned by 180 degrees, C and F swapped)
  *
  * Measured against the former im2col + OpenBLAS sgemm on the lab CNN (AMD EPYC,
- * Zen 4): each kernel runs at 90-110% of sgemm's 1-thread speed, without the
- * im2col buffer (kh * kw times the image), and whatever core OpenBLAS picked. */
+ * Zen 4): each direct kernel runs at 90-110% of sgemm's 1-thread speed, without
+ * the im2col buffer (kh * kw times the image), and whatever core OpenBLAS
+ * picked. A 5x5 kernel with 8 channels and 8 filters or more (the lab's second
+ * convolution) runs the three passes by Winograd instead (x padded
+ * channels-last, the kernel and its gradient transformed once per batch):
+ * there the same passes take about half the time (bench/conv_driver.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,11 +74,14 @@ static void conv_init(NnLayer *l, Rng *r)
     memset(l->b, 0, l->n_biases * sizeof(float));
 }
 
-/* The layer's convolution: its shapes and padding. */
+/* The layer's convolution: its shapes and padding, and whether it runs on the
+ * Winograd kernels (then w and wt are their shapes for s and t). */
 typedef struct Conv {
     NnConvShape s;      /* forward: padded x -> y */
     NnConvShape t;      /* backward: padded dz -> dx */
     size_t H, W, top, left;
+    int wino;
+    NnWino w, wt;
 } Conv;
 
 static Conv conv_of(const NnLayer *l)
@@ -89,22 +96,32 @@ static Conv conv_of(const NnLayer *l)
     /* 'same' puts the odd extra at the bottom/right, as Keras */
     c.top = same ? (kh - 1) / 2 : 0;
     c.left = same ? (kw - 1) / 2 : 0;
+    c.wino = nn_wino_fits(&c.s);
+    c.w = nn_wino(&c.s);
+    c.wt = nn_wino(&c.t);
     return c;
 }
 
 static size_t packed_floats(const NnConvShape *s) { return s->kh * s->kw * s->C * s->Fp; }
 static size_t padded_floats(const NnConvShape *s) { return s->Hp * s->Wp * s->C; }
+static size_t max2(size_t a, size_t b) { return a > b ? a : b; }
 
-/* col holds one padded image (x or dz), dcol the packed kernel (and bias). */
+/* col holds one padded image (x or dz), then with Winograd the kernels' work
+ * buffer; dcol the packed or transformed kernel (and bias). */
 static size_t conv_scratch(const NnLayer *l, size_t n)
 {
     (void)n;
     Conv c = conv_of(l);
-    size_t col = padded_floats(&c.s) > padded_floats(&c.t) ? padded_floats(&c.s)
-                                                            : padded_floats(&c.t);
-    size_t fwd = packed_floats(&c.s) + c.s.Fp, back = packed_floats(&c.t);
-    size_t dcol = fwd > back ? fwd : back;
-    return col > dcol ? col : dcol;
+    size_t col, dcol;
+    if (c.wino) {
+        col = max2(nn_wino_input_floats(&c.w), nn_wino_input_floats(&c.wt)) +
+              max2(nn_wino_work_floats(&c.w), nn_wino_work_floats(&c.wt));
+        dcol = max2(nn_wino_kernel_floats(&c.w), nn_wino_kernel_floats(&c.wt));
+    } else {
+        col = max2(padded_floats(&c.s), padded_floats(&c.t));
+        dcol = max2(packed_floats(&c.s) + c.s.Fp, packed_floats(&c.t));
+    }
+    return max2(col, dcol);
 }
 
 static void conv_forward(NnLayer *l, NnScratch *s, const float *x, float *y, size_t n, int train)
@@ -114,11 +131,20 @@ static void conv_forward(NnLayer *l, NnScratch *s, const float *x, float *y, siz
     Conv c = conv_of(l);
     size_t in_img = c.H * c.W * c.s.C, out_img = c.s.Ho * c.s.Wo * c.s.F;
     float *wp = s->dcol, *bp = s->dcol + packed_floats(&c.s);
-    nn_conv_pack(&c.s, l->w, l->b, wp, bp);
+    float *work = s->col + max2(nn_wino_input_floats(&c.w), nn_wino_input_floats(&c.wt));
+    if (c.wino)
+        nn_wino_pack(&c.w, l->w, 0, wp);
+    else
+        nn_conv_pack(&c.s, l->w, l->b, wp, bp);
     for (size_t i = 0; i < n; i++) {
         float *yi = y + i * out_img;
-        nn_conv_pad(&c.s, x + i * in_img, c.H, c.W, c.top, c.left, s->col);
-        k->conv(&c.s, s->col, wp, bp, yi);
+        if (c.wino) {
+            nn_wino_pad(&c.w, x + i * in_img, c.H, c.W, c.top, c.left, s->col);
+            k->conv_wino(&c.w, s->col, wp, l->b, yi, work);
+        } else {
+            nn_conv_pad(&c.s, x + i * in_img, c.H, c.W, c.top, c.left, s->col);
+            k->conv(&c.s, s->col, wp, bp, yi);
+        }
         /* while the image's output is still in cache */
         nn_act_forward(l->spec.act, yi, yi, c.s.Ho * c.s.Wo, c.s.F);
     }
@@ -130,24 +156,41 @@ static void conv_backward(NnLayer *l, NnScratch *s, const float *x, const float 
     const NnKernels *k = nn_kernels();
     Conv c = conv_of(l);
     size_t in_img = c.H * c.W * c.s.C, hw_out = c.s.Ho * c.s.Wo, out_img = hw_out * c.s.F;
-    /* dW packed (kh, C, kw, Fp), summed over the images, added to dW at the end */
-    float *dwp = nn_layer_state(l, s, packed_floats(&c.s) * sizeof(float));
-    memset(dwp, 0, packed_floats(&c.s) * sizeof(float));
-    if (dx)
+    size_t dtop = c.s.kh - 1 - c.top, dleft = c.s.kw - 1 - c.left;
+    /* dW packed (kh, C, kw, Fp) or transformed (36, C, Fp), summed over the
+     * images, added to dW at the end */
+    size_t dwn = c.wino ? nn_wino_kernel_floats(&c.w) : packed_floats(&c.s);
+    float *dwp = nn_layer_state(l, s, dwn * sizeof(float));
+    float *work = s->col + max2(nn_wino_input_floats(&c.w), nn_wino_input_floats(&c.wt));
+    memset(dwp, 0, dwn * sizeof(float));
+    if (dx && c.wino)
+        nn_wino_pack(&c.wt, l->w, 1, s->dcol);
+    else if (dx)
         nn_conv_pack_turned(&c.s, &c.t, l->w, s->dcol);
     for (size_t i = 0; i < n; i++) {
         float *dz = dy + i * out_img; /* (Ho, Wo, F): dL/d(pre-activation), in place */
         nn_act_backward(l->spec.act, y + i * out_img, dz, hw_out, c.s.F);
         nn_sum_rows(nn_layer_db(l, s), dz, hw_out, c.s.F);
+        if (c.wino) {
+            nn_wino_pad(&c.w, x + i * in_img, c.H, c.W, c.top, c.left, s->col);
+            k->conv_wino_wgrad(&c.w, s->col, dz, dwp, work);
+            if (dx) {
+                nn_wino_pad(&c.wt, dz, c.s.Ho, c.s.Wo, dtop, dleft, s->col);
+                k->conv_wino(&c.wt, s->col, s->dcol, NULL, dx + i * in_img, work);
+            }
+            continue;
+        }
         nn_conv_pad(&c.s, x + i * in_img, c.H, c.W, c.top, c.left, s->col);
         k->conv_wgrad(&c.s, s->col, dz, dwp);
         if (dx) {
-            nn_conv_pad(&c.t, dz, c.s.Ho, c.s.Wo, c.s.kh - 1 - c.top, c.s.kw - 1 - c.left,
-                        s->col);
+            nn_conv_pad(&c.t, dz, c.s.Ho, c.s.Wo, dtop, dleft, s->col);
             k->conv(&c.t, s->col, s->dcol, NULL, dx + i * in_img);
         }
     }
-    nn_conv_unpack_add(&c.s, dwp, nn_layer_dw(l, s));
+    if (c.wino)
+        nn_wino_unpack_add(&c.w, dwp, nn_layer_dw(l, s));
+    else
+        nn_conv_unpack_add(&c.s, dwp, nn_layer_dw(l, s));
 }
 
 static const Param conv2d_fields[] = {

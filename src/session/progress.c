@@ -4,11 +4,13 @@
  * is kept aside whole rather than read in part, so that a student never loses
  * answers to a half-understood file being saved over. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "untangle/core/atomic_file.h"
 #include "untangle/core/file_read.h"
 #include "untangle/core/i18n.h"
+#include "untangle/core/interrupt.h"
 #include "untangle/core/strbuf.h"
 #include "untangle/core/xalloc.h"
 #include "untangle/session/progress.h"
@@ -160,6 +163,15 @@ void progress_set_exercise(ProgressLesson *l, int number, ExerciseStatus s, int6
     l->when = when;
 }
 
+void progress_restart(ProgressLesson *l, int64_t when)
+{
+    free(l->exercises);
+    l->exercises = NULL;
+    l->n_exercises = 0;
+    l->finished = 0;
+    l->when = when;
+}
+
 void progress_add_hint(ProgressLesson *l, int number, int64_t when)
 {
     if (!number_ok(number))
@@ -294,18 +306,90 @@ char *progress_format(const Progress *p, size_t *len)
     return sb_take(&b);
 }
 
-int progress_save(const Progress *p, const char *path, Err *e)
+/* dst, emptied, becomes a copy of src (its own exercises, answers and texts). */
+static void copy_lesson(ProgressLesson *dst, const ProgressLesson *src)
 {
-    size_t len;
-    char *text = progress_format(p, &len);
-    int rc;
+    *dst = *src;
+    dst->exercises = src->n_exercises ? xmalloc(src->n_exercises * sizeof *src->exercises) : NULL;
+    if (src->n_exercises)
+        memcpy(dst->exercises, src->exercises, src->n_exercises * sizeof *src->exercises);
+    dst->answers = src->n_answers ? xmalloc(src->n_answers * sizeof *src->answers) : NULL;
+    for (size_t k = 0; k < src->n_answers; k++) {
+        dst->answers[k] = src->answers[k];
+        dst->answers[k].text = xstrdup(src->answers[k].text ? src->answers[k].text : "");
+    }
+}
+
+static void free_lesson(ProgressLesson *l)
+{
+    for (size_t k = 0; k < l->n_answers; k++)
+        free(l->answers[k].text);
+    free(l->answers);
+    free(l->exercises);
+}
+
+/* Takes PATH.lock, beside the file (the file itself is replaced by each save, so
+ * a lock on it would not hold across a rename): the fd to close, or -1 with e
+ * set. Waits for another untangle's save, which is short; Ctrl-C stops the wait. */
+static int lock_progress(const char *path, Err *e)
+{
+    char lock[PATH_MAX];
+    if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock)
+        return err_set(e, _("the progress file's path is too long; set XDG_STATE_HOME to a "
+                           "shorter folder")), -1;
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return err_set(e, _("cannot open the lock of the progress file '%s': %s; check the "
+                           "permissions or set XDG_STATE_HOME"), lock, strerror(errno)), -1;
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR && !interrupt_pending())
+            continue;
+        if (errno == EINTR)
+            err_set(e, _("the save of the progress was interrupted while another untangle was "
+                         "saving it; it is not saved"));
+        else
+            err_set(e, _("cannot lock the progress file '%s': %s"), path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int progress_save_lesson(const ProgressLesson *l, const char *path, Err *e)
+{
     if (make_parent_dirs(path) != 0)
-        rc = err_set(e, _("cannot create the folder of the progress file '%s': %s; check the "
-                         "permissions or set XDG_STATE_HOME"),
-                     path, strerror(errno));
-    else
-        rc = atomic_write_all(path, text, len, e);
+        return err_set(e, _("cannot create the folder of the progress file '%s': %s; check the "
+                           "permissions or set XDG_STATE_HOME"),
+                       path, strerror(errno));
+    int fd = lock_progress(path, e);
+    if (fd < 0)
+        return -1;
+    /* What the file holds now: another untangle may have saved other lessons
+     * since this one read it. A file that cannot be read whole is kept aside by
+     * progress_load, as at the start of learn mode, and the save starts anew. */
+    Progress disk;
+    Err why;
+    err_clear(&why);
+    int rc = progress_load(path, &disk, &why);
+    if (rc < 0) {
+        err_set(e, "%s", why.msg);
+        close(fd);
+        return -1;
+    }
+    ProgressLesson *slot = find_lesson(&disk, l->key);
+    if (slot) {
+        free_lesson(slot);
+    } else {
+        disk.lessons = xrealloc(disk.lessons, (disk.n + 1) * sizeof *disk.lessons);
+        slot = &disk.lessons[disk.n++];
+    }
+    copy_lesson(slot, l);
+    size_t len;
+    char *text = progress_format(&disk, &len);
+    rc = atomic_write_all(path, text, len, e);
     free(text);
+    progress_free(&disk);
+    close(fd); /* the lock goes with it */
     return rc;
 }
 

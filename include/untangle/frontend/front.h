@@ -14,7 +14,8 @@ int lesson_outline_read(const char *path, LessonOutline *o, Err *e);
 
 /* The next line of the input the commands come from, without its line break
  * (caller frees): readline at a terminal, standard input otherwise. NULL at the
- * end of the input, on a Ctrl-C, or for a line over TOK_LINE_MAX bytes. */
+ * end of the input, on a Ctrl-C (the interrupt left pending: the caller tells
+ * it from the end), or for a line over TOK_LINE_MAX bytes. */
 char *front_read_line(Shell *sh, const char *prompt);
 
 /* Markdown on sh->out as a quote, as lessons show questions and answers. */

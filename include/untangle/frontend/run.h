@@ -29,6 +29,10 @@ int shell_repl(Shell *sh);
  * completion while sh->interactive, else a line of stdin, shown after the
  * prompt as a terminal would. NULL at the end of input, or at a SIGTERM. */
 char *shell_read_line(Shell *sh, const char *prompt);
+/* A continuation line at the terminal (`answer` alone reads its lines so):
+ * readline without the history; Ctrl-C abandons it and returns NULL with the
+ * interrupt still pending, so that the caller tells it from the end of input. */
+char *shell_read_continuation(Shell *sh, const char *prompt);
 
 /* What shell_stream_line met. */
 typedef enum LineRead { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_NUL, LINE_FAILED } LineRead;

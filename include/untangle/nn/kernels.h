@@ -22,6 +22,9 @@
  * weights keeps a block of kx x Fp weight gradients in registers over all the
  * output pixels of an image.
  *
+ * A 5x5 convolution can instead run by Winograd (NnWino below), with its own
+ * padded layout.
+ *
  * Within one instruction set every result depends only on the inputs (no
  * threads here), so training gives the same weights for any thread count. The
  * elementwise kernels give the same bits on every instruction set: they do
@@ -43,6 +46,17 @@ typedef struct NnConvShape {
     size_t Ho, Wo;      /* Hp - kh + 1, Wp - kw + 1 */
 } NnConvShape;
 
+/* A convolution with a 5x5 kernel done by Winograd's F(4x4, 5x5) (winograd.c,
+ * wino_body.h): the output in tiles of 4x4 pixels, each read from 8x8 pixels
+ * of the input padded channels-last. Fewer multiplications than the direct
+ * kernels (64 instead of 400 per 4x4 outputs and channel); the rounding
+ * differs, within the bound tests/check_kernels.c holds the direct kernels to. */
+typedef struct NnWino {
+    NnConvShape s;      /* the convolution (its Hp, Wp: those of the direct kernels) */
+    size_t th, tw, T;   /* tiles: ceil(Ho / 4), ceil(Wo / 4), th * tw */
+    size_t Hq, Wq;      /* the padded input the tiles read: 4 th + 4, 4 tw + 4 */
+} NnWino;
+
 typedef struct NnPoolShape {
     size_t H, W, C, ph, pw, Ho, Wo; /* Ho = H / ph, Wo = W / pw */
 } NnPoolShape;
@@ -55,6 +69,14 @@ typedef struct NnKernels {
     /* dwp (kh, C, kw, Fp) += the sum over the output pixels of each window of xt
      * times dz (Ho, Wo, F) at that pixel. */
     void (*conv_wgrad)(const NnConvShape *s, const float *xt, const float *dz, float *dwp);
+    /* The same two by Winograd: y (Ho, Wo, F) = bias (F, NULL for none) + the
+     * convolution of xq (Hq, Wq, C) with U (nn_wino_pack); dU (64, C, Fp) +=
+     * the transformed weight gradient of xq and dz (Ho, Wo, F), which
+     * nn_wino_unpack_add turns into dw. work: nn_wino_work_floats floats. */
+    void (*conv_wino)(const NnWino *w, const float *xq, const float *U, const float *bias,
+                      float *y, float *work);
+    void (*conv_wino_wgrad)(const NnWino *w, const float *xq, const float *dz, float *dU,
+                            float *work);
     /* y[i] = f(x[i]) over n values; y may equal x. */
     void (*exp)(const float *x, float *y, size_t n);
     void (*sigmoid)(const float *x, float *y, size_t n);
@@ -113,5 +135,24 @@ void nn_conv_pack(const NnConvShape *s, const float *w, const float *b, float *w
 void nn_conv_pack_turned(const NnConvShape *s, const NnConvShape *t, const float *w, float *wt);
 /* dw (kh, kw, C, F) += dwp (kh, C, kw, Fp). */
 void nn_conv_unpack_add(const NnConvShape *s, const float *dwp, float *dw);
+
+
+/* Whether s runs on the Winograd kernels: a 5x5 kernel, and enough channels
+ * and filters (8 each) for the transforms to cost less than they save. */
+int nn_wino_fits(const NnConvShape *s);
+NnWino nn_wino(const NnConvShape *s);
+/* Floats of xq, of U or dU, and of the kernels' work buffer. */
+size_t nn_wino_input_floats(const NnWino *w);
+size_t nn_wino_kernel_floats(const NnWino *w);
+size_t nn_wino_work_floats(const NnWino *w);
+/* xq (Hq, Wq, C) from x (H, W, C) placed at row top, column left, zeros around. */
+void nn_wino_pad(const NnWino *w, const float *x, size_t H, size_t W, size_t top, size_t left,
+                 float *xq);
+/* U (64, C, Fp) = G g G^T of the Keras kernel k (5, 5, C, F) of w, or with
+ * `turned`, of the kernel of the input gradient (w is then
+ * nn_wino(nn_conv_shape_turned(...)) and k the forward kernel (5, 5, F, C)). */
+void nn_wino_pack(const NnWino *w, const float *k, int turned, float *U);
+/* dw (5, 5, C, F) += A^T dU A, the weight gradient of the sums in dU. */
+void nn_wino_unpack_add(const NnWino *w, const float *dU, float *dw);
 
 #endif

@@ -14,7 +14,8 @@
  * The last line counts the records above it, so that a file cut short is told
  * from a whole one. A file that is cut short, garbled or from another version is
  * never read in part nor deleted: progress_load renames it aside and starts
- * empty. Saves are atomic (atomic_file.h): a killed save leaves the old file.
+ * empty. Saves are atomic (atomic_file.h): a killed save leaves the old file;
+ * and each saves one lesson into the file as it is then, under a lock.
  *
  * Ownership: a Progress owns its lessons, which own their exercises and answers
  * (and each answer its text); pointers returned by progress_lesson,
@@ -75,8 +76,12 @@ void progress_lesson_key(const char *lesson_path, char *out, size_t cap);
  * empty and e holds the one line to print (what was wrong, where it was kept, "starting
  * again"). -1: could not be read at all (e says why). */
 int progress_load(const char *path, Progress *p, Err *e);
-/* Atomic (temp file, fsync, rename, like model files); makes the folder. 0 or -1. */
-int progress_save(const Progress *p, const char *path, Err *e);
+/* Saves lesson l in the file at path: under a lock (PATH.lock beside it), the
+ * file is read again, l's record replaces the one of the same key (or is added)
+ * and the others stay as they are there now, so that two untangle saving their
+ * own lessons keep each other's; the write is atomic (temp file, fsync, rename,
+ * like model files). Makes the folder. 0 or -1. */
+int progress_save_lesson(const ProgressLesson *l, const char *path, Err *e);
 ProgressLesson *progress_lesson(Progress *p, const char *key);  /* found or added */
 void progress_set_exercise(ProgressLesson *l, int number, ExerciseStatus s, int64_t when);
 const ProgressExercise *progress_exercise(const ProgressLesson *l, int number); /* NULL: todo */
@@ -88,13 +93,17 @@ void progress_free(Progress *p);  /* accepts a zeroed Progress */
  * record with "" as text when none was typed yet). 0, or -1 for a number out of
  * 1..PROGRESS_ITEMS_MAX. */
 int progress_set_revealed(ProgressLesson *l, int question, int64_t when);
+/* The lesson learnt again from its beginning: a new attempt, whose marks are its
+ * own. Its exercises are forgotten (todo, no hint) and it is no longer finished;
+ * the answers stay until the student gives new ones. */
+void progress_restart(ProgressLesson *l, int64_t when);
 /* One more hint shown for exercise `number` (its status unchanged). */
 void progress_add_hint(ProgressLesson *l, int number, int64_t when);
 /* Reads a whole file's bytes (what progress_load does once the file is read):
  * 0 with *p filled, or 1 with *p empty and e saying what is wrong ("line 3: ...").
  * For the fuzzer and the tests. */
 int progress_parse(const char *text, size_t len, Progress *p, Err *e);
-/* What progress_save writes: the file's bytes (caller frees), *len of them. */
+/* What a save writes: the file's bytes (caller frees), *len of them. */
 char *progress_format(const Progress *p, size_t *len);
 
 #endif
