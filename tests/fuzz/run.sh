@@ -3,6 +3,8 @@
 # seconds, starting from tests/fuzz/seeds/<target>/, the kept corpus
 # (tests/fuzz/corpus/<target>/) and what earlier runs found
 # ($FUZZ_BUILD/corpus/<target>/), and prints the executions per target.
+# FUZZ_RUNS=N stops a target earlier, after N executions (to bring a target to a
+# total count without running it longer than that takes).
 # FUZZ_KEEP=1 then rewrites the kept corpus as the smallest set of inputs that
 # covers what all of these cover (libFuzzer's -merge=1), for `make check` to
 # replay (tests/check_fuzz_replay.c) and the next run to start from.
@@ -41,7 +43,7 @@ for t in "$@"; do
     [ -d "$kept" ] || kept=""
     LSAN_OPTIONS="suppressions=$here/../lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
-    "$bin" -max_total_time="$S" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$bin" -max_total_time="$S" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$B/crashes/$t-" $dict "$B/corpus/$t" "$here/seeds/$t" $kept $regress \
         >"$log" 2>&1
     rc=$?
