@@ -179,7 +179,7 @@ bench: deps-bench data
 
 # Fuzzing with libFuzzer: each target of tests/fuzz/ for FUZZ_SECONDS from its
 # seed corpus; crashes land in $(FUZZ_BUILD)/crashes/ (see tests/fuzz/run.sh).
-FUZZ_TARGETS := cmd lesson idx png model progress
+FUZZ_TARGETS := cmd line lesson idx png model progress
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 

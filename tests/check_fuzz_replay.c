@@ -13,6 +13,7 @@
 #include "fuzz/fuzz_cmd.c"
 #include "fuzz/fuzz_idx.c"
 #include "fuzz/fuzz_lesson.c"
+#include "fuzz/fuzz_line.c"
 #include "fuzz/fuzz_model.c"
 #include "fuzz/fuzz_png.c"
 #include "fuzz/fuzz_progress.c"
@@ -71,6 +72,13 @@ START_TEST(replay_model) { replay("model", fuzz_model_one); }
 END_TEST
 START_TEST(replay_progress) { replay("progress", fuzz_progress_one); }
 END_TEST
+START_TEST(replay_line)
+{
+    replay("line", fuzz_line_one);
+    replay_dir("seeds", "cmd", fuzz_line_one); /* the command target's lines too */
+    replay_dir("seeds", "lesson", fuzz_line_one);
+}
+END_TEST
 START_TEST(replay_cmd)
 {
     replay("cmd", fuzz_cmd_one);
@@ -93,6 +101,7 @@ int main(void)
     tcase_add_test(tc, replay_lesson);
     tcase_add_test(tc, replay_model);
     tcase_add_test(tc, replay_progress);
+    tcase_add_test(tc, replay_line);
     tcase_add_test(tc, replay_cmd);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

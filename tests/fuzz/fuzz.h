@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 int fuzz_cmd_one(const uint8_t *data, size_t size);
+int fuzz_line_one(const uint8_t *data, size_t size);
 int fuzz_lesson_one(const uint8_t *data, size_t size);
 int fuzz_idx_one(const uint8_t *data, size_t size);
 int fuzz_progress_one(const uint8_t *data, size_t size);

@@ -19,7 +19,7 @@ S=${FUZZ_SECONDS:-60}
 mkdir -p "${FUZZ_BUILD:-build-fuzz}"
 B=$(cd "${FUZZ_BUILD:-build-fuzz}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -gt 0 ] || set -- cmd lesson idx png model progress
+[ $# -gt 0 ] || set -- cmd line lesson idx png model progress
 mkdir -p "$B/crashes"
 status=0
 summary=""
