@@ -27,8 +27,9 @@ static char *slurp(const char *path)
 START_TEST(exercises_show_their_outcome)
 {
     Report *r = report_new();
-    report_add_exercise(r, "Logistic <regression>", "done");
-    report_add_exercise(r, "The MLP", "skipped");
+    report_add_exercise(r, "Exercise 1: logistic <regression>", "open");
+    report_add_exercise(r, "Exercise 1: logistic <regression>", "done");
+    report_add_exercise(r, "Exercise 2: the MLP", "skipped");
     char page[] = "/tmp/untangle-report-XXXXXX";
     int fd = mkstemp(page);
     ck_assert_int_ge(fd, 0);
@@ -37,9 +38,12 @@ START_TEST(exercises_show_their_outcome)
     err_clear(&e);
     ck_assert_int_eq(report_write(r, &meta, page, NULL, &e), 0);
     char *html = slurp(page);
-    ck_assert_ptr_nonnull(strstr(html, "<p class=\"exercise done\">Exercise: Logistic "
+    /* the heading names the exercise; begun, then how it ended */
+    ck_assert_ptr_nonnull(strstr(html, "<p class=\"exercise\">Exercise 1: logistic "
+                                       "&lt;regression&gt; &mdash; begun</p>"));
+    ck_assert_ptr_nonnull(strstr(html, "<p class=\"exercise done\">Exercise 1: logistic "
                                        "&lt;regression&gt; &mdash; done</p>"));
-    ck_assert_ptr_nonnull(strstr(html, "<p class=\"exercise\">Exercise: The MLP &mdash; "
+    ck_assert_ptr_nonnull(strstr(html, "<p class=\"exercise\">Exercise 2: the MLP &mdash; "
                                        "skipped</p>"));
     free(html);
     unlink(page);

@@ -22,6 +22,15 @@ fi
 grep -q 'data:image/png;base64,' "$T/report.html" &&
     echo "  ok html report embeds its figures" ||
     echo "  not ok html report embeds its figures"
+# A replay does no exercise by hand: its summary counts commands and pictures, not
+# "0 done, 0 skipped, 0 open" exercises.
+if grep -qE '<p class="summary">Commands: [0-9]+, of which 0 failed\. Pictures: [1-9]' "$T/report.html" &&
+    ! grep -q 'Exercises: 0 done' "$T/report.html"; then
+    echo "  ok html report of a replay: its summary counts commands and pictures, no empty exercise counts"
+else
+    echo "  not ok html report of a replay: its summary counts commands and pictures, no empty exercise counts"
+    grep -o '<p class="summary">[^<]*' "$T/report.html" | sed 's/^/      /'
+fi
 # Lesson 04's `tsne raw first 1000 live`: the run as an animation in the page
 # (Chromium below loads it with the other pictures)
 if [ "$(grep -c 'src="data:image/gif;base64,R0lGODlh' "$T/report.html")" = 1 ]; then

@@ -168,7 +168,8 @@ fi
 
 # Every command's help page, in both languages. The wrapped lines (indent 2, 6 or 25)
 # hold at most 78 characters; a line does not end where the next one's first word
-# would still fit (greedy); no line starts with the French ; : ! ? its word left behind.
+# would still fit (greedy); no line starts with the French ; : ! ? its word left behind;
+# every word of a command has its line of help.
 # Byte counts would wrap French early: awk counts here without UTF-8 continuation bytes.
 help_fit() { # LANGUAGE-VALUE NAME
     : >"$T/help.$2"
@@ -187,6 +188,7 @@ help_fit() { # LANGUAGE-VALUE NAME
             }
             if ($0 ~ /^ *[;:!?]/) print NR ": starts with a mark: " $0
         }
+        ind == 4 && $0 ~ /[^ ]  +$/ { print NR ": a word without its help: " $0 }
         { pind = ind; pn = n; prev = $0 }' "$T/help.$2")
     lines=$(wc -l <"$T/help.$2")
     if [ "$lines" -gt 200 ] && [ -z "$bad" ]; then

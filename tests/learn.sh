@@ -57,10 +57,17 @@ has small "after the lesson the student stays at the prompt with its session" "^
 [ "$rc" = 0 ] && ok "learn: status 0 at the end" || not_ok "learn: status 0 at the end" "status $rc"
 lacks small "the hints are not shown unless asked for" "one dense layer"
 
-printf 'learn %s\nmodel add dense 3 input 4\nexpect model == dense 3\n' "$T/small.md" |
+printf 'learn %s\nmodel add dense 3 input 4\nexpect model == dense 3\nhandin %s\n' "$T/small.md" "$T/prompt.html" |
     "$U" --term none >"$T/prompt" 2>&1
 has prompt "learn at the prompt (a pipe) does the exercise there" "exercise done: Exercise 1: a layer"
 has prompt "... and the session goes on after it" "^ok: the model has 1 layer: dense 3$"
+if grep -q '<div class="cmd"><code class="in">untangle&gt; model add dense 3 input 4</code>' "$T/prompt.html" 2>/dev/null &&
+    ! grep -q 'untangle&gt; learn ' "$T/prompt.html"; then
+    ok "the hand-in of a lesson learnt at the prompt shows the commands typed in it, not one learn block"
+else
+    not_ok "the hand-in of a lesson learnt at the prompt shows the commands typed in it, not one learn block" \
+        "$(grep -o '<div class="cmd[^"]*"><code class="in">[^<]*' "$T/prompt.html" 2>&1 | head -n 4)"
+fi
 # `quit` leaves the lesson, not the prompt it was started from, and the errors
 # of a pipe name its lines by their place in the whole input (stdin:N).
 { printf 'learn %s\nbogus1\nquit\necho after the lesson\nbogus2\n' "$T/small.md" |
@@ -87,6 +94,10 @@ else
         "to do: the model has 1 layer: dense 2; the exercise wants dense 3"
     has rl "learn on a terminal: the exercise done" "exercise done: Exercise 1: a layer"
     has rl "learn on a terminal: then the prompt, with the session" "ok: layers = 1 == 1"
+    # Tab after `learn ` offers the lessons by name.
+    (sleep 1; printf 'learn 00-im\t'; sleep 0.5; printf '\n'; sleep 1; printf 'quit\n'; sleep 0.5
+     printf '\004') | UNTANGLE_HISTORY=/dev/null tty tab "exec '$U' --quick --term none"
+    has tab "learn at the prompt: Tab completes a lesson's name" "untangle> learn 00-images ?$"
 
     cat >"$T/step.md" <<'MD'
 # Step
@@ -286,13 +297,21 @@ if grep -qE '^exercise 2 todo [0-9]+ 1$' "$R/untangle/progress" 2>/dev/null; the
 else
     not_ok "a hint shown is counted in the progress file" "$(cat "$R/untangle/progress" 2>&1)"
 fi
-STATE=$R student r2 '\nwhere\nexpect model == dense 10 softmax\nexpect data mnist\nquit\n'
+STATE=$R student r2 "\\nwhere\\nexpect model == dense 10 softmax\\nexpect data mnist\\nhandin $T/r2.html\\nquit\\n"
 has r2 "untangle learn resumes the lesson begun, saying it replays in quick form" \
     "Resuming lesson 01-logistic at exercise 2: replaying exercise 1 in quick form"
 has r2 "... at the same exercise" "^Exercise 2: compile and train \(exercise 2 of 4\)$"
 has r2 "... with the same model" "^ok: the model has 2 layers: dense 10 then softmax$"
 has r2 "... and the same data" "^ok: mnist is loaded$"
 lacks r2 "... without showing the replayed commands" "^untangle> model add dense 10 input 784 name fc1$"
+# The hand-in marks the solutions replayed to resume as the lesson's, not the student's.
+if grep -q '<div class="cmd lesson"><code class="in">untangle&gt; model add dense 10 input 784 name fc1</code> <span class="by">run by the lesson</span>' "$T/r2.html" 2>/dev/null &&
+    grep -q '<div class="cmd"><code class="in">untangle&gt; expect data mnist</code>' "$T/r2.html"; then
+    ok "the hand-in after a resume marks the replayed solutions as the lesson's, the typed commands as the student's"
+else
+    not_ok "the hand-in after a resume marks the replayed solutions as the lesson's, the typed commands as the student's" \
+        "$(grep -o '<div class="cmd[^"]*"><code class="in">[^<]*</code>[^<]*<?[^>]*>?[^<]*' "$T/r2.html" 2>&1 | head -n 6)"
+fi
 
 # Skipped, finished, and the next lesson after a finished one.
 STATE="$T/fin" student fin1 'skip\n\nskip\nskip\nskip\n\n\n' 01

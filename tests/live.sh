@@ -31,7 +31,8 @@ FIT="load mnist train 12000 test 100; $MLP; fit batch 100 epochs 3 live validati
 FIT_TTY="load mnist train 30000 test 100; $MLP; fit batch 100 epochs 5 live validation 0.1"
 # frames FILE: "N P" from the line "live view: N frame(s) drawn in S s, P% of T s"
 frames() {
-    tr -d '\r' <"$1" | sed -n 's/.*live view: \([0-9]*\) frames\{0,1\} drawn in [0-9.]* s, \([0-9.]*\)% of .*/\1 \2/p'
+    tr -d '\r' <"$1" | sed -n -e 's/.*live view: \([0-9]*\) frames\{0,1\} drawn in [0-9.]* s, \([0-9.]*\)% of .*/\1 \2/p' \
+        -e 's/.*live view: the run took [0-9.]* s, too short for a frame.*/0 0/p'
 }
 
 # ---- in a pipe: lines of text ----

@@ -52,6 +52,9 @@ for lesson in lessons/en/*.md lessons/fr/*.md; do
                 "$(diff "$T/want" "$T/got" | head -n 6)"
         elif [ -n "$wide" ]; then
             not_ok "prose of $lang/$name at $w columns fits in $limit" "$(echo "$wide" | head -n 3)"
+        elif grep -aqE '^[> ]*([;:!?]|»)( |$)' "$T/out"; then
+            not_ok "prose of $lang/$name at $w columns keeps ; : ! ? » with their word" \
+                "$(grep -anE '^[> ]*([;:!?]|»)( |$)' "$T/out" | head -n 3)"
         elif grep -aq "$(printf '\033')" "$T/out"; then
             not_ok "prose of $lang/$name in a pipe has no escape sequence"
         else

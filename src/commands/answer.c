@@ -191,7 +191,7 @@ static int reveal_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param answer_params[] = {
-    {.name = "text", .type = PARAM_WORD, .place = PARAM_REST, .meta = "TEXT",
+    {.name = "text", .type = PARAM_WORD, .place = PARAM_REST, .meta = N_("TEXT"),
      .help = N_("the answer; without it, the lines that follow up to an empty line")},
     {0},
 };

@@ -112,7 +112,7 @@ out:
 }
 
 static const Param predict_image_params[] = {
-    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.png",
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("FILE.png"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("a PNG picture of one digit")},
     CMD_PARAM_TO,
     {0},

@@ -391,12 +391,12 @@ static int expect_run(Shell *sh, const CmdArgs *a);
 
 static const Param model_params[] = {
     {.name = "==", .type = PARAM_KEYWORD, .place = PARAM_POS},
-    {.name = "layers", .type = PARAM_WORD, .place = PARAM_REST, .meta = "LAYER...",
+    {.name = "layers", .type = PARAM_WORD, .place = PARAM_REST, .meta = N_("LAYER"),
      .help = N_("the layers in order, as `model add` takes them: dense 10 softmax")},
     {0},
 };
 static const Param compiled_params[] = {
-    {.name = "optimizer", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "OPTIMIZER",
+    {.name = "optimizer", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = N_("OPTIMIZER"),
      .help = N_("with this optimiser (sgd, momentum, adam)")},
     {.name = "lr", .type = PARAM_REAL, .lo = 0, .hi = 1e6, .meta = "RATE",
      .what = N_("learning rate"), .help = N_("with this learning rate")},
@@ -404,16 +404,16 @@ static const Param compiled_params[] = {
 };
 static const Param trained_params[] = {
     {.name = "epochs", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = 1000000,
-     .meta = "EPOCHS", .help = N_("for that many epochs at least (capped in quick replays)")},
+     .meta = N_("EPOCHS"), .help = N_("for that many epochs at least (capped in quick replays)")},
     {0},
 };
 static const Param data_params[] = {
-    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "NAME",
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = N_("NAME"),
      .help = N_("mnist or fashion; `loaded` or nothing: any")},
     {0},
 };
 static const Param file_params[] = {
-    {.name = "path", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE",
+    {.name = "path", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("FILE"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("a file that must exist and not be empty; a name without '/' is looked for in the output folder, then here")},
     {0},
 };
@@ -494,14 +494,14 @@ static int expect_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param expect_params[] = {
-    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("NAME"),
      .complete = PARAM_COMPLETE_FIGURE, .help = N_("a figure a command reported (`figures`)")},
     {.name = "op", .type = PARAM_CHOICE, .place = PARAM_POS, .choice_table = comparisons,
      .choice_stride = sizeof comparisons[0], .what = N_("comparison"),
      .help = N_("~ allows 1% relative difference")},
-    {.name = "value", .type = PARAM_WORD, .place = PARAM_POS, .meta = "VALUE",
+    {.name = "value", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("VALUE"),
      .complete = PARAM_COMPLETE_FIGURE, .help = N_("a number, or another figure's name")},
-    {.name = "quick", .type = PARAM_REAL, .lo = -1e300, .hi = 1e300, .meta = "VALUE",
+    {.name = "quick", .type = PARAM_REAL, .lo = -1e300, .hi = 1e300, .meta = N_("VALUE"),
      .what = N_("quick value"), .help = N_("the value in quick replays on subsets")},
     {0},
 };

@@ -53,7 +53,7 @@ static int handin_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param handin_params[] = {
-    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.html",
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("FILE.html"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("the page to write")},
     {0},
 };
@@ -81,6 +81,9 @@ static const struct {
     {"help", NULL},  {"figures", NULL}, {"handin", NULL}, {"save", NULL},
     {"quit", NULL},  {"exit", NULL},    {"set", "name"},  {"set", "term"},
     {"set", "output"}, {"lessons", NULL}, {"answer", NULL}, {"reveal", NULL},
+    /* learn mode's own: a saved lesson is replayed, not learnt */
+    {"learn", NULL}, {"hint", NULL}, {"solution", NULL}, {"skip", NULL}, {"where", NULL},
+    {"back", NULL}, {"next", NULL},
 };
 
 static int word_is(const char *text, const char *word, const char **rest)
@@ -228,7 +231,7 @@ static int save_lesson_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param save_lesson_params[] = {
-    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE.md",
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("FILE.md"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("the lesson to write")},
     {0},
 };

@@ -90,6 +90,15 @@ void cmd_synopsis(const CmdSpec *c, const CmdVariant *v, const char *prefix, cha
         }
 }
 
+/* The columns s takes on a terminal: its characters, not its bytes (UTF-8). */
+static int columns(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 /* A space a line may end at: not the one before a French ; : ! or ? ("mot ; mot"),
  * which stays with its word. */
 static int breakable(const char *p)
@@ -136,13 +145,15 @@ static void print_wrapped(Shell *sh, const char *text, int indent, int width)
 static void print_hanging(Shell *sh, const char *head, const char *tail)
 {
     enum { INDENT = 4, COLUMN = 25, WIDTH = 78 };
-    if (strlen(head) + INDENT + 1 > COLUMN) {
+    if (columns(head) + INDENT + 1 > COLUMN) {
         sh_printf(sh, "%*s%s\n", INDENT, "", head);
         print_wrapped(sh, tail, COLUMN, WIDTH);
         return;
     }
     int n = line_fit(tail, WIDTH - COLUMN);
-    sh_printf(sh, "%*s%-*s%.*s\n", INDENT, "", COLUMN - INDENT, head, n, tail);
+    /* padded by characters: FICHIER and LEÇON line up */
+    sh_printf(sh, "%*s%s%*s%.*s\n", INDENT, "", head, COLUMN - INDENT - columns(head), "", n,
+              tail);
     if (tail[n])
         print_wrapped(sh, tail + n, COLUMN, WIDTH);
 }

@@ -5,6 +5,7 @@
 
 #include "untangle/commands/commands.h"
 #include "untangle/session/learn_state.h"
+#include "untangle/session/report.h"
 
 static int learn_run(Shell *sh, const CmdArgs *a)
 {
@@ -14,8 +15,14 @@ static int learn_run(Shell *sh, const CmdArgs *a)
                         sh->learn->lesson_path);
     if (!sh->learn_lesson)
         return sh_error(sh, _("learn mode needs the prompt or `untangle learn`"));
-    /* `quit` inside the lesson leaves the lesson, not the prompt it was started from. */
+    /* In the record, the lesson's text, commands and answers stand for themselves,
+     * the student's commands as typed: `learn` is no command holding them all. */
+    report_quiet_command(sh->report, sh->recording);
+    long outer = sh->recording;
+    sh->recording = -1;
     int rc = sh->learn_lesson(sh, cmd_text(a, "lesson"));
+    sh->recording = outer;
+    /* `quit` inside the lesson leaves the lesson, not the prompt it was started from. */
     return rc == CMD_EXIT ? CMD_OK : rc;
 }
 
@@ -37,8 +44,8 @@ static int back_run(Shell *sh, const CmdArgs *a) { return act(sh, a, LEARN_BACK)
 static int next_run(Shell *sh, const CmdArgs *a) { return act(sh, a, LEARN_NEXT); }
 
 static const Param learn_params[] = {
-    {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "LESSON",
-     .complete = PARAM_COMPLETE_FILE,
+    {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = N_("LESSON"),
+     .complete = PARAM_COMPLETE_LESSON,
      .help = N_("a lesson file, or its number or name in lessons/LANG (01, 01-logistic); "
                 "none: where you stopped")},
     {0},

@@ -289,18 +289,18 @@ static int model_new_run(Shell *sh, const CmdArgs *a)
 
 static const Param add_params[] = {
     {.name = "input", .type = PARAM_DIMS, .dims = 0, .hi = NN_MAX_DIM, .what = N_("input shape"),
-     .meta = "D|HxWxC", .help = N_("the input shape, for the first layer (default: the images)")},
-    {.name = "name", .type = PARAM_WORD, .meta = "NAME",
+     .meta = N_("D|HxWxC"), .help = N_("the input shape, for the first layer (default: the images)")},
+    {.name = "name", .type = PARAM_WORD, .meta = N_("NAME"),
      .help = N_("the layer's name (default: kind_N, as Keras)")},
     {0},
 };
 static const Param save_params[] = {
-    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("NAME"),
      .complete = PARAM_COMPLETE_MODEL, .help = N_("NAME.model, in the output folder without '/'")},
     {0},
 };
 static const Param load_params[] = {
-    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("NAME"),
      .complete = PARAM_COMPLETE_MODEL,
      .help = N_("NAME.model, looked for in the output folder, then here")},
     {0},

@@ -59,10 +59,10 @@ static int plot_run(Shell *sh, const CmdArgs *a)
  * there exactly when the words after `plot` are odd in number: `plot to x.png`
  * has no title, `plot "to" to x.png` does (params_parse's rule). */
 static const Param plot_params[] = {
-    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "\"NAME\"",
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = N_("\"NAME\""),
      .help = N_("the title (default: where the embedding came from)")},
     CMD_PARAM_TO,
-    {.name = "size", .type = PARAM_DIMS, .dims = 2, .hi = CANVAS_MAX_SIDE, .meta = "WxH",
+    {.name = "size", .type = PARAM_DIMS, .dims = 2, .hi = CANVAS_MAX_SIDE, .meta = N_("WxH"),
      .help = N_("the picture's size in pixels (the lab's 384x719)")},
     {0},
 };

@@ -170,7 +170,7 @@ static const Param lang_params[] = {
     {0},
 };
 static const Param output_params[] = {
-    {.name = "dir", .type = PARAM_WORD, .place = PARAM_POS, .meta = "DIR",
+    {.name = "dir", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("DIR"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("the folder pictures and models go to")},
     {0},
 };
@@ -192,7 +192,7 @@ static const CmdSpec set_output_spec = {.name = "output",
                                         .summary = N_("the folder pictures are written to"),
                                         .params = output_params, .handler = set_output_run};
 static const Param name_params[] = {
-    {.name = "name", .type = PARAM_WORD, .place = PARAM_REST, .meta = "NAME",
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_REST, .meta = N_("NAME"),
      .help = N_("your name, as the hand-in page shows it")},
     {0},
 };
@@ -240,10 +240,10 @@ static int keep_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param keep_params[] = {
-    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FIGURE",
+    {.name = "figure", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("FIGURE"),
      .complete = PARAM_COMPLETE_FIGURE, .help = N_("a figure reported so far")},
     {.name = "as", .type = PARAM_KEYWORD, .place = PARAM_POS},
-    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = "NAME",
+    {.name = "name", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("NAME"),
      .help = N_("the name to keep it under")},
     {0},
 };
@@ -488,10 +488,10 @@ static int quit_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param need_params[] = {
-    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = "FILE",
+    {.name = "file", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("FILE"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("a bare name is looked for in the output folder")},
     {.name = "from", .type = PARAM_KEYWORD, .place = PARAM_POS},
-    {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS, .meta = "LESSON.md",
+    {.name = "lesson", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("LESSON.md"),
      .complete = PARAM_COMPLETE_FILE, .help = N_("relative to the lesson being replayed")},
     {0},
 };
@@ -506,7 +506,7 @@ const CmdSpec cmd_need_spec = {
 };
 
 static const Param figures_params[] = {
-    {.name = "prefix", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = "PREFIX",
+    {.name = "prefix", .type = PARAM_WORD, .place = PARAM_POS_OPT, .meta = N_("PREFIX"),
      .complete = PARAM_COMPLETE_FIGURE, .help = N_("only the figures whose name starts so")},
     {0},
 };
@@ -522,7 +522,8 @@ const CmdSpec cmd_figures_spec = {
 };
 
 static const Param echo_params[] = {
-    {.name = "text", .type = PARAM_WORD, .place = PARAM_REST, .meta = "TEXT"},
+    {.name = "text", .type = PARAM_WORD, .place = PARAM_REST, .meta = N_("TEXT"),
+     .help = N_("the words to print; quotes keep their spaces")},
     {0},
 };
 
@@ -535,7 +536,7 @@ const CmdSpec cmd_echo_spec = {
 };
 
 static const Param help_params[] = {
-    {.name = "topic", .type = PARAM_WORD, .place = PARAM_REST, .meta = "COMMAND",
+    {.name = "topic", .type = PARAM_WORD, .place = PARAM_REST, .meta = N_("COMMAND"),
      .complete = PARAM_COMPLETE_COMMAND, .help = N_("a command, then its sub-commands")},
     {0},
 };

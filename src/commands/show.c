@@ -107,7 +107,7 @@ static int image_run(Shell *sh, const CmdArgs *a)
 }
 
 static const Param image_params[] = {
-    {.name = "index", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 9e15, .meta = "N",
+    {.name = "index", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 9e15, .meta = N_("N"),
      .what = N_("image"), .help = N_("the image, from 0")},
     {.name = "from", .type = PARAM_CHOICE, .choices = show_sets, .def = "train",
      .help = N_("which part of the data")},
@@ -180,7 +180,7 @@ static int images_run(Shell *sh, const CmdArgs *a)
 
 static const Param images_params[] = {
     {.name = "count", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = 9e15, /* data */
-     .def = "200", .meta = "N", .what = N_("number of images"), .help = N_("the first N images")},
+     .def = "200", .meta = N_("N"), .what = N_("number of images"), .help = N_("the first N images")},
     {.name = "from", .type = PARAM_CHOICE, .choices = show_sets, .def = "train",
      .help = N_("which part of the data")},
     {.name = "cols", .type = PARAM_INT, .lo = 1, .hi = 1e6, .def = "20",

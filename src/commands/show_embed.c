@@ -45,7 +45,7 @@ static int ellipses_run(Shell *sh, const CmdArgs *a)
 
 static const Param panel_params[] = {
     CMD_PARAM_TO,
-    {.name = "size", .type = PARAM_DIMS, .dims = 2, .hi = CANVAS_MAX_SIDE, .meta = "WxH",
+    {.name = "size", .type = PARAM_DIMS, .dims = 2, .hi = CANVAS_MAX_SIDE, .meta = N_("WxH"),
      .help = N_("the picture's size in pixels (640x560)")},
     {0},
 };

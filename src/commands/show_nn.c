@@ -474,7 +474,7 @@ const CmdSpec show_confusion_spec = {
 };
 
 static const Param weights_params[] = {
-    {.name = "layer", .type = PARAM_WORD, .place = PARAM_POS, .meta = "LAYER",
+    {.name = "layer", .type = PARAM_WORD, .place = PARAM_POS, .meta = N_("LAYER"),
      .help = N_("a layer by number or name, as `model summary` shows them")},
     {.name = "scale", .type = PARAM_CHOICE, .choices = weights_scale_names, .def = "shared",
      .help = N_("one colour scale for all units, or one per unit")},
@@ -493,7 +493,7 @@ const CmdSpec show_weights_spec = {
 };
 
 static const Param activations_params[] = {
-    {.name = "image", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 1e9, .meta = "N",
+    {.name = "image", .type = PARAM_INT, .place = PARAM_POS, .lo = 0, .hi = 1e9, .meta = N_("N"),
      .what = N_("test image"), .help = N_("the test image, from 0")},
     CMD_PARAM_TO,
     {0},
@@ -510,7 +510,7 @@ const CmdSpec show_activations_spec = {
 
 static const Param errors_params[] = {
     {.name = "count", .type = PARAM_INT, .place = PARAM_POS_OPT, .lo = 1, .hi = LABEL_GRID_MAX,
-     .def = "36", .meta = "N", .what = N_("number of images"), .help = N_("how many to show")},
+     .def = "36", .meta = N_("N"), .what = N_("number of images"), .help = N_("how many to show")},
     {.name = "cols", .type = PARAM_INT, .lo = 1, .hi = 256, .def = "12",
      .help = N_("images per row")},
     CMD_PARAM_TO,

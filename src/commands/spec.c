@@ -143,7 +143,8 @@ int cmd_parse(Shell *sh, int argc, char **argv, CmdArgs *a)
     a->argc = argc;
     a->argv = argv;
     const CmdSpec *c = cmd_find(argv[0]);
-    if (!c && strpbrk(argv[0], "(.")) /* Keras typed as in the lab: model.compile(loss=...) */
+    /* Keras typed as in the lab: model.compile(loss=...), model.summary */
+    if (!c && (strchr(argv[0], '(') || strncmp(argv[0], "model.", 6) == 0))
         return keras_typed(sh, argv[0]);
     if (!c) {
         const CmdSpec *near = cmd_nearest(argv[0]);

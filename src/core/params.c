@@ -70,7 +70,7 @@ char *param_choice_list(const Param *p, const char *sep_last, char *buf, size_t 
 const char *param_meta(const Param *p, char *buf, size_t cap)
 {
     if (p->meta)
-        return p->meta;
+        return _(p->meta); /* FILE is FICHIER in French, as the help's prose says */
     switch (p->type) {
     case PARAM_CHOICE: {
         size_t len = 0;

@@ -16,6 +16,7 @@
 #include "untangle/core/interrupt.h"
 #include "untangle/frontend/run.h"
 #include "untangle/frontend/tokenizer.h"
+#include "untangle/session/lessons.h"
 #include "untangle/core/xalloc.h"
 
 #define HISTORY_MAX 2000
@@ -119,6 +120,31 @@ static size_t add_models(const char *dir, const char **names, char **owned, size
     return n;
 }
 
+/* The names of the lessons in the session's language (01-logistic...). */
+static size_t add_lessons(const Shell *sh, const char **names, char **owned, size_t n, size_t cap)
+{
+    char dir[SH_PATH_MAX];
+    Err e;
+    err_clear(&e);
+    if (lessons_folder(sh->lang[0] ? sh->lang : i18n_lang(), dir, sizeof dir, &e) != 0 &&
+        lessons_folder("en", dir, sizeof dir, &e) != 0)
+        return n;
+    char **list;
+    long k = lessons_list(dir, &list, &e);
+    for (long i = 0; i < k; i++) {
+        if (n < cap) {
+            owned[n] = list[i]; /* ownership passes to owned[] */
+            names[n] = owned[n];
+            n++;
+        } else {
+            free(list[i]);
+        }
+    }
+    if (k >= 0)
+        free(list);
+    return n;
+}
+
 static char **complete(const char *text, int start, int end)
 {
     (void)end;
@@ -153,6 +179,8 @@ static char **complete(const char *text, int start, int end)
     if (c.also == PARAM_COMPLETE_MODEL && prompt.sh) {
         n = add_models(prompt.sh->output_dir, cands, owned, n, CAP);
         n = add_models(".", cands, owned, n, CAP);
+    } else if (c.also == PARAM_COMPLETE_LESSON && prompt.sh) {
+        n = add_lessons(prompt.sh, cands, owned, n, CAP);
     } else if (c.also == PARAM_COMPLETE_FIGURE && prompt.sh) {
         for (size_t i = 0; i < prompt.sh->n_figures && n < CAP; i++)
             cands[n++] = prompt.sh->figures[i].name;
@@ -163,7 +191,7 @@ static char **complete(const char *text, int start, int end)
     free(owned);
     free(cands);
     tok_free(&t);
-    if (!m && c.also == PARAM_COMPLETE_FILE)
+    if (!m && (c.also == PARAM_COMPLETE_FILE || c.also == PARAM_COMPLETE_LESSON))
         rl_attempted_completion_over = 0; /* readline's own file names */
     return m;
 }

@@ -195,10 +195,10 @@ static void conv_backward(NnLayer *l, NnScratch *s, const float *x, const float 
 
 static const Param conv2d_fields[] = {
     {.name = "filters", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
-     .meta = "FILTERS", .what = N_("filter count"), .help = N_("the number of filters"),
+     .meta = N_("FILTERS"), .what = N_("filter count"), .help = N_("the number of filters"),
      .field = PARAM_AT(NnLayerSpec, filters)},
     {.name = "kernel", .type = PARAM_DIMS, .place = PARAM_POS, .dims = 2, .hi = NN_MAX_KERNEL,
-     .meta = "KxK", .what = N_("kernel size"), .help = N_("the kernel size"),
+     .meta = N_("KxK"), .what = N_("kernel size"), .help = N_("the kernel size"),
      .field = PARAM_AT(NnLayerSpec, kh)},
     {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
      .def = "linear", .help = N_("its activation, part of the layer (as in the lab)"),

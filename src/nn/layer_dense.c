@@ -68,7 +68,7 @@ static void dense_backward(NnLayer *l, NnScratch *s, const float *x, const float
 
 static const Param dense_fields[] = {
     {.name = "units", .type = PARAM_INT, .place = PARAM_POS, .lo = 1, .hi = NN_MAX_DIM,
-     .meta = "UNITS", .what = N_("number of units"), .help = N_("the number of units"),
+     .meta = N_("UNITS"), .what = N_("number of units"), .help = N_("the number of units"),
      .field = PARAM_AT(NnLayerSpec, units)},
     {.name = "activation", .type = PARAM_CHOICE, .place = PARAM_BARE, .choices = nn_act_names,
      .help = N_("added as an activation layer of its own on top (so that `pop` removes it)")},

@@ -57,7 +57,7 @@ static void dropout_backward(NnLayer *l, NnScratch *s, const float *x, const flo
 
 static const Param dropout_fields[] = {
     {.name = "rate", .type = PARAM_REAL, .place = PARAM_POS, .lo = 0, .hi = DROPOUT_MAX_RATE,
-     .meta = "RATE", .what = N_("dropout rate"),
+     .meta = N_("RATE"), .what = N_("dropout rate"),
      .help = N_("the fraction of values zeroed in training (0.5 drops half)"),
      .field = PARAM_AT(NnLayerSpec, rate)},
     {0},

@@ -72,7 +72,7 @@ static void maxpool_backward(NnLayer *l, NnScratch *s, const float *x, const flo
 
 static const Param maxpool_fields[] = {
     {.name = "pool", .type = PARAM_DIMS, .place = PARAM_POS_OPT, .dims = 2, .hi = NN_MAX_KERNEL,
-     .def = "2x2", .meta = "KxK", .what = N_("pool size"), .help = N_("the pool size, also the stride"),
+     .def = "2x2", .meta = N_("KxK"), .what = N_("pool size"), .help = N_("the pool size, also the stride"),
      .field = PARAM_AT(NnLayerSpec, ph)},
     {0},
 };

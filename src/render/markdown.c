@@ -506,6 +506,23 @@ static void gather_inlines(Term *t, cmark_node *block, int base, int avail)
     cmark_iter_free(it);
 }
 
+/* Whether the space at pieces[k] holds its neighbours together, as French
+ * typography has it: "mot ;" "mot :" "mot ?" "mot !" "« mot" "mot »" are not
+ * broken across lines. */
+static int glued_space(const Term *t, size_t k)
+{
+    if (k == 0 || k + 1 >= t->n_pieces || t->pieces[k - 1].kind != PIECE_TEXT ||
+        t->pieces[k + 1].kind != PIECE_TEXT)
+        return 0;
+    const Piece *before = &t->pieces[k - 1], *after = &t->pieces[k + 1];
+    const char *a = t->text.s + after->at, *b = t->text.s + before->at;
+    if (after->len > 0 && strchr(";:!?", a[0]))
+        return 1;
+    if (after->len >= 2 && memcmp(a, "\xc2\xbb", 2) == 0) /* » */
+        return 1;
+    return before->len >= 2 && memcmp(b + before->len - 2, "\xc2\xab", 2) == 0; /* « */
+}
+
 /* Lays the gathered pieces out on lines of `avail` columns after the margin. */
 static void layout(Term *t, int avail)
 {
@@ -525,8 +542,16 @@ static void layout(Term *t, int avail)
         }
         size_t j = i;
         int cols = 0;
-        while (j < t->n_pieces && t->pieces[j].kind == PIECE_TEXT)
-            cols += t->pieces[j++].cols;
+        while (j < t->n_pieces) {
+            if (t->pieces[j].kind == PIECE_TEXT) {
+                cols += t->pieces[j++].cols;
+            } else if (t->pieces[j].kind == PIECE_SPACE && glued_space(t, j)) {
+                cols++;
+                j++;
+            } else {
+                break;
+            }
+        }
         if (t->line_cols > 0 && t->line_cols + 1 + cols > avail)
             line_close(t);
         if (t->line_cols < 0) {
@@ -537,6 +562,10 @@ static void layout(Term *t, int avail)
         }
         for (size_t k = i; k < j; k++) {
             const Piece *w = &t->pieces[k];
+            if (w->kind == PIECE_SPACE) {
+                sb_char(&t->out, ' ');
+                continue;
+            }
             style_on(t, w->style);
             sb_put(&t->out, t->text.s + w->at, w->len);
             style_off(t, w->style);

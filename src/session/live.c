@@ -98,10 +98,15 @@ int sh_live_end(LiveView *v, Canvas *last, const char *status, const char *stem)
         term_live_end(&v->term);
         /* what the frames cost while the work ran, so that anyone can check the
          * budget on their own machine (the last frame and its file are after it) */
-        sh_printf(sh, ngettext("live view: %zu frame drawn in %.2f s, %.1f%% of %.1f s\n",
-                               "live view: %zu frames drawn in %.2f s, %.1f%% of %.1f s\n",
-                               v->frames),
-                  v->frames, v->drawing, ran > 0 ? 100 * v->drawing / ran : 0.0, ran);
+        if (v->frames == 0) /* a quick run: the last picture is all there is */
+            sh_printf(sh, _("live view: the run took %.2f s, too short for a frame before the "
+                            "last\n"),
+                      ran);
+        else
+            sh_printf(sh, ngettext("live view: %zu frame drawn in %.2f s, %.1f%% of %.1f s\n",
+                                   "live view: %zu frames drawn in %.2f s, %.1f%% of %.1f s\n",
+                                   v->frames),
+                      v->frames, v->drawing, ran > 0 ? 100 * v->drawing / ran : 0.0, ran);
     } else if (status && status[0] && strcmp(status, v->said) != 0) {
         sh_printf(sh, "%s\n", status); /* the end, unless the last tenth said it */
     }

@@ -89,6 +89,8 @@ static const char page_style[] =
     ".cmd.failed{border-color:#d62728;background:#fbf3f3}\n"
     ".cmd code.in{font-weight:bold;color:#176317}\n"
     ".cmd pre{margin:.3em 0;white-space:pre-wrap;font-size:.85em}\n"
+    ".cmd.lesson{border-color:#999;background:#f4f4f4}.cmd.lesson code.in{color:#555}\n"
+    ".cmd .by{font-size:.8em;color:#777;font-style:italic}\n"
     "figure{margin:.6em 0}figure img{max-width:100%;border:1px solid #ddd}\n"
     "figcaption{font-size:.8em;color:#666}\n"
     ".question{border-left:4px solid #ff7f0e;padding:.2em .8em;background:#fff8f0}\n"
@@ -220,10 +222,14 @@ static void put_header(StrBuf *b, const Report *r, const ReportMeta *m)
         put_progress(b, m);
     else
         put_exercise_table(b, r);
-    sb_printf(b, _("<p class=\"summary\">Exercises: %zu done, %zu skipped, %zu open. Questions "
-                   "answered: %zu of %zu. Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n"),
-              s.exercises_done, s.exercises_skipped, s.exercises_open, s.answered, s.questions,
-              s.commands, s.failed, s.figures);
+    if (s.exercises_done + s.exercises_skipped + s.exercises_open + s.answered > 0)
+        sb_printf(b, _("<p class=\"summary\">Exercises: %zu done, %zu skipped, %zu open. Questions "
+                       "answered: %zu of %zu. Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n"),
+                  s.exercises_done, s.exercises_skipped, s.exercises_open, s.answered, s.questions,
+                  s.commands, s.failed, s.figures);
+    else /* a replay, or a session at the prompt: nothing done or answered by hand */
+        sb_printf(b, _("<p class=\"summary\">Commands: %zu, of which %zu failed. Pictures: %zu.</p>\n"),
+                  s.commands, s.failed, s.figures);
     if (r->figures_dropped || r->outputs_cut)
         sb_printf(b, _("<p class=\"cut\">The record was full (it keeps at most %zu MiB): %zu "
                        "pictures are not embedded and %zu outputs are cut.</p>\n"),
@@ -235,12 +241,24 @@ static void put_header(StrBuf *b, const Report *r, const ReportMeta *m)
     sb_free(&program);
 }
 
-static void put_command(StrBuf *b, const ReportItem *it)
+/* A command with its output. In a page that holds commands the person typed
+ * (`mixed`), those the lesson ran itself (its blocks, the solutions replayed to
+ * resume or shown by `skip`) are marked as the lesson's, so that the page never
+ * passes them off as the student's. */
+static void put_command(StrBuf *b, const ReportItem *it, int mixed)
 {
-    sb_str(b, it->ok ? "<div class=\"cmd\">" : "<div class=\"cmd failed\">");
+    int lessons = mixed && !it->typed;
+    sb_str(b, "<div class=\"cmd");
+    sb_str(b, it->ok ? "" : " failed");
+    sb_str(b, lessons ? " lesson\">" : "\">");
     sb_str(b, "<code class=\"in\">untangle&gt; ");
     html_escape(b, it->text);
     sb_str(b, "</code>");
+    if (lessons) {
+        sb_str(b, " <span class=\"by\">");
+        html_escape(b, _("run by the lesson"));
+        sb_str(b, "</span>");
+    }
     if (it->output && it->output[0]) {
         sb_str(b, "<pre>");
         put_output(b, it->output);
@@ -268,11 +286,11 @@ static void put_figure(StrBuf *b, const ReportItem *it)
     sb_str(b, "</figcaption></figure>\n");
 }
 
-static void put_item(StrBuf *b, const ReportItem *it);
+static void put_item(StrBuf *b, const ReportItem *it, int mixed);
 
 /* A question, then the student's answer beside the reference answer (folded).
  * Returns the index of the last item used. */
-static size_t put_question(StrBuf *b, const Report *r, size_t i)
+static size_t put_question(StrBuf *b, const Report *r, size_t i, int mixed)
 {
     sb_str(b, "<div class=\"question\">");
     put_markdown(b, r->items[i].text);
@@ -281,7 +299,7 @@ static size_t put_question(StrBuf *b, const Report *r, size_t i)
     /* What the student did before answering, in order, then the answers. */
     for (size_t k = i + 1; k < j; k++)
         if (r->items[k].kind == REPORT_COMMAND || r->items[k].kind == REPORT_FIGURE)
-            put_item(b, &r->items[k]);
+            put_item(b, &r->items[k], mixed);
     sb_str(b, "<div class=\"answers\">\n");
     int answered = 0;
     for (size_t k = i + 1; k < j; k++)
@@ -307,7 +325,7 @@ static size_t put_question(StrBuf *b, const Report *r, size_t i)
     return j - 1;
 }
 
-static void put_item(StrBuf *b, const ReportItem *it)
+static void put_item(StrBuf *b, const ReportItem *it, int mixed)
 {
     switch (it->kind) {
     case REPORT_TITLE:
@@ -318,7 +336,7 @@ static void put_item(StrBuf *b, const ReportItem *it)
     case REPORT_PROSE: put_markdown(b, it->text); break;
     case REPORT_COMMAND:
         if (!it->quiet)
-            put_command(b, it);
+            put_command(b, it, mixed);
         break;
     case REPORT_FIGURE: put_figure(b, it); break;
     case REPORT_QUESTION: break; /* put_question */
@@ -334,10 +352,11 @@ static void put_item(StrBuf *b, const ReportItem *it)
         break;
     case REPORT_EXERCISE:
         sb_str(b, it->ok ? "<p class=\"exercise done\">" : "<p class=\"exercise\">");
-        sb_str(b, _("Exercise: "));
-        html_escape(b, it->text);
+        html_escape(b, it->text); /* "Exercise 1: the model": the heading names it */
         sb_str(b, " &mdash; ");
-        html_escape(b, status_shown(it->output ? it->output : ""));
+        /* where it begins, then how it ended */
+        html_escape(b, it->output && strcmp(it->output, "open") == 0 ? _("begun")
+                                                                      : status_shown(it->output ? it->output : ""));
         sb_str(b, "</p>\n");
         break;
     }
@@ -349,11 +368,14 @@ int report_write(const Report *r, const ReportMeta *m, const char *path,
     StrBuf b = {0};
     put_head(&b, m);
     put_header(&b, r, m);
+    int mixed = 0; /* commands typed by the person beside those of lessons */
+    for (size_t i = 0; i < r->n; i++)
+        mixed |= r->items[i].kind == REPORT_COMMAND && r->items[i].typed && !r->items[i].quiet;
     for (size_t i = 0; i < r->n; i++) {
         if (r->items[i].kind == REPORT_QUESTION)
-            i = put_question(&b, r, i);
+            i = put_question(&b, r, i, mixed);
         else
-            put_item(&b, &r->items[i]);
+            put_item(&b, &r->items[i], mixed);
     }
     sb_str(&b, "</main>\n<footer>\n<p>");
     sb_str(&b, _("SHA-256 of this page, counted with the 64 digits that follow as zeros: "));

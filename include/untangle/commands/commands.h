@@ -79,7 +79,7 @@ struct CmdArgs {
 
 /* `to FILE`: where a picture goes, shared by every command that draws one. */
 #define CMD_PARAM_TO                                                                        \
-    {.name = "to", .type = PARAM_WORD, .meta = "FILE", .complete = PARAM_COMPLETE_FILE,      \
+    {.name = "to", .type = PARAM_WORD, .meta = N_("FILE"), .complete = PARAM_COMPLETE_FILE,      \
      .help = N_("write the PNG there, not to the output folder")}
 
 /* The table, NULL-terminated (table.c). */

@@ -61,6 +61,7 @@ typedef enum ParamComplete {
     PARAM_COMPLETE_MODEL,    /* saved models (*.model in the output folder and here) */
     PARAM_COMPLETE_FIGURE,   /* figures reported so far */
     PARAM_COMPLETE_COMMAND,  /* command names, then their sub-commands (`help`) */
+    PARAM_COMPLETE_LESSON,   /* the lessons' names in lessons/LANG, then file names */
 } ParamComplete;
 
 typedef struct Param {
