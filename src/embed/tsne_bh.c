@@ -127,18 +127,6 @@ void tsne_bh_free(TsneBh *bh)
     free(bh);
 }
 
-/* Spreads the low 24 bits of v to the even bits of a 48-bit word. */
-static uint64_t bh_spread(uint64_t v)
-{
-    v &= 0xFFFFFFull;
-    v = (v | (v << 16)) & 0x0000FFFF0000FFFFull;
-    v = (v | (v << 8)) & 0x00FF00FF00FF00FFull;
-    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0Full;
-    v = (v | (v << 2)) & 0x3333333333333333ull;
-    v = (v | (v << 1)) & 0x5555555555555555ull;
-    return v;
-}
-
 /* The cell column (or row) of v at depth BH_BITS. */
 static uint32_t bh_quantise(float v, double lo, double scale)
 {
@@ -257,7 +245,7 @@ static void bh_build_tree(TsneBh *bh, const float *y, double angle)
     for (size_t i = 0; i < n; i++) {
         uint64_t qx = bh_quantise(y[2 * i], lo[0], scale[0]);
         uint64_t qy = bh_quantise(y[2 * i + 1], lo[1], scale[1]);
-        bh->code[i] = bh_spread(qx) | (bh_spread(qy) << 1);
+        bh->code[i] = tsne_morton_spread(qx) | (tsne_morton_spread(qy) << 1);
         bh->order[i] = (uint32_t)i;
     }
     bh_sort(bh);

@@ -90,4 +90,18 @@ void tsne_sparse_reorder(TsneSparseP *P, const uint32_t *order);
 /* v (n, 2) renumbered the same way; scratch (n, 2). */
 void tsne_permute_pairs(double *v, size_t n, const uint32_t *order, double *scratch);
 
+/* The low 24 bits of v spread to the even bits of a 48-bit word: one axis of a
+ * Z-order (Morton) code, the other shifted left by one. The Barnes-Hut tree sorts
+ * its points by it (tsne_bh.c), the descent renumbers them by it (tsne_order.c). */
+static inline uint64_t tsne_morton_spread(uint64_t v)
+{
+    v &= 0xFFFFFFull;
+    v = (v | (v << 16)) & 0x0000FFFF0000FFFFull;
+    v = (v | (v << 8)) & 0x00FF00FF00FF00FFull;
+    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0Full;
+    v = (v | (v << 2)) & 0x3333333333333333ull;
+    v = (v | (v << 1)) & 0x5555555555555555ull;
+    return v;
+}
+
 #endif

@@ -15,17 +15,6 @@
 
 #define ORDER_BITS 16 /* cells per axis of the curve: 2^16 */
 
-/* The bits of v spread to the even positions of a 32-bit word. */
-static uint32_t order_spread(uint32_t v)
-{
-    v &= 0xffffu;
-    v = (v | (v << 8)) & 0x00ff00ffu;
-    v = (v | (v << 4)) & 0x0f0f0f0fu;
-    v = (v | (v << 2)) & 0x33333333u;
-    v = (v | (v << 1)) & 0x55555555u;
-    return v;
-}
-
 static int order_cmp(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -48,7 +37,9 @@ void tsne_spatial_order(const double *y, size_t n, uint32_t *order)
     for (size_t i = 0; i < n; i++) {
         double u = (y[2 * i] - lo[0]) * scale, v = (y[2 * i + 1] - lo[1]) * scale;
         uint32_t cx = u > 0 ? (uint32_t)u : 0, cy = v > 0 ? (uint32_t)v : 0;
-        uint32_t z = order_spread(cx) | order_spread(cy) << 1;
+        /* 16 bits an axis: the code fits in 32 */
+        uint32_t z = (uint32_t)(tsne_morton_spread(cx & 0xffffu) |
+                                tsne_morton_spread(cy & 0xffffu) << 1);
         key[i] = (uint64_t)z << 32 | (uint64_t)i;
     }
     qsort(key, n, sizeof(uint64_t), order_cmp);
