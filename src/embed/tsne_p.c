@@ -37,7 +37,14 @@ size_t tsne_neighbours(size_t n, double perplexity)
 
 /* One row: finds beta so that the entropy of p_j ~ exp(-beta d_j) is `target`.
  * Distances are shifted by their minimum, which leaves p and the entropy unchanged
- * but keeps exp() from underflowing on data with large distances. Returns beta. */
+ * but keeps exp() from underflowing on data with large distances. Returns beta.
+ *
+ * The entropy H(beta) = log sum_j e^(-beta d_j) + beta E[d] falls with beta, its slope
+ * being -beta Var[d] (both under p), so each step is Newton's, beta + (H - target) /
+ * (beta Var[d]), kept positive and inside the bracket that the steps so far have set; when Newton
+ * leaves it, or before there is one, the step is the plain search's (double, halve, or
+ * the bracket's middle). Same stopping test as the plain search (|H - target| <= 1e-5),
+ * reached in about 5 steps instead of 25. */
 static double p_calibrate_row(const float *dist, size_t k, double target, double *p)
 {
     double dmin = dist[0];
@@ -53,21 +60,28 @@ static double p_calibrate_row(const float *dist, size_t k, double target, double
         }
         if (sum == 0.0)
             sum = P_ZERO_SUM;
-        double wsum = 0;
+        double wsum = 0, w2sum = 0;
         for (size_t j = 0; j < k; j++) {
+            double dj = (double)dist[j] - dmin;
             p[j] /= sum;
-            wsum += ((double)dist[j] - dmin) * p[j];
+            wsum += dj * p[j];
+            w2sum += dj * dj * p[j];
         }
         double diff = log(sum) + beta * wsum - target;
         if (fabs(diff) <= P_ENTROPY_TOL)
             break;
-        if (diff > 0) { /* too flat: sharpen */
+        if (diff > 0) /* too flat: sharpen */
             lo = beta;
-            beta = hi == INFINITY ? beta * 2.0 : (beta + hi) / 2.0;
-        } else {
+        else
             hi = beta;
+        double var = w2sum - wsum * wsum;
+        double newton = var > 0 ? beta + diff / (beta * var) : NAN;
+        if (newton > fmax(lo, 0.0) && newton < hi && isfinite(newton))
+            beta = newton;
+        else if (diff > 0)
+            beta = hi == INFINITY ? beta * 2.0 : (beta + hi) / 2.0;
+        else
             beta = lo == -INFINITY ? beta / 2.0 : (beta + lo) / 2.0;
-        }
     }
     return beta;
 }
