@@ -115,6 +115,15 @@ START_TEST(test_knn_approx)
     ck_assert_int_eq(knn_approx(x, n, d, k, i3, d3, 3, NULL, &e), 0);
     ck_assert_int_eq(memcmp(ia, i3, n * k * sizeof(uint32_t)), 0);
     ck_assert_int_eq(memcmp(da, d3, n * k * sizeof(float)), 0);
+    /* from the caller's own projection: the same search, the same bits */
+    float *pc = malloc(n * KNN_APPROX_DIMS * sizeof(float));
+    ck_assert_int_eq(pca_project_cov(x, n, d, KNN_APPROX_DIMS, pc, NULL, 2, &e), 0);
+    ck_assert_int_eq(knn_approx_projected(x, n, d, pc, KNN_APPROX_DIMS, k, i3, d3, 2, &st, &e), 0);
+    ck_assert_uint_eq(st.dims, KNN_APPROX_DIMS);
+    ck_assert_int_eq(memcmp(ia, i3, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(da, d3, n * k * sizeof(float)), 0);
+    ck_assert_int_eq(knn_approx_projected(x, n, d, pc, d + 1, k, i3, d3, 2, &st, &e), -1);
+    free(pc);
     /* few dimensions: the exact search itself */
     ck_assert_int_eq(knn_approx(x, 500, 40, k, ia, da, 2, &st, &e), 0);
     ck_assert_int_eq(knn_exact(x, 500, 40, k, ie, de, 2, &e), 0);

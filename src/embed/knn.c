@@ -1,7 +1,9 @@
 /* knn.c: exact k nearest neighbours from blocked sgemm distances and per-point lists.
  *
  * Distances are symmetric, so only the upper part of the n x n matrix is formed: one
- * block of rows at a time against the columns from the block onwards. Each computed
+ * block of rows at a time against the columns from the block onwards, in column tiles
+ * that the pool's threads share, each by a single-threaded sgemm (OpenBLAS's own
+ * threads would otherwise spin through the selection on the same cores). Each computed
  * d(i, j) is offered to the list of i (scanning the block's rows) and to the list of
  * j (scanning its columns, in tiles for locality), 8 at a time against the lists'
  * thresholds. A list keeps the K = k + margin smallest (distance, index) pairs in
@@ -32,16 +34,23 @@
 #define KNN_MAX_ROWS 1024   /* larger blocks do not make sgemm faster */
 #define KNN_TILE 64         /* columns offered together to their heaps */
 #define KNN_MARGIN 16       /* shortlisted candidates beyond the k wanted */
+#define KNN_GEMM_COLS 512   /* columns of a block's product that one thread forms */
 
 typedef float v8f __attribute__((vector_size(8 * sizeof(float))));
 typedef int32_t v8i __attribute__((vector_size(8 * sizeof(int32_t))));
+typedef float v16f __attribute__((vector_size(16 * sizeof(float))));
+/* 16 floats read from any float address (the rows are not 64-byte aligned) */
+typedef float v16f_u __attribute__((vector_size(16 * sizeof(float)), aligned(sizeof(float))));
+#define knn_load16(p) (*(const v16f_u *)(p))
 
 /* The distance loop also gets an AVX2 version chosen at run time; without FMA
  * contraction (ISO C mode) both versions round identically. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define KNN_KERNEL __attribute__((target_clones("avx2", "default")))
+#define KNN_DIST_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define KNN_KERNEL
+#define KNN_DIST_KERNEL
 #endif
 
 /* Each point's shortlist: candidates are appended while they beat the threshold
@@ -198,6 +207,28 @@ static inline int knn_any_le(float ni, const float *nj, const float *g, const fl
     return any;
 }
 
+typedef struct KnnGemm {
+    const float *xc;    /* (n, d) centred data */
+    size_t d, r0, nr, w;
+    float *g;           /* (nr, w) out */
+} KnnGemm;
+
+/* Column tiles b .. e-1 of the block's products, each by a single-threaded sgemm:
+ * our threads share the tiles, so OpenBLAS's own threads never run (they would spin
+ * in the selection that follows, on the same cores). The tiles are fixed by n, so
+ * the products do not depend on the thread count either. */
+static void knn_block_gemm(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const KnnGemm *c = vctx;
+    for (size_t t = b; t < e; t++) {
+        size_t c0 = t * KNN_GEMM_COLS, c1 = c->w - c0 < KNN_GEMM_COLS ? c->w : c0 + KNN_GEMM_COLS;
+        /* g[:, c0:c1] (nr, c1 - c0) = xc[r0 : r0+nr] (nr, d) . xc[r0+c0 : r0+c1]^T */
+        blas_sgemm(0, 1, c->nr, c1 - c0, c->d, 1.0f, c->xc + c->r0 * c->d, c->d,
+                   c->xc + (c->r0 + c0) * c->d, c->d, 0.0f, c->g + c0, c->w);
+    }
+}
+
 /* Rows b .. e-1 of the block take the candidates of their row. */
 KNN_KERNEL static void knn_block_rows(void *vctx, size_t b, size_t e, int worker)
 {
@@ -273,21 +304,32 @@ static void knn_block_compact(void *vctx, size_t b, size_t e, int worker)
             knn_compact(h, p);
 }
 
-/* Squared distance between two rows, in a fixed order: 8 float lanes, then the lanes
- * and the tail added in double. */
-KNN_KERNEL static float knn_distance(const float *a, const float *b, size_t d)
+/* Squared distance between two rows, in a fixed order: four accumulators of 16 float
+ * lanes over 64 columns at a time (so that the adds do not wait on one another), then
+ * 16 columns at a time into the first, the accumulators added, their lanes and the
+ * tail added in double. The order depends on d alone, so every version (AVX-512,
+ * AVX2, plain) rounds the same; the finalise and refine steps are bound by this loop. */
+KNN_DIST_KERNEL static float knn_distance(const float *a, const float *b, size_t d)
 {
-    v8f acc = {0};
+    v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
     size_t c = 0;
-    for (; c + 8 <= d; c += 8) {
-        v8f va, vb;
-        memcpy(&va, a + c, sizeof va);
-        memcpy(&vb, b + c, sizeof vb);
-        v8f t = va - vb;
-        acc += t * t;
+    for (; c + 64 <= d; c += 64) {
+        v16f t0 = knn_load16(a + c) - knn_load16(b + c);
+        v16f t1 = knn_load16(a + c + 16) - knn_load16(b + c + 16);
+        v16f t2 = knn_load16(a + c + 32) - knn_load16(b + c + 32);
+        v16f t3 = knn_load16(a + c + 48) - knn_load16(b + c + 48);
+        acc0 += t0 * t0;
+        acc1 += t1 * t1;
+        acc2 += t2 * t2;
+        acc3 += t3 * t3;
     }
+    for (; c + 16 <= d; c += 16) {
+        v16f t = knn_load16(a + c) - knn_load16(b + c);
+        acc0 += t * t;
+    }
+    v16f acc = (acc0 + acc1) + (acc2 + acc3);
     double s = 0;
-    for (int l = 0; l < 8; l++)
+    for (int l = 0; l < 16; l++)
         s += (double)acc[l];
     for (; c < d; c++) {
         double t = (double)a[c] - (double)b[c];
@@ -448,7 +490,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     if (mem_check_budget(xbytes + gbytes, _("nearest neighbours"), e) != 0)
         return -1;
 
-    int rc = -1;
+    int rc = -1, saved_blas = -1;
     Pool *pool = NULL;
     float *xc = xmalloc_floats(n * d);  /* (n, d) centred copy: smaller norms, less cancellation */
     float *g = xmalloc_floats(rows * n); /* (rows, n - r0) block of the upper part */
@@ -481,6 +523,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     }
 
     pool = threads > 1 ? pool_new(threads) : NULL;
+    saved_blas = blas_serial_begin();
     for (size_t r0 = 0; r0 < n; r0 += rows) {
         if (interrupt_pending()) {
             err_interrupted(e, _("the nearest neighbour search"));
@@ -488,7 +531,8 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         }
         size_t nr = n - r0 < rows ? n - r0 : rows, w = n - r0;
         /* g (nr, w) = xc[r0 : r0+nr] (nr, d) . xc[r0 : n]^T (d, w) */
-        blas_sgemm(0, 1, nr, w, d, 1.0f, xc + r0 * d, d, xc + r0 * d, d, 0.0f, g, w);
+        KnnGemm gm = {xc, d, r0, nr, w, g};
+        pool_for(pool, (w + KNN_GEMM_COLS - 1) / KNN_GEMM_COLS, 1, knn_block_gemm, &gm);
         /* The candidates of each row, then of each column. Every heap
          * is touched by one thread at a time, and its result does not depend on the
          * order of its candidates. */
@@ -516,6 +560,8 @@ out:
     free(h.worst_d);
     free(h.worst_i);
     pool_free(pool);
+    if (saved_blas >= 0)
+        blas_serial_end(saved_blas);
     return rc;
 }
 
@@ -582,46 +628,44 @@ static double knn_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
-               int threads, KnnApproxStats *stats, Err *e)
+/* The arguments knn_approx and knn_approx_projected share, checked. */
+static int knn_approx_check(size_t n, size_t k, int threads, Err *e)
 {
-    KnnApproxStats st = {d, k, 0, 0};
-    double t0 = knn_now();
-    if (d <= KNN_APPROX_DIMS || n < 3) {
-        int rc = knn_exact(x, n, d, k, idx, dist2, threads, e);
-        st.seconds_candidates = knn_now() - t0;
-        if (stats)
-            *stats = st;
-        return rc;
-    }
     if (n >= UINT32_MAX || k < 1 || k > n - 1)
         return err_set(e, _("cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu"),
                        k, n, n > 1 ? n - 1 : 0);
     if (threads < 1 || threads > POOL_MAX_THREADS)
         return err_set(e, _("nearest neighbours: threads %d must be between 1 and %d"), threads,
                        POOL_MAX_THREADS);
-    size_t dims = KNN_APPROX_DIMS;
+    return 0;
+}
+
+int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, size_t dims,
+                         size_t k, uint32_t *idx, float *dist2, int threads,
+                         KnnApproxStats *stats, Err *e)
+{
+    KnnApproxStats st = {dims, k, 0, 0};
+    double t0 = knn_now();
+    if (knn_approx_check(n, k, threads, e) != 0)
+        return -1;
+    if (dims < 1 || dims > d)
+        return err_set(e, _("nearest neighbours: %zu principal components of %zu dimensions"), dims, d);
     size_t cand = KNN_APPROX_CANDIDATES(k);
     cand = cand < n - 1 ? cand : n - 1;
     size_t bytes;
-    if (size_mul(n, dims * sizeof(float) + cand * 8, &bytes) != 0)
+    if (size_mul(n, cand * 8, &bytes) != 0)
         return err_set(e, _("nearest neighbours of %zu points: size overflows"), n);
     if (mem_check_budget(bytes, _("nearest neighbours"), e) != 0)
         return -1;
-    st.dims = dims;
     st.candidates = cand;
     int rc = -1;
-    float *proj = xmalloc_floats(n * dims);           /* (n, dims) */
     uint32_t *cidx = xmalloc(n * cand * sizeof(uint32_t)); /* (n, cand) */
     float *cd2 = xmalloc_floats(n * cand);
     Pool *pool = NULL;
     uint64_t *pairs = NULL;
     uint32_t *walk = NULL;
-    if (pca_project_cov(x, n, d, dims, proj, NULL, threads, e) != 0 ||
-        knn_exact(proj, n, dims, cand, cidx, cd2, threads, e) != 0)
+    if (knn_exact(proj, n, dims, cand, cidx, cd2, threads, e) != 0)
         goto out;
-    free(proj);
-    proj = NULL;
     free(cd2);
     cd2 = NULL;
     st.seconds_candidates = knn_now() - t0;
@@ -641,11 +685,43 @@ int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, floa
         *stats = st;
     rc = 0;
 out:
-    free(proj);
     free(cidx);
     free(cd2);
     free(pairs);
     free(walk);
     pool_free(pool);
+    return rc;
+}
+
+int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+               int threads, KnnApproxStats *stats, Err *e)
+{
+    KnnApproxStats st = {d, k, 0, 0};
+    double t0 = knn_now();
+    if (d <= KNN_APPROX_DIMS || n < 3) {
+        int rc = knn_exact(x, n, d, k, idx, dist2, threads, e);
+        st.seconds_candidates = knn_now() - t0;
+        if (stats)
+            *stats = st;
+        return rc;
+    }
+    if (knn_approx_check(n, k, threads, e) != 0)
+        return -1;
+    size_t bytes;
+    if (size_mul(n, KNN_APPROX_DIMS * sizeof(float), &bytes) != 0)
+        return err_set(e, _("nearest neighbours of %zu points: size overflows"), n);
+    if (mem_check_budget(bytes, _("nearest neighbours"), e) != 0)
+        return -1;
+    float *proj = xmalloc_floats(n * KNN_APPROX_DIMS); /* (n, dims) */
+    int rc = -1;
+    if (pca_project_cov(x, n, d, KNN_APPROX_DIMS, proj, NULL, threads, e) == 0 &&
+        knn_approx_projected(x, n, d, proj, KNN_APPROX_DIMS, k, idx, dist2, threads, &st, e) == 0)
+        rc = 0;
+    double total = knn_now() - t0;
+    free(proj);
+    if (rc == 0 && stats) {
+        st.seconds_candidates = total - st.seconds_refine; /* the PCA counts as candidates */
+        *stats = st;
+    }
     return rc;
 }
