@@ -53,126 +53,98 @@ typedef float v16f_u __attribute__((vector_size(16 * sizeof(float)), aligned(siz
 #define KNN_DIST_KERNEL
 #endif
 
+/* A (distance, index) pair as one integer: the distance's bits, then the index. The
+ * distances are sums of squares (+0 or more), whose bits order as their values, so the
+ * keys order as the pairs do lexicographically. */
+static inline uint64_t knn_key(float d, uint32_t i)
+{
+    uint32_t b;
+    memcpy(&b, &d, sizeof b);
+    return (uint64_t)b << 32 | i;
+}
+static inline float knn_key_d(uint64_t k)
+{
+    uint32_t b = (uint32_t)(k >> 32);
+    float d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+static inline uint32_t knn_key_i(uint64_t k) { return (uint32_t)(k & UINT32_MAX); }
+
 /* Each point's shortlist: candidates are appended while they beat the threshold
- * (worst_d, worst_i); when the list is full, the k best by (distance, index) are kept
+ * (the key worst); when the list is full, the k best by (distance, index) are kept
  * and the worst of them becomes the threshold. Cheaper than a heap (an append per
  * candidate, a selection per k arrivals), and what is kept does not depend on the
- * order of arrival either. (k, and the heaps, are also used with cap == k as plain
- * max-heaps by the full-row fallback of knn_finalise.) */
+ * order of arrival either. Candidates are held as keys (knn_key): one integer compare
+ * orders two of them, and one move carries both halves. */
 typedef struct Heaps {
-    size_t k;
-    float *d;        /* (n, cap) candidates: the first count are held */
-    uint32_t *i;     /* (n, cap) */
-    uint32_t *count; /* (n) entries held */
-    float *worst_d;  /* (n) the threshold; +inf until the first selection */
-    uint32_t *worst_i;
+    size_t k;        /* entries kept at each selection */
     size_t cap;      /* entries per point: KNN_LIST_FACTOR k */
+    uint64_t *key;   /* (n, cap) candidates: the first count are held */
+    uint32_t *count; /* (n) entries held */
+    float *worst_d;  /* (n) the threshold's distance (for the vector test); +inf at first */
+    uint64_t *worst; /* (n) the threshold's key */
 } Heaps;
 
 #define KNN_LIST_FACTOR 2
 
-/* (distance, index) pairs ordered lexicographically: a is worse than b. */
-static int knn_worse(float da, uint32_t ia, float db, uint32_t ib)
-{
-    return da > db || (da == db && ia > ib);
-}
-
-static void knn_swap(float *hd, uint32_t *hi, size_t a, size_t b)
-{
-    float td = hd[a];
-    uint32_t ti = hi[a];
-    hd[a] = hd[b];
-    hi[a] = hi[b];
-    hd[b] = td;
-    hi[b] = ti;
-}
-
-static void knn_sift_down(float *hd, uint32_t *hi, size_t k, size_t pos)
-{
-    for (;;) {
-        size_t l = 2 * pos + 1, r = l + 1, w = pos;
-        if (l < k && knn_worse(hd[l], hi[l], hd[w], hi[w]))
-            w = l;
-        if (r < k && knn_worse(hd[r], hi[r], hd[w], hi[w]))
-            w = r;
-        if (w == pos)
-            return;
-        knn_swap(hd, hi, pos, w);
-        pos = w;
-    }
-}
-
-/* Moves the k best of the m pairs (hd, hi) to the front, in no particular order
- * (quickselect by (distance, index), median-of-three pivots: no randomness). */
-static void knn_select(float *hd, uint32_t *hi, size_t m, size_t k)
+/* Moves the k smallest of the m distinct keys a to the front, in no particular order
+ * (quickselect, median-of-three pivots: no randomness). The partition has no branch
+ * on the comparison, whose outcome is as good as random. */
+static void knn_select(uint64_t *a, size_t m, size_t k)
 {
     if (m <= k)
         return;
-    size_t lo = 0, hi_end = m; /* the k-th lies in [lo, hi_end) */
-    while (hi_end - lo > 1) {
-        size_t mid = lo + (hi_end - lo) / 2, last = hi_end - 1;
-        /* median of first, middle, last into position last as the pivot */
-        if (knn_worse(hd[lo], hi[lo], hd[mid], hi[mid]))
-            knn_swap(hd, hi, lo, mid);
-        if (knn_worse(hd[mid], hi[mid], hd[last], hi[last]))
-            knn_swap(hd, hi, mid, last);
-        if (knn_worse(hd[lo], hi[lo], hd[mid], hi[mid]))
-            knn_swap(hd, hi, lo, mid);
-        knn_swap(hd, hi, mid, last);
-        float pd = hd[last];
-        uint32_t pi = hi[last];
-        size_t store = lo;
-        for (size_t t = lo; t < last; t++)
-            if (knn_worse(pd, pi, hd[t], hi[t]))
-                knn_swap(hd, hi, t, store++);
-        knn_swap(hd, hi, store, last);
+    size_t lo = 0, end = m; /* the k-th lies in [lo, end) */
+    while (end - lo > 1) {
+        size_t mid = lo + (end - lo) / 2, last = end - 1;
+        uint64_t t;
+        /* the median of first, middle and last to position last, as the pivot */
+        if (a[mid] < a[lo]) t = a[mid], a[mid] = a[lo], a[lo] = t;
+        if (a[last] < a[mid]) t = a[last], a[last] = a[mid], a[mid] = t;
+        if (a[mid] < a[lo]) t = a[mid], a[mid] = a[lo], a[lo] = t;
+        t = a[mid], a[mid] = a[last], a[last] = t;
+        uint64_t pivot = a[last];
+        size_t store = lo; /* [lo, store) < pivot <= [store, i) */
+        for (size_t i = lo; i < last; i++) {
+            uint64_t v = a[i];
+            a[i] = a[store];
+            a[store] = v;
+            store += v < pivot;
+        }
+        a[last] = a[store];
+        a[store] = pivot;
         if (store == k - 1 || store == k)
-            return; /* [0, store) are all better than the pivot at store */
+            return; /* [0, store) are all smaller than the pivot at store */
         if (store < k)
             lo = store + 1;
         else
-            hi_end = store;
+            end = store;
     }
 }
 
 /* Keeps point p's k best and makes the worst of them the threshold. */
 static void knn_compact(Heaps *h, size_t p)
 {
-    float *hd = h->d + p * h->cap;
-    uint32_t *hi = h->i + p * h->cap;
-    knn_select(hd, hi, h->count[p], h->k);
+    uint64_t *a = h->key + p * h->cap;
+    knn_select(a, h->count[p], h->k);
     h->count[p] = (uint32_t)h->k;
-    size_t w = 0;
-    for (size_t t = 1; t < h->k; t++)
-        if (knn_worse(hd[t], hi[t], hd[w], hi[w]))
-            w = t;
-    h->worst_d[p] = hd[w];
-    h->worst_i[p] = hi[w];
+    uint64_t w = 0;
+    for (size_t t = 0; t < h->k; t++)
+        w = a[t] > w ? a[t] : w;
+    h->worst[p] = w;
+    h->worst_d[p] = knn_key_d(w);
 }
 
-/* Offers candidate (dd, j) to the list of point p; the caller has checked that it
- * beats the threshold. */
-static void knn_offer(Heaps *h, size_t p, float dd, uint32_t j)
+/* Offers candidate key to the list of point p, if it beats the threshold. */
+static inline void knn_offer(Heaps *h, size_t p, uint64_t key)
 {
+    if (key >= h->worst[p])
+        return;
     size_t pos = h->count[p]++;
-    h->d[p * h->cap + pos] = dd;
-    h->i[p * h->cap + pos] = j;
+    h->key[p * h->cap + pos] = key;
     if (h->count[p] == h->cap)
         knn_compact(h, p);
-}
-
-static inline int knn_beats(const Heaps *h, size_t p, float dd, uint32_t j)
-{
-    return dd < h->worst_d[p] || (dd == h->worst_d[p] && j < h->worst_i[p]);
-}
-
-/* Sorts a heap of k entries in place into increasing (d, i) order. */
-static void knn_heap_sort(float *hd, uint32_t *hi, size_t k)
-{
-    for (size_t end = k; end > 1; end--) {
-        knn_swap(hd, hi, 0, end - 1);
-        knn_sift_down(hd, hi, end - 1, 0);
-    }
 }
 
 typedef struct KnnBlock {
@@ -192,8 +164,9 @@ static inline float knn_dd(float ni, float nj, float g)
 }
 
 /* 8 distances, from ni and the 8 (nj, dot products) at col, against 8 thresholds:
- * nonzero when one may beat its threshold (ties included; the exact test follows). */
-static inline int knn_any_le(float ni, const float *nj, const float *g, const float *worst)
+ * bit l is set when lane l may beat its threshold (ties included; knn_offer's exact
+ * test follows). */
+static inline unsigned knn_le_mask(float ni, const float *nj, const float *g, const float *worst)
 {
     v8f vn, vg, w;
     memcpy(&vn, nj, sizeof vn);
@@ -201,10 +174,10 @@ static inline int knn_any_le(float ni, const float *nj, const float *g, const fl
     memcpy(&w, worst, sizeof w);
     v8f a = ((v8f){0} + ni) + vn - 2.0f * vg;
     v8i le = (v8i)(a <= w);
-    int any = 0;
+    unsigned mask = 0;
     for (int l = 0; l < 8; l++)
-        any |= le[l];
-    return any;
+        mask |= (unsigned)(le[l] & 1) << l;
+    return mask;
 }
 
 typedef struct KnnGemm {
@@ -244,21 +217,15 @@ KNN_KERNEL static void knn_block_rows(void *vctx, size_t b, size_t e, int worker
             float w8[8];
             for (int l = 0; l < 8; l++)
                 w8[l] = c->h->worst_d[p];
-            if (!knn_any_le(ni, nj + col, row + col, w8))
-                continue;
-            for (size_t q = col; q < col + 8; q++) {
-                uint32_t j = (uint32_t)(c->r0 + q);
-                float dd = knn_dd(ni, nj[q], row[q]);
-                if (j != p && knn_beats(c->h, p, dd, j))
-                    knn_offer(c->h, p, dd, j);
+            for (unsigned m = knn_le_mask(ni, nj + col, row + col, w8); m; m &= m - 1) {
+                size_t q = col + (size_t)__builtin_ctz(m);
+                if (c->r0 + q != p)
+                    knn_offer(c->h, p, knn_key(knn_dd(ni, nj[q], row[q]), (uint32_t)(c->r0 + q)));
             }
         }
-        for (; col < c->w; col++) {
-            uint32_t j = (uint32_t)(c->r0 + col);
-            float dd = knn_dd(ni, nj[col], row[col]);
-            if (j != p && knn_beats(c->h, p, dd, j))
-                knn_offer(c->h, p, dd, j);
-        }
+        for (; col < c->w; col++)
+            if (c->r0 + col != p)
+                knn_offer(c->h, p, knn_key(knn_dd(ni, nj[col], row[col]), (uint32_t)(c->r0 + col)));
     }
 }
 
@@ -276,20 +243,14 @@ KNN_KERNEL static void knn_block_columns(void *vctx, size_t b, size_t e, int wor
             uint32_t j = (uint32_t)(c->r0 + r);
             float nj = c->norms[j];
             size_t col = c0;
-            for (; col + 8 <= c1; col += 8) {
-                if (!knn_any_le(nj, nq + col, row + col, c->h->worst_d + c->r0 + col))
-                    continue;
-                for (size_t q = col; q < col + 8; q++) {
-                    float dd = knn_dd(nq[q], nj, row[q]);
-                    if (knn_beats(c->h, c->r0 + q, dd, j))
-                        knn_offer(c->h, c->r0 + q, dd, j);
+            for (; col + 8 <= c1; col += 8)
+                for (unsigned m = knn_le_mask(nj, nq + col, row + col, c->h->worst_d + c->r0 + col);
+                     m; m &= m - 1) {
+                    size_t q = col + (size_t)__builtin_ctz(m);
+                    knn_offer(c->h, c->r0 + q, knn_key(knn_dd(nq[q], nj, row[q]), j));
                 }
-            }
-            for (; col < c1; col++) {
-                float dd = knn_dd(nq[col], nj, row[col]);
-                if (knn_beats(c->h, c->r0 + col, dd, j))
-                    knn_offer(c->h, c->r0 + col, dd, j);
-            }
+            for (; col < c1; col++)
+                knn_offer(c->h, c->r0 + col, knn_key(knn_dd(nq[col], nj, row[col]), j));
         }
     }
 }
@@ -300,7 +261,7 @@ static void knn_block_compact(void *vctx, size_t b, size_t e, int worker)
     (void)worker;
     Heaps *h = vctx;
     for (size_t p = b; p < e; p++)
-        if (h->count[p] > h->k || h->worst_d[p] == INFINITY)
+        if (h->count[p] > h->k || h->worst[p] == UINT64_MAX)
             knn_compact(h, p);
 }
 
@@ -343,32 +304,13 @@ typedef struct KnnFinal {
     const float *norms;   /* (n) squared norms */
     float norm_max;
     size_t n, d, k, kk;   /* kk: shortlist length */
-    const float *hd;      /* (n, cap) shortlisted sgemm distances, kk per point */
-    const uint32_t *hi;
+    const uint64_t *list; /* (n, cap) shortlisted sgemm keys, kk per point */
     const float *worst;   /* (n) the largest shortlisted sgemm distance */
     size_t cap;
     float *dist2;         /* (n, k) out */
     uint32_t *idx;
-    uint64_t *pairs;      /* (threads, kk) scratch: (distance, index) keys */
+    uint64_t *pairs;      /* (threads, 2 kk) scratch: (distance, index) keys */
 } KnnFinal;
-
-/* A (distance, index) pair as one integer: the distance's bits, then the index. The
- * distances are sums of squares (+0 or more), whose bits order as their values, so the
- * keys order as the pairs do lexicographically. */
-static inline uint64_t knn_key(float d, uint32_t i)
-{
-    uint32_t b;
-    memcpy(&b, &d, sizeof b);
-    return (uint64_t)b << 32 | i;
-}
-static inline float knn_key_d(uint64_t k)
-{
-    uint32_t b = (uint32_t)(k >> 32);
-    float d;
-    memcpy(&d, &b, sizeof d);
-    return d;
-}
-static inline uint32_t knn_key_i(uint64_t k) { return (uint32_t)(k & UINT32_MAX); }
 
 /* Sorts m keys increasing: quicksort (median of three) down to short runs, then one
  * insertion sort (qsort's indirect comparisons cost more than the sorting itself). */
@@ -411,17 +353,46 @@ static void knn_sort_keys(uint64_t *a, size_t m)
     }
 }
 
+/* Point p's k best among all others by our own sums, sorted into a (2 kk scratch):
+ * a list as the shortlists are (appends while beating the threshold, a selection when
+ * full), on one point. */
+static void knn_full_row(const KnnFinal *c, size_t p, uint64_t *a)
+{
+    const float *row = c->xc + p * c->d;
+    size_t cnt = 0, cap = 2 * c->k;
+    uint64_t worst = UINT64_MAX;
+    for (size_t j = 0; j < c->n; j++) {
+        if (j == p)
+            continue;
+        uint64_t key = knn_key(knn_distance(row, c->xc + j * c->d, c->d), (uint32_t)j);
+        if (key >= worst)
+            continue;
+        a[cnt++] = key;
+        if (cnt == cap) {
+            knn_select(a, cnt, c->k);
+            cnt = c->k;
+            worst = 0;
+            for (size_t t = 0; t < c->k; t++)
+                worst = a[t] > worst ? a[t] : worst;
+        }
+    }
+    knn_select(a, cnt, c->k);
+    knn_sort_keys(a, c->k);
+}
+
 /* Points b .. e-1: own distances for the shortlist, the k best, checked complete. */
 static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
 {
     const KnnFinal *c = vctx;
-    uint64_t *pairs = c->pairs + (size_t)worker * c->kk;
+    uint64_t *pairs = c->pairs + (size_t)worker * 2 * c->kk;
     for (size_t p = b; p < e; p++) {
         const float *row = c->xc + p * c->d;
-        const uint32_t *hi = c->hi + p * c->cap;
+        const uint64_t *list = c->list + p * c->cap;
         size_t m = 0;
-        for (size_t t = 0; t < c->kk; t++)
-            pairs[m++] = knn_key(knn_distance(row, c->xc + (size_t)hi[t] * c->d, c->d), hi[t]);
+        for (size_t t = 0; t < c->kk; t++) {
+            uint32_t j = knn_key_i(list[t]);
+            pairs[m++] = knn_key(knn_distance(row, c->xc + (size_t)j * c->d, c->d), j);
+        }
         knn_sort_keys(pairs, m);
         /* sgemm's error is below (d + 2) u (|a|^2 + |b|^2) for d-term dot products;
          * take 8 times that, and the same for our own sums. */
@@ -435,32 +406,11 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
             continue;
         }
         /* Large ties at the boundary: the whole row, with our own sums. */
-        Heaps h1 = {c->k, c->dist2 + p * c->k, c->idx + p * c->k, NULL, NULL, NULL, c->k};
-        size_t cnt = 0;
-        for (size_t j = 0; j < c->n; j++) {
-            if (j == p)
-                continue;
-            float dd = knn_distance(row, c->xc + j * c->d, c->d);
-            if (cnt == c->k && !knn_worse(h1.d[0], h1.i[0], dd, (uint32_t)j))
-                continue;
-            if (cnt < c->k) {
-                size_t pos = cnt++;
-                h1.d[pos] = dd;
-                h1.i[pos] = (uint32_t)j;
-                while (pos > 0) {
-                    size_t parent = (pos - 1) / 2;
-                    if (!knn_worse(h1.d[pos], h1.i[pos], h1.d[parent], h1.i[parent]))
-                        break;
-                    knn_swap(h1.d, h1.i, pos, parent);
-                    pos = parent;
-                }
-            } else {
-                h1.d[0] = dd;
-                h1.i[0] = (uint32_t)j;
-                knn_sift_down(h1.d, h1.i, c->k, 0);
-            }
+        knn_full_row(c, p, pairs);
+        for (size_t t = 0; t < c->k; t++) {
+            c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
+            c->idx[p * c->k + t] = knn_key_i(pairs[t]);
         }
-        knn_heap_sort(h1.d, h1.i, c->k);
     }
 }
 
@@ -496,15 +446,14 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     float *g = xmalloc_floats(rows * n); /* (rows, n - r0) block of the upper part */
     float *norms = xmalloc_floats(n);    /* (n) squared norms of the centred rows */
     double *mean = xcalloc(d, sizeof(double));
-    /* (n, kk) shortlists, as heaps */
+    /* (n, cap) shortlists of keys */
     size_t cap = KNN_LIST_FACTOR * kk;
-    Heaps h = {kk, xmalloc_floats(n * cap), xmalloc(n * cap * sizeof(uint32_t)),
-               xcalloc(n, sizeof(uint32_t)), xmalloc_floats(n), xmalloc(n * sizeof(uint32_t)),
-               cap};
+    Heaps h = {kk, cap, xmalloc(n * cap * sizeof(uint64_t)), xcalloc(n, sizeof(uint32_t)),
+               xmalloc_floats(n), xmalloc(n * sizeof(uint64_t))};
     uint64_t *pairs = NULL;
     for (size_t i = 0; i < n; i++) {
         h.worst_d[i] = INFINITY;
-        h.worst_i[i] = UINT32_MAX;
+        h.worst[i] = UINT64_MAX;
     }
 
     for (size_t i = 0; i < n; i++)
@@ -543,9 +492,9 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     float norm_max = 0;
     for (size_t i = 0; i < n; i++)
         norm_max = norms[i] > norm_max ? norms[i] : norm_max;
-    pairs = xmalloc(kk * (size_t)pool_threads(pool) * sizeof(uint64_t));
+    pairs = xmalloc(2 * kk * (size_t)pool_threads(pool) * sizeof(uint64_t));
     pool_for(pool, n, 64, knn_block_compact, &h);
-    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.d, h.i, h.worst_d, cap, dist2, idx, pairs};
+    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.key, h.worst_d, cap, dist2, idx, pairs};
     pool_for(pool, n, 16, knn_finalise, &fin);
     rc = 0;
 out:
@@ -553,12 +502,11 @@ out:
     free(g);
     free(norms);
     free(mean);
-    free(h.d);
-    free(h.i);
+    free(h.key);
     free(pairs);
     free(h.count);
     free(h.worst_d);
-    free(h.worst_i);
+    free(h.worst);
     pool_free(pool);
     if (saved_blas >= 0)
         blas_serial_end(saved_blas);
