@@ -516,8 +516,8 @@ out:
 /* ---- approximate: candidates from principal components, exact distances ---- */
 
 typedef struct KnnRefine {
-    const float *x;        /* (n, d) */
-    size_t d, k, cand;
+    const float *x;        /* (n, ld) the data, rows 64-byte aligned */
+    size_t ld, d, k, cand;
     const uint32_t *cidx;  /* (n, cand) candidates */
     const uint32_t *walk;  /* (n) the order in which the points are refined */
     uint32_t *idx;         /* (n, k) out */
@@ -531,10 +531,10 @@ static void knn_refine(void *vctx, size_t b, size_t e, int worker)
     uint64_t *pairs = c->pairs + (size_t)worker * c->cand;
     for (size_t s = b; s < e; s++) {
         size_t p = c->walk[s];
-        const float *row = c->x + p * c->d;
+        const float *row = c->x + p * c->ld;
         const uint32_t *ci = c->cidx + p * c->cand;
         for (size_t t = 0; t < c->cand; t++)
-            pairs[t] = knn_key(knn_distance(row, c->x + (size_t)ci[t] * c->d, c->d), ci[t]);
+            pairs[t] = knn_key(knn_distance(row, c->x + (size_t)ci[t] * c->ld, c->d), ci[t]);
         knn_sort_keys(pairs, c->cand);
         for (size_t t = 0; t < c->k; t++) {
             c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
@@ -576,6 +576,25 @@ static double knn_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* x (n, d) with each row starting on a 64-byte boundary: x itself when its rows do,
+ * else a copy (*copy, to free) with rows of ld >= d floats. The distance loop reads
+ * whole cache lines then (loads split across lines made it two and a half times
+ * slower); its sums do not depend on where the rows are. */
+static const float *knn_aligned_rows(const float *x, size_t n, size_t d, size_t *ld, float **copy)
+{
+    *copy = NULL;
+    *ld = d;
+    if ((uintptr_t)x % 64 == 0 && d % 16 == 0)
+        return x;
+    *ld = (d + 15) / 16 * 16;
+    *copy = xmalloc_floats(n * *ld);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(*copy + i * *ld, x + i * d, d * sizeof(float));
+        memset(*copy + i * *ld + d, 0, (*ld - d) * sizeof(float));
+    }
+    return *copy;
+}
+
 /* The arguments knn_approx and knn_approx_projected share, checked. */
 static int knn_approx_check(size_t n, size_t k, int threads, Err *e)
 {
@@ -612,6 +631,7 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
     Pool *pool = NULL;
     uint64_t *pairs = NULL;
     uint32_t *walk = NULL;
+    float *copy = NULL; /* x with aligned rows, when its own are not */
     if (knn_exact(proj, n, dims, cand, cidx, cd2, threads, e) != 0)
         goto out;
     free(cd2);
@@ -626,7 +646,9 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
     pairs = xmalloc(cand * (size_t)pool_threads(pool) * sizeof(uint64_t));
     walk = xmalloc(n * sizeof(uint32_t));
     knn_walk(cidx, n, cand, walk);
-    KnnRefine r = {x, d, k, cand, cidx, walk, idx, dist2, pairs};
+    size_t ld;
+    const float *xa = knn_aligned_rows(x, n, d, &ld, &copy);
+    KnnRefine r = {xa, ld, d, k, cand, cidx, walk, idx, dist2, pairs};
     pool_for(pool, n, 64, knn_refine, &r);
     st.seconds_refine = knn_now() - t0;
     if (stats)
@@ -637,6 +659,7 @@ out:
     free(cd2);
     free(pairs);
     free(walk);
+    free(copy);
     pool_free(pool);
     return rc;
 }
