@@ -310,6 +310,7 @@ typedef struct KnnFinal {
     float *dist2;         /* (n, k) out */
     uint32_t *idx;
     uint64_t *pairs;      /* (threads, 2 kk) scratch: (distance, index) keys */
+    int sorted;           /* each row by increasing key, else in no particular order */
 } KnnFinal;
 
 /* Sorts m keys increasing: quicksort (median of three) down to short runs, then one
@@ -393,12 +394,17 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
             uint32_t j = knn_key_i(list[t]);
             pairs[m++] = knn_key(knn_distance(row, c->xc + (size_t)j * c->d, c->d), j);
         }
-        knn_sort_keys(pairs, m);
+        knn_select(pairs, m, c->k);
+        uint64_t kth = 0;
+        for (size_t t = 0; t < c->k; t++)
+            kth = pairs[t] > kth ? pairs[t] : kth;
         /* sgemm's error is below (d + 2) u (|a|^2 + |b|^2) for d-term dot products;
          * take 8 times that, and the same for our own sums. */
         double eps = 8.0 * ((double)c->d + 8.0) * 0x1.0p-24 * ((double)c->norms[p] + c->norm_max);
-        int complete = c->kk == c->n - 1 || (double)knn_key_d(pairs[c->k - 1]) + eps < (double)c->worst[p];
+        int complete = c->kk == c->n - 1 || (double)knn_key_d(kth) + eps < (double)c->worst[p];
         if (complete) {
+            if (c->sorted)
+                knn_sort_keys(pairs, c->k);
             for (size_t t = 0; t < c->k; t++) {
                 c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
                 c->idx[p * c->k + t] = knn_key_i(pairs[t]);
@@ -414,8 +420,10 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
-int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
-              int threads, Err *e)
+/* knn_exact, with rows sorted or (sorted == 0: the approximate search's candidates,
+ * which it sorts itself) in no particular order. */
+static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+                      int threads, int sorted, Err *e)
 {
     if (n < 2 || n >= UINT32_MAX)
         return err_set(e, _("nearest neighbours need between 2 and %u points, not %zu"),
@@ -494,7 +502,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         norm_max = norms[i] > norm_max ? norms[i] : norm_max;
     pairs = xmalloc(2 * kk * (size_t)pool_threads(pool) * sizeof(uint64_t));
     pool_for(pool, n, 64, knn_block_compact, &h);
-    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.key, h.worst_d, cap, dist2, idx, pairs};
+    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.key, h.worst_d, cap, dist2, idx, pairs, sorted};
     pool_for(pool, n, 16, knn_finalise, &fin);
     rc = 0;
 out:
@@ -511,6 +519,12 @@ out:
     if (saved_blas >= 0)
         blas_serial_end(saved_blas);
     return rc;
+}
+
+int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+              int threads, Err *e)
+{
+    return knn_search(x, n, d, k, idx, dist2, threads, 1, e);
 }
 
 /* ---- approximate: candidates from principal components, exact distances ---- */
@@ -535,7 +549,8 @@ static void knn_refine(void *vctx, size_t b, size_t e, int worker)
         const uint32_t *ci = c->cidx + p * c->cand;
         for (size_t t = 0; t < c->cand; t++)
             pairs[t] = knn_key(knn_distance(row, c->x + (size_t)ci[t] * c->ld, c->d), ci[t]);
-        knn_sort_keys(pairs, c->cand);
+        knn_select(pairs, c->cand, c->k);
+        knn_sort_keys(pairs, c->k);
         for (size_t t = 0; t < c->k; t++) {
             c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
             c->idx[p * c->k + t] = knn_key_i(pairs[t]);
@@ -632,7 +647,7 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
     uint64_t *pairs = NULL;
     uint32_t *walk = NULL;
     float *copy = NULL; /* x with aligned rows, when its own are not */
-    if (knn_exact(proj, n, dims, cand, cidx, cd2, threads, e) != 0)
+    if (knn_search(proj, n, dims, cand, cidx, cd2, threads, 0, e) != 0)
         goto out;
     free(cd2);
     cd2 = NULL;
