@@ -415,7 +415,14 @@ static int tsne_neighbour_stage(const float *x, size_t n, size_t d, size_t k, co
         goto out;
     }
     /* The initial positions: from the projection when there is one (its first two
-     * columns are the data's first two principal components). */
+     * columns are the data's first two principal components, so those two alone are
+     * enough: their own PCA only centres them and fixes the signs). */
+    if (proj && ds > 2) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < 2; c++)
+                proj[i * 2 + c] = proj[i * ds + c]; /* (n, 2), in place: i * 2 <= i * ds */
+        ds = 2;
+    }
     if (tsne_init(proj ? proj : x, n, proj ? ds : d, p, ybuf, e) != 0)
         goto out;
     rc = 0;
