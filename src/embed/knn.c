@@ -7,15 +7,18 @@
  * d(i, j) is offered to the list of i (scanning the block's rows) and to the list of
  * j (scanning its columns, in tiles for locality), 8 at a time against the lists'
  * thresholds. A list keeps the K = k + margin smallest (distance, index) pairs in
- * lexicographic order, so what it holds does not depend on the order in which
- * candidates arrive.
+ * lexicographic order, each pair as one 64-bit key, so what it holds does not depend
+ * on the order in which candidates arrive.
  *
- * sgemm's last bits change with OpenBLAS's thread count, so its distances only
+ * sgemm's last bits depend on OpenBLAS's kernels and blocking (on its thread count
+ * when it runs threaded), and its |a|^2 + |b|^2 - 2 a.b cancels, so its distances only
  * shortlist: each point's K candidates get their distance again, summed in a fixed
  * order by our own loop, and the k best by (distance, index) are kept. That choice is
  * provably the true one when the k-th distance stays below the worst shortlisted sgemm
  * distance minus sgemm's error bound; otherwise (large exact ties) the point's row is
- * recomputed in full. So the output is the same bit for bit whatever the threads. */
+ * recomputed in full. So the output is the same bit for bit whatever the threads. The
+ * approximate search (at the end) takes its candidates from this search in a space
+ * of principal components, then their distances in the full space by the same loop. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  *
  * Distances come from ||a||^2 + ||b||^2 - 2 a.b with cblas_sgemm on the centred data,
  * one block of rows at a time (at most ~32 MB of distances live at once, never the
- * n x n matrix), and a bounded max-heap per row. A point is never its own neighbour
+ * n x n matrix), and a bounded list per row. A point is never its own neighbour
  * (excluded by index, so exact duplicates of it are still found, at distance 0). Ties
  * are broken by index: of two points at the same computed distance the lower index
  * comes first. Negative round-off is clamped to 0.
