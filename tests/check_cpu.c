@@ -3,6 +3,7 @@
  * product. Like untangle itself, this program first lets blas_choose_core
  * restart it when OpenBLAS fell back to slow kernels, so that the product
  * tested is the one untangle runs. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,31 @@ START_TEST(sgemm_on_chosen_kernels_matches_naive)
 }
 END_TEST
 
+/* ssyrk's upper triangle is sgemm's a^T a; the lower part is left alone. */
+START_TEST(ssyrk_upper_matches_naive)
+{
+    Rng rng;
+    rng_seed(&rng, 9);
+    size_t n = 131, k = 517;
+    float *a = xmalloc_floats(k * n), *c1 = xmalloc_floats(n * n), *c2 = xmalloc_floats(n * n);
+    for (size_t i = 0; i < k * n; i++)
+        a[i] = rng_uniform_range(&rng, -1, 1);
+    for (size_t i = 0; i < n * n; i++)
+        c1[i] = 7.0f;
+    blas_ssyrk_upper(n, k, a, n, c1, n);
+    blas_sgemm_naive(1, 0, n, n, k, 1.0f, a, n, a, n, 0.0f, c2, n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            if (j < i)
+                ck_assert_float_eq(c1[i * n + j], 7.0f);
+            else
+                ck_assert_msg(fabsf(c1[i * n + j] - c2[i * n + j]) < 1e-6f * (float)k,
+                              "(%zu, %zu): %g vs %g", i, j, c1[i * n + j], c2[i * n + j]);
+        }
+    free(a), free(c1), free(c2);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -129,6 +155,7 @@ int main(int argc, char **argv)
     tcase_add_test(t, core_choice_table);
     tcase_add_test(t, features_are_consistent);
     tcase_add_test(t, sgemm_on_chosen_kernels_matches_naive);
+    tcase_add_test(t, ssyrk_upper_matches_naive);
     suite_add_tcase(s, t);
     return tu_run_suite(s);
 }

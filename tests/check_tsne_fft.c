@@ -4,6 +4,7 @@
  * and 3 threads, the approximate neighbours against the exact ones, and the covariance
  * PCA against the subspace iteration. */
 #include "tsne_fixtures.h"
+#include "untangle/core/xalloc.h"
 #include "untangle/embed/pca.h"
 
 /* The FFT gradient at positions of the given spread, against the exact one. */
@@ -115,6 +116,15 @@ START_TEST(test_knn_approx)
     ck_assert_int_eq(knn_approx(x, n, d, k, i3, d3, 3, NULL, &e), 0);
     ck_assert_int_eq(memcmp(ia, i3, n * k * sizeof(uint32_t)), 0);
     ck_assert_int_eq(memcmp(da, d3, n * k * sizeof(float)), 0);
+    /* from the caller's own projection: the same search, the same bits */
+    float *pc = malloc(n * KNN_APPROX_DIMS * sizeof(float));
+    ck_assert_int_eq(pca_project_cov(x, n, d, KNN_APPROX_DIMS, pc, NULL, 2, &e), 0);
+    ck_assert_int_eq(knn_approx_projected(x, n, d, pc, KNN_APPROX_DIMS, k, i3, d3, 2, &st, &e), 0);
+    ck_assert_uint_eq(st.dims, KNN_APPROX_DIMS);
+    ck_assert_int_eq(memcmp(ia, i3, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(da, d3, n * k * sizeof(float)), 0);
+    ck_assert_int_eq(knn_approx_projected(x, n, d, pc, d + 1, k, i3, d3, 2, &st, &e), -1);
+    free(pc);
     /* few dimensions: the exact search itself */
     ck_assert_int_eq(knn_approx(x, 500, 40, k, ia, da, 2, &st, &e), 0);
     ck_assert_int_eq(knn_exact(x, 500, 40, k, ie, de, 2, &e), 0);
@@ -200,6 +210,36 @@ START_TEST(test_fft_run_any_threads)
 }
 END_TEST
 
+/* The refinement reads the data from 64-byte aligned rows, a copy when the caller's
+ * are not: the same neighbours and distances either way. */
+START_TEST(test_knn_approx_alignment)
+{
+    size_t n = 800, d = 160, k = 10;
+    float *x = low_rank(n, d, 12, 33);
+    float *aligned = xmalloc_floats(n * d);   /* rows on 64 bytes: used as they are */
+    float *shifted = xmalloc_floats(n * d + 1); /* rows 4 bytes off: copied */
+    memcpy(aligned, x, n * d * sizeof(float));
+    memcpy(shifted + 1, x, n * d * sizeof(float));
+    uint32_t *i1 = malloc(n * k * sizeof(uint32_t)), *i2 = malloc(n * k * sizeof(uint32_t));
+    float *d1 = malloc(n * k * sizeof(float)), *d2 = malloc(n * k * sizeof(float));
+    Err e = {{0}, 0};
+    ck_assert_int_eq(knn_approx(aligned, n, d, k, i1, d1, 2, NULL, &e), 0);
+    ck_assert_int_eq(knn_approx(shifted + 1, n, d, k, i2, d2, 1, NULL, &e), 0);
+    ck_assert_int_eq(memcmp(i1, i2, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(d1, d2, n * k * sizeof(float)), 0);
+    /* and the distances are the squared distances, to float rounding */
+    for (size_t i = 0; i < n; i += 97) {
+        double s = 0;
+        for (size_t c = 0; c < d; c++) {
+            double t = (double)x[i * d + c] - (double)x[(size_t)i1[i * k] * d + c];
+            s += t * t;
+        }
+        ck_assert_msg(fabs(s - d1[i * k]) <= 1e-5 * s + 1e-6, "%g vs %g", s, d1[i * k]);
+    }
+    free(x), free(aligned), free(shifted), free(i1), free(i2), free(d1), free(d2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tsne_fft");
@@ -208,6 +248,7 @@ int main(void)
     tcase_add_test(tc, test_fft_gradient_compact);
     tcase_add_test(tc, test_fft_gradient_wide);
     tcase_add_test(tc, test_knn_approx);
+    tcase_add_test(tc, test_knn_approx_alignment);
     tcase_add_test(tc, test_pca_cov);
     tcase_add_test(tc, test_fft_run_any_threads);
     suite_add_tcase(s, tc);

@@ -55,6 +55,20 @@ void blas_sgemm_naive(int trans_a, int trans_b, size_t m, size_t n, size_t k, fl
         }
 }
 
+void blas_ssyrk_upper(size_t n, size_t k, const float *a, size_t lda, float *c, size_t ldc)
+{
+    if (n == 0)
+        return;
+    if (n > INT_MAX || k > INT_MAX || lda > INT_MAX || ldc > INT_MAX) {
+        for (size_t i = 0; i < n; i++)
+            blas_sgemm_naive(1, 0, 1, n - i, k, 1.0f, a + i, lda, a + i, lda, 0.0f,
+                             c + i * ldc + i, ldc);
+        return;
+    }
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)k, 1.0f, a, (int)lda, 0.0f, c,
+                (int)ldc);
+}
+
 void blas_set_threads(int n)
 {
     if (n < 1)

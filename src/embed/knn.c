@@ -1,19 +1,24 @@
 /* knn.c: exact k nearest neighbours from blocked sgemm distances and per-point lists.
  *
  * Distances are symmetric, so only the upper part of the n x n matrix is formed: one
- * block of rows at a time against the columns from the block onwards. Each computed
+ * block of rows at a time against the columns from the block onwards, in column tiles
+ * that the pool's threads share, each by a single-threaded sgemm (OpenBLAS's own
+ * threads would otherwise spin through the selection on the same cores). Each computed
  * d(i, j) is offered to the list of i (scanning the block's rows) and to the list of
  * j (scanning its columns, in tiles for locality), 8 at a time against the lists'
  * thresholds. A list keeps the K = k + margin smallest (distance, index) pairs in
- * lexicographic order, so what it holds does not depend on the order in which
- * candidates arrive.
+ * lexicographic order, each pair as one 64-bit key, so what it holds does not depend
+ * on the order in which candidates arrive.
  *
- * sgemm's last bits change with OpenBLAS's thread count, so its distances only
+ * sgemm's last bits depend on OpenBLAS's kernels and blocking (on its thread count
+ * when it runs threaded), and its |a|^2 + |b|^2 - 2 a.b cancels, so its distances only
  * shortlist: each point's K candidates get their distance again, summed in a fixed
  * order by our own loop, and the k best by (distance, index) are kept. That choice is
  * provably the true one when the k-th distance stays below the worst shortlisted sgemm
  * distance minus sgemm's error bound; otherwise (large exact ties) the point's row is
- * recomputed in full. So the output is the same bit for bit whatever the threads. */
+ * recomputed in full. So the output is the same bit for bit whatever the threads. The
+ * approximate search (at the end) takes its candidates from this search in a space
+ * of principal components, then their distances in the full space by the same loop. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,138 +37,117 @@
 #define KNN_MAX_ROWS 1024   /* larger blocks do not make sgemm faster */
 #define KNN_TILE 64         /* columns offered together to their heaps */
 #define KNN_MARGIN 16       /* shortlisted candidates beyond the k wanted */
+#define KNN_GEMM_COLS 512   /* columns of a block's product that one thread forms */
 
 typedef float v8f __attribute__((vector_size(8 * sizeof(float))));
 typedef int32_t v8i __attribute__((vector_size(8 * sizeof(int32_t))));
+typedef float v16f __attribute__((vector_size(16 * sizeof(float))));
+/* 16 floats read from any float address (the rows are not 64-byte aligned) */
+typedef float v16f_u __attribute__((vector_size(16 * sizeof(float)), aligned(sizeof(float))));
+#define knn_load16(p) (*(const v16f_u *)(p))
 
 /* The distance loop also gets an AVX2 version chosen at run time; without FMA
  * contraction (ISO C mode) both versions round identically. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define KNN_KERNEL __attribute__((target_clones("avx2", "default")))
+#define KNN_DIST_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define KNN_KERNEL
+#define KNN_DIST_KERNEL
 #endif
 
+/* A (distance, index) pair as one integer: the distance's bits, then the index. The
+ * distances are sums of squares (+0 or more), whose bits order as their values, so the
+ * keys order as the pairs do lexicographically. */
+static inline uint64_t knn_key(float d, uint32_t i)
+{
+    uint32_t b;
+    memcpy(&b, &d, sizeof b);
+    return (uint64_t)b << 32 | i;
+}
+static inline float knn_key_d(uint64_t k)
+{
+    uint32_t b = (uint32_t)(k >> 32);
+    float d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+static inline uint32_t knn_key_i(uint64_t k) { return (uint32_t)(k & UINT32_MAX); }
+
 /* Each point's shortlist: candidates are appended while they beat the threshold
- * (worst_d, worst_i); when the list is full, the k best by (distance, index) are kept
+ * (the key worst); when the list is full, the k best by (distance, index) are kept
  * and the worst of them becomes the threshold. Cheaper than a heap (an append per
  * candidate, a selection per k arrivals), and what is kept does not depend on the
- * order of arrival either. (k, and the heaps, are also used with cap == k as plain
- * max-heaps by the full-row fallback of knn_finalise.) */
+ * order of arrival either. Candidates are held as keys (knn_key): one integer compare
+ * orders two of them, and one move carries both halves. */
 typedef struct Heaps {
-    size_t k;
-    float *d;        /* (n, cap) candidates: the first count are held */
-    uint32_t *i;     /* (n, cap) */
-    uint32_t *count; /* (n) entries held */
-    float *worst_d;  /* (n) the threshold; +inf until the first selection */
-    uint32_t *worst_i;
+    size_t k;        /* entries kept at each selection */
     size_t cap;      /* entries per point: KNN_LIST_FACTOR k */
+    uint64_t *key;   /* (n, cap) candidates: the first count are held */
+    uint32_t *count; /* (n) entries held */
+    float *worst_d;  /* (n) the threshold's distance (for the vector test); +inf at first */
+    uint64_t *worst; /* (n) the threshold's key */
 } Heaps;
 
 #define KNN_LIST_FACTOR 2
 
-/* (distance, index) pairs ordered lexicographically: a is worse than b. */
-static int knn_worse(float da, uint32_t ia, float db, uint32_t ib)
-{
-    return da > db || (da == db && ia > ib);
-}
-
-static void knn_swap(float *hd, uint32_t *hi, size_t a, size_t b)
-{
-    float td = hd[a];
-    uint32_t ti = hi[a];
-    hd[a] = hd[b];
-    hi[a] = hi[b];
-    hd[b] = td;
-    hi[b] = ti;
-}
-
-static void knn_sift_down(float *hd, uint32_t *hi, size_t k, size_t pos)
-{
-    for (;;) {
-        size_t l = 2 * pos + 1, r = l + 1, w = pos;
-        if (l < k && knn_worse(hd[l], hi[l], hd[w], hi[w]))
-            w = l;
-        if (r < k && knn_worse(hd[r], hi[r], hd[w], hi[w]))
-            w = r;
-        if (w == pos)
-            return;
-        knn_swap(hd, hi, pos, w);
-        pos = w;
-    }
-}
-
-/* Moves the k best of the m pairs (hd, hi) to the front, in no particular order
- * (quickselect by (distance, index), median-of-three pivots: no randomness). */
-static void knn_select(float *hd, uint32_t *hi, size_t m, size_t k)
+/* Moves the k smallest of the m distinct keys a to the front, in no particular order
+ * (quickselect, median-of-three pivots: no randomness). The partition has no branch
+ * on the comparison, whose outcome is as good as random. */
+static void knn_select(uint64_t *a, size_t m, size_t k)
 {
     if (m <= k)
         return;
-    size_t lo = 0, hi_end = m; /* the k-th lies in [lo, hi_end) */
-    while (hi_end - lo > 1) {
-        size_t mid = lo + (hi_end - lo) / 2, last = hi_end - 1;
-        /* median of first, middle, last into position last as the pivot */
-        if (knn_worse(hd[lo], hi[lo], hd[mid], hi[mid]))
-            knn_swap(hd, hi, lo, mid);
-        if (knn_worse(hd[mid], hi[mid], hd[last], hi[last]))
-            knn_swap(hd, hi, mid, last);
-        if (knn_worse(hd[lo], hi[lo], hd[mid], hi[mid]))
-            knn_swap(hd, hi, lo, mid);
-        knn_swap(hd, hi, mid, last);
-        float pd = hd[last];
-        uint32_t pi = hi[last];
-        size_t store = lo;
-        for (size_t t = lo; t < last; t++)
-            if (knn_worse(pd, pi, hd[t], hi[t]))
-                knn_swap(hd, hi, t, store++);
-        knn_swap(hd, hi, store, last);
+    size_t lo = 0, end = m; /* the k-th lies in [lo, end) */
+    while (end - lo > 1) {
+        size_t mid = lo + (end - lo) / 2, last = end - 1;
+        uint64_t t;
+        /* the median of first, middle and last to position last, as the pivot */
+        if (a[mid] < a[lo]) t = a[mid], a[mid] = a[lo], a[lo] = t;
+        if (a[last] < a[mid]) t = a[last], a[last] = a[mid], a[mid] = t;
+        if (a[mid] < a[lo]) t = a[mid], a[mid] = a[lo], a[lo] = t;
+        t = a[mid], a[mid] = a[last], a[last] = t;
+        uint64_t pivot = a[last];
+        size_t store = lo; /* [lo, store) < pivot <= [store, i) */
+        for (size_t i = lo; i < last; i++) {
+            uint64_t v = a[i];
+            a[i] = a[store];
+            a[store] = v;
+            store += v < pivot;
+        }
+        a[last] = a[store];
+        a[store] = pivot;
         if (store == k - 1 || store == k)
-            return; /* [0, store) are all better than the pivot at store */
+            return; /* [0, store) are all smaller than the pivot at store */
         if (store < k)
             lo = store + 1;
         else
-            hi_end = store;
+            end = store;
     }
 }
 
 /* Keeps point p's k best and makes the worst of them the threshold. */
 static void knn_compact(Heaps *h, size_t p)
 {
-    float *hd = h->d + p * h->cap;
-    uint32_t *hi = h->i + p * h->cap;
-    knn_select(hd, hi, h->count[p], h->k);
+    uint64_t *a = h->key + p * h->cap;
+    knn_select(a, h->count[p], h->k);
     h->count[p] = (uint32_t)h->k;
-    size_t w = 0;
-    for (size_t t = 1; t < h->k; t++)
-        if (knn_worse(hd[t], hi[t], hd[w], hi[w]))
-            w = t;
-    h->worst_d[p] = hd[w];
-    h->worst_i[p] = hi[w];
+    uint64_t w = 0;
+    for (size_t t = 0; t < h->k; t++)
+        w = a[t] > w ? a[t] : w;
+    h->worst[p] = w;
+    h->worst_d[p] = knn_key_d(w);
 }
 
-/* Offers candidate (dd, j) to the list of point p; the caller has checked that it
- * beats the threshold. */
-static void knn_offer(Heaps *h, size_t p, float dd, uint32_t j)
+/* Offers candidate key to the list of point p, if it beats the threshold. */
+static inline void knn_offer(Heaps *h, size_t p, uint64_t key)
 {
+    if (key >= h->worst[p])
+        return;
     size_t pos = h->count[p]++;
-    h->d[p * h->cap + pos] = dd;
-    h->i[p * h->cap + pos] = j;
+    h->key[p * h->cap + pos] = key;
     if (h->count[p] == h->cap)
         knn_compact(h, p);
-}
-
-static inline int knn_beats(const Heaps *h, size_t p, float dd, uint32_t j)
-{
-    return dd < h->worst_d[p] || (dd == h->worst_d[p] && j < h->worst_i[p]);
-}
-
-/* Sorts a heap of k entries in place into increasing (d, i) order. */
-static void knn_heap_sort(float *hd, uint32_t *hi, size_t k)
-{
-    for (size_t end = k; end > 1; end--) {
-        knn_swap(hd, hi, 0, end - 1);
-        knn_sift_down(hd, hi, end - 1, 0);
-    }
 }
 
 typedef struct KnnBlock {
@@ -183,8 +167,9 @@ static inline float knn_dd(float ni, float nj, float g)
 }
 
 /* 8 distances, from ni and the 8 (nj, dot products) at col, against 8 thresholds:
- * nonzero when one may beat its threshold (ties included; the exact test follows). */
-static inline int knn_any_le(float ni, const float *nj, const float *g, const float *worst)
+ * bit l is set when lane l may beat its threshold (ties included; knn_offer's exact
+ * test follows). */
+static inline unsigned knn_le_mask(float ni, const float *nj, const float *g, const float *worst)
 {
     v8f vn, vg, w;
     memcpy(&vn, nj, sizeof vn);
@@ -192,10 +177,32 @@ static inline int knn_any_le(float ni, const float *nj, const float *g, const fl
     memcpy(&w, worst, sizeof w);
     v8f a = ((v8f){0} + ni) + vn - 2.0f * vg;
     v8i le = (v8i)(a <= w);
-    int any = 0;
+    unsigned mask = 0;
     for (int l = 0; l < 8; l++)
-        any |= le[l];
-    return any;
+        mask |= (unsigned)(le[l] & 1) << l;
+    return mask;
+}
+
+typedef struct KnnGemm {
+    const float *xc;    /* (n, d) centred data */
+    size_t d, r0, nr, w;
+    float *g;           /* (nr, w) out */
+} KnnGemm;
+
+/* Column tiles b .. e-1 of the block's products, each by a single-threaded sgemm:
+ * our threads share the tiles, so OpenBLAS's own threads never run (they would spin
+ * in the selection that follows, on the same cores). The tiles are fixed by n, so
+ * the products do not depend on the thread count either. */
+static void knn_block_gemm(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const KnnGemm *c = vctx;
+    for (size_t t = b; t < e; t++) {
+        size_t c0 = t * KNN_GEMM_COLS, c1 = c->w - c0 < KNN_GEMM_COLS ? c->w : c0 + KNN_GEMM_COLS;
+        /* g[:, c0:c1] (nr, c1 - c0) = xc[r0 : r0+nr] (nr, d) . xc[r0+c0 : r0+c1]^T */
+        blas_sgemm(0, 1, c->nr, c1 - c0, c->d, 1.0f, c->xc + c->r0 * c->d, c->d,
+                   c->xc + (c->r0 + c0) * c->d, c->d, 0.0f, c->g + c0, c->w);
+    }
 }
 
 /* Rows b .. e-1 of the block take the candidates of their row. */
@@ -213,21 +220,15 @@ KNN_KERNEL static void knn_block_rows(void *vctx, size_t b, size_t e, int worker
             float w8[8];
             for (int l = 0; l < 8; l++)
                 w8[l] = c->h->worst_d[p];
-            if (!knn_any_le(ni, nj + col, row + col, w8))
-                continue;
-            for (size_t q = col; q < col + 8; q++) {
-                uint32_t j = (uint32_t)(c->r0 + q);
-                float dd = knn_dd(ni, nj[q], row[q]);
-                if (j != p && knn_beats(c->h, p, dd, j))
-                    knn_offer(c->h, p, dd, j);
+            for (unsigned m = knn_le_mask(ni, nj + col, row + col, w8); m; m &= m - 1) {
+                size_t q = col + (size_t)__builtin_ctz(m);
+                if (c->r0 + q != p)
+                    knn_offer(c->h, p, knn_key(knn_dd(ni, nj[q], row[q]), (uint32_t)(c->r0 + q)));
             }
         }
-        for (; col < c->w; col++) {
-            uint32_t j = (uint32_t)(c->r0 + col);
-            float dd = knn_dd(ni, nj[col], row[col]);
-            if (j != p && knn_beats(c->h, p, dd, j))
-                knn_offer(c->h, p, dd, j);
-        }
+        for (; col < c->w; col++)
+            if (c->r0 + col != p)
+                knn_offer(c->h, p, knn_key(knn_dd(ni, nj[col], row[col]), (uint32_t)(c->r0 + col)));
     }
 }
 
@@ -245,20 +246,14 @@ KNN_KERNEL static void knn_block_columns(void *vctx, size_t b, size_t e, int wor
             uint32_t j = (uint32_t)(c->r0 + r);
             float nj = c->norms[j];
             size_t col = c0;
-            for (; col + 8 <= c1; col += 8) {
-                if (!knn_any_le(nj, nq + col, row + col, c->h->worst_d + c->r0 + col))
-                    continue;
-                for (size_t q = col; q < col + 8; q++) {
-                    float dd = knn_dd(nq[q], nj, row[q]);
-                    if (knn_beats(c->h, c->r0 + q, dd, j))
-                        knn_offer(c->h, c->r0 + q, dd, j);
+            for (; col + 8 <= c1; col += 8)
+                for (unsigned m = knn_le_mask(nj, nq + col, row + col, c->h->worst_d + c->r0 + col);
+                     m; m &= m - 1) {
+                    size_t q = col + (size_t)__builtin_ctz(m);
+                    knn_offer(c->h, c->r0 + q, knn_key(knn_dd(nq[q], nj, row[q]), j));
                 }
-            }
-            for (; col < c1; col++) {
-                float dd = knn_dd(nq[col], nj, row[col]);
-                if (knn_beats(c->h, c->r0 + col, dd, j))
-                    knn_offer(c->h, c->r0 + col, dd, j);
-            }
+            for (; col < c1; col++)
+                knn_offer(c->h, c->r0 + col, knn_key(knn_dd(nq[col], nj, row[col]), j));
         }
     }
 }
@@ -269,25 +264,36 @@ static void knn_block_compact(void *vctx, size_t b, size_t e, int worker)
     (void)worker;
     Heaps *h = vctx;
     for (size_t p = b; p < e; p++)
-        if (h->count[p] > h->k || h->worst_d[p] == INFINITY)
+        if (h->count[p] > h->k || h->worst[p] == UINT64_MAX)
             knn_compact(h, p);
 }
 
-/* Squared distance between two rows, in a fixed order: 8 float lanes, then the lanes
- * and the tail added in double. */
-KNN_KERNEL static float knn_distance(const float *a, const float *b, size_t d)
+/* Squared distance between two rows, in a fixed order: four accumulators of 16 float
+ * lanes over 64 columns at a time (so that the adds do not wait on one another), then
+ * 16 columns at a time into the first, the accumulators added, their lanes and the
+ * tail added in double. The order depends on d alone, so every version (AVX-512,
+ * AVX2, plain) rounds the same; the finalise and refine steps are bound by this loop. */
+KNN_DIST_KERNEL static float knn_distance(const float *a, const float *b, size_t d)
 {
-    v8f acc = {0};
+    v16f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
     size_t c = 0;
-    for (; c + 8 <= d; c += 8) {
-        v8f va, vb;
-        memcpy(&va, a + c, sizeof va);
-        memcpy(&vb, b + c, sizeof vb);
-        v8f t = va - vb;
-        acc += t * t;
+    for (; c + 64 <= d; c += 64) {
+        v16f t0 = knn_load16(a + c) - knn_load16(b + c);
+        v16f t1 = knn_load16(a + c + 16) - knn_load16(b + c + 16);
+        v16f t2 = knn_load16(a + c + 32) - knn_load16(b + c + 32);
+        v16f t3 = knn_load16(a + c + 48) - knn_load16(b + c + 48);
+        acc0 += t0 * t0;
+        acc1 += t1 * t1;
+        acc2 += t2 * t2;
+        acc3 += t3 * t3;
     }
+    for (; c + 16 <= d; c += 16) {
+        v16f t = knn_load16(a + c) - knn_load16(b + c);
+        acc0 += t * t;
+    }
+    v16f acc = (acc0 + acc1) + (acc2 + acc3);
     double s = 0;
-    for (int l = 0; l < 8; l++)
+    for (int l = 0; l < 16; l++)
         s += (double)acc[l];
     for (; c < d; c++) {
         double t = (double)a[c] - (double)b[c];
@@ -301,32 +307,14 @@ typedef struct KnnFinal {
     const float *norms;   /* (n) squared norms */
     float norm_max;
     size_t n, d, k, kk;   /* kk: shortlist length */
-    const float *hd;      /* (n, cap) shortlisted sgemm distances, kk per point */
-    const uint32_t *hi;
+    const uint64_t *list; /* (n, cap) shortlisted sgemm keys, kk per point */
     const float *worst;   /* (n) the largest shortlisted sgemm distance */
     size_t cap;
     float *dist2;         /* (n, k) out */
     uint32_t *idx;
-    uint64_t *pairs;      /* (threads, kk) scratch: (distance, index) keys */
+    uint64_t *pairs;      /* (threads, 2 kk) scratch: (distance, index) keys */
+    int sorted;           /* each row by increasing key, else in no particular order */
 } KnnFinal;
-
-/* A (distance, index) pair as one integer: the distance's bits, then the index. The
- * distances are sums of squares (+0 or more), whose bits order as their values, so the
- * keys order as the pairs do lexicographically. */
-static inline uint64_t knn_key(float d, uint32_t i)
-{
-    uint32_t b;
-    memcpy(&b, &d, sizeof b);
-    return (uint64_t)b << 32 | i;
-}
-static inline float knn_key_d(uint64_t k)
-{
-    uint32_t b = (uint32_t)(k >> 32);
-    float d;
-    memcpy(&d, &b, sizeof d);
-    return d;
-}
-static inline uint32_t knn_key_i(uint64_t k) { return (uint32_t)(k & UINT32_MAX); }
 
 /* Sorts m keys increasing: quicksort (median of three) down to short runs, then one
  * insertion sort (qsort's indirect comparisons cost more than the sorting itself). */
@@ -369,23 +357,57 @@ static void knn_sort_keys(uint64_t *a, size_t m)
     }
 }
 
+/* Point p's k best among all others by our own sums, sorted into a (2 kk scratch):
+ * a list as the shortlists are (appends while beating the threshold, a selection when
+ * full), on one point. */
+static void knn_full_row(const KnnFinal *c, size_t p, uint64_t *a)
+{
+    const float *row = c->xc + p * c->d;
+    size_t cnt = 0, cap = 2 * c->k;
+    uint64_t worst = UINT64_MAX;
+    for (size_t j = 0; j < c->n; j++) {
+        if (j == p)
+            continue;
+        uint64_t key = knn_key(knn_distance(row, c->xc + j * c->d, c->d), (uint32_t)j);
+        if (key >= worst)
+            continue;
+        a[cnt++] = key;
+        if (cnt == cap) {
+            knn_select(a, cnt, c->k);
+            cnt = c->k;
+            worst = 0;
+            for (size_t t = 0; t < c->k; t++)
+                worst = a[t] > worst ? a[t] : worst;
+        }
+    }
+    knn_select(a, cnt, c->k);
+    knn_sort_keys(a, c->k);
+}
+
 /* Points b .. e-1: own distances for the shortlist, the k best, checked complete. */
 static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
 {
     const KnnFinal *c = vctx;
-    uint64_t *pairs = c->pairs + (size_t)worker * c->kk;
+    uint64_t *pairs = c->pairs + (size_t)worker * 2 * c->kk;
     for (size_t p = b; p < e; p++) {
         const float *row = c->xc + p * c->d;
-        const uint32_t *hi = c->hi + p * c->cap;
+        const uint64_t *list = c->list + p * c->cap;
         size_t m = 0;
-        for (size_t t = 0; t < c->kk; t++)
-            pairs[m++] = knn_key(knn_distance(row, c->xc + (size_t)hi[t] * c->d, c->d), hi[t]);
-        knn_sort_keys(pairs, m);
+        for (size_t t = 0; t < c->kk; t++) {
+            uint32_t j = knn_key_i(list[t]);
+            pairs[m++] = knn_key(knn_distance(row, c->xc + (size_t)j * c->d, c->d), j);
+        }
+        knn_select(pairs, m, c->k);
+        uint64_t kth = 0;
+        for (size_t t = 0; t < c->k; t++)
+            kth = pairs[t] > kth ? pairs[t] : kth;
         /* sgemm's error is below (d + 2) u (|a|^2 + |b|^2) for d-term dot products;
          * take 8 times that, and the same for our own sums. */
         double eps = 8.0 * ((double)c->d + 8.0) * 0x1.0p-24 * ((double)c->norms[p] + c->norm_max);
-        int complete = c->kk == c->n - 1 || (double)knn_key_d(pairs[c->k - 1]) + eps < (double)c->worst[p];
+        int complete = c->kk == c->n - 1 || (double)knn_key_d(kth) + eps < (double)c->worst[p];
         if (complete) {
+            if (c->sorted)
+                knn_sort_keys(pairs, c->k);
             for (size_t t = 0; t < c->k; t++) {
                 c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
                 c->idx[p * c->k + t] = knn_key_i(pairs[t]);
@@ -393,37 +415,18 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
             continue;
         }
         /* Large ties at the boundary: the whole row, with our own sums. */
-        Heaps h1 = {c->k, c->dist2 + p * c->k, c->idx + p * c->k, NULL, NULL, NULL, c->k};
-        size_t cnt = 0;
-        for (size_t j = 0; j < c->n; j++) {
-            if (j == p)
-                continue;
-            float dd = knn_distance(row, c->xc + j * c->d, c->d);
-            if (cnt == c->k && !knn_worse(h1.d[0], h1.i[0], dd, (uint32_t)j))
-                continue;
-            if (cnt < c->k) {
-                size_t pos = cnt++;
-                h1.d[pos] = dd;
-                h1.i[pos] = (uint32_t)j;
-                while (pos > 0) {
-                    size_t parent = (pos - 1) / 2;
-                    if (!knn_worse(h1.d[pos], h1.i[pos], h1.d[parent], h1.i[parent]))
-                        break;
-                    knn_swap(h1.d, h1.i, pos, parent);
-                    pos = parent;
-                }
-            } else {
-                h1.d[0] = dd;
-                h1.i[0] = (uint32_t)j;
-                knn_sift_down(h1.d, h1.i, c->k, 0);
-            }
+        knn_full_row(c, p, pairs);
+        for (size_t t = 0; t < c->k; t++) {
+            c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
+            c->idx[p * c->k + t] = knn_key_i(pairs[t]);
         }
-        knn_heap_sort(h1.d, h1.i, c->k);
     }
 }
 
-int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
-              int threads, Err *e)
+/* knn_exact, with rows sorted or (sorted == 0: the approximate search's candidates,
+ * which it sorts itself) in no particular order. */
+static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+                      int threads, int sorted, Err *e)
 {
     if (n < 2 || n >= UINT32_MAX)
         return err_set(e, _("nearest neighbours need between 2 and %u points, not %zu"),
@@ -448,21 +451,20 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     if (mem_check_budget(xbytes + gbytes, _("nearest neighbours"), e) != 0)
         return -1;
 
-    int rc = -1;
+    int rc = -1, saved_blas = -1;
     Pool *pool = NULL;
     float *xc = xmalloc_floats(n * d);  /* (n, d) centred copy: smaller norms, less cancellation */
     float *g = xmalloc_floats(rows * n); /* (rows, n - r0) block of the upper part */
     float *norms = xmalloc_floats(n);    /* (n) squared norms of the centred rows */
     double *mean = xcalloc(d, sizeof(double));
-    /* (n, kk) shortlists, as heaps */
+    /* (n, cap) shortlists of keys */
     size_t cap = KNN_LIST_FACTOR * kk;
-    Heaps h = {kk, xmalloc_floats(n * cap), xmalloc(n * cap * sizeof(uint32_t)),
-               xcalloc(n, sizeof(uint32_t)), xmalloc_floats(n), xmalloc(n * sizeof(uint32_t)),
-               cap};
+    Heaps h = {kk, cap, xmalloc(n * cap * sizeof(uint64_t)), xcalloc(n, sizeof(uint32_t)),
+               xmalloc_floats(n), xmalloc(n * sizeof(uint64_t))};
     uint64_t *pairs = NULL;
     for (size_t i = 0; i < n; i++) {
         h.worst_d[i] = INFINITY;
-        h.worst_i[i] = UINT32_MAX;
+        h.worst[i] = UINT64_MAX;
     }
 
     for (size_t i = 0; i < n; i++)
@@ -481,6 +483,7 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     }
 
     pool = threads > 1 ? pool_new(threads) : NULL;
+    saved_blas = blas_serial_begin();
     for (size_t r0 = 0; r0 < n; r0 += rows) {
         if (interrupt_pending()) {
             err_interrupted(e, _("the nearest neighbour search"));
@@ -488,7 +491,8 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
         }
         size_t nr = n - r0 < rows ? n - r0 : rows, w = n - r0;
         /* g (nr, w) = xc[r0 : r0+nr] (nr, d) . xc[r0 : n]^T (d, w) */
-        blas_sgemm(0, 1, nr, w, d, 1.0f, xc + r0 * d, d, xc + r0 * d, d, 0.0f, g, w);
+        KnnGemm gm = {xc, d, r0, nr, w, g};
+        pool_for(pool, (w + KNN_GEMM_COLS - 1) / KNN_GEMM_COLS, 1, knn_block_gemm, &gm);
         /* The candidates of each row, then of each column. Every heap
          * is touched by one thread at a time, and its result does not depend on the
          * order of its candidates. */
@@ -499,9 +503,9 @@ int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float
     float norm_max = 0;
     for (size_t i = 0; i < n; i++)
         norm_max = norms[i] > norm_max ? norms[i] : norm_max;
-    pairs = xmalloc(kk * (size_t)pool_threads(pool) * sizeof(uint64_t));
+    pairs = xmalloc(2 * kk * (size_t)pool_threads(pool) * sizeof(uint64_t));
     pool_for(pool, n, 64, knn_block_compact, &h);
-    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.d, h.i, h.worst_d, cap, dist2, idx, pairs};
+    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.key, h.worst_d, cap, dist2, idx, pairs, sorted};
     pool_for(pool, n, 16, knn_finalise, &fin);
     rc = 0;
 out:
@@ -509,21 +513,28 @@ out:
     free(g);
     free(norms);
     free(mean);
-    free(h.d);
-    free(h.i);
+    free(h.key);
     free(pairs);
     free(h.count);
     free(h.worst_d);
-    free(h.worst_i);
+    free(h.worst);
     pool_free(pool);
+    if (saved_blas >= 0)
+        blas_serial_end(saved_blas);
     return rc;
+}
+
+int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+              int threads, Err *e)
+{
+    return knn_search(x, n, d, k, idx, dist2, threads, 1, e);
 }
 
 /* ---- approximate: candidates from principal components, exact distances ---- */
 
 typedef struct KnnRefine {
-    const float *x;        /* (n, d) */
-    size_t d, k, cand;
+    const float *x;        /* (n, ld) the data, rows 64-byte aligned */
+    size_t ld, d, k, cand;
     const uint32_t *cidx;  /* (n, cand) candidates */
     const uint32_t *walk;  /* (n) the order in which the points are refined */
     uint32_t *idx;         /* (n, k) out */
@@ -537,11 +548,12 @@ static void knn_refine(void *vctx, size_t b, size_t e, int worker)
     uint64_t *pairs = c->pairs + (size_t)worker * c->cand;
     for (size_t s = b; s < e; s++) {
         size_t p = c->walk[s];
-        const float *row = c->x + p * c->d;
+        const float *row = c->x + p * c->ld;
         const uint32_t *ci = c->cidx + p * c->cand;
         for (size_t t = 0; t < c->cand; t++)
-            pairs[t] = knn_key(knn_distance(row, c->x + (size_t)ci[t] * c->d, c->d), ci[t]);
-        knn_sort_keys(pairs, c->cand);
+            pairs[t] = knn_key(knn_distance(row, c->x + (size_t)ci[t] * c->ld, c->d), ci[t]);
+        knn_select(pairs, c->cand, c->k);
+        knn_sort_keys(pairs, c->k);
         for (size_t t = 0; t < c->k; t++) {
             c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
             c->idx[p * c->k + t] = knn_key_i(pairs[t]);
@@ -582,46 +594,64 @@ static double knn_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
-               int threads, KnnApproxStats *stats, Err *e)
+/* x (n, d) with each row starting on a 64-byte boundary: x itself when its rows do,
+ * else a copy (*copy, to free) with rows of ld >= d floats. The distance loop reads
+ * whole cache lines then (loads split across lines made it two and a half times
+ * slower); its sums do not depend on where the rows are. */
+static const float *knn_aligned_rows(const float *x, size_t n, size_t d, size_t *ld, float **copy)
 {
-    KnnApproxStats st = {d, k, 0, 0};
-    double t0 = knn_now();
-    if (d <= KNN_APPROX_DIMS || n < 3) {
-        int rc = knn_exact(x, n, d, k, idx, dist2, threads, e);
-        st.seconds_candidates = knn_now() - t0;
-        if (stats)
-            *stats = st;
-        return rc;
+    *copy = NULL;
+    *ld = d;
+    if ((uintptr_t)x % 64 == 0 && d % 16 == 0)
+        return x;
+    *ld = (d + 15) / 16 * 16;
+    *copy = xmalloc_floats(n * *ld);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(*copy + i * *ld, x + i * d, d * sizeof(float));
+        memset(*copy + i * *ld + d, 0, (*ld - d) * sizeof(float));
     }
+    return *copy;
+}
+
+/* The arguments knn_approx and knn_approx_projected share, checked. */
+static int knn_approx_check(size_t n, size_t k, int threads, Err *e)
+{
     if (n >= UINT32_MAX || k < 1 || k > n - 1)
         return err_set(e, _("cannot find %zu nearest neighbours among %zu points; use k between 1 and %zu"),
                        k, n, n > 1 ? n - 1 : 0);
     if (threads < 1 || threads > POOL_MAX_THREADS)
         return err_set(e, _("nearest neighbours: threads %d must be between 1 and %d"), threads,
                        POOL_MAX_THREADS);
-    size_t dims = KNN_APPROX_DIMS;
+    return 0;
+}
+
+int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, size_t dims,
+                         size_t k, uint32_t *idx, float *dist2, int threads,
+                         KnnApproxStats *stats, Err *e)
+{
+    KnnApproxStats st = {dims, k, 0, 0};
+    double t0 = knn_now();
+    if (knn_approx_check(n, k, threads, e) != 0)
+        return -1;
+    if (dims < 1 || dims > d)
+        return err_set(e, _("nearest neighbours: %zu principal components of %zu dimensions"), dims, d);
     size_t cand = KNN_APPROX_CANDIDATES(k);
     cand = cand < n - 1 ? cand : n - 1;
     size_t bytes;
-    if (size_mul(n, dims * sizeof(float) + cand * 8, &bytes) != 0)
+    if (size_mul(n, cand * 8, &bytes) != 0)
         return err_set(e, _("nearest neighbours of %zu points: size overflows"), n);
     if (mem_check_budget(bytes, _("nearest neighbours"), e) != 0)
         return -1;
-    st.dims = dims;
     st.candidates = cand;
     int rc = -1;
-    float *proj = xmalloc_floats(n * dims);           /* (n, dims) */
     uint32_t *cidx = xmalloc(n * cand * sizeof(uint32_t)); /* (n, cand) */
     float *cd2 = xmalloc_floats(n * cand);
     Pool *pool = NULL;
     uint64_t *pairs = NULL;
     uint32_t *walk = NULL;
-    if (pca_project_cov(x, n, d, dims, proj, NULL, threads, e) != 0 ||
-        knn_exact(proj, n, dims, cand, cidx, cd2, threads, e) != 0)
+    float *copy = NULL; /* x with aligned rows, when its own are not */
+    if (knn_search(proj, n, dims, cand, cidx, cd2, threads, 0, e) != 0)
         goto out;
-    free(proj);
-    proj = NULL;
     free(cd2);
     cd2 = NULL;
     st.seconds_candidates = knn_now() - t0;
@@ -634,18 +664,53 @@ int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, floa
     pairs = xmalloc(cand * (size_t)pool_threads(pool) * sizeof(uint64_t));
     walk = xmalloc(n * sizeof(uint32_t));
     knn_walk(cidx, n, cand, walk);
-    KnnRefine r = {x, d, k, cand, cidx, walk, idx, dist2, pairs};
+    size_t ld;
+    const float *xa = knn_aligned_rows(x, n, d, &ld, &copy);
+    KnnRefine r = {xa, ld, d, k, cand, cidx, walk, idx, dist2, pairs};
     pool_for(pool, n, 64, knn_refine, &r);
     st.seconds_refine = knn_now() - t0;
     if (stats)
         *stats = st;
     rc = 0;
 out:
-    free(proj);
     free(cidx);
     free(cd2);
     free(pairs);
     free(walk);
+    free(copy);
     pool_free(pool);
+    return rc;
+}
+
+int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
+               int threads, KnnApproxStats *stats, Err *e)
+{
+    KnnApproxStats st = {d, k, 0, 0};
+    double t0 = knn_now();
+    if (d <= KNN_APPROX_DIMS || n < 3) {
+        int rc = knn_exact(x, n, d, k, idx, dist2, threads, e);
+        st.seconds_candidates = knn_now() - t0;
+        if (stats)
+            *stats = st;
+        return rc;
+    }
+    if (knn_approx_check(n, k, threads, e) != 0)
+        return -1;
+    size_t bytes;
+    if (size_mul(n, KNN_APPROX_DIMS * sizeof(float), &bytes) != 0)
+        return err_set(e, _("nearest neighbours of %zu points: size overflows"), n);
+    if (mem_check_budget(bytes, _("nearest neighbours"), e) != 0)
+        return -1;
+    float *proj = xmalloc_floats(n * KNN_APPROX_DIMS); /* (n, dims) */
+    int rc = -1;
+    if (pca_project_cov(x, n, d, KNN_APPROX_DIMS, proj, NULL, threads, e) == 0 &&
+        knn_approx_projected(x, n, d, proj, KNN_APPROX_DIMS, k, idx, dist2, threads, &st, e) == 0)
+        rc = 0;
+    double total = knn_now() - t0;
+    free(proj);
+    if (rc == 0 && stats) {
+        st.seconds_candidates = total - st.seconds_refine; /* the PCA counts as candidates */
+        *stats = st;
+    }
     return rc;
 }

@@ -1,7 +1,8 @@
 /* pca_cov.c: principal components of many points through their covariance.
  *
  * The covariance (d, d) is formed once, one block of PCOV_BLOCK centred rows at a time
- * by sgemm (Xb^T Xb), the blocks' products added in block order in double; LAPACK
+ * by ssyrk (the upper triangle of Xb^T Xb: half the work of sgemm), the blocks'
+ * products added in block order in double, the lower triangle mirrored; LAPACK
  * then gives its leading eigenvectors V, and the projection is Xc V, block by block.
  * Blocks are fixed by n alone and each sgemm runs on one thread (blas_serial_begin),
  * so the pool's threads share the blocks and the result does not depend on their
@@ -49,9 +50,8 @@ static void pcov_cov_task(void *vctx, size_t b, size_t e, int worker)
     for (size_t t = b; t < e; t++) {
         size_t r0 = (c->b0 + t) * PCOV_BLOCK, r1 = r0 + PCOV_BLOCK < c->n ? r0 + PCOV_BLOCK : c->n;
         float *buf = pcov_centre(c, r0, r1, worker);
-        /* prod[t] (d, d) = buf^T (d, rows) . buf (rows, d) */
-        blas_sgemm(1, 0, c->d, c->d, r1 - r0, 1.0f, buf, c->d, buf, c->d, 0.0f,
-                   c->prod + t * c->d * c->d, c->d);
+        /* prod[t] (d, d), upper triangle = buf^T (d, rows) . buf (rows, d) */
+        blas_ssyrk_upper(c->d, r1 - r0, buf, c->d, c->prod + t * c->d * c->d, c->d);
     }
 }
 
@@ -114,9 +114,13 @@ int pca_project_cov(const float *x, size_t n, size_t d, size_t k, float *out, do
         c.b0 = b0;
         pool_for(pool, count, 1, pcov_cov_task, &c);
         for (size_t t = 0; t < count; t++)
-            for (size_t a = 0; a < dd; a++)
-                cov[a] += c.prod[t * dd + a];
+            for (size_t i = 0; i < d; i++)
+                for (size_t j = i; j < d; j++)
+                    cov[i * d + j] += c.prod[t * dd + i * d + j];
     }
+    for (size_t i = 0; i < d; i++) /* the lower triangle mirrors the upper */
+        for (size_t j = 0; j < i; j++)
+            cov[i * d + j] = cov[j * d + i];
     if (blas_eigen_top(d, cov, k, vals, vecs) != 0) {
         err_set(e, _("PCA: LAPACK's eigensolver failed on the %zu x %zu covariance"), d, d);
         goto out;

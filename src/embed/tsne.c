@@ -356,6 +356,27 @@ static const char *tsne_method_what(TsneMethod m)
     }
 }
 
+/* knn_approx, keeping its principal components: *pc (n, KNN_APPROX_DIMS) is the
+ * projection the candidates came from, to start from too (one PCA of the data instead
+ * of two), or NULL when the search was exact (ds <= KNN_APPROX_DIMS). */
+static int tsne_approx_search(const float *xs, size_t n, size_t ds, size_t k, int threads,
+                              uint32_t *nbr, float *dist2, float **pc, KnnApproxStats *st, Err *e)
+{
+    *pc = NULL;
+    if (ds <= KNN_APPROX_DIMS || n < 3)
+        return knn_approx(xs, n, ds, k, nbr, dist2, threads, st, e);
+    double t0 = now_seconds();
+    float *proj = xmalloc_floats(n * KNN_APPROX_DIMS);
+    if (pca_project_cov(xs, n, ds, KNN_APPROX_DIMS, proj, NULL, threads, e) != 0 ||
+        knn_approx_projected(xs, n, ds, proj, KNN_APPROX_DIMS, k, nbr, dist2, threads, st, e) != 0) {
+        free(proj);
+        return -1;
+    }
+    st->seconds_candidates = now_seconds() - t0 - st->seconds_refine; /* with the PCA */
+    *pc = proj;
+    return 0;
+}
+
 /* Stage 1: the k nearest neighbours (of the data, or of its pca_dims leading
  * principal components), and the starting positions. */
 static int tsne_neighbour_stage(const float *x, size_t n, size_t d, size_t k, const TsneParams *p,
@@ -378,8 +399,14 @@ static int tsne_neighbour_stage(const float *x, size_t n, size_t d, size_t k, co
     }
     if (knn == TSNE_KNN_APPROX) {
         KnnApproxStats st;
-        if (knn_approx(xs, n, ds, k, nbr, dist2, p->threads, &st, e) != 0)
+        float *pc = NULL;
+        if (tsne_approx_search(xs, n, ds, k, p->threads, nbr, dist2, &pc, &st, e) != 0)
             goto out;
+        if (pc) {
+            free(proj);
+            proj = pc;
+            ds = KNN_APPROX_DIMS;
+        }
         if (p->verbose >= 1)
             say(log_fn, log_ctx, _("[t-SNE] neighbours: approximate, %zu candidates per point from "
                 "%zu principal components (%.2f s), then exact distances (%.2f s)"),
@@ -388,7 +415,14 @@ static int tsne_neighbour_stage(const float *x, size_t n, size_t d, size_t k, co
         goto out;
     }
     /* The initial positions: from the projection when there is one (its first two
-     * columns are the data's first two principal components). */
+     * columns are the data's first two principal components, so those two alone are
+     * enough: their own PCA only centres them and fixes the signs). */
+    if (proj && ds > 2) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < 2; c++)
+                proj[i * 2 + c] = proj[i * ds + c]; /* (n, 2), in place: i * 2 <= i * ds */
+        ds = 2;
+    }
     if (tsne_init(proj ? proj : x, n, proj ? ds : d, p, ybuf, e) != 0)
         goto out;
     rc = 0;

@@ -18,6 +18,11 @@ void blas_sgemm_naive(int trans_a, int trans_b, size_t m, size_t n, size_t k, fl
                       const float *a, size_t lda, const float *b, size_t ldb, float beta,
                       float *c, size_t ldc);
 
+/* The upper triangle (row-major, j >= i) of c (n, n) = a^T a, for a (k, n): the
+ * products of a covariance at half sgemm's cost. The strict lower part of c is left as
+ * it was. */
+void blas_ssyrk_upper(size_t n, size_t k, const float *a, size_t lda, float *c, size_t ldc);
+
 /* Threads OpenBLAS uses from now on (clamped to 1..64), and how many it uses. */
 void blas_set_threads(int n);
 int blas_threads(void);

@@ -2,13 +2,14 @@
  *
  * Distances come from ||a||^2 + ||b||^2 - 2 a.b with cblas_sgemm on the centred data,
  * one block of rows at a time (at most ~32 MB of distances live at once, never the
- * n x n matrix), and a bounded max-heap per row. A point is never its own neighbour
+ * n x n matrix), and a bounded list per row. A point is never its own neighbour
  * (excluded by index, so exact duplicates of it are still found, at distance 0). Ties
  * are broken by index: of two points at the same computed distance the lower index
  * comes first. Negative round-off is clamped to 0.
  *
- * The distances use OpenBLAS's threads; the selection runs on `threads` threads of
- * its own, between the sgemm calls (the result does not depend on the count). */
+ * Everything runs on `threads` threads of its own, the sgemm calls too (in column
+ * tiles, each on one thread, with OpenBLAS's threads off meanwhile); the result does
+ * not depend on the count. */
 #ifndef UNTANGLE_KNN_H
 #define UNTANGLE_KNN_H
 
@@ -40,5 +41,13 @@ typedef struct KnnApproxStats {
 } KnnApproxStats;
 int knn_approx(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
                int threads, KnnApproxStats *stats, Err *e);
+
+/* knn_approx for a caller that already has proj (n, dims), x's projection on its dims
+ * leading principal components (pca_project_cov; t-SNE also starts from it): the
+ * candidates come from there, the distances from x (n, d). 1 <= dims <= d. knn_approx
+ * is pca_project_cov to KNN_APPROX_DIMS, then this. */
+int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, size_t dims,
+                         size_t k, uint32_t *idx, float *dist2, int threads,
+                         KnnApproxStats *stats, Err *e);
 
 #endif
