@@ -239,6 +239,7 @@ static void tsne_reorder(Descent *s)
     size_t n = s->n;
     tsne_spatial_order(s->y, n, s->order);
     tsne_sparse_reorder(s->P, s->order);
+    tsne_forces_p_changed(s->forces);
     tsne_permute_pairs(s->y, n, s->order, s->pairs);
     tsne_permute_pairs(s->update, n, s->order, s->pairs);
     tsne_permute_pairs(s->gains, n, s->order, s->pairs);
