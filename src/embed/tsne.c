@@ -30,6 +30,7 @@
  * forms during the exaggeration; after iteration 500 points barely change places). */
 #define TSNE_REORDER_EVERY 125
 #define TSNE_REORDER_LAST 500
+#define TSNE_STEP_CHUNK 1024 /* points per task of the descent's step */
 
 void tsne_params_default(TsneParams *p)
 {
@@ -250,6 +251,32 @@ static void tsne_reorder(Descent *s)
     memcpy(s->perm, s->perm2, n * sizeof(uint32_t));
 }
 
+/* One step of gradient descent with gains (scikit-learn's), for points b .. e-1 of
+ * s: each coordinate on its own, so the pool may split the points anyhow. */
+typedef struct StepCtx {
+    Descent *s;
+    double momentum;
+} StepCtx;
+
+static void tsne_step_points(void *vctx, size_t b, size_t e, int worker)
+{
+    const StepCtx *c = vctx;
+    Descent *s = c->s;
+    (void)worker;
+    for (size_t t = 2 * b; t < 2 * e; t++) {
+        double g = s->grad[t];
+        double gain = s->update[t] * g < 0.0 ? s->gains[t] + TSNE_GAIN_UP
+                                             : s->gains[t] * TSNE_GAIN_DOWN;
+        if (gain < TSNE_MIN_GAIN)
+            gain = TSNE_MIN_GAIN;
+        s->gains[t] = gain;
+        s->grad[t] = g * gain;
+        s->update[t] = c->momentum * s->update[t] - s->lr * s->grad[t];
+        s->y[t] += s->update[t];
+        s->yf[t] = (float)s->y[t]; /* what the next forces and the callback see */
+    }
+}
+
 /* Iterations it0 .. it_end-1 of one phase. On return *kl is the error at the last
  * iteration run and *last its index; returns -1 on Ctrl-C or divergence. */
 static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double exaggeration,
@@ -266,25 +293,21 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
     for (i = it0; i < it_end; i++) {
         if (interrupt_pending())
             return err_interrupted(e, _("t-SNE"));
-        if (s->perm && i % TSNE_REORDER_EVERY == 0 && i <= TSNE_REORDER_LAST)
-            tsne_reorder(s);
+        if (i % TSNE_REORDER_EVERY == 0 && i <= TSNE_REORDER_LAST) {
+            if (s->perm)
+                tsne_reorder(s);
+            else /* the attraction's own renumbering, which changes no bits */
+                tsne_forces_p_changed(s->forces);
+        }
         int check = (i + 1) % TSNE_CHECK_EVERY == 0;
         int want = check || i == it_end - 1;
         if (tsne_forces_gradient(s->forces, s->pool, s->P, s->yf, exaggeration, s->grad,
                                  want ? &error : NULL, e) != 0)
             return -1;
-        for (size_t t = 0; t < m; t++) {
-            double g = s->grad[t];
-            double gain = s->update[t] * g < 0.0 ? s->gains[t] + TSNE_GAIN_UP
-                                                 : s->gains[t] * TSNE_GAIN_DOWN;
-            if (gain < TSNE_MIN_GAIN)
-                gain = TSNE_MIN_GAIN;
-            s->gains[t] = gain;
-            s->grad[t] = g * gain;
-            s->update[t] = momentum * s->update[t] - s->lr * s->grad[t];
-            s->y[t] += s->update[t];
-            s->yf[t] = (float)s->y[t]; /* what the next forces and the callback see */
-        }
+        /* on the pool too: run alone, this loop (some tens of microseconds) left the
+         * other threads time to fall asleep before the next iteration's jobs */
+        StepCtx step = {s, momentum};
+        pool_for(s->pool, s->n, TSNE_STEP_CHUNK, tsne_step_points, &step);
         *last = i;
         *kl = error;
         tsne_report(s, i, phase, want ? error : NAN);

@@ -48,6 +48,7 @@ typedef float v8f __attribute__((vector_size(F_HALF * sizeof(float))));
 typedef double v4d __attribute__((vector_size(F_HALF * sizeof(float))));
 typedef int32_t v8i __attribute__((vector_size(F_HALF * sizeof(float))));
 typedef uint64_t v4u __attribute__((vector_size(F_HALF * sizeof(float))));
+typedef int64_t v4l __attribute__((vector_size(F_HALF * sizeof(float))));
 
 /* One block of a row: entry a is p_{i col[a]} = val[a]. */
 typedef struct FBlock {
@@ -64,10 +65,15 @@ struct TsneForces {
     double *rep;     /* (n, 2) repulsion, unnormalised */
     double *z;       /* (n) per-point share of Z */
     double *klrow;   /* (n) per-row KL terms */
-    /* P packed in blocks (see the top): row i is blocks rowblk[i] .. rowblk[i+1]-1 */
+    /* P packed in blocks (see the top), its points renumbered along the map: the row
+     * at place r is P's row perm[r], its blocks rowblk[r] .. rowblk[r+1]-1, their
+     * columns places; place is perm's inverse, yp (n, 2) the positions by place. */
     FBlock *blk;
     size_t *rowblk;  /* (n + 1) */
     size_t blk_cap;  /* blocks allocated */
+    uint32_t *perm, *place; /* (n) each */
+    float *yp;
+    int identity;    /* perm is the identity: yp unused, the caller's y read */
     const uint32_t *packed_col; /* the P arrays blk was made from; NULL: pack again */
     const float *packed_val;
     CpuIsa isa;      /* the attraction's path: AVX-512, AVX2 or portable */
@@ -90,6 +96,9 @@ TsneForces *tsne_forces_new(size_t n, TsneMethod method, double angle)
     f->z = xmalloc(n * sizeof(double));
     f->klrow = xmalloc(n * sizeof(double));
     f->rowblk = xmalloc((n + 1) * sizeof(size_t));
+    f->perm = xmalloc(n * sizeof(uint32_t));
+    f->place = xmalloc(n * sizeof(uint32_t));
+    f->yp = xmalloc_floats(2 * n);
     f->isa = cpu_isa_here();
     return f;
 }
@@ -105,6 +114,9 @@ void tsne_forces_free(TsneForces *f)
     free(f->klrow);
     free(f->blk);
     free(f->rowblk);
+    free(f->perm);
+    free(f->place);
+    free(f->yp);
     free(f);
 }
 
@@ -112,8 +124,7 @@ const TsneFft *tsne_forces_fft(const TsneForces *f) { return f->fft; }
 
 void tsne_forces_p_changed(TsneForces *f)
 {
-    f->packed_col = NULL;
-    f->plogp_set = 0;
+    f->packed_col = NULL; /* renumbered: sum p log p stays */
 }
 
 CpuIsa tsne_forces_use_isa(TsneForces *f, CpuIsa isa)
@@ -128,14 +139,32 @@ static size_t f_row_blocks(const TsneSparseP *P, size_t i)
     return (P->rowptr[i + 1] - P->rowptr[i] + F_LANES - 1) / F_LANES;
 }
 
-/* blk and rowblk from P: each row's entries in order, 16 to a block, the last block
- * filled up with (i, 0). */
-static void f_pack(TsneForces *f, const TsneSparseP *P)
+/* perm and place: the points along a Z-order curve of y (n, 2). */
+static void f_renumber(TsneForces *f, const float *y)
+{
+    size_t n = f->n;
+    double *yd = xmalloc(2 * n * sizeof(double));
+    for (size_t t = 0; t < 2 * n; t++)
+        yd[t] = (double)y[t];
+    tsne_spatial_order(yd, n, f->perm);
+    free(yd);
+    f->identity = 1;
+    for (size_t r = 0; r < n; r++) {
+        f->place[f->perm[r]] = (uint32_t)r;
+        f->identity &= f->perm[r] == r;
+    }
+}
+
+/* blk and rowblk from P, renumbered for y: each row's entries in P's order (so the
+ * sums do not depend on the numbering), 16 to a block, the last block filled up with
+ * massless entries of the point itself. */
+static void f_pack(TsneForces *f, const TsneSparseP *P, const float *y)
 {
     size_t n = f->n, nb = 0;
-    for (size_t i = 0; i < n; i++) {
-        f->rowblk[i] = nb;
-        nb += f_row_blocks(P, i);
+    f_renumber(f, y);
+    for (size_t r = 0; r < n; r++) {
+        f->rowblk[r] = nb;
+        nb += f_row_blocks(P, f->perm[r]);
     }
     f->rowblk[n] = nb;
     if (nb > f->blk_cap) {
@@ -144,12 +173,12 @@ static void f_pack(TsneForces *f, const TsneSparseP *P)
         f->blk = (FBlock *)(void *)xmalloc_floats(nb * (sizeof(FBlock) / sizeof(float)));
         f->blk_cap = nb;
     }
-    for (size_t i = 0; i < n; i++) {
-        size_t t = P->rowptr[i], t1 = P->rowptr[i + 1];
-        for (size_t k = f->rowblk[i]; k < f->rowblk[i + 1]; k++) {
+    for (size_t r = 0; r < n; r++) {
+        size_t i = f->perm[r], t = P->rowptr[i], t1 = P->rowptr[i + 1];
+        for (size_t k = f->rowblk[r]; k < f->rowblk[r + 1]; k++) {
             FBlock *q = &f->blk[k];
             for (int a = 0; a < F_LANES; a++, t++) {
-                q->col[a] = t < t1 ? P->col[t] : (uint32_t)i;
+                q->col[a] = t < t1 ? f->place[P->col[t]] : (uint32_t)r;
                 q->val[a] = t < t1 ? P->val[t] : 0.0f;
             }
         }
@@ -160,7 +189,7 @@ static void f_pack(TsneForces *f, const TsneSparseP *P)
 
 typedef struct AttractCtx {
     TsneForces *f;
-    const float *y;        /* (n, 2) */
+    const float *y;        /* (n, 2) by place */
     double exaggeration;
     double zinv;           /* 1 / Z */
     double log_z;          /* log Z */
@@ -180,10 +209,11 @@ static double f_tree16(const float l[F_LANES])
     return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
-/* Row i's gradient from its attraction sums (sx, sy) over the 16 lanes. */
-static inline void f_finish_row(const AttractCtx *c, size_t i, double sx, double sy)
+/* The gradient of the point at place r from its attraction sums (sx, sy). */
+static inline void f_finish_row(const AttractCtx *c, size_t r, double sx, double sy)
 {
     const double *rep = c->f->rep;
+    size_t i = c->f->perm[r];
     c->grad[2 * i] = F_GRAD_FACTOR * (c->exaggeration * sx - rep[2 * i] * c->zinv);
     c->grad[2 * i + 1] = F_GRAD_FACTOR * (c->exaggeration * sy - rep[2 * i + 1] * c->zinv);
 }
@@ -218,10 +248,10 @@ static inline __attribute__((always_inline)) void f_rows_v8(const AttractCtx *c,
     const float *y = c->y;
     const FBlock *blk = c->f->blk;
     const size_t *rowblk = c->f->rowblk;
-    for (size_t i = b; i < e; i++) {
-        const v8f px = (v8f){0} + y[2 * i], py = (v8f){0} + y[2 * i + 1];
+    for (size_t r = b; r < e; r++) {
+        const v8f px = (v8f){0} + y[2 * r], py = (v8f){0} + y[2 * r + 1];
         v8f ax0 = {0}, ay0 = {0}, ax1 = {0}, ay1 = {0};
-        for (size_t k = rowblk[i]; k < rowblk[i + 1]; k++) {
+        for (size_t k = rowblk[r]; k < rowblk[r + 1]; k++) {
             f_half(y, blk[k].col, blk[k].val, px, py, &ax0, &ay0);
             f_half(y, blk[k].col + F_HALF, blk[k].val + F_HALF, px, py, &ax1, &ay1);
         }
@@ -230,7 +260,7 @@ static inline __attribute__((always_inline)) void f_rows_v8(const AttractCtx *c,
         memcpy(lx + F_HALF, &ax1, sizeof ax1);
         memcpy(ly, &ay0, sizeof ay0);
         memcpy(ly + F_HALF, &ay1, sizeof ay1);
-        f_finish_row(c, i, f_tree16(lx), f_tree16(ly));
+        f_finish_row(c, r, f_tree16(lx), f_tree16(ly));
     }
 }
 
@@ -274,10 +304,10 @@ F_TARGET_512 static void f_rows_avx512(const AttractCtx *c, size_t b, size_t e)
                                            28, 30);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     const __m512 one = _mm512_set1_ps(1.0f);
-    for (size_t i = b; i < e; i++) {
-        const __m512 px = _mm512_set1_ps(y[2 * i]), py = _mm512_set1_ps(y[2 * i + 1]);
+    for (size_t r = b; r < e; r++) {
+        const __m512 px = _mm512_set1_ps(y[2 * r]), py = _mm512_set1_ps(y[2 * r + 1]);
         __m512 ax = _mm512_setzero_ps(), ay = _mm512_setzero_ps();
-        for (size_t k = rowblk[i]; k < rowblk[i + 1]; k++) {
+        for (size_t k = rowblk[r]; k < rowblk[r + 1]; k++) {
             const uint32_t *cj = blk[k].col;
             double t[F_LANES];
             for (int a = 0; a < F_LANES; a++)
@@ -293,7 +323,7 @@ F_TARGET_512 static void f_rows_avx512(const AttractCtx *c, size_t b, size_t e)
             ax = _mm512_add_ps(ax, _mm512_mul_ps(pq, dx));
             ay = _mm512_add_ps(ay, _mm512_mul_ps(pq, dy));
         }
-        f_finish_row(c, i, f_tree16_512(ax), f_tree16_512(ay));
+        f_finish_row(c, r, f_tree16_512(ax), f_tree16_512(ay));
     }
 }
 #endif
@@ -369,15 +399,15 @@ F_KERNEL static void f_kl_rows(const AttractCtx *c, size_t b, size_t e)
     /* q = 1 / (w Z) >= F_TINY while w <= 1 / (F_TINY Z) */
     double wcap = 1.0 / (F_TINY * exp(c->log_z));
     const float wmax = wcap < 3e38 ? (float)wcap : 3e38f;
-    for (size_t i = b; i < e; i++) {
-        const v8f px = (v8f){0} + y[2 * i], py = (v8f){0} + y[2 * i + 1];
+    for (size_t r = b; r < e; r++) {
+        const v8f px = (v8f){0} + y[2 * r], py = (v8f){0} + y[2 * r + 1];
         v4d acc[4] = {{0}, {0}, {0}, {0}};
-        for (size_t k = rowblk[i]; k < rowblk[i + 1]; k++) {
+        for (size_t k = rowblk[r]; k < rowblk[r + 1]; k++) {
             f_kl_half(y, blk[k].col, blk[k].val, px, py, c, wmax, acc);
             f_kl_half(y, blk[k].col + F_HALF, blk[k].val + F_HALF, px, py, c, wmax, acc + 2);
         }
         v4d s4 = (acc[0] + acc[2]) + (acc[1] + acc[3]);
-        c->f->klrow[i] = (s4[0] + s4[2]) + (s4[1] + s4[3]);
+        c->f->klrow[c->f->perm[r]] = (s4[0] + s4[2]) + (s4[1] + s4[3]);
     }
 }
 
@@ -387,17 +417,18 @@ F_KERNEL static double f_plogp(const TsneForces *f, double exaggeration)
 {
     v4d acc = {0};
     for (size_t k = 0; k < f->rowblk[f->n]; k++)
-        for (int g = 0; g < F_LANES; g += 4) {
-            v4d p;
-            for (int a = 0; a < 4; a++) {
-                double v = (double)f->blk[k].val[g + a] * exaggeration;
-                p[a] = v > F_TINY ? v : 1.0; /* log 1 = 0 */
+        for (int h = 0; h < F_LANES; h += F_HALF) {
+            v8f lp;
+            memcpy(&lp, f->blk[k].val + h, sizeof lp);
+            v4d p[2] = {F_LO4(lp) * exaggeration, F_HI4(lp) * exaggeration};
+            for (int g = 0; g < 2; g++) {
+                v4l tiny = p[g] < F_TINY;
+                v4d one = (v4d){0} + 1.0; /* log 1 = 0: no term */
+                v4d q = (v4d)(((v4l)one & tiny) | ((v4l)p[g] & ~tiny));
+                v4d t = q;
+                f_log4(&t);
+                acc += q * t;
             }
-            v4d t = p;
-            f_log4(&t);
-            for (int a = 0; a < 4; a++)
-                p[a] = p[a] == 1.0 ? 0.0 : p[a];
-            acc += p * t;
         }
     return (acc[0] + acc[2]) + (acc[1] + acc[3]);
 }
@@ -424,7 +455,7 @@ int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const 
 {
     size_t n = f->n;
     if (f->packed_col != P->col || f->packed_val != P->val)
-        f_pack(f, P);
+        f_pack(f, P, y);
     if (f->fft) {
         if (tsne_fft_repulsion(f->fft, pool, y, f->rep, f->z, e) != 0)
             return -1;
@@ -436,7 +467,15 @@ int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const 
     for (size_t i = 0; i < n; i++)
         zsum += f->z[i];
     zsum = zsum > 0 ? zsum : F_TINY;
-    AttractCtx c = {f, y, exaggeration, 1.0 / zsum, log(zsum), grad, kl != NULL};
+    const float *yp = y;
+    if (!f->identity) {
+        for (size_t r = 0; r < n; r++) {
+            f->yp[2 * r] = y[2 * (size_t)f->perm[r]];
+            f->yp[2 * r + 1] = y[2 * (size_t)f->perm[r] + 1];
+        }
+        yp = f->yp;
+    }
+    AttractCtx c = {f, yp, exaggeration, 1.0 / zsum, log(zsum), grad, kl != NULL};
     pool_for(pool, n, F_CHUNK, f_attract, &c);
     if (kl) {
         if (!f->plogp_set || f->plogp_exaggeration != exaggeration) {

@@ -81,8 +81,9 @@ void tsne_forces_free(TsneForces *f); /* accepts NULL */
 int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y,
                          double exaggeration, double *grad, double *kl, Err *e);
 const TsneFft *tsne_forces_fft(const TsneForces *f); /* NULL unless FFT */
-/* P was changed in place (renumbered): the forces' packed copy of it and its sum
- * p log p are made again at the next call. */
+/* P was renumbered (its values the same), or the map has moved: the forces' packed
+ * copy of P, numbered along the map for the reads of the attraction, is made again
+ * at the next call. Their results do not depend on when this is called. */
 void tsne_forces_p_changed(TsneForces *f);
 /* The attraction's kernels limited to isa (at most this processor's best, which
  * tsne_forces_new picks); returns the one in use. Every path gives the same bits:
