@@ -258,23 +258,67 @@ typedef struct StepCtx {
     double momentum;
 } StepCtx;
 
+/* The step of one coordinate: the gain grows while the gradient keeps pointing against
+ * the velocity, and shrinks when it turns. */
+static inline void tsne_step_one(double *y, float *yf, double *grad, double *update,
+                                 double *gains, double momentum, double lr)
+{
+    double g = *grad;
+    double gain = *update * g < 0.0 ? *gains + TSNE_GAIN_UP : *gains * TSNE_GAIN_DOWN;
+    gain = gain < TSNE_MIN_GAIN ? TSNE_MIN_GAIN : gain;
+    *gains = gain;
+    *grad = g * gain;
+    *update = momentum * *update - lr * *grad;
+    *y += *update;
+    *yf = (float)*y; /* what the next forces and the callback see */
+}
+
+typedef double StepV4d __attribute__((vector_size(4 * sizeof(double))));
+typedef int64_t StepV4l __attribute__((vector_size(4 * sizeof(double))));
+
+/* tsne_step_one on m coordinates, four at a time in vectors (GCC's -O2 leaves the
+ * loop scalar), the same operations lane by lane and so the same bits; an AVX2
+ * version is chosen at run time. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void tsne_step_range(double *y, float *yf, double *grad, double *update, double *gains,
+                            size_t m, double momentum, double lr)
+{
+    size_t t = 0;
+    for (; t + 4 <= m; t += 4) {
+        StepV4d g, u, k, yy;
+        memcpy(&g, grad + t, sizeof g);
+        memcpy(&u, update + t, sizeof u);
+        memcpy(&k, gains + t, sizeof k);
+        memcpy(&yy, y + t, sizeof yy);
+        StepV4l turn = u * g < 0.0;
+        StepV4d up = k + TSNE_GAIN_UP, down = k * TSNE_GAIN_DOWN;
+        k = (StepV4d)(((StepV4l)up & turn) | ((StepV4l)down & ~turn));
+        StepV4l low = k < TSNE_MIN_GAIN;
+        StepV4d floor = (StepV4d){0} + TSNE_MIN_GAIN;
+        k = (StepV4d)(((StepV4l)floor & low) | ((StepV4l)k & ~low));
+        g = g * k;
+        u = momentum * u - lr * g;
+        yy += u;
+        memcpy(gains + t, &k, sizeof k);
+        memcpy(grad + t, &g, sizeof g);
+        memcpy(update + t, &u, sizeof u);
+        memcpy(y + t, &yy, sizeof yy);
+        for (int a = 0; a < 4; a++)
+            yf[t + a] = (float)yy[a];
+    }
+    for (; t < m; t++)
+        tsne_step_one(y + t, yf + t, grad + t, update + t, gains + t, momentum, lr);
+}
+
 static void tsne_step_points(void *vctx, size_t b, size_t e, int worker)
 {
     const StepCtx *c = vctx;
     Descent *s = c->s;
     (void)worker;
-    for (size_t t = 2 * b; t < 2 * e; t++) {
-        double g = s->grad[t];
-        double gain = s->update[t] * g < 0.0 ? s->gains[t] + TSNE_GAIN_UP
-                                             : s->gains[t] * TSNE_GAIN_DOWN;
-        if (gain < TSNE_MIN_GAIN)
-            gain = TSNE_MIN_GAIN;
-        s->gains[t] = gain;
-        s->grad[t] = g * gain;
-        s->update[t] = c->momentum * s->update[t] - s->lr * s->grad[t];
-        s->y[t] += s->update[t];
-        s->yf[t] = (float)s->y[t]; /* what the next forces and the callback see */
-    }
+    tsne_step_range(s->y + 2 * b, s->yf + 2 * b, s->grad + 2 * b, s->update + 2 * b,
+                    s->gains + 2 * b, 2 * (e - b), c->momentum, s->lr);
 }
 
 /* Iterations it0 .. it_end-1 of one phase. On return *kl is the error at the last
