@@ -27,7 +27,9 @@
 #define TSNE_MAX_THREADS 64
 #define TSNE_RNG_TAG 0x74736e65ull /* "tsne": the stream of the random init */
 /* The FFT method renumbers the points along the map at these iterations (the map
- * forms during the exaggeration; after iteration 500 points barely change places). */
+ * forms during the exaggeration; after iteration 500 points barely change places);
+ * with the other methods only the attraction renumbers them, for itself
+ * (tsne_forces_p_changed), which changes no bits. */
 #define TSNE_REORDER_EVERY 125
 #define TSNE_REORDER_LAST 500
 #define TSNE_STEP_CHUNK 1024 /* points per task of the descent's step */
@@ -251,8 +253,8 @@ static void tsne_reorder(Descent *s)
     memcpy(s->perm, s->perm2, n * sizeof(uint32_t));
 }
 
-/* One step of gradient descent with gains (scikit-learn's), for points b .. e-1 of
- * s: each coordinate on its own, so the pool may split the points anyhow. */
+/* The descent's step with gains (scikit-learn's) as a pool task over points: each
+ * coordinate on its own, so the pool may split the points anyhow. */
 typedef struct StepCtx {
     Descent *s;
     double momentum;
