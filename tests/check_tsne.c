@@ -2,6 +2,7 @@
  * the exact gradient) and whole runs (separated clusters, reproducibility whatever the
  * thread count, Ctrl-C, refused parameters, progress lines). */
 #include "tsne_fixtures.h"
+#include "../src/embed/tsne_internal.h"
 
 /* ---- the steps ---- */
 
@@ -171,6 +172,66 @@ static void check_gradient(size_t n, uint64_t seed, double spread)
     free(g3);
     tsne_sparse_free(&P);
 }
+
+/* The attraction's kernels (AVX-512, AVX2, portable: those this processor runs) give
+ * the same gradient and KL to the bit, on rows of every length modulo 16; after P
+ * is renumbered in place the same forces follow it (their packed copy is made
+ * again). */
+START_TEST(test_attraction_paths)
+{
+    size_t n = 733;
+    TsneSparseP P = {0};
+    make_p(n, 7.0, 5, &P);
+    Rng r;
+    rng_seed(&r, 55);
+    float *y = malloc(2 * n * sizeof(float));
+    double *yd = malloc(2 * n * sizeof(double)), *scratch = malloc(2 * n * sizeof(double));
+    for (size_t t = 0; t < 2 * n; t++)
+        yd[t] = 5.0 * rng_normal(&r);
+    for (size_t t = 0; t < 2 * n; t++)
+        y[t] = (float)yd[t];
+    double *g0 = malloc(2 * n * sizeof(double)), *g = malloc(2 * n * sizeof(double));
+    double kl0 = 0, kl = 0;
+    Err e = {{0}, 0};
+    int lengths = 0; /* the row lengths modulo 16 seen */
+    for (size_t i = 0; i < n; i++)
+        lengths |= 1 << ((P.rowptr[i + 1] - P.rowptr[i]) % 16);
+    ck_assert_int_gt(__builtin_popcount((unsigned)lengths), 12);
+    for (int isa = CPU_ISA_PORTABLE; isa <= (int)cpu_isa_here(); isa++) {
+        TsneForces *f = tsne_forces_new(n, TSNE_METHOD_BH, 0.5);
+        ck_assert_int_eq(tsne_forces_use_isa(f, (CpuIsa)isa), isa);
+        ck_assert_int_eq(tsne_forces_gradient(f, NULL, &P, y, 12.0, isa ? g : g0, isa ? &kl : &kl0,
+                                              &e), 0);
+        if (isa) {
+            ck_assert_int_eq(memcmp(g, g0, 2 * n * sizeof(double)), 0);
+            ck_assert(kl == kl0);
+        }
+        tsne_forces_free(f);
+    }
+    /* renumbered: the same forces in the new order (up to the order of the sums) */
+    TsneForces *f = tsne_forces_new(n, TSNE_METHOD_BH, 0.5);
+    ck_assert_int_eq(tsne_forces_gradient(f, NULL, &P, y, 12.0, g0, &kl0, &e), 0);
+    uint32_t *order = malloc(n * sizeof(uint32_t));
+    tsne_spatial_order(yd, n, order);
+    tsne_sparse_reorder(&P, order);
+    tsne_forces_p_changed(f);
+    tsne_permute_pairs(yd, n, order, scratch);
+    for (size_t t = 0; t < 2 * n; t++)
+        y[t] = (float)yd[t];
+    ck_assert_int_eq(tsne_forces_gradient(f, NULL, &P, y, 12.0, g, &kl, &e), 0);
+    tsne_permute_pairs(g0, n, order, scratch);
+    ck_assert_double_lt(rel_error(g, g0, 2 * n), 1e-6);
+    ck_assert_double_eq_tol(kl, kl0, 1e-9 * fabs(kl0));
+    tsne_forces_free(f);
+    free(order);
+    free(y);
+    free(yd);
+    free(scratch);
+    free(g0);
+    free(g);
+    tsne_sparse_free(&P);
+}
+END_TEST
 
 START_TEST(test_gradient_small)
 {
@@ -420,6 +481,7 @@ static Suite *tsne_suite(void)
     tcase_add_test(tc, test_perplexity_calibration);
     tcase_add_test(tc, test_perplexity_lines_and_threads);
     tcase_add_test(tc, test_joint_p);
+    tcase_add_test(tc, test_attraction_paths);
     tcase_add_test(tc, test_gradient_small);
     tcase_add_test(tc, test_gradient_deep_tree);
     suite_add_tcase(s, tc);

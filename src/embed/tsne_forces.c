@@ -1,32 +1,62 @@
 /* tsne_forces.c: the t-SNE gradient: a repulsion (Barnes-Hut, FFT interpolation or
  * exact), the normaliser Z, then the attraction along P's entries.
  *
- * The attraction sweeps each row's neighbours 8 at a time on 8-float vectors; the 8
- * partial sums are added in a fixed order in double, and Z is summed in index order,
- * so the gradient does not depend on the thread count. */
+ * The attraction reads P from a copy of its own, packed at the first call and again
+ * after each renumbering (tsne_forces_p_changed): each row cut into blocks of 16
+ * entries, a block holding the 16 column indices then the 16 values (128 bytes, two
+ * cache lines), the row's last block padded with massless entries of the point
+ * itself. So every block is whole: no tail to assemble lane by lane (which stalls:
+ * narrow stores cannot forward to one wide load), and one stream instead of two.
+ *
+ * Each block is one 16-lane step, entry a of a block always in lane a: in one 512-bit
+ * vector on AVX-512, in two 8-lane halves on AVX2 and in the portable code. Lane a
+ * accumulates in float the forces of entries a, a + 16, ... of its row, then the 16
+ * lanes are added in double by the same fixed tree on every path; without FMA
+ * contraction (ISO C mode) each operation rounds the same everywhere, so every path
+ * gives the same bits, and nothing depends on the thread count: Z is summed in index
+ * order, each row's sums are its own.
+ *
+ * The KL (every 50 iterations) takes a logarithm per entry: a vector one in float
+ * (f_log8f; sum p log p, once per phase, in double by f_log4), not libm's scalar
+ * log. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tsne_internal.h"
+#include "untangle/core/cpu.h"
 #include "untangle/core/i18n.h"
 #include "untangle/core/xalloc.h"
 
-#define F_LANES 8              /* floats per vector */
+#define F_LANES 16             /* entries per block, lanes per step */
+#define F_HALF 8               /* floats per AVX2 vector */
 #define F_CHUNK 256            /* rows per task handed to a thread */
 #define F_TINY 1.17549435e-38  /* float32's smallest normal: floor of p and q in the KL */
 #define F_GRAD_FACTOR 4.0      /* 2 (dof + 1) / dof for the Student-t with dof 1 */
 
-/* The vector loop also gets an AVX2 version chosen at run time. Without FMA
- * contraction (ISO C mode) both versions round identically. */
+/* The attraction has AVX-512, AVX2 and portable versions chosen by cpu_isa_here()
+ * (f_attract); the KL's loops get an AVX2 version chosen at run time. F_AVX512: GCC
+ * on x86-64, whose target attributes the wide versions need. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define F_KERNEL __attribute__((target_clones("avx2", "default")))
+#define F_AVX512 1
 #else
 #define F_KERNEL
+#define F_AVX512 0
 #endif
 
-typedef float v8f __attribute__((vector_size(F_LANES * sizeof(float))));
-typedef double v4d __attribute__((vector_size(F_LANES * sizeof(float))));
+typedef float v8f __attribute__((vector_size(F_HALF * sizeof(float))));
+typedef double v4d __attribute__((vector_size(F_HALF * sizeof(float))));
+typedef int32_t v8i __attribute__((vector_size(F_HALF * sizeof(float))));
+typedef uint64_t v4u __attribute__((vector_size(F_HALF * sizeof(float))));
+typedef int64_t v4l __attribute__((vector_size(F_HALF * sizeof(float))));
+typedef uint32_t v8u __attribute__((vector_size(F_HALF * sizeof(float))));
+
+/* One block of a row: entry a is p_{i col[a]} = val[a]. */
+typedef struct FBlock {
+    uint32_t col[F_LANES];
+    float val[F_LANES];
+} FBlock;
 
 struct TsneForces {
     size_t n;
@@ -37,6 +67,18 @@ struct TsneForces {
     double *rep;     /* (n, 2) repulsion, unnormalised */
     double *z;       /* (n) per-point share of Z */
     double *klrow;   /* (n) per-row KL terms */
+    /* P packed in blocks (see the top), its points renumbered along the map: the row
+     * at place r is P's row perm[r], its blocks rowblk[r] .. rowblk[r+1]-1, their
+     * columns places; place is perm's inverse, yp (n, 2) the positions by place. */
+    FBlock *blk;
+    size_t *rowblk;  /* (n + 1) */
+    size_t blk_cap;  /* blocks allocated */
+    uint32_t *perm, *place; /* (n) each */
+    float *yp;
+    int identity;    /* perm is the identity: yp unused, the caller's y read */
+    const uint32_t *packed_col; /* the P arrays blk was made from; NULL: pack again */
+    const float *packed_val;
+    CpuIsa isa;      /* the attraction's path: AVX-512, AVX2 or portable */
     /* sum p log p over P's entries, P times plogp_exaggeration; valid when plogp_set */
     double plogp, plogp_exaggeration;
     int plogp_set;
@@ -55,6 +97,11 @@ TsneForces *tsne_forces_new(size_t n, TsneMethod method, double angle)
     f->rep = xmalloc(2 * n * sizeof(double));
     f->z = xmalloc(n * sizeof(double));
     f->klrow = xmalloc(n * sizeof(double));
+    f->rowblk = xmalloc((n + 1) * sizeof(size_t));
+    f->perm = xmalloc(n * sizeof(uint32_t));
+    f->place = xmalloc(n * sizeof(uint32_t));
+    f->yp = xmalloc_floats(2 * n);
+    f->isa = cpu_isa_here();
     return f;
 }
 
@@ -67,103 +114,369 @@ void tsne_forces_free(TsneForces *f)
     free(f->rep);
     free(f->z);
     free(f->klrow);
+    free(f->blk);
+    free(f->rowblk);
+    free(f->perm);
+    free(f->place);
+    free(f->yp);
     free(f);
 }
 
 const TsneFft *tsne_forces_fft(const TsneForces *f) { return f->fft; }
 
+void tsne_forces_p_changed(TsneForces *f)
+{
+    f->packed_col = NULL; /* renumbered: sum p log p stays */
+}
+
+CpuIsa tsne_forces_use_isa(TsneForces *f, CpuIsa isa)
+{
+    CpuIsa here = cpu_isa_here();
+    f->isa = isa < here ? isa : here;
+    return f->isa;
+}
+
+static size_t f_row_blocks(const TsneSparseP *P, size_t i)
+{
+    return (P->rowptr[i + 1] - P->rowptr[i] + F_LANES - 1) / F_LANES;
+}
+
+/* perm and place: the points along a Z-order curve of y (n, 2). */
+static void f_renumber(TsneForces *f, const float *y)
+{
+    size_t n = f->n;
+    double *yd = xmalloc(2 * n * sizeof(double));
+    for (size_t t = 0; t < 2 * n; t++)
+        yd[t] = (double)y[t];
+    tsne_spatial_order(yd, n, f->perm);
+    free(yd);
+    f->identity = 1;
+    for (size_t r = 0; r < n; r++) {
+        f->place[f->perm[r]] = (uint32_t)r;
+        f->identity &= f->perm[r] == r;
+    }
+}
+
+/* blk and rowblk from P, renumbered for y: each row's entries in P's order (so the
+ * sums do not depend on the numbering), 16 to a block, the last block filled up with
+ * massless entries of the point itself. */
+static void f_pack(TsneForces *f, const TsneSparseP *P, const float *y)
+{
+    size_t n = f->n, nb = 0;
+    f_renumber(f, y);
+    for (size_t r = 0; r < n; r++) {
+        f->rowblk[r] = nb;
+        nb += f_row_blocks(P, f->perm[r]);
+    }
+    f->rowblk[n] = nb;
+    if (nb > f->blk_cap) {
+        free(f->blk);
+        /* 64-byte aligned: a block is two whole cache lines */
+        f->blk = (FBlock *)(void *)xmalloc_floats(nb * (sizeof(FBlock) / sizeof(float)));
+        f->blk_cap = nb;
+    }
+    for (size_t r = 0; r < n; r++) {
+        size_t i = f->perm[r], t = P->rowptr[i], t1 = P->rowptr[i + 1];
+        for (size_t k = f->rowblk[r]; k < f->rowblk[r + 1]; k++) {
+            FBlock *q = &f->blk[k];
+            for (int a = 0; a < F_LANES; a++, t++) {
+                q->col[a] = t < t1 ? f->place[P->col[t]] : (uint32_t)r;
+                q->val[a] = t < t1 ? P->val[t] : 0.0f;
+            }
+        }
+    }
+    f->packed_col = P->col;
+    f->packed_val = P->val;
+}
+
 typedef struct AttractCtx {
     TsneForces *f;
-    const TsneSparseP *P;
-    const float *y;        /* (n, 2) */
+    const float *y;        /* (n, 2) by place */
     double exaggeration;
-    double zsum;
+    double zinv;           /* 1 / Z */
+    double log_z;          /* log Z */
     double *grad;          /* (n, 2) */
     int want_kl;
 } AttractCtx;
 
-static double f_hsum(const v8f *v)
+/* The 16 lanes' sum in double, by the tree every path uses: lanes a and a + 8, then
+ * a and a + 4, a and a + 2, and the last two. */
+static double f_tree16(const float l[F_LANES])
 {
-    double s = 0;
-    for (int a = 0; a < F_LANES; a++)
-        s += (double)(*v)[a];
-    return s;
+    double s8[8], s4[4];
+    for (int a = 0; a < 8; a++)
+        s8[a] = (double)l[a] + (double)l[a + 8];
+    for (int a = 0; a < 4; a++)
+        s4[a] = s8[a] + s8[a + 4];
+    return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
-/* Attraction over P's rows b .. e-1, then the gradient (and the KL terms). */
-F_KERNEL static void f_attract(void *vctx, size_t b, size_t e, int worker)
+/* The gradient of the point at place r from its attraction sums (sx, sy). */
+static inline void f_finish_row(const AttractCtx *c, size_t r, double sx, double sy)
+{
+    const double *rep = c->f->rep;
+    size_t i = c->f->perm[r];
+    c->grad[2 * i] = F_GRAD_FACTOR * (c->exaggeration * sx - rep[2 * i] * c->zinv);
+    c->grad[2 * i + 1] = F_GRAD_FACTOR * (c->exaggeration * sy - rep[2 * i + 1] * c->zinv);
+}
+
+/* Eight entries (columns cj, values pv) of the row at (px, py) into (ax, ay). */
+static inline __attribute__((always_inline)) void f_half(const float *y, const uint32_t *cj,
+                                                         const float *pv, v8f px, v8f py,
+                                                         v8f *ax, v8f *ay)
+{
+    /* Each neighbour's (x, y) as one 8-byte load, four to a vector (a: the neighbours
+     * 0 1 4 5, b: 2 3 6 7), then split into the x and y lanes in order by one shuffle
+     * each: half the loads and inserts of building the two vectors float by float. */
+    double q[F_HALF];
+    for (int a = 0; a < F_HALF; a++)
+        memcpy(&q[a], y + 2 * (size_t)cj[a], sizeof q[a]);
+    v8f pa = (v8f)(v4d){q[0], q[1], q[4], q[5]}, pb = (v8f)(v4d){q[2], q[3], q[6], q[7]};
+    v8f lx = __builtin_shufflevector(pa, pb, 0, 2, 8, 10, 4, 6, 12, 14);
+    v8f ly = __builtin_shufflevector(pa, pb, 1, 3, 9, 11, 5, 7, 13, 15);
+    v8f lp;
+    memcpy(&lp, pv, sizeof lp);
+    v8f dx = px - lx, dy = py - ly;
+    v8f pq = lp / (1.0f + dx * dx + dy * dy);
+    *ax += pq * dx;
+    *ay += pq * dy;
+}
+
+/* The attraction of rows b .. e-1 in two 8-lane halves per block; compiled twice,
+ * for AVX2 and portable (f_rows_avx2, f_rows_portable). */
+static inline __attribute__((always_inline)) void f_rows_v8(const AttractCtx *c, size_t b,
+                                                            size_t e)
+{
+    const float *y = c->y;
+    const FBlock *blk = c->f->blk;
+    const size_t *rowblk = c->f->rowblk;
+    for (size_t r = b; r < e; r++) {
+        const v8f px = (v8f){0} + y[2 * r], py = (v8f){0} + y[2 * r + 1];
+        v8f ax0 = {0}, ay0 = {0}, ax1 = {0}, ay1 = {0};
+        for (size_t k = rowblk[r]; k < rowblk[r + 1]; k++) {
+            f_half(y, blk[k].col, blk[k].val, px, py, &ax0, &ay0);
+            f_half(y, blk[k].col + F_HALF, blk[k].val + F_HALF, px, py, &ax1, &ay1);
+        }
+        float lx[F_LANES], ly[F_LANES];
+        memcpy(lx, &ax0, sizeof ax0);
+        memcpy(lx + F_HALF, &ax1, sizeof ax1);
+        memcpy(ly, &ay0, sizeof ay0);
+        memcpy(ly + F_HALF, &ay1, sizeof ay1);
+        f_finish_row(c, r, f_tree16(lx), f_tree16(ly));
+    }
+}
+
+static void f_rows_portable(const AttractCtx *c, size_t b, size_t e) { f_rows_v8(c, b, e); }
+
+#if F_AVX512
+__attribute__((target("avx2"))) static void f_rows_avx2(const AttractCtx *c, size_t b, size_t e)
+{
+    f_rows_v8(c, b, e);
+}
+#endif
+
+#if F_AVX512
+#include <immintrin.h>
+
+#define F_TARGET_512 __attribute__((target("avx512f")))
+
+/* f_tree16 on one 512-bit vector, the same additions in the same order. */
+static inline __attribute__((always_inline)) F_TARGET_512 double f_tree16_512(__m512 v)
+{
+    __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+    __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    __m512d s8 = _mm512_add_pd(lo, hi);
+    __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
+    __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    return s2[0] + s2[1];
+}
+
+/* The attraction of rows b .. e-1, a block per step: the 16 neighbours' (x, y) pairs
+ * as 8-byte loads into two vectors of 8, split into x and y lanes by one permute
+ * each. Measured on Zen 4, slower: two hardware gathers (vgatherdpd) instead of the
+ * loads (1.9 times the time), the pairs merged by masked broadcasts or by
+ * load-high instructions, and a reciprocal estimate with a Newton step instead of
+ * the division (the loads, not the divider, set the pace). */
+F_TARGET_512 static void f_rows_avx512(const AttractCtx *c, size_t b, size_t e)
+{
+    const float *y = c->y;
+    const FBlock *blk = c->f->blk;
+    const size_t *rowblk = c->f->rowblk;
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                           28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (size_t r = b; r < e; r++) {
+        const __m512 px = _mm512_set1_ps(y[2 * r]), py = _mm512_set1_ps(y[2 * r + 1]);
+        __m512 ax = _mm512_setzero_ps(), ay = _mm512_setzero_ps();
+        for (size_t k = rowblk[r]; k < rowblk[r + 1]; k++) {
+            const uint32_t *cj = blk[k].col;
+            double t[F_LANES];
+            for (int a = 0; a < F_LANES; a++)
+                memcpy(&t[a], y + 2 * (size_t)cj[a], sizeof t[a]);
+            __m512d q0 = _mm512_setr_pd(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
+            __m512d q1 = _mm512_setr_pd(t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15]);
+            __m512 lx = _mm512_permutex2var_ps(_mm512_castpd_ps(q0), even, _mm512_castpd_ps(q1));
+            __m512 ly = _mm512_permutex2var_ps(_mm512_castpd_ps(q0), odd, _mm512_castpd_ps(q1));
+            __m512 dx = _mm512_sub_ps(px, lx), dy = _mm512_sub_ps(py, ly);
+            __m512 d2 = _mm512_add_ps(_mm512_add_ps(one, _mm512_mul_ps(dx, dx)),
+                                      _mm512_mul_ps(dy, dy));
+            __m512 pq = _mm512_div_ps(_mm512_load_ps(blk[k].val), d2);
+            ax = _mm512_add_ps(ax, _mm512_mul_ps(pq, dx));
+            ay = _mm512_add_ps(ay, _mm512_mul_ps(pq, dy));
+        }
+        f_finish_row(c, r, f_tree16_512(ax), f_tree16_512(ay));
+    }
+}
+#endif
+
+/* log x for positive normal doubles, 4 at a time: x = 2^e m with m in [sqrt(1/2),
+ * sqrt(2)) (the offset added to x's bits carries into the exponent exactly when m
+ * would reach sqrt(2)), log m = 2 atanh(s) with s = (m - 1) / (m + 1), |s| < 0.172,
+ * by its series to s^15 (relative error below 1e-13). Only shifts, masks and
+ * arithmetic that AVX2 has for 64-bit lanes. */
+static inline __attribute__((always_inline)) void f_log4(v4d *xp)
+{
+    v4d x = *xp;
+    const uint64_t sqrt_half = 0x3fe6a09e667f3bcdULL; /* bits of sqrt(1/2) */
+    v4u bits;
+    memcpy(&bits, &x, sizeof bits);
+    v4u ix = bits + (0x3ff0000000000000ULL - sqrt_half);
+    v4u mb = (ix & 0x000fffffffffffffULL) + sqrt_half;
+    /* the biased exponent into the mantissa of 2^52, then 2^52 and the bias taken off */
+    v4u eb = (ix >> 52) | 0x4330000000000000ULL;
+    v4d m, e;
+    memcpy(&m, &mb, sizeof m);
+    memcpy(&e, &eb, sizeof e);
+    e -= 4503599627370496.0 + 1023.0;
+    v4d s = (m - 1.0) / (m + 1.0), z = s * s;
+    v4d poly = (v4d){0} + 2.0 / 15;
+    poly = 2.0 / 13 + z * poly;
+    poly = 2.0 / 11 + z * poly;
+    poly = 2.0 / 9 + z * poly;
+    poly = 2.0 / 7 + z * poly;
+    poly = 2.0 / 5 + z * poly;
+    poly = 2.0 / 3 + z * poly;
+    poly = 2.0 + z * poly;
+    *xp = e * 0.6931471805599453 + s * poly;
+}
+
+/* log x for positive normal floats, 8 at a time: f_log4's method in float, with the
+ * series to s^9 (relative error below 1e-7, float's own): the KL's terms, whose sum
+ * is printed to 4 digits, need no more. */
+static inline __attribute__((always_inline)) void f_log8f(v8f *xp)
+{
+    const uint32_t sqrt_half = 0x3f3504f3u; /* bits of sqrt(1/2) */
+    v8u bits;
+    memcpy(&bits, xp, sizeof bits);
+    v8u ix = bits + (0x3f800000u - sqrt_half);
+    v8u mb = (ix & 0x007fffffu) + sqrt_half;
+    v8f m, e = __builtin_convertvector((v8i)(ix >> 23) - 127, v8f);
+    memcpy(&m, &mb, sizeof m);
+    v8f s = (m - 1.0f) / (m + 1.0f), z = s * s;
+    v8f poly = (v8f){0} + 2.0f / 9;
+    poly = 2.0f / 7 + z * poly;
+    poly = 2.0f / 5 + z * poly;
+    poly = 2.0f / 3 + z * poly;
+    poly = 2.0f + z * poly;
+    *xp = e * 0.693147181f + s * poly;
+}
+
+/* the low and high four lanes of a v8f, in double */
+#define F_LO4(v) __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), v4d)
+#define F_HI4(v) __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), v4d)
+
+/* Eight entries' p (times the exaggeration) times -log q into acc[0..1], with
+ * log q = -log(1 + d^2) - log Z; 1 + d^2 is capped at wmax, where q reaches F_TINY. */
+static inline __attribute__((always_inline)) void f_kl_half(const float *y, const uint32_t *cj,
+                                                            const float *pv, v8f px, v8f py,
+                                                            const AttractCtx *c, float wmax,
+                                                            v4d acc[2])
+{
+    double q[F_HALF];
+    for (int a = 0; a < F_HALF; a++)
+        memcpy(&q[a], y + 2 * (size_t)cj[a], sizeof q[a]);
+    v8f pa = (v8f)(v4d){q[0], q[1], q[4], q[5]}, pb = (v8f)(v4d){q[2], q[3], q[6], q[7]};
+    v8f lx = __builtin_shufflevector(pa, pb, 0, 2, 8, 10, 4, 6, 12, 14);
+    v8f ly = __builtin_shufflevector(pa, pb, 1, 3, 9, 11, 5, 7, 13, 15);
+    v8f lp;
+    memcpy(&lp, pv, sizeof lp);
+    v8f dx = px - lx, dy = py - ly;
+    v8f w = 1.0f + dx * dx + dy * dy;
+    v8i over = w > wmax;
+    w = (v8f)(((v8i)w & ~over) | ((v8i)((v8f){0} + wmax) & over));
+    f_log8f(&w);
+    acc[0] += F_LO4(lp) * c->exaggeration * (F_LO4(w) + c->log_z);
+    acc[1] += F_HI4(lp) * c->exaggeration * (F_HI4(w) + c->log_z);
+}
+
+/* The rows' shares of -sum p log q (sum p log p, which does not move, is kept
+ * apart). */
+F_KERNEL static void f_kl_rows(const AttractCtx *c, size_t b, size_t e)
+{
+    const float *y = c->y;
+    const FBlock *blk = c->f->blk;
+    const size_t *rowblk = c->f->rowblk;
+    /* q = 1 / (w Z) >= F_TINY while w <= 1 / (F_TINY Z) */
+    double wcap = 1.0 / (F_TINY * exp(c->log_z));
+    const float wmax = wcap < 3e38 ? (float)wcap : 3e38f;
+    for (size_t r = b; r < e; r++) {
+        const v8f px = (v8f){0} + y[2 * r], py = (v8f){0} + y[2 * r + 1];
+        v4d acc[4] = {{0}, {0}, {0}, {0}};
+        for (size_t k = rowblk[r]; k < rowblk[r + 1]; k++) {
+            f_kl_half(y, blk[k].col, blk[k].val, px, py, c, wmax, acc);
+            f_kl_half(y, blk[k].col + F_HALF, blk[k].val + F_HALF, px, py, c, wmax, acc + 2);
+        }
+        v4d s4 = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+        c->f->klrow[c->f->perm[r]] = (s4[0] + s4[2]) + (s4[1] + s4[3]);
+    }
+}
+
+/* sum p log p over P's blocks (p times the exaggeration; the padding's zeros, and
+ * entries below F_TINY, add nothing), lanes summed by a fixed tree. */
+F_KERNEL static double f_plogp(const TsneForces *f, double exaggeration)
+{
+    v4d acc = {0};
+    for (size_t k = 0; k < f->rowblk[f->n]; k++)
+        for (int h = 0; h < F_LANES; h += F_HALF) {
+            v8f lp;
+            memcpy(&lp, f->blk[k].val + h, sizeof lp);
+            v4d p[2] = {F_LO4(lp) * exaggeration, F_HI4(lp) * exaggeration};
+            for (int g = 0; g < 2; g++) {
+                v4l tiny = p[g] < F_TINY;
+                v4d one = (v4d){0} + 1.0; /* log 1 = 0: no term */
+                v4d q = (v4d)(((v4l)one & tiny) | ((v4l)p[g] & ~tiny));
+                v4d t = q;
+                f_log4(&t);
+                acc += q * t;
+            }
+        }
+    return (acc[0] + acc[2]) + (acc[1] + acc[3]);
+}
+
+/* Attraction over rows b .. e-1, then the gradient (and the KL terms). */
+static void f_attract(void *vctx, size_t b, size_t e, int worker)
 {
     const AttractCtx *c = vctx;
-    const TsneSparseP *P = c->P;
-    const float *y = c->y;
-    TsneForces *f = c->f;
     (void)worker;
-    const double zinv = 1.0 / c->zsum;
-    for (size_t i = b; i < e; i++) {
-        const float xi = y[2 * i], yi = y[2 * i + 1];
-        /* The row's neighbours 8 at a time, each vector filled straight from y (going
-         * through a scratch row instead stalls: eight narrow stores cannot forward to
-         * one wide load); the last vector is padded with massless copies of i. */
-        const v8f px = (v8f){0} + xi, py = (v8f){0} + yi;
-        v8f ax = {0}, ay = {0};
-        const uint32_t *col = P->col;
-        const size_t t0 = P->rowptr[i], t1 = P->rowptr[i + 1];
-        size_t t = t0;
-        for (; t + F_LANES <= t1; t += F_LANES) {
-            const uint32_t *cj = col + t;
-            /* Each neighbour's (x, y) as one 8-byte load, four to a vector (a: the
-             * neighbours 0 1 4 5, b: 2 3 6 7), then split into the x and y lanes in
-             * order by one shuffle each: half the loads and inserts of building the
-             * two vectors float by float, and the same values. */
-            double q[F_LANES];
-            for (int a = 0; a < F_LANES; a++)
-                memcpy(&q[a], y + 2 * (size_t)cj[a], sizeof q[a]);
-            v8f pa = (v8f)(v4d){q[0], q[1], q[4], q[5]}, pb = (v8f)(v4d){q[2], q[3], q[6], q[7]};
-            v8f lx = __builtin_shufflevector(pa, pb, 0, 2, 8, 10, 4, 6, 12, 14);
-            v8f ly = __builtin_shufflevector(pa, pb, 1, 3, 9, 11, 5, 7, 13, 15);
-            v8f lp;
-            memcpy(&lp, P->val + t, sizeof lp);
-            v8f dx = px - lx, dy = py - ly;
-            v8f pq = lp / (1.0f + dx * dx + dy * dy);
-            ax += pq * dx;
-            ay += pq * dy;
-        }
-        if (t < t1) {
-            v8f lx = px, ly = py, lp = {0};
-            for (size_t a = 0; t + a < t1; a++) {
-                size_t j = col[t + a];
-                lx[a] = y[2 * j];
-                ly[a] = y[2 * j + 1];
-                lp[a] = P->val[t + a];
-            }
-            v8f dx = px - lx, dy = py - ly;
-            v8f pq = lp / (1.0f + dx * dx + dy * dy);
-            ax += pq * dx;
-            ay += pq * dy;
-        }
-        double fx = c->exaggeration * f_hsum(&ax), fy = c->exaggeration * f_hsum(&ay);
-        c->grad[2 * i] = F_GRAD_FACTOR * (fx - f->rep[2 * i] * zinv);
-        c->grad[2 * i + 1] = F_GRAD_FACTOR * (fy - f->rep[2 * i + 1] * zinv);
-        /* The row's share of -sum p log q (sum p log p, which does not move, is
-         * kept apart): one logarithm per entry instead of two. */
-        double kl = 0;
-        if (c->want_kl) {
-            for (size_t u = t0; u < t1; u++) {
-                uint32_t j = col[u];
-                float dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
-                double q = (1.0f / (1.0f + dx * dx + dy * dy)) * zinv;
-                double p = (double)P->val[u] * c->exaggeration;
-                kl -= p * log(q > F_TINY ? q : F_TINY);
-            }
-        }
-        f->klrow[i] = kl;
-    }
+#if F_AVX512
+    if (c->f->isa >= CPU_ISA_AVX512)
+        f_rows_avx512(c, b, e);
+    else if (c->f->isa == CPU_ISA_AVX2)
+        f_rows_avx2(c, b, e);
+    else
+#endif
+        f_rows_portable(c, b, e);
+    if (c->want_kl)
+        f_kl_rows(c, b, e);
 }
 
 int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y,
                          double exaggeration, double *grad, double *kl, Err *e)
 {
     size_t n = f->n;
+    if (f->packed_col != P->col || f->packed_val != P->val)
+        f_pack(f, P, y);
     if (f->fft) {
         if (tsne_fft_repulsion(f->fft, pool, y, f->rep, f->z, e) != 0)
             return -1;
@@ -174,17 +487,21 @@ int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const 
     double zsum = 0;
     for (size_t i = 0; i < n; i++)
         zsum += f->z[i];
-    AttractCtx c = {f, P, y, exaggeration, zsum > 0 ? zsum : F_TINY, grad, kl != NULL};
+    zsum = zsum > 0 ? zsum : F_TINY;
+    const float *yp = y;
+    if (!f->identity) {
+        for (size_t r = 0; r < n; r++) {
+            f->yp[2 * r] = y[2 * (size_t)f->perm[r]];
+            f->yp[2 * r + 1] = y[2 * (size_t)f->perm[r] + 1];
+        }
+        yp = f->yp;
+    }
+    AttractCtx c = {f, yp, exaggeration, 1.0 / zsum, log(zsum), grad, kl != NULL};
     pool_for(pool, n, F_CHUNK, f_attract, &c);
     if (kl) {
         if (!f->plogp_set || f->plogp_exaggeration != exaggeration) {
             /* once per phase: P and the exaggeration are fixed within one */
-            double s = 0;
-            for (size_t t = 0; t < P->rowptr[n]; t++) {
-                double p = (double)P->val[t] * exaggeration;
-                s += p * log(p > F_TINY ? p : F_TINY);
-            }
-            f->plogp = s;
+            f->plogp = f_plogp(f, exaggeration);
             f->plogp_exaggeration = exaggeration;
             f->plogp_set = 1;
         }
@@ -195,7 +512,6 @@ int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const 
     }
     return 0;
 }
-
 int tsne_gradient_method(const TsneSparseP *P, const float *y, double exaggeration,
                          TsneMethod method, double angle, int threads, double *grad,
                          double *kl, Err *e)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "untangle/core/cpu.h"
 #include "untangle/core/err.h"
 #include "untangle/core/pool.h"
 #include "untangle/embed/tsne.h"
@@ -80,6 +81,14 @@ void tsne_forces_free(TsneForces *f); /* accepts NULL */
 int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y,
                          double exaggeration, double *grad, double *kl, Err *e);
 const TsneFft *tsne_forces_fft(const TsneForces *f); /* NULL unless FFT */
+/* P was renumbered (its values the same), or the map has moved: the forces' packed
+ * copy of P, numbered along the map for the reads of the attraction, is made again
+ * at the next call. Their results do not depend on when this is called. */
+void tsne_forces_p_changed(TsneForces *f);
+/* The attraction's kernels limited to isa (at most this processor's best, which
+ * tsne_forces_new picks); returns the one in use. Every path gives the same bits:
+ * for the tests. */
+CpuIsa tsne_forces_use_isa(TsneForces *f, CpuIsa isa);
 
 /* Renumbering along the map (tsne_order.c). order[r] receives the point to put at
  * position r: the points sorted along a Z-order curve of y (n, 2), ties by index. */
