@@ -29,7 +29,8 @@ static void check_fft_gradient(size_t n, uint64_t seed, double spread, double to
         double err_fft = rel_error(g, ge, 2 * n);
         ck_assert_msg(err_fft < tol, "spread %g: FFT gradient error %g (Barnes-Hut %g)", spread,
                       err_fft, err_bh);
-        ck_assert_double_eq_tol(kl, kle, 1e-3 * fabs(kle) + 1e-6);
+        /* the KL moves with log Z: Z, taken from the spectrum, to 1e-4 (seen: 1.5e-6) */
+        ck_assert_double_eq_tol(kl, kle, 1e-4 * fabs(kle) + 1e-6);
         /* the same numbers on 3 threads */
         ck_assert_int_eq(tsne_gradient_method(&P, y, exag, TSNE_METHOD_FFT, 0.5, 3, g3, NULL, &e), 0);
         ck_assert_int_eq(memcmp(g, g3, 2 * n * sizeof(double)), 0);

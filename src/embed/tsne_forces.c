@@ -35,7 +35,7 @@ struct TsneForces {
     TsneBh *bh;
     TsneFft *fft;
     double *rep;     /* (n, 2) repulsion, unnormalised */
-    double *z;       /* (n) per-point share of Z */
+    double *z;       /* (n) per-point share of Z (Barnes-Hut) */
     double *klrow;   /* (n) per-row KL terms */
     /* sum p log p over P's entries, P times plogp_exaggeration; valid when plogp_set */
     double plogp, plogp_exaggeration;
@@ -164,16 +164,16 @@ int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const 
                          double exaggeration, double *grad, double *kl, Err *e)
 {
     size_t n = f->n;
+    double zsum = 0;
     if (f->fft) {
-        if (tsne_fft_repulsion(f->fft, pool, y, f->rep, f->z, e) != 0)
+        if (tsne_fft_repulsion(f->fft, pool, y, f->rep, &zsum, e) != 0)
             return -1;
     } else {
         tsne_bh_repulsion(f->bh, pool, y, f->angle, f->rep, f->z);
+        /* Z summed in index order: the same whatever the threads. */
+        for (size_t i = 0; i < n; i++)
+            zsum += f->z[i];
     }
-    /* Z summed in index order: the same whatever the threads. */
-    double zsum = 0;
-    for (size_t i = 0; i < n; i++)
-        zsum += f->z[i];
     AttractCtx c = {f, P, y, exaggeration, zsum > 0 ? zsum : F_TINY, grad, kl != NULL};
     pool_for(pool, n, F_CHUNK, f_attract, &c);
     if (kl) {
