@@ -254,6 +254,9 @@ static FftPlans *fft_setup(TsneFft *f)
     }
     for (int q = 0; q < FFT_OUTPUTS; q++)
         memset(f->real[q], 0, (size_t)len * f->rs * sizeof(float));
+    /* The padding columns of the spectrum, never written by the transforms, stay 0
+     * (fft_z_columns reads them). */
+    memset(f->spec, 0, cells * sizeof(fftwf_complex));
     free(f->zpart);
     f->zpart = xmalloc(((size_t)len / 2 + 1 + FFT_COLS - 1) / FFT_COLS * sizeof(double));
     f->kernel_nb = 0;
@@ -357,14 +360,16 @@ static void fft_cols_forward(void *vctx, size_t b, size_t e, int worker)
 static double fft_z_columns(const TsneFft *f, const fftwf_complex *s, size_t c0, int h)
 {
     size_t len = (size_t)f->len, half = len / 2;
-    const float *k = f->kern[FFT_KERNELS - 1];
+    double col[FFT_COLS] = {0};
+    for (size_t r = 0; r < len; r++) {
+        const float *k = f->kern[FFT_KERNELS - 1] + r * f->cs + c0;
+        const fftwf_complex *v = s + r * f->cs + c0;
+        for (int j = 0; j < FFT_COLS; j++) /* (the columns past h are padding: read, unused) */
+            col[j] += (double)k[j] * ((double)v[j][0] * v[j][0] + (double)v[j][1] * v[j][1]);
+    }
     double z = 0;
-    for (size_t r = 0; r < len; r++)
-        for (int j = 0; j < h; j++) {
-            size_t t = r * f->cs + c0 + (size_t)j, col = c0 + (size_t)j;
-            double m = (double)s[t][0] * s[t][0] + (double)s[t][1] * s[t][1];
-            z += (col == 0 || col == half ? 1.0 : 2.0) * k[t] * m;
-        }
+    for (int j = 0; j < h; j++)
+        z += (c0 + (size_t)j == 0 || c0 + (size_t)j == half ? 1.0 : 2.0) * col[j];
     return z;
 }
 
@@ -529,20 +534,15 @@ static void fft_gather(void *vctx, size_t b, size_t e, int worker)
         size_t bx = f->box[i] % (uint32_t)f->nb, by = f->box[i] / (uint32_t)f->nb;
         const float *wx = f->wt + 6 * i, *wy = wx + 3;
         size_t off = by * FFT_POINTS * f->rs + bx * FFT_POINTS;
-        float pt[FFT_OUTPUTS];
+        /* in float: the potentials are floats, and the 9 weights are at most 9/8 */
         for (int s = 0; s < FFT_OUTPUTS; s++) {
-            double v = 0;
+            float v = 0;
             for (int a = 0; a < FFT_POINTS; a++) {
                 const float *row = f->real[s] + off + (size_t)a * f->rs;
-                double r = 0;
-                for (int q = 0; q < FFT_POINTS; q++)
-                    r += (double)wx[q] * row[q];
-                v += (double)wy[a] * r;
+                v += wy[a] * (wx[0] * row[0] + wx[1] * row[1] + wx[2] * row[2]);
             }
-            pt[s] = (float)v;
+            c->rep[2 * i + (size_t)s] = v;
         }
-        c->rep[2 * i] = pt[0];
-        c->rep[2 * i + 1] = pt[1];
     }
 }
 
