@@ -25,11 +25,18 @@
  * FFTW plans are made once per transform length (FFTW_ESTIMATE: no timing, the same
  * plan every run).
  *
- * Determinism: the 2-D transforms are done as batches of 1-D transforms of FFTW_ROWS
- * rows, or FFTW_COLS columns, each batch always run by the same single-threaded plan,
+ * The 2-D transforms: the rows holding charges (the first half; the others are zero)
+ * real to complex; then each batch of FFT_COLS columns is transposed into rows of the
+ * spectrum (zeros for the empty half) and transformed there, where FFTW would copy
+ * strided columns; the products with the kernels (stored transposed too), the sum for
+ * Z and the backward column transforms run on these rows, and only their first half,
+ * the rows of nodes, is transposed back for the complex-to-real row transforms.
+ *
+ * Determinism: the 2-D transforms are done as batches of 1-D transforms of FFT_ROWS
+ * rows, or FFT_COLS columns, each batch always run by the same single-threaded plan,
  * whichever thread takes it; charges are spread box row by box row, points in index
- * order; every per-point sum is in a fixed order. So the result is the same bit for
- * bit whatever the number of threads. */
+ * order; every per-point sum, and Z's sum over the column batches, is in a fixed order.
+ * So the result is the same bit for bit whatever the number of threads. */
 #include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
@@ -57,13 +64,13 @@
 #define FFT_POINT_CHUNK 4096   /* points per task */
 
 /* The plans for one transform length L (the grid of L x L nodes, N1 = L / 2 of them
- * holding charges): batches of rows (r2c, c2r) and of columns (complex, both ways),
- * full batches and the shorter last one. */
+ * holding charges): batches of rows (r2c, c2r) and of the columns, transposed into
+ * rows (complex, both ways), full batches and the shorter last one. */
 typedef struct FftPlans {
     int len;                                  /* L; 0 for an unused slot */
     fftwf_plan r2c[FFT_ROWS + 1];             /* [h]: h rows, for h = 1 .. FFT_ROWS */
     fftwf_plan c2r[FFT_ROWS + 1];
-    fftwf_plan fwd[FFT_COLS + 1];             /* [h]: h columns */
+    fftwf_plan fwd[FFT_COLS + 1];             /* [h]: h transposed columns */
     fftwf_plan bwd[FFT_COLS + 1];
 } FftPlans;
 
@@ -74,6 +81,7 @@ struct TsneFft {
     int n1;                 /* nodes per axis: FFT_POINTS * nb */
     int len;                /* transform length: 2 * n1 */
     size_t rs, cs;          /* row strides of the real (floats) and complex grids */
+    size_t ts;              /* row stride of the transposed spectra (complex) */
     double h;               /* interval width */
     double lo[2];           /* lower corner of the grid */
     double radius;          /* of the near field; 0: none */
@@ -82,12 +90,17 @@ struct TsneFft {
     TsneNear *near;
     float *real[FFT_OUTPUTS];          /* (len, rs): the charges in the first, then the
                                           potentials (n1 rows used) */
-    fftwf_complex *spec;               /* (len, cs): spectrum of the charges */
-    fftwf_complex *work[FFT_OUTPUTS];  /* (len, cs): a kernel times the spectrum, for each
-                                          potential */
-    float *kern[FFT_KERNELS];          /* (len, cs) kernel spectra, scaled by 1 / len^2:
-                                          imaginary parts of the odd K^2 d_x, K^2 d_y, the
-                                          real part of the even K (the other parts are 0) */
+    fftwf_complex *spec;               /* (len, cs): the charges' rows transformed */
+    fftwf_complex *tspec;              /* (len/2 + 1, ts): their columns, transposed, then
+                                          transformed: the spectrum, [kx][ky] */
+    fftwf_complex *twork[FFT_OUTPUTS]; /* (len/2 + 1, ts): a kernel times the spectrum,
+                                          for each potential, then transformed back */
+    fftwf_complex *work[FFT_OUTPUTS];  /* (n1, cs): the same transposed back, then the
+                                          potentials' rows */
+    float *kern[FFT_KERNELS];          /* (len/2 + 1, ts) kernel spectra, [kx][ky], scaled
+                                          by 1 / len^2: imaginary parts of the odd
+                                          K^2 d_x, K^2 d_y, the real part of the even K
+                                          (the other parts are 0) */
     double *zpart;          /* (column batches) Z's share of each batch of the spectrum */
     size_t cap;             /* complex cells allocated per grid buffer */
     /* per point */
@@ -144,6 +157,12 @@ static void fft_grid_free(TsneFft *f)
     for (int k = 0; k < FFT_KERNELS; k++) {
         free(f->kern[k]);
         f->kern[k] = NULL;
+    }
+    free(f->tspec);
+    f->tspec = NULL;
+    for (int q = 0; q < FFT_OUTPUTS; q++) {
+        free(f->twork[q]);
+        f->twork[q] = NULL;
     }
     f->cap = 0;
 }
@@ -240,23 +259,26 @@ static FftPlans *fft_setup(TsneFft *f)
     int len = f->len;
     f->rs = fft_round_up((size_t)len, FFT_PAD_FLOATS);
     f->cs = fft_round_up((size_t)len / 2 + 1, FFT_PAD_FLOATS / 2);
-    size_t cells = (size_t)len * f->cs;
+    f->ts = fft_round_up((size_t)len, FFT_PAD_FLOATS / 2);
+    /* len * cs >= (len/2 + 1) * ts: the transposed spectra fit the same cells */
+    size_t cells = fft_round_up((size_t)len / 2 + 1, FFT_COLS) * f->ts;
+    cells = cells > (size_t)len * f->cs ? cells : (size_t)len * f->cs;
     if (cells > f->cap) {
         fft_grid_free(f);
         for (int q = 0; q < FFT_OUTPUTS; q++)
             f->real[q] = xmalloc_floats(2 * cells); /* len * rs <= 2 * len * cs */
         f->spec = fft_alloc_complex(cells);
-        for (int q = 0; q < FFT_OUTPUTS; q++)
+        f->tspec = fft_alloc_complex(cells);
+        for (int q = 0; q < FFT_OUTPUTS; q++) {
             f->work[q] = fft_alloc_complex(cells);
+            f->twork[q] = fft_alloc_complex(cells);
+        }
         for (int k = 0; k < FFT_KERNELS; k++)
             f->kern[k] = xmalloc_floats(cells);
         f->cap = cells;
     }
     for (int q = 0; q < FFT_OUTPUTS; q++)
         memset(f->real[q], 0, (size_t)len * f->rs * sizeof(float));
-    /* The padding columns of the spectrum, never written by the transforms, stay 0
-     * (fft_z_columns reads them). */
-    memset(f->spec, 0, cells * sizeof(fftwf_complex));
     free(f->zpart);
     f->zpart = xmalloc(((size_t)len / 2 + 1 + FFT_COLS - 1) / FFT_COLS * sizeof(double));
     f->kernel_nb = 0;
@@ -269,7 +291,7 @@ static FftPlans *fft_setup(TsneFft *f)
     fft_plans_destroy(p);
     p->len = len;
     int n[1] = {len};
-    int rs = (int)f->rs, cs = (int)f->cs;
+    int rs = (int)f->rs, cs = (int)f->cs, ts = (int)f->ts;
     /* FFTW_ESTIMATE: the plan comes from FFTW's model, not from timings, so it is the
      * same every run (and the arrays are not touched while planning). */
     for (int h = 1; h <= FFT_ROWS; h++) {
@@ -279,10 +301,10 @@ static FftPlans *fft_setup(TsneFft *f)
                                            rs, FFTW_ESTIMATE);
     }
     for (int h = 1; h <= FFT_COLS; h++) {
-        p->fwd[h] = fftwf_plan_many_dft(1, n, h, f->spec, NULL, cs, 1, f->spec, NULL, cs,
-                                       1, FFTW_FORWARD, FFTW_ESTIMATE);
-        p->bwd[h] = fftwf_plan_many_dft(1, n, h, f->work[0], NULL, cs, 1, f->work[0], NULL, cs, 1,
-                                       FFTW_BACKWARD, FFTW_ESTIMATE);
+        p->fwd[h] = fftwf_plan_many_dft(1, n, h, f->tspec, NULL, 1, ts, f->tspec, NULL, 1, ts,
+                                       FFTW_FORWARD, FFTW_ESTIMATE);
+        p->bwd[h] = fftwf_plan_many_dft(1, n, h, f->twork[0], NULL, 1, ts, f->twork[0], NULL, 1,
+                                       ts, FFTW_BACKWARD, FFTW_ESTIMATE);
     }
     int ok = 1;
     for (int h = 1; h <= FFT_ROWS; h++)
@@ -306,9 +328,10 @@ typedef struct FftPass {
     const FftPlans *p;
     int grids;
     int rows;                          /* rows holding data: transformed (the others
-                                          of a forward row pass are zeroed) */
+                                          are zeros) */
     float *real[FFT_OUTPUTS];          /* each grid's real array */
-    fftwf_complex *spec[FFT_OUTPUTS];  /* each grid's spectrum */
+    fftwf_complex *spec[FFT_OUTPUTS];  /* each grid's rows transformed */
+    fftwf_complex *tspec[FFT_OUTPUTS]; /* each grid's spectrum, transposed */
     const float *kern[FFT_OUTPUTS];    /* backward: each grid's kernel */
     fftwf_complex *work[FFT_OUTPUTS];  /* backward: each grid's product */
     const float *y;                    /* (n, 2) */
@@ -321,83 +344,102 @@ static size_t fft_col_batches(const TsneFft *f)
     return ((size_t)f->len / 2 + 1 + FFT_COLS - 1) / FFT_COLS;
 }
 
-/* Batches b .. e-1 of FFT_ROWS rows over all len rows: the rows holding data, real ->
- * spectrum; the spectrum's other rows zeroed (the column pass reads them). */
+/* Batches b .. e-1 of FFT_ROWS rows over the rows holding data: real -> complex. */
 static void fft_rows_forward(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const FftPass *c = vctx;
     const TsneFft *f = c->f;
-    size_t per = fft_row_batches((size_t)f->len);
+    size_t per = fft_row_batches((size_t)c->rows);
     for (size_t t = b; t < e; t++) {
         size_t g = t / per, r0 = t % per * FFT_ROWS;
-        size_t all = (size_t)f->len - r0 < FFT_ROWS ? (size_t)f->len - r0 : FFT_ROWS;
-        size_t h = (size_t)c->rows > r0 ? (size_t)c->rows - r0 : 0;
-        h = h < all ? h : all;
-        if (h > 0)
-            fftwf_execute_dft_r2c(c->p->r2c[h], c->real[g] + r0 * f->rs, c->spec[g] + r0 * f->cs);
-        if (h < all)
-            memset(c->spec[g] + (r0 + h) * f->cs, 0, (all - h) * f->cs * sizeof(fftwf_complex));
+        int h = c->rows - (int)r0 < FFT_ROWS ? c->rows - (int)r0 : FFT_ROWS;
+        fftwf_execute_dft_r2c(c->p->r2c[h], c->real[g] + r0 * f->rs, c->spec[g] + r0 * f->cs);
     }
 }
 
-/* Column batches b .. e-1 of the spectra, forward, in place. */
+/* Column batches b .. e-1: the columns c0 .. c0+h-1 of the rows transformed (rows
+ * 0 .. rows-1; zeros below), transposed into rows of tspec, then transformed there:
+ * FFTW reads contiguous rows where it would copy strided columns. */
 static void fft_cols_forward(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const FftPass *c = vctx;
-    int ncols = c->f->len / 2 + 1;
-    size_t per = fft_col_batches(c->f);
+    const TsneFft *f = c->f;
+    int ncols = f->len / 2 + 1;
+    size_t rows = (size_t)c->rows, len = (size_t)f->len, per = fft_col_batches(f);
     for (size_t t = b; t < e; t++) {
         size_t g = t / per, c0 = t % per * FFT_COLS;
         int h = ncols - (int)c0 < FFT_COLS ? ncols - (int)c0 : FFT_COLS;
-        fftwf_execute_dft(c->p->fwd[h], c->spec[g] + c0, c->spec[g] + c0);
+        fftwf_complex *dst = c->tspec[g] + c0 * f->ts;
+        for (size_t r = 0; r < rows; r++) {
+            const fftwf_complex *src = c->spec[g] + r * f->cs + c0;
+            for (int j = 0; j < h; j++) {
+                dst[(size_t)j * f->ts + r][0] = src[j][0];
+                dst[(size_t)j * f->ts + r][1] = src[j][1];
+            }
+        }
+        for (int j = 0; j < h; j++)
+            memset(dst + (size_t)j * f->ts + rows, 0, (len - rows) * sizeof(fftwf_complex));
+        fftwf_execute_dft(c->p->fwd[h], dst, dst);
     }
 }
 
-/* Z's grid part over columns c0 .. c0+h-1 of the spectrum s: sum of K^ |s|^2, the
- * columns 1 .. len/2 - 1 twice (they stand for their mirror images too). */
-static double fft_z_columns(const TsneFft *f, const fftwf_complex *s, size_t c0, int h)
+/* Z's grid part over the frequency kx (a row of the transposed spectrum s): sum of
+ * K^ |s|^2 in 8 lanes; the columns 1 .. len/2 - 1 twice (they stand for their mirror
+ * images too). */
+static double fft_z_row(const TsneFft *f, const fftwf_complex *s, size_t kx)
 {
-    size_t len = (size_t)f->len, half = len / 2;
-    double col[FFT_COLS] = {0};
-    for (size_t r = 0; r < len; r++) {
-        const float *k = f->kern[FFT_KERNELS - 1] + r * f->cs + c0;
-        const fftwf_complex *v = s + r * f->cs + c0;
-        for (int j = 0; j < FFT_COLS; j++) /* (the columns past h are padding: read, unused) */
-            col[j] += (double)k[j] * ((double)v[j][0] * v[j][0] + (double)v[j][1] * v[j][1]);
-    }
+    size_t len = (size_t)f->len;
+    const float *k = f->kern[FFT_KERNELS - 1] + kx * f->ts;
+    const fftwf_complex *v = s + kx * f->ts;
+    double acc[8] = {0};
+    for (size_t r = 0; r < len; r++)
+        acc[r % 8] += (double)k[r] * ((double)v[r][0] * v[r][0] + (double)v[r][1] * v[r][1]);
     double z = 0;
-    for (int j = 0; j < h; j++)
-        z += (c0 + (size_t)j == 0 || c0 + (size_t)j == half ? 1.0 : 2.0) * col[j];
-    return z;
+    for (int a = 0; a < 8; a++)
+        z += acc[a];
+    return (kx == 0 || kx == len / 2 ? 1.0 : 2.0) * z;
 }
 
-/* Column batches b .. e-1: work = kernel * spectrum (the kernels being imaginary,
- * i k s), then backward, in place; the batches of the first grid also take their share
- * of Z. */
+/* Column batches b .. e-1: twork = kernel * spectrum (the kernels being imaginary,
+ * i k s), backward in place, then its first n1 entries transposed back into the
+ * columns of work; the batches of the first grid also take their share of Z. */
 static void fft_cols_backward(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const FftPass *c = vctx;
     const TsneFft *f = c->f;
     int ncols = f->len / 2 + 1;
-    size_t len = (size_t)f->len, per = fft_col_batches(f);
+    size_t len = (size_t)f->len, n1 = (size_t)f->n1, per = fft_col_batches(f);
     for (size_t t = b; t < e; t++) {
         size_t g = t / per, c0 = t % per * FFT_COLS;
         int h = ncols - (int)c0 < FFT_COLS ? ncols - (int)c0 : FFT_COLS;
-        if (g == 0)
-            f->zpart[t] = fft_z_columns(f, f->spec, c0, h);
-        for (size_t r = 0; r < len; r++) {
-            const float *k = c->kern[g] + r * f->cs + c0;
-            const fftwf_complex *s = f->spec + r * f->cs + c0;
-            fftwf_complex *w = c->work[g] + r * f->cs + c0;
-            for (int j = 0; j < h; j++) {
-                w[j][0] = -k[j] * s[j][1];
-                w[j][1] = k[j] * s[j][0];
+        if (g == 0) {
+            double z = 0;
+            for (int j = 0; j < h; j++)
+                z += fft_z_row(f, f->tspec, c0 + (size_t)j);
+            f->zpart[t % per] = z;
+        }
+        for (int j = 0; j < h; j++) {
+            size_t off = (c0 + (size_t)j) * f->ts;
+            const float *k = c->kern[g] + off;
+            const fftwf_complex *s = f->tspec + off;
+            fftwf_complex *w = f->twork[g] + off;
+            for (size_t r = 0; r < len; r++) {
+                w[r][0] = -k[r] * s[r][1];
+                w[r][1] = k[r] * s[r][0];
             }
         }
-        fftwf_execute_dft(c->p->bwd[h], c->work[g] + c0, c->work[g] + c0);
+        fftwf_complex *tw = f->twork[g] + c0 * f->ts;
+        fftwf_execute_dft(c->p->bwd[h], tw, tw);
+        for (size_t r = 0; r < n1; r++) {
+            fftwf_complex *dst = c->work[g] + r * f->cs + c0;
+            for (int j = 0; j < h; j++) {
+                dst[j][0] = tw[(size_t)j * f->ts + r][0];
+                dst[j][1] = tw[(size_t)j * f->ts + r][1];
+            }
+        }
     }
 }
 
@@ -419,7 +461,7 @@ static void fft_rows_backward(void *vctx, size_t b, size_t e, int worker)
 /* The forward transforms of the pass's grids: rows, then columns. */
 static void fft_forward(Pool *pool, FftPass *c)
 {
-    pool_for(pool, (size_t)c->grids * fft_row_batches((size_t)c->f->len), 1, fft_rows_forward, c);
+    pool_for(pool, (size_t)c->grids * fft_row_batches((size_t)c->rows), 1, fft_rows_forward, c);
     pool_for(pool, (size_t)c->grids * fft_col_batches(c->f), 1, fft_cols_forward, c);
 }
 
@@ -446,7 +488,7 @@ static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
     double s = f->h / FFT_POINTS; /* node spacing */
     double scale = 1.0 / ((double)len * (double)len);
     FftPass c = {.f = f, .p = p, .grids = 1, .rows = len, .real = {f->real[0]},
-                 .spec = {f->spec}};
+                 .spec = {f->spec}, .tspec = {f->tspec}};
     for (int k = 0; k < FFT_KERNELS; k++) {
         /* Circulant layout: offset a for a < n1, a - len above (the signed offsets
          * -n1 < a < n1 are all that the charges' products reach). Offset n1, its own
@@ -463,10 +505,10 @@ static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
         fft_forward(pool, &c);
         /* An odd kernel's spectrum is imaginary, an even one's real: the other parts
          * are rounding only. */
-        size_t cells = (size_t)len * f->cs;
+        size_t cells = ((size_t)len / 2 + 1) * f->ts;
         int part = k == FFT_KERNELS - 1 ? 0 : 1;
         for (size_t t = 0; t < cells; t++)
-            f->kern[k][t] = f->spec[t][part];
+            f->kern[k][t] = f->tspec[t][part];
     }
     memset(f->real[0], 0, (size_t)len * f->rs * sizeof(float));
     f->kernel_nb = f->nb;
@@ -603,6 +645,7 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
     c.rows = f->n1;
     c.real[0] = f->real[0];
     c.spec[0] = f->spec;
+    c.tspec[0] = f->tspec;
     fft_forward(pool, &c);
     /* Backward, the two force kernels at once: product and columns (and Z's shares),
      * then the n1 rows of nodes, each into its own grid (the charges' grid is free
