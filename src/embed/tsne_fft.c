@@ -47,13 +47,13 @@
 #include "untangle/core/xalloc.h"
 
 #define FFT_POINTS 3           /* interpolation nodes per interval and axis */
-#define FFT_MIN_INTERVALS 50   /* intervals per axis of the split grid, at least */
+#define FFT_MIN_INTERVALS 40   /* intervals per axis of the split grid, at least */
 #define FFT_PURE_MIN 24        /* of the grid alone, at least: the compact embedding of
                                   the exaggeration phase gets a force error of about
                                   5e-5 relative (1e-5 with 50, at twice the side) */
 #define FFT_PURE_WIDTH 0.5     /* widest interval that needs no near field */
 #define FFT_SPLIT_RATIO 2.0    /* near-field radius / interval width */
-#define FFT_SPLIT_C 0.5        /* intervals per axis with a near field: C sqrt(n) */
+#define FFT_SPLIT_C 0.4        /* intervals per axis with a near field: C sqrt(n) */
 #define FFT_LADDER 8           /* rungs per octave of the interval widths */
 #define FFT_ROWS 8             /* rows per batch of row transforms */
 #define FFT_COLS 8             /* columns per batch of column transforms */
