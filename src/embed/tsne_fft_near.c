@@ -105,41 +105,51 @@ static size_t near_slot(const NearCtx *c, size_t row, size_t x)
 }
 
 /* The point in slot p against the partners in slots a .. end-1: its own sums in
- * (z, fx, fy), the partners' in their accumulators. */
+ * (z, fx, fy), the partners' in their accumulators. Pointers and constants are taken
+ * into locals first: the stores into the accumulators could otherwise alias them, and
+ * they would be reloaded at every vector. */
 static inline __attribute__((always_inline)) void near_run(const NearCtx *c, size_t p,
                                                            size_t a, size_t end, v8f *z,
                                                            v8f *fx, v8f *fy)
 {
     const TsneNear *nr = c->nr;
+    const float *restrict sx = nr->sx, *restrict sy = nr->sy;
+    float *restrict ax = nr->ax, *restrict ay = nr->ay, *restrict az = nr->az;
     const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
-    const v8f px = (v8f){0} + nr->sx[p], py = (v8f){0} + nr->sy[p];
+    const v8f px = (v8f){0} + sx[p], py = (v8f){0} + sy[p];
     const v8f r0 = (v8f){0} + c->rho0;
+    const v8f a0 = (v8f){0} + c->c1[0], a1 = (v8f){0} + c->c1[1], a2 = (v8f){0} + c->c1[2];
+    const v8f b0 = (v8f){0} + c->c2[0], b1 = (v8f){0} + c->c2[1], b2 = (v8f){0} + c->c2[2];
+    v8f sz = *z, sfx = *fx, sfy = *fy;
     for (size_t t = a; t < end; t += NEAR_LANES) {
         v8f lx, ly, bx, by, bz;
-        memcpy(&lx, nr->sx + t, sizeof lx);
-        memcpy(&ly, nr->sy + t, sizeof ly);
+        memcpy(&lx, sx + t, sizeof lx);
+        memcpy(&ly, sy + t, sizeof ly);
         v8f dx = px - lx, dy = py - ly;
         v8f rho = dx * dx + dy * dy;
         v8i in = (rho < r0) & (lane < (v8i){0} + (int32_t)(end - t));
         v8f k1 = 1.0f / (1.0f + rho), k2 = k1 * k1, u = rho - r0;
-        v8f n1 = k1 - (c->c1[0] + u * (c->c1[1] + u * c->c1[2]));
-        v8f n2 = k2 - (c->c2[0] + u * (c->c2[1] + u * c->c2[2]));
+        v8f n1 = k1 - (a0 + u * (a1 + u * a2));
+        v8f n2 = k2 - (b0 + u * (b1 + u * b2));
         n1 = (v8f)((v8i)n1 & in);
         n2 = (v8f)((v8i)n2 & in);
         v8f gx = n2 * dx, gy = n2 * dy;
-        *z += n1;
-        *fx += gx;
-        *fy += gy;
-        memcpy(&bx, nr->ax + t, sizeof bx);
-        memcpy(&by, nr->ay + t, sizeof by);
-        memcpy(&bz, nr->az + t, sizeof bz);
+        sz += n1;
+        sfx += gx;
+        sfy += gy;
+        memcpy(&bx, ax + t, sizeof bx);
+        memcpy(&by, ay + t, sizeof by);
+        memcpy(&bz, az + t, sizeof bz);
         bx -= gx;
         by -= gy;
         bz += n1;
-        memcpy(nr->ax + t, &bx, sizeof bx);
-        memcpy(nr->ay + t, &by, sizeof by);
-        memcpy(nr->az + t, &bz, sizeof bz);
+        memcpy(ax + t, &bx, sizeof bx);
+        memcpy(ay + t, &by, sizeof by);
+        memcpy(az + t, &bz, sizeof bz);
     }
+    *z = sz;
+    *fx = sfx;
+    *fy = sfy;
 }
 
 /* Bands b .. e-1 of the current parity: each point's pairs with the later points of
