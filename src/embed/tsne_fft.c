@@ -492,14 +492,25 @@ static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
     for (int k = 0; k < FFT_KERNELS; k++) {
         /* Circulant layout: offset a for a < n1, a - len above (the signed offsets
          * -n1 < a < n1 are all that the charges' products reach). Offset n1, its own
-         * mirror image, is reached by none: 0 there keeps the odd kernels odd. */
-        for (int r = 0; r < len; r++) {
-            double dy = s * (r < n1 ? r : r - len);
+         * mirror image, is reached by none: 0 there keeps the odd kernels odd. The
+         * kernels being even or odd along each axis, the quadrant of offsets 0 .. n1
+         * is computed and mirrored (with the sign of the odd axis), exactly. */
+        float sx = k == 0 ? -1.0f : 1.0f, sy = k == 1 ? -1.0f : 1.0f;
+        for (int r = 0; r <= n1; r++) {
             float *row = f->real[0] + (size_t)r * f->rs;
-            for (int q = 0; q < len; q++) {
-                double dx = s * (q < n1 ? q : q - len);
+            int mirrored = r > 0 && r < n1;
+            float *mirror = mirrored ? f->real[0] + (size_t)(len - r) * f->rs : row; /* -r */
+            for (int q = 0; q <= n1; q++) {
                 int edge = (k == 0 && q == n1) || (k == 1 && r == n1);
-                row[q] = edge ? 0.0f : (float)(fft_kernel_at(f, k, dx, dy) * scale);
+                float v = edge ? 0.0f : (float)(fft_kernel_at(f, k, s * q, s * r) * scale);
+                row[q] = v;
+                if (q > 0 && q < n1)
+                    row[len - q] = sx * v;
+                if (mirrored) {
+                    mirror[q] = sy * v;
+                    if (q > 0 && q < n1)
+                        mirror[len - q] = sx * sy * v;
+                }
             }
         }
         fft_forward(pool, &c);
