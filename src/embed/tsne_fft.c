@@ -13,9 +13,11 @@
  * potential: it is sum_i (K * C)(node of i) interpolated, i.e. sum over the nodes of
  * C (K * C), which by Parseval is a sum over the spectrum of K^ |C^|^2. So one forward
  * transform and two backward ones per call, where FIt-SNE's charges 1, x, y through
- * K^2 and 1 through K take three and four: the kernels K^2 d being as smooth as K^2,
- * they interpolate as well (the cancelling y_i sum K^2 - sum K^2 y_j is avoided
- * besides). Cost O(N + M log M) for M nodes.
+ * K^2 and 1 through K take three and four. The kernels K^2 d are about as smooth as
+ * K^2 (once the near field takes the pairs closer than a few intervals): on the same
+ * grid the force's error against the exact sums is some 15 % larger (1.7e-3 against
+ * 1.5e-3 on a final 10 000-point MNIST map), for less than half the transforms.
+ * Cost O(N + M log M) for M nodes.
  *
  * The grid: intervals of FFT_PURE_WIDTH units of the embedding once it is wide enough
  * for FFT_PURE_MIN of them, and at least FFT_PURE_MIN intervals otherwise,
