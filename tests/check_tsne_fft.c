@@ -7,8 +7,10 @@
 #include "untangle/core/xalloc.h"
 #include "untangle/embed/pca.h"
 
-/* The FFT gradient at positions of the given spread, against the exact one. */
-static void check_fft_gradient(size_t n, uint64_t seed, double spread, double tol)
+/* The FFT gradient at positions of the given spreads along x and y, against the exact
+ * one. */
+static void check_fft_gradient_xy(size_t n, uint64_t seed, double spread, double spread_y,
+                                  double tol)
 {
     TsneSparseP P = {0};
     make_p(n, 10.0, seed, &P);
@@ -16,7 +18,7 @@ static void check_fft_gradient(size_t n, uint64_t seed, double spread, double to
     rng_seed(&r, seed + 7);
     float *y = malloc(2 * n * sizeof(float));
     for (size_t t = 0; t < 2 * n; t++)
-        y[t] = (float)(spread * rng_normal(&r));
+        y[t] = (float)((t % 2 ? spread_y : spread) * rng_normal(&r));
     double *ge = malloc(2 * n * sizeof(double)), *g = malloc(2 * n * sizeof(double));
     double *g3 = malloc(2 * n * sizeof(double));
     double kle, kl, klb;
@@ -30,7 +32,8 @@ static void check_fft_gradient(size_t n, uint64_t seed, double spread, double to
         double err_fft = rel_error(g, ge, 2 * n);
         ck_assert_msg(err_fft < tol, "spread %g: FFT gradient error %g (Barnes-Hut %g)", spread,
                       err_fft, err_bh);
-        ck_assert_double_eq_tol(kl, kle, 1e-3 * fabs(kle) + 1e-6);
+        /* the KL moves with log Z: Z, taken from the spectrum, to 1e-4 (seen: 1.5e-6) */
+        ck_assert_double_eq_tol(kl, kle, 1e-4 * fabs(kle) + 1e-6);
         /* the same numbers on 3 threads */
         ck_assert_int_eq(tsne_gradient_method(&P, y, exag, TSNE_METHOD_FFT, 0.5, 3, g3, NULL, &e), 0);
         ck_assert_int_eq(memcmp(g, g3, 2 * n * sizeof(double)), 0);
@@ -40,6 +43,11 @@ static void check_fft_gradient(size_t n, uint64_t seed, double spread, double to
     free(g);
     free(g3);
     tsne_sparse_free(&P);
+}
+
+static void check_fft_gradient(size_t n, uint64_t seed, double spread, double tol)
+{
+    check_fft_gradient_xy(n, seed, spread, spread, tol);
 }
 
 START_TEST(test_fft_gradient_compact)
@@ -55,6 +63,10 @@ START_TEST(test_fft_gradient_wide)
     /* a spread-out embedding: coarse grid for the far parts, near field exact */
     check_fft_gradient(2500, 13, 30.0, 1e-2);
     check_fft_gradient(2000, 14, 120.0, 1e-2);
+    /* a thin strip: the near field's cells in one row (a single band of rows, each
+     * pair within it taken once), and in one column */
+    check_fft_gradient_xy(2000, 15, 100.0, 0.5, 1e-3); /* (seen: 4e-5) */
+    check_fft_gradient_xy(2000, 16, 0.5, 100.0, 1e-3);
 }
 END_TEST
 

@@ -3,10 +3,22 @@
  * Once the embedding is wide, the grid of tsne_fft.c only takes the far parts of the
  * kernels (smooth, so coarse intervals interpolate them well), and the pairs closer than
  * the radius R get the rest, g - far, exactly. The points are sorted into square cells
- * of side R / 2 (row by row, by index within a cell); a point's partners all lie in the
- * 5 x 5 cells around its own, which are five runs of the sorted points, swept 8 at a
- * time on float vectors with the pairs beyond R masked out. The 8 partial sums are added
- * in a fixed order in double, so the result does not depend on the threads. */
+ * of side R / 2 (row by row, by index within a cell; each row of cells followed by
+ * NEAR_LANES empty slots); a point's partners all lie in the 5 x 5 cells around its
+ * own. Each pair is taken once, by the point of the lower row, or of the same row and
+ * the earlier position: the rest of its own cell and the two cells to its right (one
+ * run of the sorted points), then five cells in each of the two rows above (two runs),
+ * swept 8 at a time on float vectors with the pairs beyond R masked out. The point's
+ * own sums stay in 8 lanes, added in a fixed order in double at the end; what the pair
+ * gives the partner (the opposite force, the same Z share) goes to float accumulators
+ * of the partners' slots, 8 at a time (the empty slots after each row take what the
+ * last vector of a run spills, always 0).
+ *
+ * Determinism: a point writes partners' accumulators in its own row of cells and the two
+ * above. The rows are dealt in bands of NEAR_REACH rows, the even bands first (all at
+ * once: no two of them write the same rows), then the odd ones; within a band, in
+ * sorted order. So every accumulator takes its terms in one order whatever the
+ * threads. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +28,7 @@
 
 #define NEAR_LANES 8
 #define NEAR_REACH 2         /* cells on each side: cells of R / 2 */
-#define NEAR_CHUNK 256       /* points per task */
+#define NEAR_CHUNK 1024      /* slots per task of the last pass */
 #define NEAR_MAX_CELLS (1u << 22) /* cells per side product, at most (beyond: larger cells) */
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -30,31 +42,39 @@ typedef int32_t v8i __attribute__((vector_size(NEAR_LANES * sizeof(int32_t))));
 
 struct TsneNear {
     size_t n;
-    float *sx, *sy;         /* (n + NEAR_LANES) sorted coordinates, padded */
-    uint32_t *order;        /* (n) original index of each sorted point */
+    size_t slots;           /* n + NEAR_LANES per row of cells, + NEAR_LANES */
+    float *sx, *sy;         /* (slots) sorted coordinates; 0 in the empty slots */
+    float *ax, *ay, *az;    /* (slots) what the partners gave: force and Z share */
+    uint32_t *order;        /* (slots) original index of each sorted point; n: none */
     uint32_t *cell;         /* (n) cell of each original point */
-    uint32_t *start;        /* (cells + 1) each cell's run in the sorted points */
-    size_t cap_cells;
+    uint32_t *start;        /* (ncy (ncx + 1) + 1) [row (ncx + 1) + x]: the first slot of
+                               cell (x, row); x = ncx: the row's end */
+    size_t cap_cells, cap_slots;
 };
 
 TsneNear *tsne_near_new(size_t n)
 {
     TsneNear *nr = xcalloc(1, sizeof *nr);
     nr->n = n;
-    nr->sx = xmalloc_floats(n + NEAR_LANES);
-    nr->sy = xmalloc_floats(n + NEAR_LANES);
-    nr->order = xmalloc(n * sizeof(uint32_t));
     nr->cell = xmalloc(n * sizeof(uint32_t));
     return nr;
+}
+
+static void near_free_slots(TsneNear *nr)
+{
+    free(nr->sx);
+    free(nr->sy);
+    free(nr->ax);
+    free(nr->ay);
+    free(nr->az);
+    free(nr->order);
 }
 
 void tsne_near_free(TsneNear *nr)
 {
     if (!nr)
         return;
-    free(nr->sx);
-    free(nr->sy);
-    free(nr->order);
+    near_free_slots(nr);
     free(nr->cell);
     free(nr->start);
     free(nr);
@@ -62,10 +82,11 @@ void tsne_near_free(TsneNear *nr)
 
 typedef struct NearCtx {
     const TsneNear *nr;
-    const float *y;
     size_t ncx, ncy;
+    int phase;           /* bands of this parity */
     float rho0;
     float c1[3], c2[3];  /* far polynomials of K and K^2 */
+    float self;          /* what a point gives its own Z share: 1 - far_K(0) */
     double *rep, *z;
 } NearCtx;
 
@@ -77,45 +98,173 @@ static double near_hsum(const v8f *v)
     return s;
 }
 
-/* Sorted points b .. e-1: their near sums. */
-NEAR_KERNEL static void near_points(void *vctx, size_t b, size_t e, int worker)
+/* The first slot of cell x of row `row`, x = ncx giving the row's end. */
+static size_t near_slot(const NearCtx *c, size_t row, size_t x)
+{
+    return c->nr->start[row * (c->ncx + 1) + x];
+}
+
+/* The point in slot p against the partners in slots a .. end-1: its own sums in
+ * (z, fx, fy), the partners' in their accumulators. Pointers and constants are taken
+ * into locals first: the stores into the accumulators could otherwise alias them, and
+ * they would be reloaded at every vector. */
+static inline __attribute__((always_inline)) void near_run(const NearCtx *c, size_t p,
+                                                           size_t a, size_t end, v8f *z,
+                                                           v8f *fx, v8f *fy)
+{
+    const TsneNear *nr = c->nr;
+    const float *restrict sx = nr->sx, *restrict sy = nr->sy;
+    float *restrict ax = nr->ax, *restrict ay = nr->ay, *restrict az = nr->az;
+    const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
+    const v8f px = (v8f){0} + sx[p], py = (v8f){0} + sy[p];
+    const v8f r0 = (v8f){0} + c->rho0;
+    const v8f a0 = (v8f){0} + c->c1[0], a1 = (v8f){0} + c->c1[1], a2 = (v8f){0} + c->c1[2];
+    const v8f b0 = (v8f){0} + c->c2[0], b1 = (v8f){0} + c->c2[1], b2 = (v8f){0} + c->c2[2];
+    v8f sz = *z, sfx = *fx, sfy = *fy;
+    for (size_t t = a; t < end; t += NEAR_LANES) {
+        v8f lx, ly, bx, by, bz;
+        memcpy(&lx, sx + t, sizeof lx);
+        memcpy(&ly, sy + t, sizeof ly);
+        v8f dx = px - lx, dy = py - ly;
+        v8f rho = dx * dx + dy * dy;
+        v8i in = (rho < r0) & (lane < (v8i){0} + (int32_t)(end - t));
+        v8f k1 = 1.0f / (1.0f + rho), k2 = k1 * k1, u = rho - r0;
+        v8f n1 = k1 - (a0 + u * (a1 + u * a2));
+        v8f n2 = k2 - (b0 + u * (b1 + u * b2));
+        n1 = (v8f)((v8i)n1 & in);
+        n2 = (v8f)((v8i)n2 & in);
+        v8f gx = n2 * dx, gy = n2 * dy;
+        sz += n1;
+        sfx += gx;
+        sfy += gy;
+        memcpy(&bx, ax + t, sizeof bx);
+        memcpy(&by, ay + t, sizeof by);
+        memcpy(&bz, az + t, sizeof bz);
+        bx -= gx;
+        by -= gy;
+        bz += n1;
+        memcpy(ax + t, &bx, sizeof bx);
+        memcpy(ay + t, &by, sizeof by);
+        memcpy(az + t, &bz, sizeof bz);
+    }
+    *z = sz;
+    *fx = sfx;
+    *fy = sfy;
+}
+
+/* Bands b .. e-1 of the current parity: each point's pairs with the later points of
+ * its row (within two cells) and with the two rows above. */
+NEAR_KERNEL static void near_bands(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const NearCtx *c = vctx;
     const TsneNear *nr = c->nr;
-    const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
-    for (size_t s = b; s < e; s++) {
-        uint32_t i = nr->order[s];
-        size_t cx = nr->cell[i] % c->ncx, cy = nr->cell[i] / c->ncx;
-        size_t x0 = cx >= NEAR_REACH ? cx - NEAR_REACH : 0;
-        size_t x1 = cx + NEAR_REACH < c->ncx ? cx + NEAR_REACH : c->ncx - 1;
-        size_t y0 = cy >= NEAR_REACH ? cy - NEAR_REACH : 0;
-        size_t y1 = cy + NEAR_REACH < c->ncy ? cy + NEAR_REACH : c->ncy - 1;
-        const v8f px = (v8f){0} + nr->sx[s], py = (v8f){0} + nr->sy[s];
-        const v8f r0 = (v8f){0} + c->rho0;
-        v8f z = {0}, fx = {0}, fy = {0};
-        for (size_t row = y0; row <= y1; row++) {
-            uint32_t a = nr->start[row * c->ncx + x0], end = nr->start[row * c->ncx + x1 + 1];
-            for (uint32_t t = a; t < end; t += NEAR_LANES) {
-                v8f lx, ly;
-                memcpy(&lx, nr->sx + t, sizeof lx);
-                memcpy(&ly, nr->sy + t, sizeof ly);
-                v8f dx = px - lx, dy = py - ly;
-                v8f rho = dx * dx + dy * dy;
-                v8i in = (rho < r0) & (lane < (v8i){0} + (int32_t)(end - t));
-                v8f k1 = 1.0f / (1.0f + rho), k2 = k1 * k1, u = rho - r0;
-                v8f n1 = k1 - (c->c1[0] + u * (c->c1[1] + u * c->c1[2]));
-                v8f n2 = k2 - (c->c2[0] + u * (c->c2[1] + u * c->c2[2]));
-                n1 = (v8f)((v8i)n1 & in);
-                n2 = (v8f)((v8i)n2 & in);
-                z += n1;
-                fx += n2 * dx;
-                fy += n2 * dy;
+    for (size_t band = b; band < e; band++) {
+        size_t r0 = (2 * band + (size_t)c->phase) * NEAR_REACH;
+        size_t r1 = r0 + NEAR_REACH < c->ncy ? r0 + NEAR_REACH : c->ncy;
+        for (size_t cy = r0; cy < r1; cy++)
+            for (size_t cx = 0; cx < c->ncx; cx++) {
+                size_t xl = cx >= NEAR_REACH ? cx - NEAR_REACH : 0;
+                size_t xr = cx + NEAR_REACH < c->ncx ? cx + NEAR_REACH : c->ncx - 1;
+                size_t own_end = near_slot(c, cy, xr + 1);
+                for (size_t p = near_slot(c, cy, cx); p < near_slot(c, cy, cx + 1); p++) {
+                    v8f z = {0}, fx = {0}, fy = {0};
+                    near_run(c, p, p + 1, own_end, &z, &fx, &fy);
+                    for (size_t row = cy + 1; row <= cy + NEAR_REACH && row < c->ncy; row++)
+                        near_run(c, p, near_slot(c, row, xl), near_slot(c, row, xr + 1), &z,
+                                 &fx, &fy);
+                    uint32_t i = nr->order[p];
+                    c->rep[2 * i] += near_hsum(&fx);
+                    c->rep[2 * i + 1] += near_hsum(&fy);
+                    c->z[i] += near_hsum(&z) + (double)c->self;
+                }
             }
+    }
+}
+
+/* Slots b .. e-1: the partners' accumulators into the points' sums. */
+static void near_collect(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const NearCtx *c = vctx;
+    const TsneNear *nr = c->nr;
+    for (size_t p = b; p < e; p++) {
+        uint32_t i = nr->order[p];
+        if (i == nr->n)
+            continue;
+        c->rep[2 * i] += (double)nr->ax[p];
+        c->rep[2 * i + 1] += (double)nr->ay[p];
+        c->z[i] += (double)nr->az[p];
+    }
+}
+
+/* Cells, and the slots of the sorted points, for the cells' grid nc of side `side`. */
+static void near_sort(TsneNear *nr, const float *y, const double lo[2], double side,
+                      const size_t nc[2])
+{
+    size_t n = nr->n, per = nc[0] + 1, entries = nc[1] * per + 1;
+    size_t slots = n + NEAR_LANES * nc[1] + NEAR_LANES;
+    if (entries > nr->cap_cells) {
+        free(nr->start);
+        nr->start = xmalloc(entries * sizeof(uint32_t));
+        nr->cap_cells = entries;
+    }
+    if (slots > nr->cap_slots) {
+        near_free_slots(nr);
+        nr->sx = xmalloc_floats(slots);
+        nr->sy = xmalloc_floats(slots);
+        nr->ax = xmalloc_floats(slots);
+        nr->ay = xmalloc_floats(slots);
+        nr->az = xmalloc_floats(slots);
+        nr->order = xmalloc(slots * sizeof(uint32_t));
+        nr->cap_slots = slots;
+    }
+    nr->slots = slots;
+    /* counts, at [row per + x + 1] */
+    memset(nr->start, 0, entries * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) {
+        size_t c[2];
+        for (int a = 0; a < 2; a++) {
+            double q = floor(((double)y[2 * i + a] - lo[a]) / side);
+            c[a] = q > 0 ? (size_t)q : 0;
+            c[a] = c[a] < nc[a] ? c[a] : nc[a] - 1;
         }
-        c->rep[2 * i] += near_hsum(&fx);
-        c->rep[2 * i + 1] += near_hsum(&fy);
-        c->z[i] += near_hsum(&z);
+        nr->cell[i] = (uint32_t)(c[1] * per + c[0]);
+        nr->start[nr->cell[i] + 1]++;
+    }
+    /* first slots: each row's end entry (x = ncx) holds no points, and the next row
+     * starts NEAR_LANES slots after it */
+    uint32_t at = 0;
+    for (size_t r = 0; r < nc[1]; r++) {
+        for (size_t x = 0; x <= nc[0]; x++) {
+            uint32_t count = x < nc[0] ? nr->start[r * per + x + 1] : 0;
+            nr->start[r * per + x] = at;
+            at += count;
+        }
+        at += NEAR_LANES;
+    }
+    nr->start[nc[1] * per] = at;
+    memset(nr->sx, 0, slots * sizeof(float));
+    memset(nr->sy, 0, slots * sizeof(float));
+    memset(nr->ax, 0, slots * sizeof(float));
+    memset(nr->ay, 0, slots * sizeof(float));
+    memset(nr->az, 0, slots * sizeof(float));
+    for (size_t p = 0; p < slots; p++)
+        nr->order[p] = (uint32_t)n;
+    /* the points, in index order within a cell (start[cell] is advanced, then put back
+     * from the row ends) */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t s = nr->start[nr->cell[i]]++;
+        nr->order[s] = (uint32_t)i;
+        nr->sx[s] = y[2 * i];
+        nr->sy[s] = y[2 * i + 1];
+    }
+    for (size_t r = 0; r < nc[1]; r++) {
+        /* start[x - 1], advanced, is start[x]; the row's first slot follows the last
+         * row's end (not advanced: no point has x = ncx) */
+        for (size_t x = nc[0] - 1; x > 0; x--)
+            nr->start[r * per + x] = nr->start[r * per + x - 1];
+        nr->start[r * per] = r > 0 ? nr->start[(r - 1) * per + nc[0]] + NEAR_LANES : 0;
     }
 }
 
@@ -141,38 +290,9 @@ void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, double radius, doub
         for (int a = 0; a < 2; a++)
             nc[a] = (nc[a] + 1) / 2;
     }
-    size_t cells = nc[0] * nc[1];
-    if (cells + 1 > nr->cap_cells) {
-        free(nr->start);
-        nr->start = xmalloc((cells + 1) * sizeof(uint32_t));
-        nr->cap_cells = cells + 1;
-    }
-    memset(nr->start, 0, (cells + 1) * sizeof(uint32_t));
-    for (size_t i = 0; i < n; i++) {
-        size_t c[2];
-        for (int a = 0; a < 2; a++) {
-            double q = floor(((double)y[2 * i + a] - lo[a]) / side);
-            c[a] = q > 0 ? (size_t)q : 0;
-            c[a] = c[a] < nc[a] ? c[a] : nc[a] - 1;
-        }
-        nr->cell[i] = (uint32_t)(c[1] * nc[0] + c[0]);
-        nr->start[nr->cell[i] + 1]++;
-    }
-    for (size_t k = 0; k < cells; k++)
-        nr->start[k + 1] += nr->start[k];
-    for (size_t i = 0; i < n; i++) {
-        uint32_t s = nr->start[nr->cell[i]]++;
-        nr->order[s] = (uint32_t)i;
-        nr->sx[s] = y[2 * i];
-        nr->sy[s] = y[2 * i + 1];
-    }
-    for (size_t k = cells; k > 0; k--)
-        nr->start[k] = nr->start[k - 1];
-    nr->start[0] = 0;
-    for (size_t t = n; t < n + NEAR_LANES; t++)
-        nr->sx[t] = nr->sy[t] = 0.0f; /* read by the last vectors, masked out */
+    near_sort(nr, y, lo, side, nc);
 
-    NearCtx c = {nr, y, nc[0], nc[1], (float)(radius * radius), {0}, {0}, rep, z};
+    NearCtx c = {nr, nc[0], nc[1], 0, (float)(radius * radius), {0}, {0}, 0.0f, rep, z};
     double k1[3], k2[3];
     tsne_far_coefficients(radius * radius, 1, k1);
     tsne_far_coefficients(radius * radius, 2, k2);
@@ -180,5 +300,15 @@ void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, double radius, doub
         c.c1[a] = (float)k1[a];
         c.c2[a] = (float)k2[a];
     }
-    pool_for(pool, n, NEAR_CHUNK, near_points, &c);
+    {
+        float u = -c.rho0; /* the vector loop's n1 at rho = 0 */
+        c.self = 1.0f - (c.c1[0] + u * (c.c1[1] + u * c.c1[2]));
+    }
+    size_t bands = (nc[1] + NEAR_REACH - 1) / NEAR_REACH;
+    for (int ph = 0; ph < 2; ph++) {
+        c.phase = ph;
+        size_t count = bands / 2 + (ph == 0 ? bands % 2 : 0);
+        pool_for(pool, count, 1, near_bands, &c);
+    }
+    pool_for(pool, nr->slots, NEAR_CHUNK, near_collect, &c);
 }

@@ -65,7 +65,7 @@ struct TsneForces {
     TsneBh *bh;
     TsneFft *fft;
     double *rep;     /* (n, 2) repulsion, unnormalised */
-    double *z;       /* (n) per-point share of Z */
+    double *z;       /* (n) per-point share of Z (Barnes-Hut) */
     double *klrow;   /* (n) per-row KL terms */
     /* P packed in blocks (see the top), its points renumbered along the map: the row
      * at place r is P's row perm[r], its blocks rowblk[r] .. rowblk[r+1]-1, their
@@ -477,16 +477,16 @@ int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const 
     size_t n = f->n;
     if (f->packed_col != P->col || f->packed_val != P->val)
         f_pack(f, P, y);
+    double zsum = 0;
     if (f->fft) {
-        if (tsne_fft_repulsion(f->fft, pool, y, f->rep, f->z, e) != 0)
+        if (tsne_fft_repulsion(f->fft, pool, y, f->rep, &zsum, e) != 0)
             return -1;
     } else {
         tsne_bh_repulsion(f->bh, pool, y, f->angle, f->rep, f->z);
+        /* Z summed in index order: the same whatever the threads. */
+        for (size_t i = 0; i < n; i++)
+            zsum += f->z[i];
     }
-    /* Z summed in index order: the same whatever the threads. */
-    double zsum = 0;
-    for (size_t i = 0; i < n; i++)
-        zsum += f->z[i];
     zsum = zsum > 0 ? zsum : F_TINY;
     const float *yp = y;
     if (!f->identity) {

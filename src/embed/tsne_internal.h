@@ -23,11 +23,13 @@ void tsne_bh_repulsion(TsneBh *bh, Pool *pool, const float *y, double angle, dou
                        double *z);
 
 /* FFT-accelerated interpolation (tsne_fft.c): grid, plans and kernel spectra kept
- * across iterations. Returns 0, or -1 with e filled when FFTW cannot plan. */
+ * across iterations. Fills rep as above but, instead of the per-point shares z, only
+ * their sum *zsum (which it gets from the spectrum). Returns 0, or -1 with e filled
+ * when FFTW cannot plan. */
 typedef struct TsneFft TsneFft;
 TsneFft *tsne_fft_new(size_t n);
 void tsne_fft_free(TsneFft *f); /* accepts NULL */
-int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, double *z,
+int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, double *zsum,
                        Err *e);
 /* The grid of the last call: intervals per axis, their width, and the radius of the
  * near field (0 when the grid alone is accurate enough). */
