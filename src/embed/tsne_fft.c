@@ -63,7 +63,9 @@
 #define FFT_OUTPUTS 2          /* potentials: K^2 d_x * 1, K^2 d_y * 1 */
 #define FFT_MAX_PLANS 16       /* transform lengths kept */
 #define FFT_PAD_FLOATS 16      /* row strides are multiples of 64 bytes */
-#define FFT_POINT_CHUNK 4096   /* points per task */
+#define FFT_POINT_CHUNK 1024   /* points per task (10 000 points: 10 tasks, where 4096 gave
+                                  3, two for one thread and one for the other) */
+#define FFT_KERNEL_ROWS 8      /* offset rows per task of the kernels' sampling */
 
 /* The plans for one transform length L (the grid of L x L nodes, N1 = L / 2 of them
  * holding charges): batches of rows (r2c, c2r) and of the columns, transposed into
@@ -467,19 +469,65 @@ static void fft_forward(Pool *pool, FftPass *c)
     pool_for(pool, (size_t)c->grids * fft_col_batches(c->f), 1, fft_cols_forward, c);
 }
 
-/* Kernel k at the node offset (dx, dy): K^2 d_x, K^2 d_y or K, their far parts with a
- * near field. */
-static double fft_kernel_at(const TsneFft *f, int k, double dx, double dy)
+/* One kernel sampled on the grid of node offsets (fft_kernel_rows): kernel k, its far
+ * part's polynomial (with a near field) computed once. */
+typedef struct FftKernelFill {
+    const TsneFft *f;
+    int k;
+    int power;           /* of g: 2 for the force kernels, 1 for Z's */
+    double rho0;         /* R^2; 0: no near field */
+    double c[3];         /* far polynomial below rho0 (tsne_far_coefficients) */
+    double spacing;      /* of the nodes */
+    double scale;        /* 1 / len^2 */
+} FftKernelFill;
+
+/* The kernel at the node offset (dx, dy): K^2 d_x, K^2 d_y or K, their far parts with a
+ * near field (the values of tsne_far_kernel, its coefficients taken from kf). */
+static double fft_kernel_at(const FftKernelFill *kf, double dx, double dy)
 {
     double rho = dx * dx + dy * dy, g;
-    int power = k == FFT_KERNELS - 1 ? 1 : 2;
-    if (f->radius > 0) {
-        g = tsne_far_kernel(rho, f->radius * f->radius, power);
+    if (kf->rho0 > 0 && rho < kf->rho0) {
+        double t = rho - kf->rho0;
+        g = kf->c[0] + t * (kf->c[1] + t * kf->c[2]);
     } else {
         g = 1.0 / (1.0 + rho);
-        g = power == 2 ? g * g : g;
+        g = kf->power == 2 ? g * g : g;
     }
-    return k == 0 ? g * dx : k == 1 ? g * dy : g;
+    return kf->k == 0 ? g * dx : kf->k == 1 ? g * dy : g;
+}
+
+/* Offset rows b .. e-1 (of 0 .. n1) of the kernel, into real[0] with their mirror images.
+ * Circulant layout: offset a for a < n1, a - len above (the signed offsets -n1 < a < n1
+ * are all that the charges' products reach). Offset n1, its own mirror image, is
+ * reached by none: 0 there keeps the odd kernels odd. The kernels being even or odd
+ * along each axis, the quadrant of offsets 0 .. n1 is computed and mirrored (with the
+ * sign of the odd axis), exactly. Row r writes rows r and len - r only: tasks never
+ * share a row. */
+static void fft_kernel_rows(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftKernelFill *kf = vctx;
+    const TsneFft *f = kf->f;
+    int len = f->len, n1 = f->n1, k = kf->k;
+    float sx = k == 0 ? -1.0f : 1.0f, sy = k == 1 ? -1.0f : 1.0f;
+    for (int r = (int)b; r < (int)e; r++) {
+        float *row = f->real[0] + (size_t)r * f->rs;
+        int mirrored = r > 0 && r < n1;
+        float *mirror = mirrored ? f->real[0] + (size_t)(len - r) * f->rs : row; /* -r */
+        for (int q = 0; q <= n1; q++) {
+            int edge = (k == 0 && q == n1) || (k == 1 && r == n1);
+            double v = edge ? 0.0 : fft_kernel_at(kf, kf->spacing * q, kf->spacing * r);
+            float fv = (float)(v * kf->scale);
+            row[q] = fv;
+            if (q > 0 && q < n1)
+                row[len - q] = sx * fv;
+            if (mirrored) {
+                mirror[q] = sy * fv;
+                if (q > 0 && q < n1)
+                    mirror[len - q] = sx * sy * fv;
+            }
+        }
+    }
 }
 
 /* The spectra of the kernels (their far parts with a near field) on the node offsets
@@ -487,34 +535,16 @@ static double fft_kernel_at(const TsneFft *f, int k, double dx, double dy)
 static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
 {
     int len = f->len, n1 = f->n1;
-    double s = f->h / FFT_POINTS; /* node spacing */
-    double scale = 1.0 / ((double)len * (double)len);
     FftPass c = {.f = f, .p = p, .grids = 1, .rows = len, .real = {f->real[0]},
                  .spec = {f->spec}, .tspec = {f->tspec}};
     for (int k = 0; k < FFT_KERNELS; k++) {
-        /* Circulant layout: offset a for a < n1, a - len above (the signed offsets
-         * -n1 < a < n1 are all that the charges' products reach). Offset n1, its own
-         * mirror image, is reached by none: 0 there keeps the odd kernels odd. The
-         * kernels being even or odd along each axis, the quadrant of offsets 0 .. n1
-         * is computed and mirrored (with the sign of the odd axis), exactly. */
-        float sx = k == 0 ? -1.0f : 1.0f, sy = k == 1 ? -1.0f : 1.0f;
-        for (int r = 0; r <= n1; r++) {
-            float *row = f->real[0] + (size_t)r * f->rs;
-            int mirrored = r > 0 && r < n1;
-            float *mirror = mirrored ? f->real[0] + (size_t)(len - r) * f->rs : row; /* -r */
-            for (int q = 0; q <= n1; q++) {
-                int edge = (k == 0 && q == n1) || (k == 1 && r == n1);
-                float v = edge ? 0.0f : (float)(fft_kernel_at(f, k, s * q, s * r) * scale);
-                row[q] = v;
-                if (q > 0 && q < n1)
-                    row[len - q] = sx * v;
-                if (mirrored) {
-                    mirror[q] = sy * v;
-                    if (q > 0 && q < n1)
-                        mirror[len - q] = sx * sy * v;
-                }
-            }
-        }
+        FftKernelFill kf = {.f = f, .k = k, .power = k == FFT_KERNELS - 1 ? 1 : 2,
+                            .rho0 = f->radius > 0 ? f->radius * f->radius : 0,
+                            .spacing = f->h / FFT_POINTS,
+                            .scale = 1.0 / ((double)len * (double)len)};
+        if (kf.rho0 > 0)
+            tsne_far_coefficients(kf.rho0, kf.power, kf.c);
+        pool_for(pool, (size_t)n1 + 1, FFT_KERNEL_ROWS, fft_kernel_rows, &kf);
         fft_forward(pool, &c);
         /* An odd kernel's spectrum is imaginary, an even one's real: the other parts
          * are rounding only. */
