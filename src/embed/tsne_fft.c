@@ -108,7 +108,8 @@ struct TsneFft {
     double *zpart;          /* (column batches) Z's share of each batch of the spectrum */
     size_t cap;             /* complex cells allocated per grid buffer */
     /* per point */
-    uint32_t *box;          /* (n) box row * nb + box column */
+    uint32_t *box;          /* (n, 2) box column, box row (kept apart: no division by nb
+                               in the passes over the points) */
     float *wt;              /* (n, 6) Lagrange weights: 3 along x, then 3 along y */
     double *znear;          /* (n) the near field's shares of Z */
     uint32_t *order;        /* (n) points sorted by box row, by index within a row */
@@ -121,7 +122,7 @@ TsneFft *tsne_fft_new(size_t n)
 {
     TsneFft *f = xcalloc(1, sizeof *f);
     f->n = n;
-    f->box = xmalloc(n * sizeof(uint32_t));
+    f->box = xmalloc(2 * n * sizeof(uint32_t));
     f->wt = xmalloc_floats(6 * n);
     f->order = xmalloc(n * sizeof(uint32_t));
     return f;
@@ -584,7 +585,8 @@ static void fft_locate(void *vctx, size_t b, size_t e, int worker)
             cell[a] = bx;
             fft_lagrange(u - 0.5 - (double)(FFT_POINTS * bx), f->wt + 6 * i + 3 * a);
         }
-        f->box[i] = (uint32_t)(cell[1] * f->nb + cell[0]);
+        f->box[2 * i] = (uint32_t)cell[0];
+        f->box[2 * i + 1] = (uint32_t)cell[1];
     }
 }
 
@@ -598,7 +600,7 @@ static void fft_spread(void *vctx, size_t b, size_t e, int worker)
     for (size_t br = b; br < e; br++)
         for (uint32_t t = f->row_start[br]; t < f->row_start[br + 1]; t++) {
             uint32_t i = f->order[t];
-            size_t bx = f->box[i] % (uint32_t)f->nb;
+            size_t bx = f->box[2 * (size_t)i];
             const float *wx = f->wt + 6 * (size_t)i, *wy = wx + 3;
             for (int a = 0; a < FFT_POINTS; a++) {
                 float *node = f->real[0] + (br * FFT_POINTS + (size_t)a) * f->rs + bx * FFT_POINTS;
@@ -616,7 +618,7 @@ static void fft_gather(void *vctx, size_t b, size_t e, int worker)
     const FftPass *c = vctx;
     const TsneFft *f = c->f;
     for (size_t i = b; i < e; i++) {
-        size_t bx = f->box[i] % (uint32_t)f->nb, by = f->box[i] / (uint32_t)f->nb;
+        size_t bx = f->box[2 * i], by = f->box[2 * i + 1];
         const float *wx = f->wt + 6 * i, *wy = wx + 3;
         size_t off = by * FFT_POINTS * f->rs + bx * FFT_POINTS;
         /* in float: the potentials are floats, and the 9 weights are at most 9/8 */
@@ -669,11 +671,11 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
     size_t nb = (size_t)f->nb;
     memset(f->row_start, 0, (nb + 1) * sizeof(uint32_t));
     for (size_t i = 0; i < n; i++)
-        f->row_start[f->box[i] / nb + 1]++;
+        f->row_start[f->box[2 * i + 1] + 1]++;
     for (size_t r = 0; r < nb; r++)
         f->row_start[r + 1] += f->row_start[r];
     for (size_t i = 0; i < n; i++)
-        f->order[f->row_start[f->box[i] / nb]++] = (uint32_t)i;
+        f->order[f->row_start[f->box[2 * i + 1]]++] = (uint32_t)i;
     for (size_t r = nb; r > 0; r--)
         f->row_start[r] = f->row_start[r - 1];
     f->row_start[0] = 0;

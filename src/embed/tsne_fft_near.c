@@ -29,6 +29,7 @@
 #define NEAR_LANES 8
 #define NEAR_REACH 2         /* cells on each side: cells of R / 2 */
 #define NEAR_CHUNK 1024      /* slots per task of the last pass */
+#define NEAR_POINT_CHUNK 1024 /* points per task of the cells' pass */
 #define NEAR_MAX_CELLS (1u << 22) /* cells per side product, at most (beyond: larger cells) */
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -198,9 +199,36 @@ static void near_collect(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
-/* Cells, and the slots of the sorted points, for the cells' grid nc of side `side`. */
-static void near_sort(TsneNear *nr, const float *y, const double lo[2], double side,
-                      const size_t nc[2])
+/* The cell of each point (the cells' grid nc of side `side` from lo). */
+typedef struct NearCells {
+    TsneNear *nr;
+    const float *y;
+    const double *lo;
+    double side;
+    const size_t *nc;
+} NearCells;
+
+/* Points b .. e-1: their cells. */
+static void near_cells(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const NearCells *c = vctx;
+    size_t per = c->nc[0] + 1;
+    for (size_t i = b; i < e; i++) {
+        size_t cell[2];
+        for (int a = 0; a < 2; a++) {
+            double q = floor(((double)c->y[2 * i + a] - c->lo[a]) / c->side);
+            cell[a] = q > 0 ? (size_t)q : 0;
+            cell[a] = cell[a] < c->nc[a] ? cell[a] : c->nc[a] - 1;
+        }
+        c->nr->cell[i] = (uint32_t)(cell[1] * per + cell[0]);
+    }
+}
+
+/* Cells (found on the pool), and the slots of the sorted points, for the cells' grid
+ * nc of side `side`. */
+static void near_sort(TsneNear *nr, Pool *pool, const float *y, const double lo[2],
+                      double side, const size_t nc[2])
 {
     size_t n = nr->n, per = nc[0] + 1, entries = nc[1] * per + 1;
     size_t slots = n + NEAR_LANES * nc[1] + NEAR_LANES;
@@ -221,17 +249,11 @@ static void near_sort(TsneNear *nr, const float *y, const double lo[2], double s
     }
     nr->slots = slots;
     /* counts, at [row per + x + 1] */
+    NearCells cells = {nr, y, lo, side, nc};
+    pool_for(pool, n, NEAR_POINT_CHUNK, near_cells, &cells);
     memset(nr->start, 0, entries * sizeof(uint32_t));
-    for (size_t i = 0; i < n; i++) {
-        size_t c[2];
-        for (int a = 0; a < 2; a++) {
-            double q = floor(((double)y[2 * i + a] - lo[a]) / side);
-            c[a] = q > 0 ? (size_t)q : 0;
-            c[a] = c[a] < nc[a] ? c[a] : nc[a] - 1;
-        }
-        nr->cell[i] = (uint32_t)(c[1] * per + c[0]);
+    for (size_t i = 0; i < n; i++)
         nr->start[nr->cell[i] + 1]++;
-    }
     /* first slots: each row's end entry (x = ncx) holds no points, and the next row
      * starts NEAR_LANES slots after it */
     uint32_t at = 0;
@@ -290,7 +312,7 @@ void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, double radius, doub
         for (int a = 0; a < 2; a++)
             nc[a] = (nc[a] + 1) / 2;
     }
-    near_sort(nr, y, lo, side, nc);
+    near_sort(nr, pool, y, lo, side, nc);
 
     NearCtx c = {nr, nc[0], nc[1], 0, (float)(radius * radius), {0}, {0}, 0.0f, rep, z};
     double k1[3], k2[3];
