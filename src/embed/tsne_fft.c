@@ -114,9 +114,14 @@ struct TsneFft {
     double *znear;          /* (n) the near field's shares of Z */
     uint32_t *order;        /* (n) points sorted by box row, by index within a row */
     uint32_t *row_start;    /* (nb + 1) the box rows' ranges in order */
+    uint32_t *row_count;    /* (point chunks, nb) the points of each chunk in each box
+                               row, then where the chunk's next one goes in order */
+    double *extent;         /* (point chunks, 4) each chunk's lower and upper corners */
     FftPlans plans[FFT_MAX_PLANS];
     int next_plan;          /* the slot replaced when all are used */
 };
+
+static size_t fft_point_chunks(size_t n) { return (n + FFT_POINT_CHUNK - 1) / FFT_POINT_CHUNK; }
 
 TsneFft *tsne_fft_new(size_t n)
 {
@@ -125,6 +130,7 @@ TsneFft *tsne_fft_new(size_t n)
     f->box = xmalloc(2 * n * sizeof(uint32_t));
     f->wt = xmalloc_floats(6 * n);
     f->order = xmalloc(n * sizeof(uint32_t));
+    f->extent = xmalloc(4 * fft_point_chunks(n) * sizeof(double));
     return f;
 }
 
@@ -184,6 +190,8 @@ void tsne_fft_free(TsneFft *f)
     free(f->znear);
     free(f->order);
     free(f->row_start);
+    free(f->row_count);
+    free(f->extent);
     tsne_near_free(f->near);
     free(f);
 }
@@ -569,12 +577,15 @@ static void fft_lagrange(double u, float w[FFT_POINTS])
     w[2] = (float)(u * (u - 1.0) * 0.5);
 }
 
-/* Points b .. e-1: box and weights. */
+/* Points b .. e-1 (one chunk of FFT_POINT_CHUNK): box and weights, and the chunk's
+ * count of points in each box row. */
 static void fft_locate(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const FftPass *c = vctx;
     TsneFft *f = c->f;
+    uint32_t *count = f->row_count + b / FFT_POINT_CHUNK * (size_t)f->nb;
+    memset(count, 0, (size_t)f->nb * sizeof(uint32_t));
     double inv = FFT_POINTS / f->h; /* node spacings per unit */
     for (size_t i = b; i < e; i++) {
         int cell[2];
@@ -587,6 +598,7 @@ static void fft_locate(void *vctx, size_t b, size_t e, int worker)
         }
         f->box[2 * i] = (uint32_t)cell[0];
         f->box[2 * i + 1] = (uint32_t)cell[1];
+        count[cell[1]]++;
     }
 }
 
@@ -633,17 +645,80 @@ static void fft_gather(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
+/* Points b .. e-1 (one chunk of FFT_POINT_CHUNK): their place in order, the chunk's
+ * next places in row_count. */
+static void fft_place(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    TsneFft *f = c->f;
+    uint32_t *next = f->row_count + b / FFT_POINT_CHUNK * (size_t)f->nb;
+    for (size_t i = b; i < e; i++)
+        f->order[next[f->box[2 * i + 1]]++] = (uint32_t)i;
+}
+
+/* The points sorted by box row, by index within a row (a stable counting sort, the
+ * same order as one pass in index order): the chunks' counts (fft_locate) give each
+ * chunk its first place in each row, then the chunks place their points at once. */
+static void fft_sort_rows(TsneFft *f, Pool *pool, FftPass *c)
+{
+    size_t nb = (size_t)f->nb, chunks = fft_point_chunks(f->n);
+    uint32_t at = 0;
+    for (size_t r = 0; r < nb; r++) {
+        f->row_start[r] = at;
+        for (size_t k = 0; k < chunks; k++) {
+            uint32_t count = f->row_count[k * nb + r];
+            f->row_count[k * nb + r] = at;
+            at += count;
+        }
+    }
+    f->row_start[nb] = at;
+    pool_for(pool, f->n, FFT_POINT_CHUNK, fft_place, c);
+}
+
+/* Points b .. e-1 (one chunk of FFT_POINT_CHUNK): their lower and upper corners. */
+static void fft_extent_chunk(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (size_t i = b; i < e; i++)
+        for (int a = 0; a < 2; a++) {
+            double v = c->y[2 * i + a];
+            lo[a] = v < lo[a] ? v : lo[a];
+            hi[a] = v > hi[a] ? v : hi[a];
+        }
+    double *out = c->f->extent + 4 * (b / FFT_POINT_CHUNK);
+    out[0] = lo[0];
+    out[1] = lo[1];
+    out[2] = hi[0];
+    out[3] = hi[1];
+}
+
+/* The embedding's lower and upper corners (minima and maxima: the same in any order),
+ * by chunks on the pool. Infinite when there are no points. */
+static void fft_extent(TsneFft *f, Pool *pool, const float *y, double lo[2], double hi[2])
+{
+    FftPass c = {.f = f, .y = y};
+    pool_for(pool, f->n, FFT_POINT_CHUNK, fft_extent_chunk, &c);
+    lo[0] = lo[1] = INFINITY;
+    hi[0] = hi[1] = -INFINITY;
+    for (size_t k = 0; k < fft_point_chunks(f->n); k++)
+        for (int a = 0; a < 2; a++) {
+            const double *v = f->extent + 4 * k;
+            lo[a] = v[a] < lo[a] ? v[a] : lo[a];
+            hi[a] = v[2 + a] > hi[a] ? v[2 + a] : hi[a];
+        }
+}
+
 int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, double *zsum,
                        Err *e)
 {
     size_t n = f->n;
-    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (size_t i = 0; i < n; i++)
-        for (int a = 0; a < 2; a++) {
-            double v = y[2 * i + a];
-            lo[a] = v < lo[a] ? v : lo[a];
-            hi[a] = v > hi[a] ? v : hi[a];
-        }
+    double lo[2], hi[2], lo_near[2];
+    fft_extent(f, pool, y, lo, hi);
+    lo_near[0] = lo[0];
+    lo_near[1] = lo[1];
     double w = fmax(hi[0] - lo[0], hi[1] - lo[1]);
     if (!(w > 0) || !isfinite(w))
         w = 1e-6; /* all points at one place (or diverged): any grid does */
@@ -655,6 +730,8 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         p = fft_setup(f);
         free(f->row_start);
         f->row_start = xmalloc(((size_t)f->nb + 1) * sizeof(uint32_t));
+        free(f->row_count);
+        f->row_count = xmalloc(fft_point_chunks(n) * (size_t)f->nb * sizeof(uint32_t));
     } else {
         for (int s = 0; s < FFT_MAX_PLANS; s++)
             if (f->plans[s].len == f->len)
@@ -666,19 +743,10 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         fft_kernels(f, pool, p);
     FftPass c = {.f = f, .p = p, .y = y, .rep = rep};
 
-    /* Boxes and weights, then the points sorted by box row (stable counting sort). */
+    /* Boxes and weights, then the points sorted by box row. */
     pool_for(pool, n, FFT_POINT_CHUNK, fft_locate, &c);
+    fft_sort_rows(f, pool, &c);
     size_t nb = (size_t)f->nb;
-    memset(f->row_start, 0, (nb + 1) * sizeof(uint32_t));
-    for (size_t i = 0; i < n; i++)
-        f->row_start[f->box[2 * i + 1] + 1]++;
-    for (size_t r = 0; r < nb; r++)
-        f->row_start[r + 1] += f->row_start[r];
-    for (size_t i = 0; i < n; i++)
-        f->order[f->row_start[f->box[2 * i + 1]]++] = (uint32_t)i;
-    for (size_t r = nb; r > 0; r--)
-        f->row_start[r] = f->row_start[r - 1];
-    f->row_start[0] = 0;
 
     /* Charges on the nodes: the first n1 x n1 corner of a zero grid (the backward pass
      * of the last call left potentials in its first n1 rows). */
@@ -717,7 +785,7 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         if (!f->znear)
             f->znear = xmalloc(n * sizeof(double));
         memset(f->znear, 0, n * sizeof(double));
-        tsne_near_add(f->near, pool, y, f->radius, rep, f->znear);
+        tsne_near_add(f->near, pool, y, lo_near, hi, f->radius, rep, f->znear);
         for (size_t i = 0; i < n; i++)
             zs += f->znear[i];
     }

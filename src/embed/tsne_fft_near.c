@@ -290,17 +290,9 @@ static void near_sort(TsneNear *nr, Pool *pool, const float *y, const double lo[
     }
 }
 
-void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, double radius, double *rep,
-                   double *z)
+void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, const double lo[2],
+                   const double hi[2], double radius, double *rep, double *z)
 {
-    size_t n = nr->n;
-    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (size_t i = 0; i < n; i++)
-        for (int a = 0; a < 2; a++) {
-            double v = y[2 * i + a];
-            lo[a] = v < lo[a] ? v : lo[a];
-            hi[a] = v > hi[a] ? v : hi[a];
-        }
     double side = radius / NEAR_REACH;
     size_t nc[2];
     for (int a = 0; a < 2; a++) {
