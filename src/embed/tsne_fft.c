@@ -37,8 +37,12 @@
  * Determinism: the 2-D transforms are done as batches of 1-D transforms of FFT_ROWS
  * rows, or FFT_COLS columns, each batch always run by the same single-threaded plan,
  * whichever thread takes it; charges are spread box row by box row, points in index
- * order; every per-point sum, and Z's sum over the column batches, is in a fixed order.
- * So the result is the same bit for bit whatever the number of threads. */
+ * order (the sort by box row is a stable counting sort done by fixed chunks of
+ * FFT_POINT_CHUNK points: each chunk counts its rows, then places its points from its
+ * own offsets, the order of one pass in index order); the extent is a minimum and a
+ * maximum, the same in any order; every per-point sum, and Z's sum over the column
+ * batches, is in a fixed order. So the result is the same bit for bit whatever the
+ * number of threads. */
 #include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
