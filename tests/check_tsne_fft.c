@@ -70,6 +70,54 @@ START_TEST(test_fft_gradient_wide)
 }
 END_TEST
 
+/* The extreme points alone in the last chunk of points (the grid's extent and the sort
+ * by box row are done by chunks of 1024 points): 3 * 1024 + 1 points in a strip, sorted
+ * by decreasing y (each chunk's points in other box rows than the next one's), the last
+ * one far beyond the others on both axes. The gradient against the exact one, and the
+ * same bits on 1, 2 and 3 threads. */
+START_TEST(test_fft_gradient_last_chunk)
+{
+    size_t n = 3 * 1024 + 1;
+    TsneSparseP P = {0};
+    make_p(n, 10.0, 17, &P);
+    Rng r;
+    rng_seed(&r, 18);
+    float *y = malloc(2 * n * sizeof(float));
+    for (size_t i = 0; i + 1 < n; i++) {
+        y[2 * i] = (float)(30.0 * rng_normal(&r));
+        y[2 * i + 1] = (float)(60.0 - 120.0 * (double)i / (double)n);
+    }
+    y[2 * (n - 1)] = 400.0f;
+    y[2 * (n - 1) + 1] = -300.0f;
+    double *ge = malloc(2 * n * sizeof(double)), *g[3];
+    double kle, kl;
+    Err e = {{0}, 0};
+    tsne_gradient_exact(&P, y, 1.0, ge, &kle);
+    for (int t = 0; t < 3; t++) {
+        g[t] = malloc(2 * n * sizeof(double));
+        ck_assert_int_eq(tsne_gradient_method(&P, y, 1.0, TSNE_METHOD_FFT, 0.5, t + 1, g[t], &kl, &e), 0);
+    }
+    double err = rel_error(g[0], ge, 2 * n);
+    ck_assert_msg(err < 1e-2, "FFT gradient error %g", err);
+    /* the lone point's own force: a point outside the grid would be read from the
+     * nearest box, far off */
+    double num = 0, den = 0;
+    for (int a = 0; a < 2; a++) {
+        num += (g[0][2 * (n - 1) + a] - ge[2 * (n - 1) + a]) * (g[0][2 * (n - 1) + a] - ge[2 * (n - 1) + a]);
+        den += ge[2 * (n - 1) + a] * ge[2 * (n - 1) + a];
+    }
+    ck_assert_msg(sqrt(num / den) < 1e-2, "the last point's gradient error %g", sqrt(num / den));
+    ck_assert_double_eq_tol(kl, kle, 1e-4 * fabs(kle) + 1e-6);
+    ck_assert_int_eq(memcmp(g[0], g[1], 2 * n * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(g[0], g[2], 2 * n * sizeof(double)), 0);
+    for (int t = 0; t < 3; t++)
+        free(g[t]);
+    free(y);
+    free(ge);
+    tsne_sparse_free(&P);
+}
+END_TEST
+
 /* Clustered data in d dimensions lying close to a subspace of dimension `rank` (as
  * images do: PCA finds their neighbours again). */
 static float *low_rank(size_t n, size_t d, size_t rank, uint64_t seed)
@@ -259,6 +307,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fft_gradient_compact);
     tcase_add_test(tc, test_fft_gradient_wide);
+    tcase_add_test(tc, test_fft_gradient_last_chunk);
     tcase_add_test(tc, test_knn_approx);
     tcase_add_test(tc, test_knn_approx_alignment);
     tcase_add_test(tc, test_pca_cov);

@@ -37,8 +37,12 @@
  * Determinism: the 2-D transforms are done as batches of 1-D transforms of FFT_ROWS
  * rows, or FFT_COLS columns, each batch always run by the same single-threaded plan,
  * whichever thread takes it; charges are spread box row by box row, points in index
- * order; every per-point sum, and Z's sum over the column batches, is in a fixed order.
- * So the result is the same bit for bit whatever the number of threads. */
+ * order (the sort by box row is a stable counting sort done by fixed chunks of
+ * FFT_POINT_CHUNK points: each chunk counts its rows, then places its points from its
+ * own offsets, the order of one pass in index order); the extent is a minimum and a
+ * maximum, the same in any order; every per-point sum, and Z's sum over the column
+ * batches, is in a fixed order. So the result is the same bit for bit whatever the
+ * number of threads. */
 #include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
@@ -63,7 +67,9 @@
 #define FFT_OUTPUTS 2          /* potentials: K^2 d_x * 1, K^2 d_y * 1 */
 #define FFT_MAX_PLANS 16       /* transform lengths kept */
 #define FFT_PAD_FLOATS 16      /* row strides are multiples of 64 bytes */
-#define FFT_POINT_CHUNK 4096   /* points per task */
+#define FFT_POINT_CHUNK 1024   /* points per task (10 000 points: 10 tasks, where 4096 gave
+                                  3, two for one thread and one for the other) */
+#define FFT_KERNEL_ROWS 8      /* offset rows per task of the kernels' sampling */
 
 /* The plans for one transform length L (the grid of L x L nodes, N1 = L / 2 of them
  * holding charges): batches of rows (r2c, c2r) and of the columns, transposed into
@@ -106,22 +112,29 @@ struct TsneFft {
     double *zpart;          /* (column batches) Z's share of each batch of the spectrum */
     size_t cap;             /* complex cells allocated per grid buffer */
     /* per point */
-    uint32_t *box;          /* (n) box row * nb + box column */
+    uint32_t *box;          /* (n, 2) box column, box row (kept apart: no division by nb
+                               in the passes over the points) */
     float *wt;              /* (n, 6) Lagrange weights: 3 along x, then 3 along y */
     double *znear;          /* (n) the near field's shares of Z */
     uint32_t *order;        /* (n) points sorted by box row, by index within a row */
     uint32_t *row_start;    /* (nb + 1) the box rows' ranges in order */
+    uint32_t *row_count;    /* (point chunks, nb) the points of each chunk in each box
+                               row, then where the chunk's next one goes in order */
+    double *extent;         /* (point chunks, 4) each chunk's lower and upper corners */
     FftPlans plans[FFT_MAX_PLANS];
     int next_plan;          /* the slot replaced when all are used */
 };
+
+static size_t fft_point_chunks(size_t n) { return (n + FFT_POINT_CHUNK - 1) / FFT_POINT_CHUNK; }
 
 TsneFft *tsne_fft_new(size_t n)
 {
     TsneFft *f = xcalloc(1, sizeof *f);
     f->n = n;
-    f->box = xmalloc(n * sizeof(uint32_t));
+    f->box = xmalloc(2 * n * sizeof(uint32_t));
     f->wt = xmalloc_floats(6 * n);
     f->order = xmalloc(n * sizeof(uint32_t));
+    f->extent = xmalloc(4 * fft_point_chunks(n) * sizeof(double));
     return f;
 }
 
@@ -181,6 +194,8 @@ void tsne_fft_free(TsneFft *f)
     free(f->znear);
     free(f->order);
     free(f->row_start);
+    free(f->row_count);
+    free(f->extent);
     tsne_near_free(f->near);
     free(f);
 }
@@ -467,19 +482,65 @@ static void fft_forward(Pool *pool, FftPass *c)
     pool_for(pool, (size_t)c->grids * fft_col_batches(c->f), 1, fft_cols_forward, c);
 }
 
-/* Kernel k at the node offset (dx, dy): K^2 d_x, K^2 d_y or K, their far parts with a
- * near field. */
-static double fft_kernel_at(const TsneFft *f, int k, double dx, double dy)
+/* One kernel sampled on the grid of node offsets (fft_kernel_rows): kernel k, its far
+ * part's polynomial (with a near field) computed once. */
+typedef struct FftKernelFill {
+    const TsneFft *f;
+    int k;
+    int power;           /* of g: 2 for the force kernels, 1 for Z's */
+    double rho0;         /* R^2; 0: no near field */
+    double c[3];         /* far polynomial below rho0 (tsne_far_coefficients) */
+    double spacing;      /* of the nodes */
+    double scale;        /* 1 / len^2 */
+} FftKernelFill;
+
+/* The kernel at the node offset (dx, dy): K^2 d_x, K^2 d_y or K, their far parts with a
+ * near field (the values of tsne_far_kernel, its coefficients taken from kf). */
+static double fft_kernel_at(const FftKernelFill *kf, double dx, double dy)
 {
     double rho = dx * dx + dy * dy, g;
-    int power = k == FFT_KERNELS - 1 ? 1 : 2;
-    if (f->radius > 0) {
-        g = tsne_far_kernel(rho, f->radius * f->radius, power);
+    if (kf->rho0 > 0 && rho < kf->rho0) {
+        double t = rho - kf->rho0;
+        g = kf->c[0] + t * (kf->c[1] + t * kf->c[2]);
     } else {
         g = 1.0 / (1.0 + rho);
-        g = power == 2 ? g * g : g;
+        g = kf->power == 2 ? g * g : g;
     }
-    return k == 0 ? g * dx : k == 1 ? g * dy : g;
+    return kf->k == 0 ? g * dx : kf->k == 1 ? g * dy : g;
+}
+
+/* Offset rows b .. e-1 (of 0 .. n1) of the kernel, into real[0] with their mirror images.
+ * Circulant layout: offset a for a < n1, a - len above (the signed offsets -n1 < a < n1
+ * are all that the charges' products reach). Offset n1, its own mirror image, is
+ * reached by none: 0 there keeps the odd kernels odd. The kernels being even or odd
+ * along each axis, the quadrant of offsets 0 .. n1 is computed and mirrored (with the
+ * sign of the odd axis), exactly. Row r writes rows r and len - r only: tasks never
+ * share a row. */
+static void fft_kernel_rows(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftKernelFill *kf = vctx;
+    const TsneFft *f = kf->f;
+    int len = f->len, n1 = f->n1, k = kf->k;
+    float sx = k == 0 ? -1.0f : 1.0f, sy = k == 1 ? -1.0f : 1.0f;
+    for (int r = (int)b; r < (int)e; r++) {
+        float *row = f->real[0] + (size_t)r * f->rs;
+        int mirrored = r > 0 && r < n1;
+        float *mirror = mirrored ? f->real[0] + (size_t)(len - r) * f->rs : row; /* -r */
+        for (int q = 0; q <= n1; q++) {
+            int edge = (k == 0 && q == n1) || (k == 1 && r == n1);
+            double v = edge ? 0.0 : fft_kernel_at(kf, kf->spacing * q, kf->spacing * r);
+            float fv = (float)(v * kf->scale);
+            row[q] = fv;
+            if (q > 0 && q < n1)
+                row[len - q] = sx * fv;
+            if (mirrored) {
+                mirror[q] = sy * fv;
+                if (q > 0 && q < n1)
+                    mirror[len - q] = sx * sy * fv;
+            }
+        }
+    }
 }
 
 /* The spectra of the kernels (their far parts with a near field) on the node offsets
@@ -487,34 +548,16 @@ static double fft_kernel_at(const TsneFft *f, int k, double dx, double dy)
 static void fft_kernels(TsneFft *f, Pool *pool, const FftPlans *p)
 {
     int len = f->len, n1 = f->n1;
-    double s = f->h / FFT_POINTS; /* node spacing */
-    double scale = 1.0 / ((double)len * (double)len);
     FftPass c = {.f = f, .p = p, .grids = 1, .rows = len, .real = {f->real[0]},
                  .spec = {f->spec}, .tspec = {f->tspec}};
     for (int k = 0; k < FFT_KERNELS; k++) {
-        /* Circulant layout: offset a for a < n1, a - len above (the signed offsets
-         * -n1 < a < n1 are all that the charges' products reach). Offset n1, its own
-         * mirror image, is reached by none: 0 there keeps the odd kernels odd. The
-         * kernels being even or odd along each axis, the quadrant of offsets 0 .. n1
-         * is computed and mirrored (with the sign of the odd axis), exactly. */
-        float sx = k == 0 ? -1.0f : 1.0f, sy = k == 1 ? -1.0f : 1.0f;
-        for (int r = 0; r <= n1; r++) {
-            float *row = f->real[0] + (size_t)r * f->rs;
-            int mirrored = r > 0 && r < n1;
-            float *mirror = mirrored ? f->real[0] + (size_t)(len - r) * f->rs : row; /* -r */
-            for (int q = 0; q <= n1; q++) {
-                int edge = (k == 0 && q == n1) || (k == 1 && r == n1);
-                float v = edge ? 0.0f : (float)(fft_kernel_at(f, k, s * q, s * r) * scale);
-                row[q] = v;
-                if (q > 0 && q < n1)
-                    row[len - q] = sx * v;
-                if (mirrored) {
-                    mirror[q] = sy * v;
-                    if (q > 0 && q < n1)
-                        mirror[len - q] = sx * sy * v;
-                }
-            }
-        }
+        FftKernelFill kf = {.f = f, .k = k, .power = k == FFT_KERNELS - 1 ? 1 : 2,
+                            .rho0 = f->radius > 0 ? f->radius * f->radius : 0,
+                            .spacing = f->h / FFT_POINTS,
+                            .scale = 1.0 / ((double)len * (double)len)};
+        if (kf.rho0 > 0)
+            tsne_far_coefficients(kf.rho0, kf.power, kf.c);
+        pool_for(pool, (size_t)n1 + 1, FFT_KERNEL_ROWS, fft_kernel_rows, &kf);
         fft_forward(pool, &c);
         /* An odd kernel's spectrum is imaginary, an even one's real: the other parts
          * are rounding only. */
@@ -538,12 +581,15 @@ static void fft_lagrange(double u, float w[FFT_POINTS])
     w[2] = (float)(u * (u - 1.0) * 0.5);
 }
 
-/* Points b .. e-1: box and weights. */
+/* Points b .. e-1 (one chunk of FFT_POINT_CHUNK): box and weights, and the chunk's
+ * count of points in each box row. */
 static void fft_locate(void *vctx, size_t b, size_t e, int worker)
 {
     (void)worker;
     const FftPass *c = vctx;
     TsneFft *f = c->f;
+    uint32_t *count = f->row_count + b / FFT_POINT_CHUNK * (size_t)f->nb;
+    memset(count, 0, (size_t)f->nb * sizeof(uint32_t));
     double inv = FFT_POINTS / f->h; /* node spacings per unit */
     for (size_t i = b; i < e; i++) {
         int cell[2];
@@ -554,7 +600,9 @@ static void fft_locate(void *vctx, size_t b, size_t e, int worker)
             cell[a] = bx;
             fft_lagrange(u - 0.5 - (double)(FFT_POINTS * bx), f->wt + 6 * i + 3 * a);
         }
-        f->box[i] = (uint32_t)(cell[1] * f->nb + cell[0]);
+        f->box[2 * i] = (uint32_t)cell[0];
+        f->box[2 * i + 1] = (uint32_t)cell[1];
+        count[cell[1]]++;
     }
 }
 
@@ -568,7 +616,7 @@ static void fft_spread(void *vctx, size_t b, size_t e, int worker)
     for (size_t br = b; br < e; br++)
         for (uint32_t t = f->row_start[br]; t < f->row_start[br + 1]; t++) {
             uint32_t i = f->order[t];
-            size_t bx = f->box[i] % (uint32_t)f->nb;
+            size_t bx = f->box[2 * (size_t)i];
             const float *wx = f->wt + 6 * (size_t)i, *wy = wx + 3;
             for (int a = 0; a < FFT_POINTS; a++) {
                 float *node = f->real[0] + (br * FFT_POINTS + (size_t)a) * f->rs + bx * FFT_POINTS;
@@ -586,7 +634,7 @@ static void fft_gather(void *vctx, size_t b, size_t e, int worker)
     const FftPass *c = vctx;
     const TsneFft *f = c->f;
     for (size_t i = b; i < e; i++) {
-        size_t bx = f->box[i] % (uint32_t)f->nb, by = f->box[i] / (uint32_t)f->nb;
+        size_t bx = f->box[2 * i], by = f->box[2 * i + 1];
         const float *wx = f->wt + 6 * i, *wy = wx + 3;
         size_t off = by * FFT_POINTS * f->rs + bx * FFT_POINTS;
         /* in float: the potentials are floats, and the 9 weights are at most 9/8 */
@@ -601,17 +649,80 @@ static void fft_gather(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
+/* Points b .. e-1 (one chunk of FFT_POINT_CHUNK): their place in order, the chunk's
+ * next places in row_count. */
+static void fft_place(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    TsneFft *f = c->f;
+    uint32_t *next = f->row_count + b / FFT_POINT_CHUNK * (size_t)f->nb;
+    for (size_t i = b; i < e; i++)
+        f->order[next[f->box[2 * i + 1]]++] = (uint32_t)i;
+}
+
+/* The points sorted by box row, by index within a row (a stable counting sort, the
+ * same order as one pass in index order): the chunks' counts (fft_locate) give each
+ * chunk its first place in each row, then the chunks place their points at once. */
+static void fft_sort_rows(TsneFft *f, Pool *pool, FftPass *c)
+{
+    size_t nb = (size_t)f->nb, chunks = fft_point_chunks(f->n);
+    uint32_t at = 0;
+    for (size_t r = 0; r < nb; r++) {
+        f->row_start[r] = at;
+        for (size_t k = 0; k < chunks; k++) {
+            uint32_t count = f->row_count[k * nb + r];
+            f->row_count[k * nb + r] = at;
+            at += count;
+        }
+    }
+    f->row_start[nb] = at;
+    pool_for(pool, f->n, FFT_POINT_CHUNK, fft_place, c);
+}
+
+/* Points b .. e-1 (one chunk of FFT_POINT_CHUNK): their lower and upper corners. */
+static void fft_extent_chunk(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const FftPass *c = vctx;
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (size_t i = b; i < e; i++)
+        for (int a = 0; a < 2; a++) {
+            double v = c->y[2 * i + a];
+            lo[a] = v < lo[a] ? v : lo[a];
+            hi[a] = v > hi[a] ? v : hi[a];
+        }
+    double *out = c->f->extent + 4 * (b / FFT_POINT_CHUNK);
+    out[0] = lo[0];
+    out[1] = lo[1];
+    out[2] = hi[0];
+    out[3] = hi[1];
+}
+
+/* The embedding's lower and upper corners (minima and maxima: the same in any order),
+ * by chunks on the pool. Infinite when there are no points. */
+static void fft_extent(TsneFft *f, Pool *pool, const float *y, double lo[2], double hi[2])
+{
+    FftPass c = {.f = f, .y = y};
+    pool_for(pool, f->n, FFT_POINT_CHUNK, fft_extent_chunk, &c);
+    lo[0] = lo[1] = INFINITY;
+    hi[0] = hi[1] = -INFINITY;
+    for (size_t k = 0; k < fft_point_chunks(f->n); k++)
+        for (int a = 0; a < 2; a++) {
+            const double *v = f->extent + 4 * k;
+            lo[a] = v[a] < lo[a] ? v[a] : lo[a];
+            hi[a] = v[2 + a] > hi[a] ? v[2 + a] : hi[a];
+        }
+}
+
 int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, double *zsum,
                        Err *e)
 {
     size_t n = f->n;
-    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (size_t i = 0; i < n; i++)
-        for (int a = 0; a < 2; a++) {
-            double v = y[2 * i + a];
-            lo[a] = v < lo[a] ? v : lo[a];
-            hi[a] = v > hi[a] ? v : hi[a];
-        }
+    double lo[2], hi[2], lo_near[2];
+    fft_extent(f, pool, y, lo, hi);
+    lo_near[0] = lo[0];
+    lo_near[1] = lo[1];
     double w = fmax(hi[0] - lo[0], hi[1] - lo[1]);
     if (!(w > 0) || !isfinite(w))
         w = 1e-6; /* all points at one place (or diverged): any grid does */
@@ -623,6 +734,8 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         p = fft_setup(f);
         free(f->row_start);
         f->row_start = xmalloc(((size_t)f->nb + 1) * sizeof(uint32_t));
+        free(f->row_count);
+        f->row_count = xmalloc(fft_point_chunks(n) * (size_t)f->nb * sizeof(uint32_t));
     } else {
         for (int s = 0; s < FFT_MAX_PLANS; s++)
             if (f->plans[s].len == f->len)
@@ -634,19 +747,10 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         fft_kernels(f, pool, p);
     FftPass c = {.f = f, .p = p, .y = y, .rep = rep};
 
-    /* Boxes and weights, then the points sorted by box row (stable counting sort). */
+    /* Boxes and weights, then the points sorted by box row. */
     pool_for(pool, n, FFT_POINT_CHUNK, fft_locate, &c);
+    fft_sort_rows(f, pool, &c);
     size_t nb = (size_t)f->nb;
-    memset(f->row_start, 0, (nb + 1) * sizeof(uint32_t));
-    for (size_t i = 0; i < n; i++)
-        f->row_start[f->box[i] / nb + 1]++;
-    for (size_t r = 0; r < nb; r++)
-        f->row_start[r + 1] += f->row_start[r];
-    for (size_t i = 0; i < n; i++)
-        f->order[f->row_start[f->box[i] / nb]++] = (uint32_t)i;
-    for (size_t r = nb; r > 0; r--)
-        f->row_start[r] = f->row_start[r - 1];
-    f->row_start[0] = 0;
 
     /* Charges on the nodes: the first n1 x n1 corner of a zero grid (the backward pass
      * of the last call left potentials in its first n1 rows). */
@@ -685,7 +789,7 @@ int tsne_fft_repulsion(TsneFft *f, Pool *pool, const float *y, double *rep, doub
         if (!f->znear)
             f->znear = xmalloc(n * sizeof(double));
         memset(f->znear, 0, n * sizeof(double));
-        tsne_near_add(f->near, pool, y, f->radius, rep, f->znear);
+        tsne_near_add(f->near, pool, y, lo_near, hi, f->radius, rep, f->znear);
         for (size_t i = 0; i < n; i++)
             zs += f->znear[i];
     }

@@ -18,7 +18,9 @@
  * above. The rows are dealt in bands of NEAR_REACH rows, the even bands first (all at
  * once: no two of them write the same rows), then the odd ones; within a band, in
  * sorted order. So every accumulator takes its terms in one order whatever the
- * threads. */
+ * threads. The sort into cells is a stable counting sort by NEAR_SORT_CHUNKS fixed
+ * chunks of points (each counts its cells, then places its points from its own first
+ * slots): the order of one pass in index order. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,8 @@
 #define NEAR_LANES 8
 #define NEAR_REACH 2         /* cells on each side: cells of R / 2 */
 #define NEAR_CHUNK 1024      /* slots per task of the last pass */
+#define NEAR_SORT_CHUNKS 8   /* chunks of points of the sort into cells (a fixed count:
+                                the serial pass over cells x chunks stays short) */
 #define NEAR_MAX_CELLS (1u << 22) /* cells per side product, at most (beyond: larger cells) */
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -49,6 +53,8 @@ struct TsneNear {
     uint32_t *cell;         /* (n) cell of each original point */
     uint32_t *start;        /* (ncy (ncx + 1) + 1) [row (ncx + 1) + x]: the first slot of
                                cell (x, row); x = ncx: the row's end */
+    uint32_t *chunk_at;     /* (NEAR_SORT_CHUNKS, cells as start) each chunk of points'
+                               count in each cell, then its next slot there */
     size_t cap_cells, cap_slots;
 };
 
@@ -77,6 +83,7 @@ void tsne_near_free(TsneNear *nr)
     near_free_slots(nr);
     free(nr->cell);
     free(nr->start);
+    free(nr->chunk_at);
     free(nr);
 }
 
@@ -198,15 +205,70 @@ static void near_collect(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
-/* Cells, and the slots of the sorted points, for the cells' grid nc of side `side`. */
-static void near_sort(TsneNear *nr, const float *y, const double lo[2], double side,
-                      const size_t nc[2])
+/* The cell of each point (the cells' grid nc of side `side` from lo). */
+/* The sort of the points into cells, by NEAR_SORT_CHUNKS fixed chunks of points. */
+typedef struct NearCells {
+    TsneNear *nr;
+    const float *y;
+    const double *lo;
+    double side;
+    const size_t *nc;
+    size_t entries;      /* of nr->start */
+    size_t chunk;        /* points per chunk */
+} NearCells;
+
+/* Points b .. e-1 (one chunk): their cells, and the chunk's count of points in each
+ * (at [cell + 1] of its row of counts). */
+static void near_cells(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const NearCells *c = vctx;
+    size_t per = c->nc[0] + 1;
+    uint32_t *count = c->nr->chunk_at + b / c->chunk * c->entries;
+    memset(count, 0, c->entries * sizeof(uint32_t));
+    for (size_t i = b; i < e; i++) {
+        size_t cell[2];
+        for (int a = 0; a < 2; a++) {
+            double q = floor(((double)c->y[2 * i + a] - c->lo[a]) / c->side);
+            cell[a] = q > 0 ? (size_t)q : 0;
+            cell[a] = cell[a] < c->nc[a] ? cell[a] : c->nc[a] - 1;
+        }
+        c->nr->cell[i] = (uint32_t)(cell[1] * per + cell[0]);
+        count[c->nr->cell[i] + 1]++;
+    }
+}
+
+/* Points b .. e-1 (one chunk): into their slots, from the chunk's next slot in each
+ * cell. */
+static void near_place(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const NearCells *c = vctx;
+    TsneNear *nr = c->nr;
+    uint32_t *next = nr->chunk_at + b / c->chunk * c->entries;
+    for (size_t i = b; i < e; i++) {
+        uint32_t s = next[nr->cell[i]]++;
+        nr->order[s] = (uint32_t)i;
+        nr->sx[s] = c->y[2 * i];
+        nr->sy[s] = c->y[2 * i + 1];
+    }
+}
+
+/* Cells, and the slots of the sorted points, for the cells' grid nc of side `side`: a
+ * stable counting sort (the order of one pass in index order) by fixed chunks of
+ * points, whatever the threads: each chunk counts its cells, the serial pass gives
+ * each chunk its first slot in each cell (and fills the empty slots after each row),
+ * then the chunks place their points at once. */
+static void near_sort(TsneNear *nr, Pool *pool, const float *y, const double lo[2],
+                      double side, const size_t nc[2])
 {
     size_t n = nr->n, per = nc[0] + 1, entries = nc[1] * per + 1;
     size_t slots = n + NEAR_LANES * nc[1] + NEAR_LANES;
     if (entries > nr->cap_cells) {
         free(nr->start);
+        free(nr->chunk_at);
         nr->start = xmalloc(entries * sizeof(uint32_t));
+        nr->chunk_at = xmalloc(NEAR_SORT_CHUNKS * entries * sizeof(uint32_t));
         nr->cap_cells = entries;
     }
     if (slots > nr->cap_slots) {
@@ -220,65 +282,44 @@ static void near_sort(TsneNear *nr, const float *y, const double lo[2], double s
         nr->cap_slots = slots;
     }
     nr->slots = slots;
-    /* counts, at [row per + x + 1] */
-    memset(nr->start, 0, entries * sizeof(uint32_t));
-    for (size_t i = 0; i < n; i++) {
-        size_t c[2];
-        for (int a = 0; a < 2; a++) {
-            double q = floor(((double)y[2 * i + a] - lo[a]) / side);
-            c[a] = q > 0 ? (size_t)q : 0;
-            c[a] = c[a] < nc[a] ? c[a] : nc[a] - 1;
-        }
-        nr->cell[i] = (uint32_t)(c[1] * per + c[0]);
-        nr->start[nr->cell[i] + 1]++;
-    }
+    size_t chunk = (n + NEAR_SORT_CHUNKS - 1) / NEAR_SORT_CHUNKS;
+    chunk = chunk > 0 ? chunk : 1;
+    size_t chunks = (n + chunk - 1) / chunk;
+    NearCells cells = {nr, y, lo, side, nc, entries, chunk};
+    pool_for(pool, n, chunk, near_cells, &cells);
     /* first slots: each row's end entry (x = ncx) holds no points, and the next row
-     * starts NEAR_LANES slots after it */
+     * starts NEAR_LANES empty slots after it */
     uint32_t at = 0;
     for (size_t r = 0; r < nc[1]; r++) {
         for (size_t x = 0; x <= nc[0]; x++) {
-            uint32_t count = x < nc[0] ? nr->start[r * per + x + 1] : 0;
-            nr->start[r * per + x] = at;
-            at += count;
+            size_t cell = r * per + x;
+            nr->start[cell] = at;
+            for (size_t k = 0; k < chunks && x < nc[0]; k++) {
+                uint32_t *row = nr->chunk_at + k * entries;
+                uint32_t count = row[cell + 1];
+                row[cell] = at;
+                at += count;
+            }
         }
-        at += NEAR_LANES;
+        for (int q = 0; q < NEAR_LANES; q++, at++) {
+            nr->sx[at] = nr->sy[at] = 0;
+            nr->order[at] = (uint32_t)n;
+        }
     }
     nr->start[nc[1] * per] = at;
-    memset(nr->sx, 0, slots * sizeof(float));
-    memset(nr->sy, 0, slots * sizeof(float));
+    for (size_t p = at; p < slots; p++) {
+        nr->sx[p] = nr->sy[p] = 0;
+        nr->order[p] = (uint32_t)n;
+    }
     memset(nr->ax, 0, slots * sizeof(float));
     memset(nr->ay, 0, slots * sizeof(float));
     memset(nr->az, 0, slots * sizeof(float));
-    for (size_t p = 0; p < slots; p++)
-        nr->order[p] = (uint32_t)n;
-    /* the points, in index order within a cell (start[cell] is advanced, then put back
-     * from the row ends) */
-    for (size_t i = 0; i < n; i++) {
-        uint32_t s = nr->start[nr->cell[i]]++;
-        nr->order[s] = (uint32_t)i;
-        nr->sx[s] = y[2 * i];
-        nr->sy[s] = y[2 * i + 1];
-    }
-    for (size_t r = 0; r < nc[1]; r++) {
-        /* start[x - 1], advanced, is start[x]; the row's first slot follows the last
-         * row's end (not advanced: no point has x = ncx) */
-        for (size_t x = nc[0] - 1; x > 0; x--)
-            nr->start[r * per + x] = nr->start[r * per + x - 1];
-        nr->start[r * per] = r > 0 ? nr->start[(r - 1) * per + nc[0]] + NEAR_LANES : 0;
-    }
+    pool_for(pool, n, chunk, near_place, &cells);
 }
 
-void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, double radius, double *rep,
-                   double *z)
+void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, const double lo[2],
+                   const double hi[2], double radius, double *rep, double *z)
 {
-    size_t n = nr->n;
-    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (size_t i = 0; i < n; i++)
-        for (int a = 0; a < 2; a++) {
-            double v = y[2 * i + a];
-            lo[a] = v < lo[a] ? v : lo[a];
-            hi[a] = v > hi[a] ? v : hi[a];
-        }
     double side = radius / NEAR_REACH;
     size_t nc[2];
     for (int a = 0; a < 2; a++) {
@@ -290,7 +331,7 @@ void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, double radius, doub
         for (int a = 0; a < 2; a++)
             nc[a] = (nc[a] + 1) / 2;
     }
-    near_sort(nr, y, lo, side, nc);
+    near_sort(nr, pool, y, lo, side, nc);
 
     NearCtx c = {nr, nc[0], nc[1], 0, (float)(radius * radius), {0}, {0}, 0.0f, rep, z};
     double k1[3], k2[3];

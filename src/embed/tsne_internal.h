@@ -61,12 +61,13 @@ static inline double tsne_far_kernel(double rho, double rho0, int power)
 
 /* The near field (tsne_fft_near.c): adds to rep (n, 2) and z (n) the sums over pairs
  * closer than radius (the point itself included: it adds g(0) - far(0) to z) of the
- * near parts of the two kernels, from a cell list rebuilt at each call. */
+ * near parts of the two kernels, from a cell list rebuilt at each call; lo and hi are
+ * the embedding's lower and upper corners (the minima and maxima of y). */
 typedef struct TsneNear TsneNear;
 TsneNear *tsne_near_new(size_t n);
 void tsne_near_free(TsneNear *nr); /* accepts NULL */
-void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, double radius, double *rep,
-                   double *z);
+void tsne_near_add(TsneNear *nr, Pool *pool, const float *y, const double lo[2],
+                   const double hi[2], double radius, double *rep, double *z);
 
 /* Exact repulsion for points b .. e-1 against all others (tsne_exact.c). */
 void tsne_exact_repulsion_range(const float *y, size_t n, double *rep, double *z, size_t b,
