@@ -32,7 +32,6 @@
  * (tsne_forces_p_changed), which changes no bits. */
 #define TSNE_REORDER_EVERY 125
 #define TSNE_REORDER_LAST 500
-#define TSNE_STEP_CHUNK 1024 /* points per task of the descent's step */
 
 void tsne_params_default(TsneParams *p)
 {
@@ -253,8 +252,8 @@ static void tsne_reorder(Descent *s)
     memcpy(s->perm, s->perm2, n * sizeof(uint32_t));
 }
 
-/* The descent's step with gains (scikit-learn's) as a pool task over points: each
- * coordinate on its own, so the pool may split the points anyhow. */
+/* The descent's step with gains (scikit-learn's), which the forces call on points
+ * whose gradient is ready: each coordinate on its own, so any split will do. */
 typedef struct StepCtx {
     Descent *s;
     double momentum;
@@ -314,11 +313,10 @@ static void tsne_step_range(double *y, float *yf, double *grad, double *update, 
         tsne_step_one(y + t, yf + t, grad + t, update + t, gains + t, momentum, lr);
 }
 
-static void tsne_step_points(void *vctx, size_t b, size_t e, int worker)
+static void tsne_step_points(void *vctx, size_t b, size_t e)
 {
     const StepCtx *c = vctx;
     Descent *s = c->s;
-    (void)worker;
     tsne_step_range(s->y + 2 * b, s->yf + 2 * b, s->grad + 2 * b, s->update + 2 * b,
                     s->gains + 2 * b, 2 * (e - b), c->momentum, s->lr);
 }
@@ -347,13 +345,13 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
         }
         int check = (i + 1) % TSNE_CHECK_EVERY == 0;
         int want = check || i == it_end - 1;
-        if (tsne_forces_gradient(s->forces, s->pool, s->P, s->yf, exaggeration, s->grad,
-                                 want ? &error : NULL, e) != 0)
-            return -1;
-        /* on the pool too: run alone, this loop (some tens of microseconds) left the
-         * other threads time to fall asleep before the next iteration's jobs */
+        /* the step in the forces' last pass, on each point once its gradient is
+         * final: no pass of its own */
         StepCtx step = {s, momentum};
-        pool_for(s->pool, s->n, TSNE_STEP_CHUNK, tsne_step_points, &step);
+        TsneStep hook = {tsne_step_points, &step};
+        if (tsne_forces_step(s->forces, s->pool, s->P, s->yf, exaggeration, s->grad,
+                             want ? &error : NULL, &hook, e) != 0)
+            return -1;
         *last = i;
         *kl = error;
         tsne_report(s, i, phase, want ? error : NAN);

@@ -30,7 +30,11 @@
 
 #define F_LANES 16             /* entries per block, lanes per step */
 #define F_HALF 8               /* floats per AVX2 vector */
-#define F_CHUNK 256            /* rows per task handed to a thread */
+#define F_CHUNK 256            /* rows per task of the KL's pass */
+#define F_BG_CHUNK 128         /* rows per task of the attraction (a background job: a
+                                  worker finishes one, some 10 us, before joining the
+                                  repulsion's next pass) */
+#define F_STEP_CHUNK 1024      /* points per task of the gradient and step */
 #define F_TINY 1.17549435e-38  /* float32's smallest normal: floor of p and q in the KL */
 #define F_GRAD_FACTOR 4.0      /* 2 (dof + 1) / dof for the Student-t with dof 1 */
 
@@ -67,6 +71,7 @@ struct TsneForces {
     double *rep;     /* (n, 2) repulsion, unnormalised */
     double *z;       /* (n) per-point share of Z (Barnes-Hut) */
     double *klrow;   /* (n) per-row KL terms */
+    double *attr;    /* (n, 2) attraction sums sum_j p_ij q_ij (y_i - y_j), by point */
     /* P packed in blocks (see the top), its points renumbered along the map: the row
      * at place r is P's row perm[r], its blocks rowblk[r] .. rowblk[r+1]-1, their
      * columns places; place is perm's inverse, yp (n, 2) the positions by place. */
@@ -76,6 +81,7 @@ struct TsneForces {
     uint32_t *perm, *place; /* (n) each */
     float *yp;
     int identity;    /* perm is the identity: yp unused, the caller's y read */
+    const float *yp_of; /* the caller's y that yp holds (a step kept it so); NULL: none */
     const uint32_t *packed_col; /* the P arrays blk was made from; NULL: pack again */
     const float *packed_val;
     CpuIsa isa;      /* the attraction's path: AVX-512, AVX2 or portable */
@@ -97,6 +103,7 @@ TsneForces *tsne_forces_new(size_t n, TsneMethod method, double angle)
     f->rep = xmalloc(2 * n * sizeof(double));
     f->z = xmalloc(n * sizeof(double));
     f->klrow = xmalloc(n * sizeof(double));
+    f->attr = xmalloc(2 * n * sizeof(double));
     f->rowblk = xmalloc((n + 1) * sizeof(size_t));
     f->perm = xmalloc(n * sizeof(uint32_t));
     f->place = xmalloc(n * sizeof(uint32_t));
@@ -114,6 +121,7 @@ void tsne_forces_free(TsneForces *f)
     free(f->rep);
     free(f->z);
     free(f->klrow);
+    free(f->attr);
     free(f->blk);
     free(f->rowblk);
     free(f->perm);
@@ -127,6 +135,7 @@ const TsneFft *tsne_forces_fft(const TsneForces *f) { return f->fft; }
 void tsne_forces_p_changed(TsneForces *f)
 {
     f->packed_col = NULL; /* renumbered: sum p log p stays */
+    f->yp_of = NULL;
 }
 
 CpuIsa tsne_forces_use_isa(TsneForces *f, CpuIsa isa)
@@ -187,16 +196,14 @@ static void f_pack(TsneForces *f, const TsneSparseP *P, const float *y)
     }
     f->packed_col = P->col;
     f->packed_val = P->val;
+    f->yp_of = NULL;
 }
 
 typedef struct AttractCtx {
     TsneForces *f;
     const float *y;        /* (n, 2) by place */
     double exaggeration;
-    double zinv;           /* 1 / Z */
-    double log_z;          /* log Z */
-    double *grad;          /* (n, 2) */
-    int want_kl;
+    double log_z;          /* log Z (the KL's pass) */
 } AttractCtx;
 
 /* The 16 lanes' sum in double, by the tree every path uses: lanes a and a + 8, then
@@ -211,13 +218,12 @@ static double f_tree16(const float l[F_LANES])
     return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
-/* The gradient of the point at place r from its attraction sums (sx, sy). */
+/* The attraction sums (sx, sy) of the point at place r. */
 static inline void f_finish_row(const AttractCtx *c, size_t r, double sx, double sy)
 {
-    const double *rep = c->f->rep;
     size_t i = c->f->perm[r];
-    c->grad[2 * i] = F_GRAD_FACTOR * (c->exaggeration * sx - rep[2 * i] * c->zinv);
-    c->grad[2 * i + 1] = F_GRAD_FACTOR * (c->exaggeration * sy - rep[2 * i + 1] * c->zinv);
+    c->f->attr[2 * i] = sx;
+    c->f->attr[2 * i + 1] = sy;
 }
 
 /* Eight entries (columns cj, values pv) of the row at (px, py) into (ax, ay). */
@@ -454,7 +460,7 @@ F_KERNEL static double f_plogp(const TsneForces *f, double exaggeration)
     return (acc[0] + acc[2]) + (acc[1] + acc[3]);
 }
 
-/* Attraction over rows b .. e-1, then the gradient (and the KL terms). */
+/* The attraction sums of rows b .. e-1. */
 static void f_attract(void *vctx, size_t b, size_t e, int worker)
 {
     const AttractCtx *c = vctx;
@@ -467,37 +473,94 @@ static void f_attract(void *vctx, size_t b, size_t e, int worker)
     else
 #endif
         f_rows_portable(c, b, e);
-    if (c->want_kl)
-        f_kl_rows(c, b, e);
+}
+
+static void f_kl(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    f_kl_rows(vctx, b, e);
+}
+
+/* The last pass over points: the gradient from the attraction, the repulsion and Z,
+ * then the caller's step, then the moved points into yp. */
+typedef struct CombineCtx {
+    TsneForces *f;
+    const float *y;        /* (n, 2) the caller's */
+    double exaggeration, zinv;
+    double *grad;          /* (n, 2) */
+    const TsneStep *step;  /* or NULL */
+} CombineCtx;
+
+static void f_combine(void *vctx, size_t b, size_t e, int worker)
+{
+    const CombineCtx *c = vctx;
+    const TsneForces *f = c->f;
+    (void)worker;
+    for (size_t t = 2 * b; t < 2 * e; t++)
+        c->grad[t] = F_GRAD_FACTOR * (c->exaggeration * f->attr[t] - f->rep[t] * c->zinv);
+    if (!c->step)
+        return;
+    c->step->fn(c->step->ctx, b, e);
+    if (!f->identity)
+        for (size_t i = b; i < e; i++) {
+            f->yp[2 * (size_t)f->place[i]] = c->y[2 * i];
+            f->yp[2 * (size_t)f->place[i] + 1] = c->y[2 * i + 1];
+        }
+}
+
+/* The positions by place: copied from the caller's y unless the last step kept them. */
+static const float *f_positions(TsneForces *f, const float *y)
+{
+    if (f->identity)
+        return y;
+    if (f->yp_of != y)
+        for (size_t r = 0; r < f->n; r++) {
+            f->yp[2 * r] = y[2 * (size_t)f->perm[r]];
+            f->yp[2 * r + 1] = y[2 * (size_t)f->perm[r] + 1];
+        }
+    f->yp_of = NULL;
+    return f->yp;
 }
 
 int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y,
                          double exaggeration, double *grad, double *kl, Err *e)
 {
+    return tsne_forces_step(f, pool, P, y, exaggeration, grad, kl, NULL, e);
+}
+
+int tsne_forces_step(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y,
+                     double exaggeration, double *grad, double *kl, const TsneStep *step,
+                     Err *e)
+{
     size_t n = f->n;
     if (f->packed_col != P->col || f->packed_val != P->val)
         f_pack(f, P, y);
+    AttractCtx c = {f, f_positions(f, y), exaggeration, 0.0};
+    /* The attraction needs nothing of the repulsion: the workers take it in the gaps
+     * of the repulsion's passes (and while the caller works alone between them). */
+    pool_start(pool, n, F_BG_CHUNK, f_attract, &c);
     double zsum = 0;
+    int rc = 0;
     if (f->fft) {
-        if (tsne_fft_repulsion(f->fft, pool, y, f->rep, &zsum, e) != 0)
-            return -1;
+        rc = tsne_fft_repulsion(f->fft, pool, y, f->rep, &zsum, e);
     } else {
         tsne_bh_repulsion(f->bh, pool, y, f->angle, f->rep, f->z);
         /* Z summed in index order: the same whatever the threads. */
         for (size_t i = 0; i < n; i++)
             zsum += f->z[i];
     }
+    pool_finish(pool);
+    if (rc != 0)
+        return -1;
     zsum = zsum > 0 ? zsum : F_TINY;
-    const float *yp = y;
-    if (!f->identity) {
-        for (size_t r = 0; r < n; r++) {
-            f->yp[2 * r] = y[2 * (size_t)f->perm[r]];
-            f->yp[2 * r + 1] = y[2 * (size_t)f->perm[r] + 1];
-        }
-        yp = f->yp;
+    if (kl) { /* before the step moves the points */
+        c.log_z = log(zsum);
+        pool_for(pool, n, F_CHUNK, f_kl, &c);
     }
-    AttractCtx c = {f, yp, exaggeration, 1.0 / zsum, log(zsum), grad, kl != NULL};
-    pool_for(pool, n, F_CHUNK, f_attract, &c);
+    CombineCtx cc = {f, y, exaggeration, 1.0 / zsum, grad, step};
+    pool_for(pool, n, F_STEP_CHUNK, f_combine, &cc);
+    if (step && !f->identity)
+        f->yp_of = y;
     if (kl) {
         if (!f->plogp_set || f->plogp_exaggeration != exaggeration) {
             /* once per phase: P and the exaggeration are fixed within one */
