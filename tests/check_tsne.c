@@ -223,6 +223,20 @@ START_TEST(test_attraction_paths)
     ck_assert_double_lt(rel_error(g, g0, 2 * n), 1e-6);
     ck_assert_double_eq_tol(kl, kl0, 1e-9 * fabs(kl0));
     tsne_forces_free(f);
+    /* the points renumbered but not P (the forces told the numbering): the same forces
+     * as with P renumbered (up to the order of each row's sums) */
+    TsneSparseP P0 = {0};
+    make_p(n, 7.0, 5, &P0);
+    double *g2 = malloc(2 * n * sizeof(double)), kl2 = 0;
+    f = tsne_forces_new(n, TSNE_METHOD_BH, 0.5);
+    tsne_forces_renumbered(f, order);
+    ck_assert_int_eq(tsne_forces_gradient(f, NULL, &P0, y, 12.0, g2, &kl2, &e), 0);
+    ck_assert_double_lt(rel_error(g2, g0, 2 * n), 1e-6);
+    ck_assert_double_lt(rel_error(g2, g, 2 * n), 1e-6);
+    ck_assert_double_eq_tol(kl2, kl0, 1e-9 * fabs(kl0));
+    tsne_forces_free(f);
+    tsne_sparse_free(&P0);
+    free(g2);
     free(order);
     free(y);
     free(yd);

@@ -27,9 +27,11 @@
 #define TSNE_MAX_THREADS 64
 #define TSNE_RNG_TAG 0x74736e65ull /* "tsne": the stream of the random init */
 /* The FFT method renumbers the points along the map at these iterations (the map
- * forms during the exaggeration; after iteration 500 points barely change places);
- * with the other methods only the attraction renumbers them, for itself
- * (tsne_forces_p_changed), which changes no bits. */
+ * forms during the exaggeration; after iteration 500 points barely change places):
+ * the positions and the optimiser's state, while P keeps the caller's numbering,
+ * which the forces map (tsne_forces_renumbered). With the other methods only the
+ * attraction renumbers them, for itself (tsne_forces_p_changed), which changes no
+ * bits. */
 #define TSNE_REORDER_EVERY 125
 #define TSNE_REORDER_LAST 500
 
@@ -235,13 +237,12 @@ static void tsne_report(const Descent *s, int i, int phase, double kl)
     s->p->progress(s->p->progress_ctx, &info);
 }
 
-/* The points renumbered along the map: P, the positions and the optimiser's state. */
+/* The points renumbered along the map: the positions and the optimiser's state (P
+ * stays in the caller's numbering: the forces pack it, renumbered, for themselves). */
 static void tsne_reorder(Descent *s)
 {
     size_t n = s->n;
     tsne_spatial_order(s->y, n, s->order);
-    tsne_sparse_reorder(s->P, s->order);
-    tsne_forces_p_changed(s->forces);
     tsne_permute_pairs(s->y, n, s->order, s->pairs);
     tsne_permute_pairs(s->update, n, s->order, s->pairs);
     tsne_permute_pairs(s->gains, n, s->order, s->pairs);
@@ -250,6 +251,7 @@ static void tsne_reorder(Descent *s)
     for (size_t r = 0; r < n; r++)
         s->perm2[r] = s->perm[s->order[r]];
     memcpy(s->perm, s->perm2, n * sizeof(uint32_t));
+    tsne_forces_renumbered(s->forces, s->perm);
 }
 
 /* The descent's step with gains (scikit-learn's), which the forces call on points

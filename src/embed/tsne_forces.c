@@ -82,6 +82,7 @@ struct TsneForces {
     float *yp;
     int identity;    /* perm is the identity: yp unused, the caller's y read */
     const float *yp_of; /* the caller's y that yp holds (a step kept it so); NULL: none */
+    uint32_t *numbering; /* (n) P's point of each of the caller's, or NULL: the same */
     const uint32_t *packed_col; /* the P arrays blk was made from; NULL: pack again */
     const float *packed_val;
     CpuIsa isa;      /* the attraction's path: AVX-512, AVX2 or portable */
@@ -126,6 +127,7 @@ void tsne_forces_free(TsneForces *f)
     free(f->rowblk);
     free(f->perm);
     free(f->place);
+    free(f->numbering);
     free(f->yp);
     free(f);
 }
@@ -136,6 +138,14 @@ void tsne_forces_p_changed(TsneForces *f)
 {
     f->packed_col = NULL; /* renumbered: sum p log p stays */
     f->yp_of = NULL;
+}
+
+void tsne_forces_renumbered(TsneForces *f, const uint32_t *numbering)
+{
+    if (!f->numbering)
+        f->numbering = xmalloc(f->n * sizeof(uint32_t));
+    memcpy(f->numbering, numbering, f->n * sizeof(uint32_t));
+    tsne_forces_p_changed(f);
 }
 
 CpuIsa tsne_forces_use_isa(TsneForces *f, CpuIsa isa)
@@ -166,16 +176,51 @@ static void f_renumber(TsneForces *f, const float *y)
     }
 }
 
+/* What the packing passes over rows share: P row of each place's point, and the
+ * place of each of P's columns. */
+typedef struct PackCtx {
+    TsneForces *f;
+    const TsneSparseP *P;
+    const uint32_t *prow;  /* (n) P's row of the point at each place */
+    const uint32_t *pcol;  /* (n) the place of each of P's points */
+} PackCtx;
+
+/* The blocks of places b .. e-1 (rowblk already set). */
+static void f_pack_rows(void *vctx, size_t b, size_t e, int worker)
+{
+    const PackCtx *c = vctx;
+    TsneForces *f = c->f;
+    const TsneSparseP *P = c->P;
+    (void)worker;
+    for (size_t r = b; r < e; r++) {
+        size_t i = c->prow[r], t = P->rowptr[i], t1 = P->rowptr[i + 1];
+        for (size_t k = f->rowblk[r]; k < f->rowblk[r + 1]; k++) {
+            FBlock *q = &f->blk[k];
+            for (int a = 0; a < F_LANES; a++, t++) {
+                q->col[a] = t < t1 ? c->pcol[P->col[t]] : (uint32_t)r;
+                q->val[a] = t < t1 ? P->val[t] : 0.0f;
+            }
+        }
+    }
+}
+
 /* blk and rowblk from P, renumbered for y: each row's entries in P's order (so the
  * sums do not depend on the numbering), 16 to a block, the last block filled up with
- * massless entries of the point itself. */
-static void f_pack(TsneForces *f, const TsneSparseP *P, const float *y)
+ * massless entries of the point itself. The caller's point d is P's point
+ * f->numbering[d] (the identity when NULL). */
+static void f_pack(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y)
 {
     size_t n = f->n, nb = 0;
     f_renumber(f, y);
+    uint32_t *prow = xmalloc(n * sizeof(uint32_t)), *pcol = xmalloc(n * sizeof(uint32_t));
+    for (size_t r = 0; r < n; r++) {
+        uint32_t d = f->perm[r], i = f->numbering ? f->numbering[d] : d;
+        prow[r] = i;
+        pcol[i] = (uint32_t)r;
+    }
     for (size_t r = 0; r < n; r++) {
         f->rowblk[r] = nb;
-        nb += f_row_blocks(P, f->perm[r]);
+        nb += f_row_blocks(P, prow[r]);
     }
     f->rowblk[n] = nb;
     if (nb > f->blk_cap) {
@@ -184,16 +229,10 @@ static void f_pack(TsneForces *f, const TsneSparseP *P, const float *y)
         f->blk = (FBlock *)(void *)xmalloc_floats(nb * (sizeof(FBlock) / sizeof(float)));
         f->blk_cap = nb;
     }
-    for (size_t r = 0; r < n; r++) {
-        size_t i = f->perm[r], t = P->rowptr[i], t1 = P->rowptr[i + 1];
-        for (size_t k = f->rowblk[r]; k < f->rowblk[r + 1]; k++) {
-            FBlock *q = &f->blk[k];
-            for (int a = 0; a < F_LANES; a++, t++) {
-                q->col[a] = t < t1 ? f->place[P->col[t]] : (uint32_t)r;
-                q->val[a] = t < t1 ? P->val[t] : 0.0f;
-            }
-        }
-    }
+    PackCtx c = {f, P, prow, pcol};
+    pool_for(pool, n, F_CHUNK, f_pack_rows, &c);
+    free(prow);
+    free(pcol);
     f->packed_col = P->col;
     f->packed_val = P->val;
     f->yp_of = NULL;
@@ -534,7 +573,7 @@ int tsne_forces_step(TsneForces *f, Pool *pool, const TsneSparseP *P, const floa
 {
     size_t n = f->n;
     if (f->packed_col != P->col || f->packed_val != P->val)
-        f_pack(f, P, y);
+        f_pack(f, pool, P, y);
     AttractCtx c = {f, f_positions(f, y), exaggeration, 0.0};
     /* The attraction needs nothing of the repulsion: the workers take it in the gaps
      * of the repulsion's passes (and while the caller works alone between them). */

@@ -98,6 +98,9 @@ const TsneFft *tsne_forces_fft(const TsneForces *f); /* NULL unless FFT */
  * copy of P, numbered along the map for the reads of the attraction, is made again
  * at the next call. Their results do not depend on when this is called. */
 void tsne_forces_p_changed(TsneForces *f);
+/* The caller renumbered its points but not P: its point d is now P's point
+ * numbering[d] (n entries, copied), for y, grad and the step from the next call on. */
+void tsne_forces_renumbered(TsneForces *f, const uint32_t *numbering);
 /* The attraction's kernels limited to isa (at most this processor's best, which
  * tsne_forces_new picks); returns the one in use. Every path gives the same bits:
  * for the tests. */
