@@ -15,7 +15,8 @@
  * workers take whenever no ordinary job has chunks left for them: in the gaps between
  * the ordinary jobs and while the caller works alone between them. A worker checks for
  * a new ordinary job after each background chunk, so one waits at most a chunk for it;
- * pool_finish has the caller run what is left and wait for the rest. It claims its
+ * the caller, waiting for the last chunks of an ordinary job, takes background chunks
+ * too; pool_finish has the caller run what is left and wait for the rest. It claims its
  * chunks by its own ticket, as the ordinary jobs do. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -204,10 +205,16 @@ void pool_free(Pool *p)
     free(p);
 }
 
-/* The caller's wait for the last chunks of slot s's job (run by workers): a short
- * spin, then sleep. */
-static void pool_wait(Pool *p, PoolSlot *s, size_t chunks)
+/* The caller's wait for the last chunks of slot s's job (run by workers): background
+ * chunks meanwhile when help_bg, a short spin, then sleep. */
+static void pool_wait(Pool *p, PoolSlot *s, size_t chunks, int help_bg)
 {
+    if (help_bg && atomic_load(&p->bg_chunks) > 0) {
+        PoolJob j = p->bg.job; /* only the caller writes it */
+        size_t c;
+        while (atomic_load(&s->finished) < chunks && pool_claim(&p->bg, &j, &c))
+            pool_chunk(p, &p->bg, &j, c, 0);
+    }
     for (int k = 0; k < POOL_SPIN && atomic_load(&s->finished) < chunks; k++)
         pool_relax();
     if (atomic_load(&s->finished) < chunks) {
@@ -255,7 +262,7 @@ void pool_for(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
 
     PoolJob j = p->fg.job; /* only the caller writes it */
     pool_run(p, &p->fg, &j, 0);
-    pool_wait(p, &p->fg, chunks);
+    pool_wait(p, &p->fg, chunks, 1);
 }
 
 void pool_start(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
@@ -286,7 +293,7 @@ void pool_finish(Pool *p)
         return;
     PoolJob j = p->bg.job; /* only the caller writes it */
     pool_run(p, &p->bg, &j, 0);
-    pool_wait(p, &p->bg, j.chunks);
+    pool_wait(p, &p->bg, j.chunks, 0);
     atomic_store(&p->bg_chunks, 0);
 }
 

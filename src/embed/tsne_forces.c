@@ -1,8 +1,16 @@
 /* tsne_forces.c: the t-SNE gradient: a repulsion (Barnes-Hut, FFT interpolation or
- * exact), the normaliser Z, then the attraction along P's entries.
+ * exact), the normaliser Z, and the attraction along P's entries.
+ *
+ * The attraction needs nothing of the repulsion: it is started as the pool's
+ * background job before the repulsion, so the workers take its rows in the gaps
+ * between the repulsion's passes (and while the caller runs their serial parts), and
+ * joined after it. Then one pass over the points makes each gradient from the two and
+ * Z, and runs the descent's step on it (tsne_forces_step), keeping the positions by
+ * place (below) up to date.
  *
  * The attraction reads P from a copy of its own, packed at the first call and again
- * after each renumbering (tsne_forces_p_changed): each row cut into blocks of 16
+ * after each renumbering (tsne_forces_p_changed, or tsne_forces_renumbered when the
+ * caller renumbered its points but not P), on the pool: each row cut into blocks of 16
  * entries, a block holding the 16 column indices then the 16 values (128 bytes, two
  * cache lines), the row's last block padded with massless entries of the point
  * itself. So every block is whole: no tail to assemble lane by lane (which stalls:
