@@ -223,12 +223,119 @@ START_TEST(test_attraction_paths)
     ck_assert_double_lt(rel_error(g, g0, 2 * n), 1e-6);
     ck_assert_double_eq_tol(kl, kl0, 1e-9 * fabs(kl0));
     tsne_forces_free(f);
+    /* the points renumbered but not P (the forces told the numbering): the same forces
+     * as with P renumbered (up to the order of each row's sums) */
+    TsneSparseP P0 = {0};
+    make_p(n, 7.0, 5, &P0);
+    double *g2 = malloc(2 * n * sizeof(double)), kl2 = 0;
+    f = tsne_forces_new(n, TSNE_METHOD_BH, 0.5);
+    tsne_forces_renumbered(f, order);
+    ck_assert_int_eq(tsne_forces_gradient(f, NULL, &P0, y, 12.0, g2, &kl2, &e), 0);
+    ck_assert_double_lt(rel_error(g2, g0, 2 * n), 1e-6);
+    ck_assert_double_lt(rel_error(g2, g, 2 * n), 1e-6);
+    ck_assert_double_eq_tol(kl2, kl0, 1e-9 * fabs(kl0));
+    tsne_forces_free(f);
+    tsne_sparse_free(&P0);
+    free(g2);
     free(order);
     free(y);
     free(yd);
     free(scratch);
     free(g0);
     free(g);
+    tsne_sparse_free(&P);
+}
+END_TEST
+
+/* The pool's background job: every index run exactly once, whether the workers take
+ * it between the ordinary jobs the caller runs meanwhile or the caller finishes it. */
+static void count_task(void *ctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    unsigned *hits = ctx;
+    for (size_t i = b; i < e; i++)
+        hits[i]++;
+}
+
+START_TEST(test_pool_background)
+{
+    size_t nb = 5000, nf = 700;
+    unsigned *bg = calloc(nb, sizeof *bg), *fg = calloc(nf, sizeof *fg);
+    for (int threads = 1; threads <= 3; threads++) {
+        Pool *pool = threads > 1 ? pool_new(threads) : NULL;
+        for (int round = 0; round < 20; round++) {
+            pool_start(pool, nb, 7, count_task, bg);
+            for (int k = 0; k < round % 4; k++)
+                pool_for(pool, nf, 13, count_task, fg);
+            pool_finish(pool);
+        }
+        pool_finish(pool); /* none started: nothing */
+        pool_free(pool);
+    }
+    unsigned want_fg = 3 * (5 * (0 + 1 + 2 + 3));
+    for (size_t i = 0; i < nb; i++)
+        ck_assert_uint_eq(bg[i], 60);
+    for (size_t i = 0; i < nf; i++)
+        ck_assert_uint_eq(fg[i], want_fg);
+    free(bg);
+    free(fg);
+}
+END_TEST
+
+/* A plain step for the test below: y -= grad / 1000, in float. */
+typedef struct TestStep {
+    float *y;
+    const double *grad;
+} TestStep;
+
+static void test_step_fn(void *ctx, size_t b, size_t e)
+{
+    TestStep *t = ctx;
+    for (size_t c = 2 * b; c < 2 * e; c++)
+        t->y[c] = (float)(t->y[c] - t->grad[c] / 1000.0);
+}
+
+/* tsne_forces_step: the same gradients, to the bit, as tsne_forces_gradient followed
+ * by the step, over iterations where the step moves the points (the forces keeping
+ * their renumbered copy of the positions up to date), with 1 and 3 threads. */
+START_TEST(test_forces_step)
+{
+    size_t n = 611;
+    TsneSparseP P = {0};
+    make_p(n, 7.0, 9, &P);
+    Rng r;
+    rng_seed(&r, 56);
+    float *y0 = malloc(2 * n * sizeof(float)), *y1 = malloc(2 * n * sizeof(float));
+    for (size_t t = 0; t < 2 * n; t++)
+        y0[t] = y1[t] = (float)(5.0 * rng_normal(&r));
+    double *g0 = malloc(2 * n * sizeof(double)), *g1 = malloc(2 * n * sizeof(double));
+    Err e = {{0}, 0};
+    for (int m = 0; m < 2; m++) {
+        TsneMethod method = m ? TSNE_METHOD_FFT : TSNE_METHOD_BH;
+        TsneForces *f0 = tsne_forces_new(n, method, 0.5), *f1 = tsne_forces_new(n, method, 0.5);
+        Pool *pool = pool_new(3);
+        TestStep st = {y1, g1};
+        TsneStep hook = {test_step_fn, &st};
+        for (int it = 0; it < 6; it++) {
+            double kl0 = 0, kl1 = 0;
+            ck_assert_int_eq(tsne_forces_gradient(f0, NULL, &P, y0, 12.0, g0, &kl0, &e), 0);
+            TestStep st0 = {y0, g0};
+            test_step_fn(&st0, 0, n);
+            ck_assert_int_eq(tsne_forces_step(f1, pool, &P, y1, 12.0, g1, it % 2 ? &kl1 : NULL,
+                                              &hook, &e), 0);
+            ck_assert_int_eq(memcmp(g0, g1, 2 * n * sizeof(double)), 0);
+            ck_assert_int_eq(memcmp(y0, y1, 2 * n * sizeof(float)), 0);
+            if (it % 2)
+                ck_assert(kl0 == kl1);
+        }
+        pool_free(pool);
+        tsne_forces_free(f0);
+        tsne_forces_free(f1);
+    }
+    free(y0);
+    free(y1);
+    free(g0);
+    free(g1);
     tsne_sparse_free(&P);
 }
 END_TEST
@@ -482,6 +589,8 @@ static Suite *tsne_suite(void)
     tcase_add_test(tc, test_perplexity_lines_and_threads);
     tcase_add_test(tc, test_joint_p);
     tcase_add_test(tc, test_attraction_paths);
+    tcase_add_test(tc, test_pool_background);
+    tcase_add_test(tc, test_forces_step);
     tcase_add_test(tc, test_gradient_small);
     tcase_add_test(tc, test_gradient_deep_tree);
     suite_add_tcase(s, tc);

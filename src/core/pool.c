@@ -9,7 +9,15 @@
  * in, which on a busy machine costs a time slice per job. Between jobs the workers,
  * and the caller while the last chunks finish, spin briefly before sleeping, since
  * the jobs of one t-SNE iteration or training step follow each other within
- * microseconds. */
+ * microseconds.
+ *
+ * A background job (pool_start .. pool_finish) is a second range whose chunks the
+ * workers take whenever no ordinary job has chunks left for them: in the gaps between
+ * the ordinary jobs and while the caller works alone between them. A worker checks for
+ * a new ordinary job after each background chunk, so one waits at most a chunk for it;
+ * the caller, waiting for the last chunks of an ordinary job, takes background chunks
+ * too; pool_finish has the caller run what is left and wait for the rest. It claims its
+ * chunks by its own ticket, as the ordinary jobs do. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -37,6 +45,13 @@ typedef struct PoolJob {
     uint32_t generation;
 } PoolJob;
 
+/* A job's claims and completions. */
+typedef struct PoolSlot {
+    PoolJob job;                  /* under mu */
+    atomic_uint_least64_t ticket; /* generation << 32 | next chunk to claim */
+    atomic_size_t finished;       /* chunks of the job done */
+} PoolSlot;
+
 struct Pool {
     pthread_mutex_t mu;
     pthread_cond_t wake;     /* workers sleep here for a new job (or the stop) */
@@ -47,10 +62,11 @@ struct Pool {
     int sleepers;            /* workers waiting on wake (under mu) */
     int caller_sleeping;     /* the caller waits on done (under mu) */
     int stop;                /* under mu */
-    PoolJob job;             /* the current job (under mu) */
-    atomic_uint generation;  /* bumped for every job, and by the stop */
-    atomic_uint_least64_t ticket; /* generation << 32 | next chunk to claim */
-    atomic_size_t finished;  /* chunks of the current job done */
+    PoolSlot fg;             /* the current ordinary job */
+    PoolSlot bg;             /* the background job */
+    atomic_uint generation;  /* bumped for every ordinary job, and by the stop */
+    atomic_size_t bg_chunks; /* the background job's chunks; 0: none */
+    unsigned bg_generation;  /* of the last background job (the caller's) */
 };
 
 static inline void pool_relax(void)
@@ -60,30 +76,59 @@ static inline void pool_relax(void)
 #endif
 }
 
-/* Claims and runs chunks of job j until none is left (or the job is not the current
- * one any more); shared by the workers and the caller. */
-static void pool_run(Pool *p, const PoolJob *j, int worker)
+/* Claims chunk c of job j in slot s: 0 when none is left or j is not the slot's job any
+ * more. */
+static int pool_claim(PoolSlot *s, const PoolJob *j, size_t *c)
 {
     uint_least64_t mine = (uint_least64_t)j->generation << 32;
     for (;;) {
-        uint_least64_t v = atomic_load(&p->ticket);
-        if ((v & ~(uint_least64_t)UINT32_MAX) != mine)
-            return;
-        size_t c = (size_t)(v & UINT32_MAX);
-        if (c >= j->chunks)
-            return;
-        if (!atomic_compare_exchange_weak(&p->ticket, &v, v + 1))
-            continue;
-        size_t b = c * j->chunk;
-        size_t end = j->n - b < j->chunk ? j->n : b + j->chunk;
-        j->fn(j->ctx, b, end, worker);
-        if (atomic_fetch_add(&p->finished, 1) + 1 == j->chunks) {
-            pthread_mutex_lock(&p->mu);
-            if (p->caller_sleeping)
-                pthread_cond_signal(&p->done);
-            pthread_mutex_unlock(&p->mu);
+        uint_least64_t v = atomic_load(&s->ticket);
+        if ((v & ~(uint_least64_t)UINT32_MAX) != mine || (size_t)(v & UINT32_MAX) >= j->chunks)
+            return 0;
+        if (atomic_compare_exchange_weak(&s->ticket, &v, v + 1)) {
+            *c = (size_t)(v & UINT32_MAX);
+            return 1;
         }
     }
+}
+
+/* Runs chunk c of job j in slot s, waking the caller if it was the last. */
+static void pool_chunk(Pool *p, PoolSlot *s, const PoolJob *j, size_t c, int worker)
+{
+    size_t b = c * j->chunk;
+    size_t end = j->n - b < j->chunk ? j->n : b + j->chunk;
+    j->fn(j->ctx, b, end, worker);
+    if (atomic_fetch_add(&s->finished, 1) + 1 == j->chunks) {
+        pthread_mutex_lock(&p->mu);
+        if (p->caller_sleeping)
+            pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Claims and runs chunks of job j until none is left (or the job is not the current
+ * one any more); shared by the workers and the caller. */
+static void pool_run(Pool *p, PoolSlot *s, const PoolJob *j, int worker)
+{
+    size_t c;
+    while (pool_claim(s, j, &c))
+        pool_chunk(p, s, j, c, worker);
+}
+
+/* The background job has chunks left to claim (a hint: the claim decides). */
+static int pool_bg_waiting(Pool *p)
+{
+    size_t chunks = atomic_load(&p->bg_chunks);
+    return chunks > 0 && (size_t)(atomic_load(&p->bg.ticket) & UINT32_MAX) < chunks;
+}
+
+/* A worker's background chunks, one at a time, until none is left or an ordinary job
+ * newer than `seen` is published. */
+static void pool_run_background(Pool *p, const PoolJob *j, unsigned seen, int worker)
+{
+    size_t c;
+    while (atomic_load(&p->generation) == seen && pool_claim(&p->bg, j, &c))
+        pool_chunk(p, &p->bg, j, c, worker);
 }
 
 static void *pool_worker(void *arg)
@@ -92,10 +137,11 @@ static void *pool_worker(void *arg)
     int worker = ((PoolArg *)arg)->worker;
     unsigned seen = 0;
     for (;;) {
-        for (int s = 0; s < POOL_SPIN && atomic_load(&p->generation) == seen; s++)
+        for (int s = 0; s < POOL_SPIN && atomic_load(&p->generation) == seen && !pool_bg_waiting(p);
+             s++)
             pool_relax();
         pthread_mutex_lock(&p->mu);
-        while (!p->stop && atomic_load(&p->generation) == seen) {
+        while (!p->stop && atomic_load(&p->generation) == seen && !pool_bg_waiting(p)) {
             p->sleepers++;
             pthread_cond_wait(&p->wake, &p->mu);
             p->sleepers--;
@@ -104,10 +150,16 @@ static void *pool_worker(void *arg)
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
-        PoolJob j = p->job;
-        seen = atomic_load(&p->generation);
-        pthread_mutex_unlock(&p->mu);
-        pool_run(p, &j, worker);
+        if (atomic_load(&p->generation) != seen) {
+            PoolJob j = p->fg.job;
+            seen = atomic_load(&p->generation);
+            pthread_mutex_unlock(&p->mu);
+            pool_run(p, &p->fg, &j, worker);
+        } else {
+            PoolJob j = p->bg.job;
+            pthread_mutex_unlock(&p->mu);
+            pool_run_background(p, &j, seen, worker);
+        }
     }
 }
 
@@ -118,8 +170,11 @@ Pool *pool_new(int threads)
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
     atomic_init(&p->generation, 0);
-    atomic_init(&p->ticket, 0);
-    atomic_init(&p->finished, 0);
+    atomic_init(&p->fg.ticket, 0);
+    atomic_init(&p->fg.finished, 0);
+    atomic_init(&p->bg.ticket, 0);
+    atomic_init(&p->bg.finished, 0);
+    atomic_init(&p->bg_chunks, 0);
     int want = threads - 1;
     if (want > POOL_MAX_THREADS)
         want = POOL_MAX_THREADS;
@@ -150,6 +205,40 @@ void pool_free(Pool *p)
     free(p);
 }
 
+/* The caller's wait for the last chunks of slot s's job (run by workers): background
+ * chunks meanwhile when help_bg, a short spin, then sleep. */
+static void pool_wait(Pool *p, PoolSlot *s, size_t chunks, int help_bg)
+{
+    if (help_bg && atomic_load(&p->bg_chunks) > 0) {
+        PoolJob j = p->bg.job; /* only the caller writes it */
+        size_t c;
+        while (atomic_load(&s->finished) < chunks && pool_claim(&p->bg, &j, &c))
+            pool_chunk(p, &p->bg, &j, c, 0);
+    }
+    for (int k = 0; k < POOL_SPIN && atomic_load(&s->finished) < chunks; k++)
+        pool_relax();
+    if (atomic_load(&s->finished) < chunks) {
+        pthread_mutex_lock(&p->mu);
+        p->caller_sleeping = 1;
+        while (atomic_load(&s->finished) < chunks)
+            pthread_cond_wait(&p->done, &p->mu);
+        p->caller_sleeping = 0;
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Whether pool_for and pool_start run the range on the caller's thread alone. */
+static int pool_serial(const Pool *p, size_t chunks)
+{
+    return !p || p->workers == 0 || chunks == 1 || chunks > POOL_MAX_CHUNKS;
+}
+
+static void pool_serial_run(size_t n, size_t chunk, PoolTask fn, void *ctx)
+{
+    for (size_t b = 0; b < n; b += chunk)
+        fn(ctx, b, n - b < chunk ? n : b + chunk, 0);
+}
+
 void pool_for(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
 {
     if (n == 0)
@@ -157,34 +246,55 @@ void pool_for(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
     if (chunk < 1)
         chunk = 1;
     size_t chunks = n / chunk + (n % chunk != 0);
-    if (!p || p->workers == 0 || chunks == 1 || chunks > POOL_MAX_CHUNKS) {
-        for (size_t b = 0; b < n; b += chunk)
-            fn(ctx, b, n - b < chunk ? n : b + chunk, 0);
+    if (pool_serial(p, chunks)) {
+        pool_serial_run(n, chunk, fn, ctx);
         return;
     }
     pthread_mutex_lock(&p->mu);
     unsigned g = atomic_load(&p->generation) + 1;
-    p->job = (PoolJob){fn, ctx, n, chunk, chunks, (uint32_t)g};
-    atomic_store(&p->finished, 0);
-    atomic_store(&p->ticket, (uint_least64_t)(uint32_t)g << 32);
+    p->fg.job = (PoolJob){fn, ctx, n, chunk, chunks, (uint32_t)g};
+    atomic_store(&p->fg.finished, 0);
+    atomic_store(&p->fg.ticket, (uint_least64_t)(uint32_t)g << 32);
     atomic_store(&p->generation, g);
     if (p->sleepers > 0)
         pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
 
-    PoolJob j = p->job; /* only the caller writes it */
-    pool_run(p, &j, 0);
+    PoolJob j = p->fg.job; /* only the caller writes it */
+    pool_run(p, &p->fg, &j, 0);
+    pool_wait(p, &p->fg, chunks, 1);
+}
 
-    for (int s = 0; s < POOL_SPIN && atomic_load(&p->finished) < chunks; s++)
-        pool_relax();
-    if (atomic_load(&p->finished) < chunks) {
-        pthread_mutex_lock(&p->mu);
-        p->caller_sleeping = 1;
-        while (atomic_load(&p->finished) < chunks)
-            pthread_cond_wait(&p->done, &p->mu);
-        p->caller_sleeping = 0;
-        pthread_mutex_unlock(&p->mu);
+void pool_start(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
+{
+    if (n == 0)
+        return;
+    if (chunk < 1)
+        chunk = 1;
+    size_t chunks = n / chunk + (n % chunk != 0);
+    if (pool_serial(p, chunks)) {
+        pool_serial_run(n, chunk, fn, ctx);
+        return;
     }
+    pthread_mutex_lock(&p->mu);
+    unsigned g = ++p->bg_generation;
+    p->bg.job = (PoolJob){fn, ctx, n, chunk, chunks, (uint32_t)g};
+    atomic_store(&p->bg.finished, 0);
+    atomic_store(&p->bg.ticket, (uint_least64_t)(uint32_t)g << 32);
+    atomic_store(&p->bg_chunks, chunks);
+    if (p->sleepers > 0)
+        pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void pool_finish(Pool *p)
+{
+    if (!p || atomic_load(&p->bg_chunks) == 0)
+        return;
+    PoolJob j = p->bg.job; /* only the caller writes it */
+    pool_run(p, &p->bg, &j, 0);
+    pool_wait(p, &p->bg, j.chunks, 0);
+    atomic_store(&p->bg_chunks, 0);
 }
 
 int pool_threads(const Pool *p)

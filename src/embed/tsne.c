@@ -27,12 +27,13 @@
 #define TSNE_MAX_THREADS 64
 #define TSNE_RNG_TAG 0x74736e65ull /* "tsne": the stream of the random init */
 /* The FFT method renumbers the points along the map at these iterations (the map
- * forms during the exaggeration; after iteration 500 points barely change places);
- * with the other methods only the attraction renumbers them, for itself
- * (tsne_forces_p_changed), which changes no bits. */
+ * forms during the exaggeration; after iteration 500 points barely change places):
+ * the positions and the optimiser's state, while P keeps the caller's numbering,
+ * which the forces map (tsne_forces_renumbered). With the other methods only the
+ * attraction renumbers them, for itself (tsne_forces_p_changed), which changes no
+ * bits. */
 #define TSNE_REORDER_EVERY 125
 #define TSNE_REORDER_LAST 500
-#define TSNE_STEP_CHUNK 1024 /* points per task of the descent's step */
 
 void tsne_params_default(TsneParams *p)
 {
@@ -236,13 +237,12 @@ static void tsne_report(const Descent *s, int i, int phase, double kl)
     s->p->progress(s->p->progress_ctx, &info);
 }
 
-/* The points renumbered along the map: P, the positions and the optimiser's state. */
+/* The points renumbered along the map: the positions and the optimiser's state (P
+ * stays in the caller's numbering: the forces pack it, renumbered, for themselves). */
 static void tsne_reorder(Descent *s)
 {
     size_t n = s->n;
     tsne_spatial_order(s->y, n, s->order);
-    tsne_sparse_reorder(s->P, s->order);
-    tsne_forces_p_changed(s->forces);
     tsne_permute_pairs(s->y, n, s->order, s->pairs);
     tsne_permute_pairs(s->update, n, s->order, s->pairs);
     tsne_permute_pairs(s->gains, n, s->order, s->pairs);
@@ -251,10 +251,11 @@ static void tsne_reorder(Descent *s)
     for (size_t r = 0; r < n; r++)
         s->perm2[r] = s->perm[s->order[r]];
     memcpy(s->perm, s->perm2, n * sizeof(uint32_t));
+    tsne_forces_renumbered(s->forces, s->perm);
 }
 
-/* The descent's step with gains (scikit-learn's) as a pool task over points: each
- * coordinate on its own, so the pool may split the points anyhow. */
+/* The descent's step with gains (scikit-learn's), which the forces call on points
+ * whose gradient is ready: each coordinate on its own, so any split will do. */
 typedef struct StepCtx {
     Descent *s;
     double momentum;
@@ -314,11 +315,10 @@ static void tsne_step_range(double *y, float *yf, double *grad, double *update, 
         tsne_step_one(y + t, yf + t, grad + t, update + t, gains + t, momentum, lr);
 }
 
-static void tsne_step_points(void *vctx, size_t b, size_t e, int worker)
+static void tsne_step_points(void *vctx, size_t b, size_t e)
 {
     const StepCtx *c = vctx;
     Descent *s = c->s;
-    (void)worker;
     tsne_step_range(s->y + 2 * b, s->yf + 2 * b, s->grad + 2 * b, s->update + 2 * b,
                     s->gains + 2 * b, 2 * (e - b), c->momentum, s->lr);
 }
@@ -347,13 +347,13 @@ static int tsne_descend(Descent *s, int it0, int it_end, double momentum, double
         }
         int check = (i + 1) % TSNE_CHECK_EVERY == 0;
         int want = check || i == it_end - 1;
-        if (tsne_forces_gradient(s->forces, s->pool, s->P, s->yf, exaggeration, s->grad,
-                                 want ? &error : NULL, e) != 0)
-            return -1;
-        /* on the pool too: run alone, this loop (some tens of microseconds) left the
-         * other threads time to fall asleep before the next iteration's jobs */
+        /* the step in the forces' last pass, on each point once its gradient is
+         * final: no pass of its own */
         StepCtx step = {s, momentum};
-        pool_for(s->pool, s->n, TSNE_STEP_CHUNK, tsne_step_points, &step);
+        TsneStep hook = {tsne_step_points, &step};
+        if (tsne_forces_step(s->forces, s->pool, s->P, s->yf, exaggeration, s->grad,
+                             want ? &error : NULL, &hook, e) != 0)
+            return -1;
         *last = i;
         *kl = error;
         tsne_report(s, i, phase, want ? error : NAN);

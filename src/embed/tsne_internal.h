@@ -83,11 +83,25 @@ TsneForces *tsne_forces_new(size_t n, TsneMethod method, double angle);
 void tsne_forces_free(TsneForces *f); /* accepts NULL */
 int tsne_forces_gradient(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y,
                          double exaggeration, double *grad, double *kl, Err *e);
+/* The same, and then the caller's step: fn(ctx, b, e) on points b .. e-1 as soon as
+ * their gradient is final (points in any order and split; from the pool's threads).
+ * The step may move those points in y (only those): if the next call passes the same
+ * y, the forces take the new positions from what they saw here, which saves a copy. */
+typedef struct TsneStep {
+    void (*fn)(void *ctx, size_t b, size_t e);
+    void *ctx;
+} TsneStep;
+int tsne_forces_step(TsneForces *f, Pool *pool, const TsneSparseP *P, const float *y,
+                     double exaggeration, double *grad, double *kl, const TsneStep *step,
+                     Err *e);
 const TsneFft *tsne_forces_fft(const TsneForces *f); /* NULL unless FFT */
 /* P was renumbered (its values the same), or the map has moved: the forces' packed
  * copy of P, numbered along the map for the reads of the attraction, is made again
  * at the next call. Their results do not depend on when this is called. */
 void tsne_forces_p_changed(TsneForces *f);
+/* The caller renumbered its points but not P: its point d is now P's point
+ * numbering[d] (n entries, copied), for y, grad and the step from the next call on. */
+void tsne_forces_renumbered(TsneForces *f, const uint32_t *numbering);
 /* The attraction's kernels limited to isa (at most this processor's best, which
  * tsne_forces_new picks); returns the one in use. Every path gives the same bits:
  * for the tests. */

@@ -28,4 +28,12 @@ int pool_threads(const Pool *pool); /* threads running tasks (1 for NULL) */
  * A NULL pool runs everything on the caller's thread. */
 void pool_for(Pool *pool, size_t n, size_t chunk, PoolTask fn, void *ctx);
 
+/* A background job: fn on the chunks of [0, n), taken by the workers whenever no
+ * pool_for job has chunks for them, while the caller goes on (and may call pool_for);
+ * done when pool_finish(pool) returns, which runs what is left on the caller's thread
+ * and waits for the rest. One at a time; the caller's own job until pool_finish. A
+ * NULL pool (or one without workers) runs it all within pool_start. */
+void pool_start(Pool *pool, size_t n, size_t chunk, PoolTask fn, void *ctx);
+void pool_finish(Pool *pool); /* accepts NULL, and no job started */
+
 #endif
