@@ -108,7 +108,7 @@ START_TEST(test_knn_approx)
     ck_assert_int_eq(knn_exact(x, n, d, k, ie, de, 2, &e), 0);
     ck_assert_int_eq(knn_approx(x, n, d, k, ia, da, 1, &st, &e), 0);
     ck_assert_uint_eq(st.dims, KNN_APPROX_DIMS);
-    ck_assert_uint_eq(st.candidates, KNN_APPROX_CANDIDATES(k));
+    ck_assert_uint_eq(st.candidates, knn_approx_candidates(k, n));
     /* recall: the share of the exact neighbours found */
     size_t found = 0;
     for (size_t i = 0; i < n; i++)

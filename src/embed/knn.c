@@ -613,6 +613,16 @@ static const float *knn_aligned_rows(const float *x, size_t n, size_t d, size_t 
     return *copy;
 }
 
+size_t knn_approx_candidates(size_t k, size_t n)
+{
+    size_t few = 3 * k / 2 + 20, many = 2 * k + 20, cand = few;
+    if (n >= KNN_APPROX_MANY)
+        cand = many;
+    else if (n > KNN_APPROX_FEW) /* (many - few) (n - FEW) / (MANY - FEW), rounded down */
+        cand = few + (many - few) * (n - KNN_APPROX_FEW) / (KNN_APPROX_MANY - KNN_APPROX_FEW);
+    return cand < n - 1 ? cand : n - 1;
+}
+
 /* The arguments knn_approx and knn_approx_projected share, checked. */
 static int knn_approx_check(size_t n, size_t k, int threads, Err *e)
 {
@@ -635,8 +645,7 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
         return -1;
     if (dims < 1 || dims > d)
         return err_set(e, _("nearest neighbours: %zu principal components of %zu dimensions"), dims, d);
-    size_t cand = KNN_APPROX_CANDIDATES(k);
-    cand = cand < n - 1 ? cand : n - 1;
+    size_t cand = knn_approx_candidates(k, n);
     size_t bytes;
     if (size_mul(n, cand * 8, &bytes) != 0)
         return err_set(e, _("nearest neighbours of %zu points: size overflows"), n);
