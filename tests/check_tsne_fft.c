@@ -222,6 +222,42 @@ START_TEST(test_fft_run_any_threads)
 }
 END_TEST
 
+/* knn auto: with FFT the approximate search from TSNE_APPROX_FFT_FROM points in many
+ * dimensions, exact below; Barnes-Hut keeps the exact one up to TSNE_APPROX_FROM. */
+START_TEST(test_fft_knn_auto)
+{
+    size_t d = 2 * KNN_APPROX_DIMS + 10;
+    ck_assert_int_eq(tsne_knn_for(TSNE_APPROX_FFT_FROM, d, TSNE_METHOD_FFT), TSNE_KNN_APPROX);
+    ck_assert_int_eq(tsne_knn_for(TSNE_APPROX_FFT_FROM - 1, d, TSNE_METHOD_FFT), TSNE_KNN_EXACT);
+    ck_assert_int_eq(tsne_knn_for(TSNE_APPROX_FFT_FROM, 2 * KNN_APPROX_DIMS, TSNE_METHOD_FFT),
+                     TSNE_KNN_EXACT);
+    ck_assert_int_eq(tsne_knn_for(10000, d, TSNE_METHOD_BH), TSNE_KNN_EXACT);
+    ck_assert_int_eq(tsne_knn_for(TSNE_APPROX_FROM, d, TSNE_METHOD_BH), TSNE_KNN_APPROX);
+    size_t n = TSNE_APPROX_FFT_FROM;
+    float *x = low_rank(n, d, 12, 51);
+    float *y = malloc(2 * n * sizeof(float));
+    TsneParams p;
+    tsne_params_default(&p);
+    p.n_iter = 20;
+    p.exploration_iter = 10;
+    p.threads = 2;
+    TsneResult res;
+    Err e = {{0}, 0};
+    p.method = TSNE_METHOD_FFT;
+    ck_assert_int_eq(tsne_run(x, n, d, &p, y, &res, NULL, NULL, &e), 0);
+    ck_assert_int_eq(res.knn, TSNE_KNN_APPROX);
+    ck_assert(all_finite(y, 2 * n));
+    p.method = TSNE_METHOD_BH;
+    ck_assert_int_eq(tsne_run(x, n, d, &p, y, &res, NULL, NULL, &e), 0);
+    ck_assert_int_eq(res.knn, TSNE_KNN_EXACT);
+    p.method = TSNE_METHOD_FFT;
+    ck_assert_int_eq(tsne_run(x, n - 1, d, &p, y, &res, NULL, NULL, &e), 0);
+    ck_assert_int_eq(res.knn, TSNE_KNN_EXACT);
+    free(x);
+    free(y);
+}
+END_TEST
+
 /* The refinement reads the data from 64-byte aligned rows, a copy when the caller's
  * are not: the same neighbours and distances either way. */
 START_TEST(test_knn_approx_alignment)
@@ -258,6 +294,7 @@ int main(void)
     TCase *tc = tcase_create("fft");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fft_gradient_compact);
+    tcase_add_test(tc, test_fft_knn_auto);
     tcase_add_test(tc, test_fft_gradient_wide);
     tcase_add_test(tc, test_knn_approx);
     tcase_add_test(tc, test_knn_approx_alignment);
