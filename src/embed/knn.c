@@ -18,7 +18,9 @@
  * distance minus sgemm's error bound; otherwise (large exact ties) the point's row is
  * recomputed in full. So the output is the same bit for bit whatever the threads. The
  * approximate search (at the end) takes its candidates from this search in a space
- * of principal components, then their distances in the full space by the same loop. */
+ * of principal components (the shortlists themselves, without margin nor
+ * recomputation: see KnnMode), then their distances in the full space by the same
+ * loop. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,13 +309,12 @@ typedef struct KnnFinal {
     const float *norms;   /* (n) squared norms */
     float norm_max;
     size_t n, d, k, kk;   /* kk: shortlist length */
-    const uint64_t *list; /* (n, cap) shortlisted sgemm keys, kk per point */
+    uint64_t *list;       /* (n, cap) shortlisted sgemm keys, kk per point */
     const float *worst;   /* (n) the largest shortlisted sgemm distance */
     size_t cap;
     float *dist2;         /* (n, k) out */
     uint32_t *idx;
     uint64_t *pairs;      /* (threads, 2 kk) scratch: (distance, index) keys */
-    int sorted;           /* each row by increasing key, else in no particular order */
 } KnnFinal;
 
 /* Sorts m keys increasing: quicksort (median of three) down to short runs, then one
@@ -406,8 +407,7 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
         double eps = 8.0 * ((double)c->d + 8.0) * 0x1.0p-24 * ((double)c->norms[p] + c->norm_max);
         int complete = c->kk == c->n - 1 || (double)knn_key_d(kth) + eps < (double)c->worst[p];
         if (complete) {
-            if (c->sorted)
-                knn_sort_keys(pairs, c->k);
+            knn_sort_keys(pairs, c->k);
             for (size_t t = 0; t < c->k; t++) {
                 c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
                 c->idx[p * c->k + t] = knn_key_i(pairs[t]);
@@ -423,10 +423,32 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
-/* knn_exact, with rows sorted or (sorted == 0: the approximate search's candidates,
- * which it sorts itself) in no particular order. */
+/* What knn_search hands back: the exact neighbours (our own sums, sorted), or the
+ * approximate search's candidates, the k best by sgemm's distances, which need no
+ * margin nor recomputation (the projection they are searched in comes from sgemm too,
+ * so its bits depend on OpenBLAS's kernels already; on one machine they are the same
+ * whatever the threads: the tiles are fixed by n), sorted by those distances. */
+typedef enum { KNN_EXACT, KNN_SHORTLIST } KnnMode;
+
+/* Points b .. e-1: their lists, cut to the k best, sorted into idx and dist2 (the
+ * sgemm distances). */
+static void knn_shortlist_out(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const KnnFinal *c = vctx;
+    for (size_t p = b; p < e; p++) {
+        uint64_t *list = c->list + p * c->cap;
+        knn_sort_keys(list, c->k);
+        for (size_t t = 0; t < c->k; t++) {
+            c->dist2[p * c->k + t] = knn_key_d(list[t]);
+            c->idx[p * c->k + t] = knn_key_i(list[t]);
+        }
+    }
+}
+
+/* knn_exact (mode KNN_EXACT), or the approximate search's candidates (KNN_SHORTLIST). */
 static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
-                      int threads, int sorted, Err *e)
+                      int threads, KnnMode mode, Err *e)
 {
     if (n < 2 || n >= UINT32_MAX)
         return err_set(e, _("nearest neighbours need between 2 and %u points, not %zu"),
@@ -439,7 +461,7 @@ static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *id
     if (d < 1 || d > (size_t)INT32_MAX || n > (size_t)INT32_MAX)
         return err_set(e, _("nearest neighbours: dimension %zu or size %zu out of range"), d, n);
 
-    size_t kk = k + KNN_MARGIN < n - 1 ? k + KNN_MARGIN : n - 1;
+    size_t kk = mode == KNN_SHORTLIST ? k : k + KNN_MARGIN < n - 1 ? k + KNN_MARGIN : n - 1;
     size_t rows = KNN_BLOCK_FLOATS / n;
     rows = rows < 1 ? 1 : rows > KNN_MAX_ROWS ? KNN_MAX_ROWS : rows;
     rows = rows > n ? n : rows;
@@ -505,8 +527,8 @@ static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *id
         norm_max = norms[i] > norm_max ? norms[i] : norm_max;
     pairs = xmalloc(2 * kk * (size_t)pool_threads(pool) * sizeof(uint64_t));
     pool_for(pool, n, 64, knn_block_compact, &h);
-    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.key, h.worst_d, cap, dist2, idx, pairs, sorted};
-    pool_for(pool, n, 16, knn_finalise, &fin);
+    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.key, h.worst_d, cap, dist2, idx, pairs};
+    pool_for(pool, n, 16, mode == KNN_SHORTLIST ? knn_shortlist_out : knn_finalise, &fin);
     rc = 0;
 out:
     free(xc);
@@ -527,7 +549,7 @@ out:
 int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
               int threads, Err *e)
 {
-    return knn_search(x, n, d, k, idx, dist2, threads, 1, e);
+    return knn_search(x, n, d, k, idx, dist2, threads, KNN_EXACT, e);
 }
 
 /* ---- approximate: candidates from principal components, exact distances ---- */
@@ -659,7 +681,7 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
     uint64_t *pairs = NULL;
     uint32_t *walk = NULL;
     float *copy = NULL; /* x with aligned rows, when its own are not */
-    if (knn_search(proj, n, dims, cand, cidx, cd2, threads, 0, e) != 0)
+    if (knn_search(proj, n, dims, cand, cidx, cd2, threads, KNN_SHORTLIST, e) != 0)
         goto out;
     free(cd2);
     cd2 = NULL;
