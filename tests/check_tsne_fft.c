@@ -280,6 +280,27 @@ START_TEST(test_knn_approx_own_space)
 }
 END_TEST
 
+/* Constant columns change nothing in the approximate search (the PCA and the
+ * refinement leave them out): the same neighbours and distances, bit for bit. */
+START_TEST(test_knn_approx_constant_columns)
+{
+    size_t n = 1500, d = 150, k = 20, pad = 10;
+    float *x = low_rank(n, d, 12, 43);
+    float *xp = malloc(n * (d + pad) * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0, j = 0; c < d + pad; c++)
+            xp[i * (d + pad) + c] = c % 9 == 4 && c / 9 < pad ? -1.5f : x[i * d + j++];
+    uint32_t *ia = malloc(n * k * sizeof(uint32_t)), *ib = malloc(n * k * sizeof(uint32_t));
+    float *da = malloc(n * k * sizeof(float)), *db = malloc(n * k * sizeof(float));
+    Err e = {{0}, 0};
+    ck_assert_int_eq(knn_approx(x, n, d, k, ia, da, 2, NULL, &e), 0);
+    ck_assert_int_eq(knn_approx(xp, n, d + pad, k, ib, db, 3, NULL, &e), 0);
+    ck_assert_int_eq(memcmp(ia, ib, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(da, db, n * k * sizeof(float)), 0);
+    free(x), free(xp), free(ia), free(ib), free(da), free(db);
+}
+END_TEST
+
 /* knn auto: with FFT the approximate search from TSNE_APPROX_FFT_FROM points in many
  * dimensions, exact below; Barnes-Hut keeps the exact one up to TSNE_APPROX_FROM. */
 START_TEST(test_fft_knn_auto)
@@ -357,6 +378,7 @@ int main(void)
     tcase_add_test(tc, test_knn_approx);
     tcase_add_test(tc, test_knn_approx_alignment);
     tcase_add_test(tc, test_knn_approx_own_space);
+    tcase_add_test(tc, test_knn_approx_constant_columns);
     tcase_add_test(tc, test_pca_cov);
     tcase_add_test(tc, test_pca_cov_constant_columns);
     tcase_add_test(tc, test_fft_run_any_threads);
