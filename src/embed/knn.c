@@ -748,6 +748,38 @@ static double knn_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+typedef struct KnnLive {
+    const float *x;         /* (n, d) */
+    size_t n, d, ld;
+    unsigned char *varies;  /* (workers, d) column c differs from row 0 in a worker's rows */
+    const size_t *live;     /* (ld) the columns copied, in order */
+    size_t dl;
+    float *copy;            /* (n, ld) */
+} KnnLive;
+
+/* Rows b .. e-1: the columns that differ from row 0's, into the worker's flags. */
+static void knn_live_scan(void *vctx, size_t b, size_t e, int worker)
+{
+    const KnnLive *c = vctx;
+    unsigned char *v = c->varies + (size_t)worker * c->d;
+    for (size_t i = b; i < e; i++)
+        for (size_t col = 0; col < c->d; col++)
+            v[col] |= c->x[i * c->d + col] != c->x[col];
+}
+
+/* Rows b .. e-1: their live columns, zero-padded to ld. */
+static void knn_live_copy(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const KnnLive *c = vctx;
+    for (size_t i = b; i < e; i++) {
+        float *row = c->copy + i * c->ld;
+        for (size_t t = 0; t < c->dl; t++)
+            row[t] = c->x[i * c->d + c->live[t]];
+        memset(row + c->dl, 0, (c->ld - c->dl) * sizeof(float));
+    }
+}
+
 /* The rows of x (n, d) for the distance loop: each starting on a 64-byte boundary
  * (loads split across cache lines made the loop two and a half times slower), and
  * without x's constant columns (the border pixels of images: 668 of 784 columns of
@@ -755,34 +787,35 @@ static double knn_now(void)
  * reading; the refinement is bound by that reading. x itself when it has no constant
  * column and its rows are aligned, else a copy (*copy, to free) of the columns that
  * vary, zero-padded. Rows of *ld floats, of which the loop takes all *ld (the zeros add
- * nothing). */
-static const float *knn_live_rows(const float *x, size_t n, size_t d, size_t *ld, float **copy)
+ * nothing). The scan and the copy run on the pool; the flags are or-ed, in any order. */
+static const float *knn_live_rows(const float *x, size_t n, size_t d, size_t *ld, float **copy,
+                                  Pool *pool)
 {
+    int workers = pool_threads(pool);
+    KnnLive c = {x, n, d, 0, xcalloc((size_t)workers * d, 1), NULL, 0, NULL};
+    pool_for(pool, n, 256, knn_live_scan, &c);
+    size_t *live = xmalloc(d * sizeof(size_t));
+    for (size_t col = 0; col < d; col++) {
+        unsigned char v = 0;
+        for (int w = 0; w < workers; w++)
+            v |= c.varies[(size_t)w * d + col];
+        if (v)
+            live[c.dl++] = col;
+    }
+    free(c.varies);
     *copy = NULL;
     *ld = d;
-    unsigned char *varies = xcalloc(d, 1);
-    for (size_t i = 1; i < n; i++)
-        for (size_t c = 0; c < d; c++)
-            varies[c] |= x[i * d + c] != x[c];
-    size_t dl = 0;
-    for (size_t c = 0; c < d; c++)
-        dl += varies[c];
-    if (dl == d && (uintptr_t)x % 64 == 0 && d % 16 == 0) {
-        free(varies);
+    if (c.dl == d && (uintptr_t)x % 64 == 0 && d % 16 == 0) {
+        free(live);
         return x;
     }
-    *ld = (dl + 15) / 16 * 16;
-    *ld = *ld ? *ld : 16;
+    *ld = c.dl ? (c.dl + 15) / 16 * 16 : 16;
     *copy = xmalloc_floats(n * *ld);
-    for (size_t i = 0; i < n; i++) {
-        float *row = *copy + i * *ld;
-        size_t t = 0;
-        for (size_t c = 0; c < d; c++)
-            if (varies[c])
-                row[t++] = x[i * d + c];
-        memset(row + t, 0, (*ld - t) * sizeof(float));
-    }
-    free(varies);
+    c.ld = *ld;
+    c.live = live;
+    c.copy = *copy;
+    pool_for(pool, n, 256, knn_live_copy, &c);
+    free(live);
     return *copy;
 }
 
@@ -847,7 +880,7 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
     walk = xmalloc(n * sizeof(uint32_t));
     knn_walk(cidx, n, cand, walk);
     size_t ld;
-    const float *xa = knn_live_rows(x, n, d, &ld, &copy);
+    const float *xa = knn_live_rows(x, n, d, &ld, &copy, pool);
     KnnRefine r = {xa, ld, ld, k, cand, cidx, walk, idx, dist2, pairs};
     pool_for(pool, n, 64, knn_refine, &r);
     st.seconds_refine = knn_now() - t0;
