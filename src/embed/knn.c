@@ -428,11 +428,14 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
  * approximate search's candidates, the k best by sgemm's distances, which need no
  * margin nor recomputation (the projection they are searched in comes from sgemm too,
  * so its bits depend on OpenBLAS's kernels already; on one machine they are the same
- * whatever the threads: the tiles are fixed by n), sorted by those distances. */
+ * whatever the threads: the tiles are fixed by n), the nearest KNN_HEAD first in
+ * order (knn_walk follows them: sorting all cost more than it saved), the rest in no
+ * particular order. */
+#define KNN_HEAD 8
 typedef enum { KNN_EXACT, KNN_SHORTLIST } KnnMode;
 
-/* Points b .. e-1: their lists, cut to the k best, sorted into idx and dist2 (the
- * sgemm distances). */
+/* Points b .. e-1: their lists, cut to the k best, into idx and dist2 (the sgemm
+ * distances), the KNN_HEAD nearest first. */
 static void knn_shortlist_out(void *vctx, size_t b, size_t e, int worker)
 {
     const KnnFinal *c = vctx;
@@ -443,7 +446,9 @@ static void knn_shortlist_out(void *vctx, size_t b, size_t e, int worker)
             knn_full_row(c, p, pairs);
             list = pairs;
         }
-        knn_sort_keys(list, c->k);
+        size_t head = c->k < KNN_HEAD ? c->k : KNN_HEAD;
+        knn_select(list, c->k, head);
+        knn_sort_keys(list, head);
         for (size_t t = 0; t < c->k; t++) {
             c->dist2[p * c->k + t] = knn_key_d(list[t]);
             c->idx[p * c->k + t] = knn_key_i(list[t]);
