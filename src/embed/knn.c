@@ -486,19 +486,24 @@ static void knn_split(const float *x, size_t d, uint32_t *ids, size_t m, size_t 
         starts[(*nl)++] = off;
         return;
     }
+    /* each coordinate's sums over the points, row by row (each row read once) */
+    double *sum = xcalloc(2 * d, sizeof(double)), *sum2 = sum + d;
+    for (size_t t = 0; t < m; t++) {
+        const float *row = x + (size_t)ids[t] * d;
+        for (size_t c = 0; c < d; c++) {
+            double v = row[c];
+            sum[c] += v;
+            sum2[c] += v * v;
+        }
+    }
     size_t best = 0;
     double best_var = -1;
     for (size_t c = 0; c < d; c++) {
-        double s = 0, s2 = 0;
-        for (size_t t = 0; t < m; t++) {
-            double v = x[(size_t)ids[t] * d + c];
-            s += v;
-            s2 += v * v;
-        }
-        double var = s2 - s * s / (double)m;
+        double var = sum2[c] - sum[c] * sum[c] / (double)m;
         if (var > best_var)
             best_var = var, best = c;
     }
+    free(sum);
     for (size_t t = 0; t < m; t++)
         keys[t] = (uint64_t)knn_order_bits(x[(size_t)ids[t] * d + best]) << 32 | ids[t];
     size_t half = m / 2;

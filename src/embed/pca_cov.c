@@ -76,13 +76,18 @@ static void pcov_project_task(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
-/* The columns of x (n, d) that are not constant, into live (d); returns their count. */
-static size_t pcov_live_columns(const float *x, size_t n, size_t d, size_t *live)
+/* mean (d) = the columns' means of x (n, d), summed in row order, and live (d) the
+ * columns that are not constant, in one pass over x; returns their count. */
+static size_t pcov_mean_live(const float *x, size_t n, size_t d, double *mean, size_t *live)
 {
     unsigned char *varies = xcalloc(d, 1);
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = 0; j < d; j++)
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) {
+            mean[j] += x[i * d + j];
             varies[j] |= x[i * d + j] != x[j];
+        }
+    for (size_t j = 0; j < d; j++)
+        mean[j] /= (double)n;
     size_t m = 0;
     for (size_t j = 0; j < d; j++)
         if (varies[j])
@@ -114,7 +119,8 @@ int pca_project_cov(const float *x, size_t n, size_t dx, size_t k, float *out, d
 
     int rc = -1;
     size_t *live = xmalloc(d * sizeof(size_t));
-    size_t dl = pcov_live_columns(x, n, d, live);
+    double *mean = xcalloc(dx, sizeof(double));
+    size_t dl = pcov_mean_live(x, n, d, mean, live);
     if (dl >= k) { /* (else the components need the constant columns too: keep them all) */
         d = dl;
         dd = d * d;
@@ -122,7 +128,6 @@ int pca_project_cov(const float *x, size_t n, size_t dx, size_t k, float *out, d
         for (size_t j = 0; j < d; j++)
             live[j] = j;
     }
-    double *mean = xcalloc(dx, sizeof(double));
     double *cov = xcalloc(dd, sizeof(double));     /* (d, d) */
     double *vecs = xmalloc(d * k * sizeof(double)); /* (d, k) */
     double *vals = xmalloc(k * sizeof(double));
@@ -132,11 +137,6 @@ int pca_project_cov(const float *x, size_t n, size_t dx, size_t k, float *out, d
     Pool *pool = threads > 1 ? pool_new(threads) : NULL;
     int saved = blas_serial_begin();
 
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < dx; j++)
-            mean[j] += x[i * dx + j];
-    for (size_t j = 0; j < dx; j++)
-        mean[j] /= (double)n;
     size_t blocks = (n + PCOV_BLOCK - 1) / PCOV_BLOCK;
     for (size_t b0 = 0; b0 < blocks; b0 += PCOV_WAVE) {
         if (interrupt_pending()) {
