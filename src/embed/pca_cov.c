@@ -3,7 +3,8 @@
  * The covariance (d, d) is formed once, one block of PCOV_BLOCK centred rows at a time
  * by ssyrk (the upper triangle of Xb^T Xb: half the work of sgemm), the blocks'
  * products added in block order in double, the lower triangle mirrored; LAPACK
- * then gives its leading eigenvectors V, and the projection is Xc V, block by block.
+ * (ssyevr, in float) then gives its leading eigenvectors V, and the projection is
+ * Xc V, block by block.
  * Blocks are fixed by n alone and each sgemm runs on one thread (blas_serial_begin),
  * so the pool's threads share the blocks and the result does not depend on their
  * number. For n >> d this costs one pass of n d^2 over the data, against the tens of
@@ -151,10 +152,15 @@ int pca_project_cov(const float *x, size_t n, size_t dx, size_t k, float *out, d
                 for (size_t j = i; j < d; j++)
                     cov[i * d + j] += c.prod[t * dd + i * d + j];
     }
-    for (size_t i = 0; i < d; i++) /* the lower triangle mirrors the upper */
-        for (size_t j = 0; j < i; j++)
-            cov[i * d + j] = cov[j * d + i];
-    if (blas_eigen_top(d, cov, k, vals, vecs) != 0) {
+    /* The covariance in float (its block products are float) for the float eigensolver
+     * (half the double one's time, the leading eigenvectors to float's precision, as
+     * scikit-learn's float32 PCA), in the wave's buffer; the lower triangle mirrors
+     * the upper. */
+    float *covf = c.prod;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            covf[i * d + j] = (float)(j >= i ? cov[i * d + j] : cov[j * d + i]);
+    if (blas_eigen_top_f(d, covf, k, vals, vecs) != 0) {
         err_set(e, _("PCA: LAPACK's eigensolver failed on the %zu x %zu covariance"), d, d);
         goto out;
     }
