@@ -171,6 +171,26 @@ START_TEST(test_massive_ties)
 }
 END_TEST
 
+/* The approximate search's candidate count: fewer for fewer points, growing with n up
+ * to 2 k + 20, and never more than the other points. */
+START_TEST(test_approx_candidates)
+{
+    size_t k = 91;
+    ck_assert_uint_eq(knn_approx_candidates(k, 5000), 3 * k / 2 + 20);
+    ck_assert_uint_eq(knn_approx_candidates(k, KNN_APPROX_FEW), 3 * k / 2 + 20);
+    ck_assert_uint_eq(knn_approx_candidates(k, KNN_APPROX_MANY), 2 * k + 20);
+    ck_assert_uint_eq(knn_approx_candidates(k, 70000), 2 * k + 20);
+    size_t prev = 0;
+    for (size_t n = KNN_APPROX_FEW; n <= KNN_APPROX_MANY; n += 500) {
+        size_t c = knn_approx_candidates(k, n);
+        ck_assert_uint_ge(c, prev);
+        prev = c;
+    }
+    ck_assert_uint_eq(knn_approx_candidates(k, 120), 119);
+    ck_assert_uint_eq(knn_approx_candidates(1, 2), 1);
+}
+END_TEST
+
 START_TEST(test_blas_threads_do_not_matter)
 {
     /* OpenBLAS splits sgemm differently with more threads, which changes its last bits;
@@ -210,6 +230,7 @@ static Suite *knn_suite(void)
     tcase_add_test(tc, test_all_others_and_bad_sizes);
     tcase_add_test(tc, test_massive_ties);
     tcase_add_test(tc, test_blas_threads_do_not_matter);
+    tcase_add_test(tc, test_approx_candidates);
     suite_add_tcase(s, tc);
     return s;
 }

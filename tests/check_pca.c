@@ -1,8 +1,10 @@
 /* check_pca.c: principal components of clouds with known axes, both code paths (d < n
  * and d > n), the sign convention, and the t-SNE starting positions. */
+#include <math.h>
 #include <stdint.h>
 
 #include "testutil.h"
+#include "untangle/core/blas.h"
 #include "untangle/embed/pca.h"
 #include "untangle/core/rng.h"
 #include "untangle/embed/tsne.h"
@@ -157,6 +159,44 @@ START_TEST(test_paths_agree)
 }
 END_TEST
 
+/* The float eigensolver (the covariance PCA's) against the double one: the same leading
+ * eigenvalues and eigenvectors to float precision, decreasing. */
+START_TEST(test_eigen_float)
+{
+    size_t d = 30, k = 4;
+    double a[30 * 30], ad[30 * 30], vd[4], vecd[30 * 4], vf[4], vecf[30 * 4];
+    float af[30 * 30];
+    Rng r;
+    rng_seed(&r, 7);
+    double b[30 * 30];
+    for (size_t t = 0; t < d * d; t++)
+        b[t] = rng_normal(&r);
+    for (size_t i = 0; i < d; i++) /* a = b diag(1 / (1 + j)) b^T: distinct leading values */
+        for (size_t j = 0; j < d; j++) {
+            double sum = 0;
+            for (size_t t = 0; t < d; t++)
+                sum += b[i * d + t] * b[j * d + t] / (1.0 + 3.0 * (double)t);
+            a[i * d + j] = sum;
+        }
+    for (size_t t = 0; t < d * d; t++) {
+        ad[t] = a[t];
+        af[t] = (float)a[t];
+    }
+    ck_assert_int_eq(blas_eigen_top(d, ad, k, vd, vecd), 0);
+    ck_assert_int_eq(blas_eigen_top_f(d, af, k, vf, vecf), 0);
+    for (size_t j = 0; j < k; j++) {
+        ck_assert_double_eq_tol(vf[j], vd[j], 1e-5 * vd[0]);
+        if (j > 0)
+            ck_assert_double_gt(vf[j - 1], vf[j]);
+        double dot = 0;
+        for (size_t i = 0; i < d; i++)
+            dot += vecf[i * k + j] * vecd[i * k + j];
+        ck_assert_double_gt(fabs(dot), 1.0 - 1e-5);
+    }
+    ck_assert_int_eq(blas_eigen_top_f(d, af, d + 1, vf, vecf), -1);
+}
+END_TEST
+
 START_TEST(test_bad_sizes)
 {
     float x[6] = {1, 2, 3, 4, 5, 6}, out[6];
@@ -226,6 +266,7 @@ static Suite *pca_suite(void)
     tcase_add_test(tc, test_gram_path);
     tcase_add_test(tc, test_paths_agree);
     tcase_add_test(tc, test_bad_sizes);
+    tcase_add_test(tc, test_eigen_float);
     tcase_add_test(tc, test_tsne_init_scaling);
     suite_add_tcase(s, tc);
     return s;

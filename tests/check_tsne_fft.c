@@ -156,7 +156,7 @@ START_TEST(test_knn_approx)
     ck_assert_int_eq(knn_exact(x, n, d, k, ie, de, 2, &e), 0);
     ck_assert_int_eq(knn_approx(x, n, d, k, ia, da, 1, &st, &e), 0);
     ck_assert_uint_eq(st.dims, KNN_APPROX_DIMS);
-    ck_assert_uint_eq(st.candidates, KNN_APPROX_CANDIDATES(k));
+    ck_assert_uint_eq(st.candidates, knn_approx_candidates(k, n));
     /* recall: the share of the exact neighbours found */
     size_t found = 0;
     for (size_t i = 0; i < n; i++)
@@ -226,6 +226,34 @@ START_TEST(test_pca_cov)
 }
 END_TEST
 
+/* Constant columns (border pixels) are left out of the covariance: the same bits as
+ * without them; and when fewer columns vary than components are asked, all are kept. */
+START_TEST(test_pca_cov_constant_columns)
+{
+    size_t n = 1500, d = 40, k = 6, pad = 7;
+    float *x = low_rank(n, d, 8, 37);
+    float *xp = malloc(n * (d + pad) * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0, j = 0; c < d + pad; c++)
+            xp[i * (d + pad) + c] = c % 6 == 1 && c / 6 < pad ? 0.25f * (float)c : x[i * d + j++];
+    float *a = malloc(n * k * sizeof(float)), *b = malloc(n * k * sizeof(float));
+    double va[6], vb[6];
+    Err e = {{0}, 0};
+    ck_assert_int_eq(pca_project_cov(x, n, d, k, a, va, 2, &e), 0);
+    ck_assert_int_eq(pca_project_cov(xp, n, d + pad, k, b, vb, 2, &e), 0);
+    ck_assert_int_eq(memcmp(a, b, n * k * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(va, vb, sizeof va), 0);
+    /* 3 columns vary, 5 components: the constant ones give the last two, variance 0 */
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < d; c++)
+            x[i * d + c] = c < 3 ? x[i * d + c] : 1.0f;
+    ck_assert_int_eq(pca_project_cov(x, n, d, 5, a, va, 1, &e), 0);
+    ck_assert_double_gt(va[2], 0);
+    ck_assert_double_lt(va[3], 1e-9 * va[0]);
+    free(x), free(xp), free(a), free(b);
+}
+END_TEST
+
 /* 20 000 points through the whole FFT run: the same embedding, bit for bit, on 1, 2
  * and 3 threads. Few iterations keep it short; the grid still changes size and width
  * several times on the way. */
@@ -270,6 +298,93 @@ START_TEST(test_fft_run_any_threads)
 }
 END_TEST
 
+/* The data as their own projection: the candidates (sgemm shortlists whose thresholds
+ * start from k-d leaves) then hold the exact neighbours, which the refinement finds;
+ * the same on 1 and 3 threads. */
+START_TEST(test_knn_approx_own_space)
+{
+    size_t n = 3000, d = 24, k = 30;
+    float *x = low_rank(n, d, 6, 23);
+    uint32_t *ie = malloc(n * k * sizeof(uint32_t)), *ia = malloc(n * k * sizeof(uint32_t));
+    uint32_t *i3 = malloc(n * k * sizeof(uint32_t));
+    float *de = malloc(n * k * sizeof(float)), *da = malloc(n * k * sizeof(float));
+    float *d3 = malloc(n * k * sizeof(float));
+    Err e = {{0}, 0};
+    KnnApproxStats st;
+    ck_assert_int_eq(knn_exact(x, n, d, k, ie, de, 2, &e), 0);
+    ck_assert_int_eq(knn_approx_projected(x, n, d, x, d, k, ia, da, 1, &st, &e), 0);
+    ck_assert_uint_lt(4 * st.candidates, n); /* leaves of at most 4 candidates' points */
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = 0; b < k; b++)
+                found += ia[i * k + a] == ie[i * k + b];
+    /* (the distances round differently, uncentred: a near tie may swap at the k-th) */
+    ck_assert_msg(found >= n * k - n / 100, "found %zu of %zu", found, n * k);
+    ck_assert_int_eq(knn_approx_projected(x, n, d, x, d, k, i3, d3, 3, NULL, &e), 0);
+    ck_assert_int_eq(memcmp(ia, i3, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(da, d3, n * k * sizeof(float)), 0);
+    free(x), free(ie), free(ia), free(i3), free(de), free(da), free(d3);
+}
+END_TEST
+
+/* Constant columns change nothing in the approximate search (the PCA and the
+ * refinement leave them out): the same neighbours and distances, bit for bit. */
+START_TEST(test_knn_approx_constant_columns)
+{
+    size_t n = 1500, d = 150, k = 20, pad = 10;
+    float *x = low_rank(n, d, 12, 43);
+    float *xp = malloc(n * (d + pad) * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0, j = 0; c < d + pad; c++)
+            xp[i * (d + pad) + c] = c % 9 == 4 && c / 9 < pad ? -1.5f : x[i * d + j++];
+    uint32_t *ia = malloc(n * k * sizeof(uint32_t)), *ib = malloc(n * k * sizeof(uint32_t));
+    float *da = malloc(n * k * sizeof(float)), *db = malloc(n * k * sizeof(float));
+    Err e = {{0}, 0};
+    ck_assert_int_eq(knn_approx(x, n, d, k, ia, da, 2, NULL, &e), 0);
+    ck_assert_int_eq(knn_approx(xp, n, d + pad, k, ib, db, 3, NULL, &e), 0);
+    ck_assert_int_eq(memcmp(ia, ib, n * k * sizeof(uint32_t)), 0);
+    ck_assert_int_eq(memcmp(da, db, n * k * sizeof(float)), 0);
+    free(x), free(xp), free(ia), free(ib), free(da), free(db);
+}
+END_TEST
+
+/* knn auto: with FFT the approximate search from TSNE_APPROX_FFT_FROM points in many
+ * dimensions, exact below; Barnes-Hut keeps the exact one up to TSNE_APPROX_FROM. */
+START_TEST(test_fft_knn_auto)
+{
+    size_t d = 2 * KNN_APPROX_DIMS + 10;
+    ck_assert_int_eq(tsne_knn_for(TSNE_APPROX_FFT_FROM, d, TSNE_METHOD_FFT), TSNE_KNN_APPROX);
+    ck_assert_int_eq(tsne_knn_for(TSNE_APPROX_FFT_FROM - 1, d, TSNE_METHOD_FFT), TSNE_KNN_EXACT);
+    ck_assert_int_eq(tsne_knn_for(TSNE_APPROX_FFT_FROM, 2 * KNN_APPROX_DIMS, TSNE_METHOD_FFT),
+                     TSNE_KNN_EXACT);
+    ck_assert_int_eq(tsne_knn_for(10000, d, TSNE_METHOD_BH), TSNE_KNN_EXACT);
+    ck_assert_int_eq(tsne_knn_for(TSNE_APPROX_FROM, d, TSNE_METHOD_BH), TSNE_KNN_APPROX);
+    size_t n = TSNE_APPROX_FFT_FROM;
+    float *x = low_rank(n, d, 12, 51);
+    float *y = malloc(2 * n * sizeof(float));
+    TsneParams p;
+    tsne_params_default(&p);
+    p.n_iter = 20;
+    p.exploration_iter = 10;
+    p.threads = 2;
+    TsneResult res;
+    Err e = {{0}, 0};
+    p.method = TSNE_METHOD_FFT;
+    ck_assert_int_eq(tsne_run(x, n, d, &p, y, &res, NULL, NULL, &e), 0);
+    ck_assert_int_eq(res.knn, TSNE_KNN_APPROX);
+    ck_assert(all_finite(y, 2 * n));
+    p.method = TSNE_METHOD_BH;
+    ck_assert_int_eq(tsne_run(x, n, d, &p, y, &res, NULL, NULL, &e), 0);
+    ck_assert_int_eq(res.knn, TSNE_KNN_EXACT);
+    p.method = TSNE_METHOD_FFT;
+    ck_assert_int_eq(tsne_run(x, n - 1, d, &p, y, &res, NULL, NULL, &e), 0);
+    ck_assert_int_eq(res.knn, TSNE_KNN_EXACT);
+    free(x);
+    free(y);
+}
+END_TEST
+
 /* The refinement reads the data from 64-byte aligned rows, a copy when the caller's
  * are not: the same neighbours and distances either way. */
 START_TEST(test_knn_approx_alignment)
@@ -306,11 +421,15 @@ int main(void)
     TCase *tc = tcase_create("fft");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fft_gradient_compact);
+    tcase_add_test(tc, test_fft_knn_auto);
     tcase_add_test(tc, test_fft_gradient_wide);
     tcase_add_test(tc, test_fft_gradient_last_chunk);
     tcase_add_test(tc, test_knn_approx);
     tcase_add_test(tc, test_knn_approx_alignment);
+    tcase_add_test(tc, test_knn_approx_own_space);
+    tcase_add_test(tc, test_knn_approx_constant_columns);
     tcase_add_test(tc, test_pca_cov);
+    tcase_add_test(tc, test_pca_cov_constant_columns);
     tcase_add_test(tc, test_fft_run_any_threads);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

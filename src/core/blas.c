@@ -97,6 +97,52 @@ void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n
              double *work, const int *lwork, int *iwork, const int *liwork, int *info,
              size_t jobz_len, size_t range_len, size_t uplo_len);
 
+void ssyevr_(const char *jobz, const char *range, const char *uplo, const int *n, float *a,
+             const int *lda, const float *vl, const float *vu, const int *il, const int *iu,
+             const float *abstol, int *m, float *w, float *z, const int *ldz, int *isuppz,
+             float *work, const int *lwork, int *iwork, const int *liwork, int *info,
+             size_t jobz_len, size_t range_len, size_t uplo_len);
+
+int blas_eigen_top_f(size_t d, float *a, size_t k, double *vals, double *vecs)
+{
+    if (d < 1 || k < 1 || k > d || d > 46340) /* d * d must fit an int */
+        return -1;
+    int n = (int)d, il = (int)(d - k + 1), iu = (int)d, m = 0, info = 0, lwork = -1, liwork = -1;
+    int iwq = 0;
+    float vl = 0, vu = 0, abstol = 0, wq = 0;
+    float *w = xmalloc(d * sizeof(float));
+    float *z = xmalloc(d * k * sizeof(float)); /* (k, d): column-major d x k */
+    int *isuppz = xmalloc(2 * k * sizeof(int));
+    int saved = blas_serial_begin();
+    ssyevr_("V", "I", "U", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, w, z, &n, isuppz, &wq,
+            &lwork, &iwq, &liwork, &info, 1, 1, 1);
+    int rc = -1;
+    if (info == 0) {
+        lwork = (int)wq + 1;
+        liwork = iwq + 1;
+        float *work = xmalloc((size_t)lwork * sizeof(float));
+        int *iwork = xmalloc((size_t)liwork * sizeof(int));
+        ssyevr_("V", "I", "U", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, w, z, &n, isuppz,
+                work, &lwork, iwork, &liwork, &info, 1, 1, 1);
+        free(work);
+        free(iwork);
+        if (info == 0 && m == (int)k) {
+            for (size_t j = 0; j < k; j++) { /* increasing from LAPACK: reversed */
+                size_t src = k - 1 - j;
+                vals[j] = w[src];
+                for (size_t r = 0; r < d; r++)
+                    vecs[r * k + j] = z[src * d + r];
+            }
+            rc = 0;
+        }
+    }
+    blas_serial_end(saved);
+    free(w);
+    free(z);
+    free(isuppz);
+    return rc;
+}
+
 int blas_eigen_top(size_t d, double *a, size_t k, double *vals, double *vecs)
 {
     if (d < 1 || k < 1 || k > d || d > 46340) /* d * d must fit an int */

@@ -18,7 +18,9 @@
  * distance minus sgemm's error bound; otherwise (large exact ties) the point's row is
  * recomputed in full. So the output is the same bit for bit whatever the threads. The
  * approximate search (at the end) takes its candidates from this search in a space
- * of principal components, then their distances in the full space by the same loop. */
+ * of principal components (the shortlists themselves, without margin nor
+ * recomputation: see KnnMode, their thresholds seeded from k-d leaves: see knn_seed),
+ * then their distances in the full space by the same loop. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,13 +309,13 @@ typedef struct KnnFinal {
     const float *norms;   /* (n) squared norms */
     float norm_max;
     size_t n, d, k, kk;   /* kk: shortlist length */
-    const uint64_t *list; /* (n, cap) shortlisted sgemm keys, kk per point */
+    uint64_t *list;       /* (n, cap) shortlisted sgemm keys, kk per point */
     const float *worst;   /* (n) the largest shortlisted sgemm distance */
     size_t cap;
     float *dist2;         /* (n, k) out */
     uint32_t *idx;
     uint64_t *pairs;      /* (threads, 2 kk) scratch: (distance, index) keys */
-    int sorted;           /* each row by increasing key, else in no particular order */
+    const uint32_t *count; /* (n) entries held in each list */
 } KnnFinal;
 
 /* Sorts m keys increasing: quicksort (median of three) down to short runs, then one
@@ -406,8 +408,7 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
         double eps = 8.0 * ((double)c->d + 8.0) * 0x1.0p-24 * ((double)c->norms[p] + c->norm_max);
         int complete = c->kk == c->n - 1 || (double)knn_key_d(kth) + eps < (double)c->worst[p];
         if (complete) {
-            if (c->sorted)
-                knn_sort_keys(pairs, c->k);
+            knn_sort_keys(pairs, c->k);
             for (size_t t = 0; t < c->k; t++) {
                 c->dist2[p * c->k + t] = knn_key_d(pairs[t]);
                 c->idx[p * c->k + t] = knn_key_i(pairs[t]);
@@ -423,10 +424,171 @@ static void knn_finalise(void *vctx, size_t b, size_t e, int worker)
     }
 }
 
-/* knn_exact, with rows sorted or (sorted == 0: the approximate search's candidates,
- * which it sorts itself) in no particular order. */
+/* What knn_search hands back: the exact neighbours (our own sums, sorted), or the
+ * approximate search's candidates, the k best by sgemm's distances, which need no
+ * margin nor recomputation (the projection they are searched in comes from sgemm too,
+ * so its bits depend on OpenBLAS's kernels already; on one machine they are the same
+ * whatever the threads: the tiles are fixed by n), the nearest KNN_HEAD first in
+ * order (knn_walk follows them: sorting all cost more than it saved), the rest in no
+ * particular order. */
+#define KNN_HEAD 8
+typedef enum { KNN_EXACT, KNN_SHORTLIST } KnnMode;
+
+/* Points b .. e-1: their lists, cut to the k best, into idx and dist2 (the sgemm
+ * distances), the KNN_HEAD nearest first. */
+static void knn_shortlist_out(void *vctx, size_t b, size_t e, int worker)
+{
+    const KnnFinal *c = vctx;
+    uint64_t *pairs = c->pairs + (size_t)worker * 2 * c->kk;
+    for (size_t p = b; p < e; p++) {
+        uint64_t *list = c->list + p * c->cap;
+        if (c->count[p] < c->k) { /* a seed below the k-th distance (knn_seed): never seen */
+            knn_full_row(c, p, pairs);
+            list = pairs;
+        }
+        size_t head = c->k < KNN_HEAD ? c->k : KNN_HEAD;
+        knn_select(list, c->k, head);
+        knn_sort_keys(list, head);
+        for (size_t t = 0; t < c->k; t++) {
+            c->dist2[p * c->k + t] = knn_key_d(list[t]);
+            c->idx[p * c->k + t] = knn_key_i(list[t]);
+        }
+    }
+}
+
+/* ---- seeds: each list's threshold before the search, from the point's region ----
+ *
+ * The lists start with an infinite threshold, so the first columns a point meets
+ * (the first blocks: points anywhere) are all taken, and the threshold tightens over
+ * a few selections: on 10 000 points, 14 offers in 100 were taken. For the
+ * shortlists, each point's threshold starts instead at its k-th distance among the
+ * points of its leaf of a k-d split (regions of 2 k to 4 k points, split at the
+ * median of the widest coordinate), a true upper bound on its k-th distance, plus
+ * sgemm's error bound (the leaf's products and the search's round differently). */
+#define KNN_SEED_LEAF(k) (4 * (k)) /* leaves hold at most this many points */
+
+/* A float's bits as an integer of the same order (negative values below positive). */
+static inline uint32_t knn_order_bits(float v)
+{
+    uint32_t b;
+    memcpy(&b, &v, sizeof b);
+    return b & 0x80000000u ? ~b : b | 0x80000000u;
+}
+
+/* Splits the m points ids (into x (n, d)) at the median of their widest coordinate,
+ * recursively, until at most leaf remain in each part; ids is reordered so that the
+ * leaves are contiguous, and their starts appended to starts (count in *nl). keys
+ * (m) is scratch. The split depends on the data alone. */
+static void knn_split(const float *x, size_t d, uint32_t *ids, size_t m, size_t leaf,
+                      uint64_t *keys, size_t off, size_t *starts, size_t *nl)
+{
+    if (m <= leaf) {
+        starts[(*nl)++] = off;
+        return;
+    }
+    /* each coordinate's sums over the points, row by row (each row read once) */
+    double *sum = xcalloc(2 * d, sizeof(double)), *sum2 = sum + d;
+    for (size_t t = 0; t < m; t++) {
+        const float *row = x + (size_t)ids[t] * d;
+        for (size_t c = 0; c < d; c++) {
+            double v = row[c];
+            sum[c] += v;
+            sum2[c] += v * v;
+        }
+    }
+    size_t best = 0;
+    double best_var = -1;
+    for (size_t c = 0; c < d; c++) {
+        double var = sum2[c] - sum[c] * sum[c] / (double)m;
+        if (var > best_var)
+            best_var = var, best = c;
+    }
+    free(sum);
+    for (size_t t = 0; t < m; t++)
+        keys[t] = (uint64_t)knn_order_bits(x[(size_t)ids[t] * d + best]) << 32 | ids[t];
+    size_t half = m / 2;
+    knn_select(keys, m, half); /* the half smallest (value, index) first */
+    for (size_t t = 0; t < m; t++)
+        ids[t] = knn_key_i(keys[t]);
+    knn_split(x, d, ids, half, leaf, keys, off, starts, nl);
+    knn_split(x, d, ids + half, m - half, leaf, keys + half, off + half, starts, nl);
+}
+
+typedef struct KnnSeed {
+    const float *xc, *norms;
+    float norm_max;
+    size_t d, k, leaf;
+    const uint32_t *ids;   /* (n) the points, leaf by leaf */
+    const size_t *starts;  /* (leaves + 1) each leaf's first position in ids */
+    float *rows;           /* (threads, leaf, d) the leaf's rows */
+    float *g;              /* (threads, leaf, leaf) their products */
+    uint64_t *keys;        /* (threads, leaf) one row's (distance, index) keys */
+    Heaps *h;
+} KnnSeed;
+
+/* Leaves b .. e-1: each member's threshold from its k-th distance in the leaf. */
+static void knn_seed_leaves(void *vctx, size_t b, size_t e, int worker)
+{
+    const KnnSeed *c = vctx;
+    float *rows = c->rows + (size_t)worker * c->leaf * c->d;
+    float *g = c->g + (size_t)worker * c->leaf * c->leaf;
+    uint64_t *dd = c->keys + (size_t)worker * c->leaf;
+    for (size_t l = b; l < e; l++) {
+        const uint32_t *ids = c->ids + c->starts[l];
+        size_t m = c->starts[l + 1] - c->starts[l];
+        for (size_t t = 0; t < m; t++)
+            memcpy(rows + t * c->d, c->xc + (size_t)ids[t] * c->d, c->d * sizeof(float));
+        /* g (m, m) = rows (m, d) . rows^T */
+        blas_sgemm(0, 1, m, m, c->d, 1.0f, rows, c->d, rows, c->d, 0.0f, g, m);
+        for (size_t t = 0; t < m; t++) {
+            uint32_t p = ids[t];
+            size_t cnt = 0;
+            for (size_t u = 0; u < m; u++)
+                if (u != t)
+                    dd[cnt++] = knn_key(knn_dd(c->norms[p], c->norms[ids[u]], g[t * m + u]), ids[u]);
+            knn_select(dd, cnt, c->k);
+            uint64_t kth = 0;
+            for (size_t u = 0; u < c->k; u++)
+                kth = dd[u] > kth ? dd[u] : kth;
+            /* sgemm's error bound, as knn_finalise's, for both products */
+            double eps = 16.0 * ((double)c->d + 8.0) * 0x1.0p-24 * ((double)c->norms[p] + c->norm_max);
+            float w = (float)((double)knn_key_d(kth) + eps);
+            c->h->worst_d[p] = w;
+            c->h->worst[p] = knn_key(w, UINT32_MAX);
+        }
+    }
+}
+
+/* Sets the lists' first thresholds (h, n points of xc (n, d)) from their leaves. */
+static void knn_seed(const float *xc, const float *norms, float norm_max, size_t n, size_t d,
+                     Heaps *h, Pool *pool)
+{
+    size_t k = h->k, leaf = KNN_SEED_LEAF(k);
+    if (n <= leaf)
+        return; /* the search sees all the others at once anyway */
+    uint32_t *ids = xmalloc(n * sizeof(uint32_t));
+    uint64_t *keys = xmalloc(n * sizeof(uint64_t));
+    size_t *starts = xmalloc((n / (leaf / 2) + 2) * sizeof(size_t)), nl = 0;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (uint32_t)i;
+    knn_split(xc, d, ids, n, leaf, keys, 0, starts, &nl);
+    starts[nl] = n;
+    int threads = pool_threads(pool);
+    KnnSeed c = {xc, norms, norm_max, d, k, leaf, ids, starts,
+                 xmalloc_floats((size_t)threads * leaf * d), xmalloc_floats((size_t)threads * leaf * leaf),
+                 xmalloc((size_t)threads * leaf * sizeof(uint64_t)), h};
+    pool_for(pool, nl, 1, knn_seed_leaves, &c);
+    free(ids);
+    free(keys);
+    free(starts);
+    free(c.rows);
+    free(c.g);
+    free(c.keys);
+}
+
+/* knn_exact (mode KNN_EXACT), or the approximate search's candidates (KNN_SHORTLIST). */
 static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
-                      int threads, int sorted, Err *e)
+                      int threads, KnnMode mode, Err *e)
 {
     if (n < 2 || n >= UINT32_MAX)
         return err_set(e, _("nearest neighbours need between 2 and %u points, not %zu"),
@@ -439,7 +601,7 @@ static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *id
     if (d < 1 || d > (size_t)INT32_MAX || n > (size_t)INT32_MAX)
         return err_set(e, _("nearest neighbours: dimension %zu or size %zu out of range"), d, n);
 
-    size_t kk = k + KNN_MARGIN < n - 1 ? k + KNN_MARGIN : n - 1;
+    size_t kk = mode == KNN_SHORTLIST ? k : k + KNN_MARGIN < n - 1 ? k + KNN_MARGIN : n - 1;
     size_t rows = KNN_BLOCK_FLOATS / n;
     rows = rows < 1 ? 1 : rows > KNN_MAX_ROWS ? KNN_MAX_ROWS : rows;
     rows = rows > n ? n : rows;
@@ -482,8 +644,13 @@ static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *id
         norms[i] = (float)s;
     }
 
+    float norm_max = 0;
+    for (size_t i = 0; i < n; i++)
+        norm_max = norms[i] > norm_max ? norms[i] : norm_max;
     pool = threads > 1 ? pool_new(threads) : NULL;
     saved_blas = blas_serial_begin();
+    if (mode == KNN_SHORTLIST)
+        knn_seed(xc, norms, norm_max, n, d, &h, pool);
     for (size_t r0 = 0; r0 < n; r0 += rows) {
         if (interrupt_pending()) {
             err_interrupted(e, _("the nearest neighbour search"));
@@ -500,13 +667,10 @@ static int knn_search(const float *x, size_t n, size_t d, size_t k, uint32_t *id
         pool_for(pool, nr, 16, knn_block_rows, &blk);
         pool_for(pool, (w - nr + KNN_TILE - 1) / KNN_TILE, 4, knn_block_columns, &blk);
     }
-    float norm_max = 0;
-    for (size_t i = 0; i < n; i++)
-        norm_max = norms[i] > norm_max ? norms[i] : norm_max;
     pairs = xmalloc(2 * kk * (size_t)pool_threads(pool) * sizeof(uint64_t));
     pool_for(pool, n, 64, knn_block_compact, &h);
-    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.key, h.worst_d, cap, dist2, idx, pairs, sorted};
-    pool_for(pool, n, 16, knn_finalise, &fin);
+    KnnFinal fin = {xc, norms, norm_max, n, d, k, kk, h.key, h.worst_d, cap, dist2, idx, pairs, h.count};
+    pool_for(pool, n, 16, mode == KNN_SHORTLIST ? knn_shortlist_out : knn_finalise, &fin);
     rc = 0;
 out:
     free(xc);
@@ -527,7 +691,7 @@ out:
 int knn_exact(const float *x, size_t n, size_t d, size_t k, uint32_t *idx, float *dist2,
               int threads, Err *e)
 {
-    return knn_search(x, n, d, k, idx, dist2, threads, 1, e);
+    return knn_search(x, n, d, k, idx, dist2, threads, KNN_EXACT, e);
 }
 
 /* ---- approximate: candidates from principal components, exact distances ---- */
@@ -594,23 +758,85 @@ static double knn_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* x (n, d) with each row starting on a 64-byte boundary: x itself when its rows do,
- * else a copy (*copy, to free) with rows of ld >= d floats. The distance loop reads
- * whole cache lines then (loads split across lines made it two and a half times
- * slower); its sums do not depend on where the rows are. */
-static const float *knn_aligned_rows(const float *x, size_t n, size_t d, size_t *ld, float **copy)
+typedef struct KnnLive {
+    const float *x;         /* (n, d) */
+    size_t n, d, ld;
+    unsigned char *varies;  /* (workers, d) column c differs from row 0 in a worker's rows */
+    const size_t *live;     /* (ld) the columns copied, in order */
+    size_t dl;
+    float *copy;            /* (n, ld) */
+} KnnLive;
+
+/* Rows b .. e-1: the columns that differ from row 0's, into the worker's flags. */
+static void knn_live_scan(void *vctx, size_t b, size_t e, int worker)
 {
+    const KnnLive *c = vctx;
+    unsigned char *v = c->varies + (size_t)worker * c->d;
+    for (size_t i = b; i < e; i++)
+        for (size_t col = 0; col < c->d; col++)
+            v[col] |= c->x[i * c->d + col] != c->x[col];
+}
+
+/* Rows b .. e-1: their live columns, zero-padded to ld. */
+static void knn_live_copy(void *vctx, size_t b, size_t e, int worker)
+{
+    (void)worker;
+    const KnnLive *c = vctx;
+    for (size_t i = b; i < e; i++) {
+        float *row = c->copy + i * c->ld;
+        for (size_t t = 0; t < c->dl; t++)
+            row[t] = c->x[i * c->d + c->live[t]];
+        memset(row + c->dl, 0, (c->ld - c->dl) * sizeof(float));
+    }
+}
+
+/* The rows of x (n, d) for the distance loop: each starting on a 64-byte boundary
+ * (loads split across cache lines made the loop two and a half times slower), and
+ * without x's constant columns (the border pixels of images: 668 of 784 columns of
+ * 10 000 MNIST test images vary), whose differences are 0 and add nothing but their
+ * reading; the refinement is bound by that reading. x itself when it has no constant
+ * column and its rows are aligned, else a copy (*copy, to free) of the columns that
+ * vary, zero-padded. Rows of *ld floats, of which the loop takes all *ld (the zeros add
+ * nothing). The scan and the copy run on the pool; the flags are or-ed, in any order. */
+static const float *knn_live_rows(const float *x, size_t n, size_t d, size_t *ld, float **copy,
+                                  Pool *pool)
+{
+    int workers = pool_threads(pool);
+    KnnLive c = {x, n, d, 0, xcalloc((size_t)workers * d, 1), NULL, 0, NULL};
+    pool_for(pool, n, 256, knn_live_scan, &c);
+    size_t *live = xmalloc(d * sizeof(size_t));
+    for (size_t col = 0; col < d; col++) {
+        unsigned char v = 0;
+        for (int w = 0; w < workers; w++)
+            v |= c.varies[(size_t)w * d + col];
+        if (v)
+            live[c.dl++] = col;
+    }
+    free(c.varies);
     *copy = NULL;
     *ld = d;
-    if ((uintptr_t)x % 64 == 0 && d % 16 == 0)
+    if (c.dl == d && (uintptr_t)x % 64 == 0 && d % 16 == 0) {
+        free(live);
         return x;
-    *ld = (d + 15) / 16 * 16;
-    *copy = xmalloc_floats(n * *ld);
-    for (size_t i = 0; i < n; i++) {
-        memcpy(*copy + i * *ld, x + i * d, d * sizeof(float));
-        memset(*copy + i * *ld + d, 0, (*ld - d) * sizeof(float));
     }
+    *ld = c.dl ? (c.dl + 15) / 16 * 16 : 16;
+    *copy = xmalloc_floats(n * *ld);
+    c.ld = *ld;
+    c.live = live;
+    c.copy = *copy;
+    pool_for(pool, n, 256, knn_live_copy, &c);
+    free(live);
     return *copy;
+}
+
+size_t knn_approx_candidates(size_t k, size_t n)
+{
+    size_t few = 3 * k / 2 + 20, many = 2 * k + 20, cand = few;
+    if (n >= KNN_APPROX_MANY)
+        cand = many;
+    else if (n > KNN_APPROX_FEW) /* (many - few) (n - FEW) / (MANY - FEW), rounded down */
+        cand = few + (many - few) * (n - KNN_APPROX_FEW) / (KNN_APPROX_MANY - KNN_APPROX_FEW);
+    return cand < n - 1 ? cand : n - 1;
 }
 
 /* The arguments knn_approx and knn_approx_projected share, checked. */
@@ -635,8 +861,7 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
         return -1;
     if (dims < 1 || dims > d)
         return err_set(e, _("nearest neighbours: %zu principal components of %zu dimensions"), dims, d);
-    size_t cand = KNN_APPROX_CANDIDATES(k);
-    cand = cand < n - 1 ? cand : n - 1;
+    size_t cand = knn_approx_candidates(k, n);
     size_t bytes;
     if (size_mul(n, cand * 8, &bytes) != 0)
         return err_set(e, _("nearest neighbours of %zu points: size overflows"), n);
@@ -650,7 +875,7 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
     uint64_t *pairs = NULL;
     uint32_t *walk = NULL;
     float *copy = NULL; /* x with aligned rows, when its own are not */
-    if (knn_search(proj, n, dims, cand, cidx, cd2, threads, 0, e) != 0)
+    if (knn_search(proj, n, dims, cand, cidx, cd2, threads, KNN_SHORTLIST, e) != 0)
         goto out;
     free(cd2);
     cd2 = NULL;
@@ -665,8 +890,8 @@ int knn_approx_projected(const float *x, size_t n, size_t d, const float *proj, 
     walk = xmalloc(n * sizeof(uint32_t));
     knn_walk(cidx, n, cand, walk);
     size_t ld;
-    const float *xa = knn_aligned_rows(x, n, d, &ld, &copy);
-    KnnRefine r = {xa, ld, d, k, cand, cidx, walk, idx, dist2, pairs};
+    const float *xa = knn_live_rows(x, n, d, &ld, &copy, pool);
+    KnnRefine r = {xa, ld, ld, k, cand, cidx, walk, idx, dist2, pairs};
     pool_for(pool, n, 64, knn_refine, &r);
     st.seconds_refine = knn_now() - t0;
     if (stats)

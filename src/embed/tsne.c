@@ -1,5 +1,11 @@
 /* tsne.c: t-SNE as scikit-learn 1.2 runs it: neighbours, P, PCA init, then gradient
- * descent in two phases (early exaggeration, then the rest). */
+ * descent in two phases (early exaggeration, then the rest).
+ *
+ * The neighbours are exact, or (knn approx, which auto takes in many dimensions from
+ * TSNE_APPROX_FROM points, or from TSNE_APPROX_FFT_FROM with the FFT method, whose
+ * short iterations make the exact search a large share of the run) candidates from
+ * principal components, then exact distances; the start then comes from the same
+ * components. */
 #include <float.h>
 #include <stdarg.h>
 #include <math.h>
@@ -396,9 +402,20 @@ TsneMethod tsne_method_for(size_t n)
     return n >= TSNE_FFT_FROM ? TSNE_METHOD_FFT : TSNE_METHOD_BH;
 }
 
-TsneKnn tsne_knn_for(size_t n, size_t d)
+/* The fewest points from which auto takes the approximate search with method m. */
+static size_t tsne_approx_from(TsneMethod m)
 {
-    return n >= TSNE_APPROX_FROM && d > 2 * KNN_APPROX_DIMS ? TSNE_KNN_APPROX : TSNE_KNN_EXACT;
+    return m == TSNE_METHOD_FFT ? TSNE_APPROX_FFT_FROM : TSNE_APPROX_FROM;
+}
+
+/* Approximate where it is the faster and finds 99% of the neighbours: in many
+ * dimensions (the candidates come from KNN_APPROX_DIMS principal components), from
+ * TSNE_APPROX_FROM points, or from TSNE_APPROX_FFT_FROM with FFT (whose iterations
+ * leave the neighbours a larger share of the run; see tsne.h for the figures). */
+TsneKnn tsne_knn_for(size_t n, size_t d, TsneMethod method)
+{
+    return n >= tsne_approx_from(method) && d > 2 * KNN_APPROX_DIMS ? TSNE_KNN_APPROX
+                                                                   : TSNE_KNN_EXACT;
 }
 
 const char *tsne_method_name(TsneMethod m)
@@ -520,7 +537,7 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     if (method == TSNE_METHOD_BH && p->angle == 0)
         method = TSNE_METHOD_EXACT; /* angle 0: Barnes-Hut opens every cell */
     size_t dsearch = p->pca_dims > 0 && (size_t)p->pca_dims < d ? (size_t)p->pca_dims : d;
-    TsneKnn knn = p->knn == TSNE_KNN_AUTO ? tsne_knn_for(n, dsearch) : p->knn;
+    TsneKnn knn = p->knn == TSNE_KNN_AUTO ? tsne_knn_for(n, dsearch, method) : p->knn;
 
     TsneLog vlog = p->verbose >= 2 ? log_fn : NULL; /* the detailed lines */
     TsneLog slog = p->verbose == 1 ? log_fn : NULL; /* the stages (verbose 2 has
@@ -537,10 +554,17 @@ int tsne_run(const float *x, size_t n, size_t d, const TsneParams *p, float *y,
     TsneForces *forces = NULL;
     Descent s = {0};
 
-    say(p->verbose >= 1 ? log_fn : NULL, log_ctx,
-        _("[t-SNE] %zu points of %zu values: method %s (%s), neighbours %s, %d thread%s"),
-        n, d, tsne_method_name(method), tsne_method_what(method), tsne_knn_name(knn),
-        p->threads, p->threads > 1 ? "s" : "");
+    if (p->knn == TSNE_KNN_AUTO) /* and why auto chose this search */
+        say(p->verbose >= 1 ? log_fn : NULL, log_ctx,
+            _("[t-SNE] %zu points of %zu values: method %s (%s), neighbours %s (auto: approximate "
+              "from %zu points with this method, in more than %d dimensions), %d thread%s"),
+            n, d, tsne_method_name(method), tsne_method_what(method), tsne_knn_name(knn),
+            tsne_approx_from(method), 2 * KNN_APPROX_DIMS, p->threads, p->threads > 1 ? "s" : "");
+    else
+        say(p->verbose >= 1 ? log_fn : NULL, log_ctx,
+            _("[t-SNE] %zu points of %zu values: method %s (%s), neighbours %s, %d thread%s"),
+            n, d, tsne_method_name(method), tsne_method_what(method), tsne_knn_name(knn),
+            p->threads, p->threads > 1 ? "s" : "");
     say(vlog, log_ctx, _("[t-SNE] Computing %zu nearest neighbors..."), k);
     say(vlog, log_ctx, _("[t-SNE] Indexed %zu samples in %.3fs..."), n, now_seconds() - t0);
     t0 = now_seconds();

@@ -23,7 +23,9 @@ typedef enum TsneMethod {
 
 /* How the nearest neighbours are found. */
 typedef enum TsneKnn {
-    TSNE_KNN_AUTO = 0,     /* exact below TSNE_APPROX_FROM points, approximate from there */
+    TSNE_KNN_AUTO = 0,     /* approximate in more than 2 KNN_APPROX_DIMS dimensions from
+                              TSNE_APPROX_FROM points, or from TSNE_APPROX_FFT_FROM with
+                              the FFT method; exact otherwise */
     TSNE_KNN_EXACT,        /* all pairs (blocked sgemm), the reference */
     TSNE_KNN_APPROX        /* candidates from principal components, then exact distances */
 } TsneKnn;
@@ -31,6 +33,12 @@ typedef enum TsneKnn {
 /* Where the automatic choices switch (measured on MNIST: see bench/tsne.sh). */
 #define TSNE_FFT_FROM 20000
 #define TSNE_APPROX_FROM 20000
+/* The FFT method's iterations are short, so the neighbours weigh more there: from this
+ * many points the approximate search is the faster (MNIST test images, 1 thread, AMD
+ * EPYC Zen 4, OpenBLAS Cooperlake kernels: exact 0.14 s, approximate 0.13 s at 2000;
+ * 0.25 and 0.19 s at 3000; 1.83 and 0.93 s at 10 000, KL 1.7731 and 1.7736, NH 0.933
+ * both). Barnes-Hut keeps the exact search below TSNE_APPROX_FROM (the lab's figures). */
+#define TSNE_APPROX_FFT_FROM 2000
 
 /* What a progress callback sees after each iteration. */
 typedef struct TsneProgressInfo {
@@ -67,10 +75,11 @@ typedef struct TsneParams {
 } TsneParams;
 
 /* The method AUTO stands for at n points, the neighbour search AUTO stands for at n
- * points of d values (approximate only where it pays: many points in many
- * dimensions), and their names ("bh", "fft", "exact"; "exact", "approx"). */
+ * points of d values with the given method (not AUTO; approximate only where it pays:
+ * many points in many dimensions, fewer points with FFT), and their names ("bh",
+ * "fft", "exact"; "exact", "approx"). */
 TsneMethod tsne_method_for(size_t n);
-TsneKnn tsne_knn_for(size_t n, size_t d);
+TsneKnn tsne_knn_for(size_t n, size_t d, TsneMethod method);
 const char *tsne_method_name(TsneMethod m);
 const char *tsne_knn_name(TsneKnn k);
 
