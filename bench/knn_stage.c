@@ -17,6 +17,7 @@
 #include "untangle/core/blas.h"
 #include "untangle/embed/knn.h"
 #include "untangle/embed/pca.h"
+#include "bench_idx.h"
 
 #define K 91 /* what t-SNE asks for at perplexity 30 */
 #define CACHE_DIR "/tmp"
@@ -33,27 +34,6 @@ static double cpu_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static unsigned char *read_idx(const char *dir, const char *name, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)sz);
-    if (!buf || fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    fclose(f);
-    *len = (size_t)sz;
-    return buf;
 }
 
 static int by_index(const void *a, const void *b)

@@ -143,14 +143,33 @@ static float *low_rank(size_t n, size_t d, size_t rank, uint64_t seed)
     return x;
 }
 
+/* The neighbour lists of the approximate search's tests, (n, k) each: exact,
+ * approximate, and a second approximate run. */
+typedef struct Lists {
+    uint32_t *ie, *ia, *i3;
+    float *de, *da, *d3;
+} Lists;
+
+static Lists lists_new(size_t n, size_t k)
+{
+    Lists l = {malloc(n * k * sizeof(uint32_t)), malloc(n * k * sizeof(uint32_t)),
+               malloc(n * k * sizeof(uint32_t)), malloc(n * k * sizeof(float)),
+               malloc(n * k * sizeof(float)),    malloc(n * k * sizeof(float))};
+    return l;
+}
+
+static void lists_free(Lists *l)
+{
+    free(l->ie), free(l->ia), free(l->i3), free(l->de), free(l->da), free(l->d3);
+}
+
 START_TEST(test_knn_approx)
 {
     size_t n = 3000, d = 150, k = 30;
     float *x = low_rank(n, d, 12, 21);
-    uint32_t *ie = malloc(n * k * sizeof(uint32_t)), *ia = malloc(n * k * sizeof(uint32_t));
-    uint32_t *i3 = malloc(n * k * sizeof(uint32_t));
-    float *de = malloc(n * k * sizeof(float)), *da = malloc(n * k * sizeof(float));
-    float *d3 = malloc(n * k * sizeof(float));
+    Lists l = lists_new(n, k);
+    uint32_t *ie = l.ie, *ia = l.ia, *i3 = l.i3;
+    float *de = l.de, *da = l.da, *d3 = l.d3;
     Err e = {{0}, 0};
     KnnApproxStats st;
     ck_assert_int_eq(knn_exact(x, n, d, k, ie, de, 2, &e), 0);
@@ -192,12 +211,7 @@ START_TEST(test_knn_approx)
     ck_assert_int_eq(knn_approx(x, n, d, n, ia, da, 1, NULL, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "nearest neighbours"));
     free(x);
-    free(ie);
-    free(ia);
-    free(i3);
-    free(de);
-    free(da);
-    free(d3);
+    lists_free(&l);
 }
 END_TEST
 
@@ -305,10 +319,9 @@ START_TEST(test_knn_approx_own_space)
 {
     size_t n = 3000, d = 24, k = 30;
     float *x = low_rank(n, d, 6, 23);
-    uint32_t *ie = malloc(n * k * sizeof(uint32_t)), *ia = malloc(n * k * sizeof(uint32_t));
-    uint32_t *i3 = malloc(n * k * sizeof(uint32_t));
-    float *de = malloc(n * k * sizeof(float)), *da = malloc(n * k * sizeof(float));
-    float *d3 = malloc(n * k * sizeof(float));
+    Lists l = lists_new(n, k);
+    uint32_t *ie = l.ie, *ia = l.ia, *i3 = l.i3;
+    float *de = l.de, *da = l.da, *d3 = l.d3;
     Err e = {{0}, 0};
     KnnApproxStats st;
     ck_assert_int_eq(knn_exact(x, n, d, k, ie, de, 2, &e), 0);
@@ -324,7 +337,8 @@ START_TEST(test_knn_approx_own_space)
     ck_assert_int_eq(knn_approx_projected(x, n, d, x, d, k, i3, d3, 3, NULL, &e), 0);
     ck_assert_int_eq(memcmp(ia, i3, n * k * sizeof(uint32_t)), 0);
     ck_assert_int_eq(memcmp(da, d3, n * k * sizeof(float)), 0);
-    free(x), free(ie), free(ia), free(i3), free(de), free(da), free(d3);
+    free(x);
+    lists_free(&l);
 }
 END_TEST
 

@@ -89,14 +89,8 @@ int blas_serial_begin(void)
 
 void blas_serial_end(int saved) { blas_set_threads(saved); }
 
-/* LAPACK's symmetric eigensolver (Fortran calling convention, with the hidden lengths
- * of the three one-letter arguments). */
-void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
-             const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
-             const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
-             double *work, const int *lwork, int *iwork, const int *liwork, int *info,
-             size_t jobz_len, size_t range_len, size_t uplo_len);
-
+/* LAPACK's symmetric eigensolver, single precision (Fortran calling convention, with
+ * the hidden lengths of the three one-letter arguments). */
 void ssyevr_(const char *jobz, const char *range, const char *uplo, const int *n, float *a,
              const int *lda, const float *vl, const float *vu, const int *il, const int *iu,
              const float *abstol, int *m, float *w, float *z, const int *ldz, int *isuppz,
@@ -128,48 +122,6 @@ int blas_eigen_top_f(size_t d, float *a, size_t k, double *vals, double *vecs)
         free(iwork);
         if (info == 0 && m == (int)k) {
             for (size_t j = 0; j < k; j++) { /* increasing from LAPACK: reversed */
-                size_t src = k - 1 - j;
-                vals[j] = w[src];
-                for (size_t r = 0; r < d; r++)
-                    vecs[r * k + j] = z[src * d + r];
-            }
-            rc = 0;
-        }
-    }
-    blas_serial_end(saved);
-    free(w);
-    free(z);
-    free(isuppz);
-    return rc;
-}
-
-int blas_eigen_top(size_t d, double *a, size_t k, double *vals, double *vecs)
-{
-    if (d < 1 || k < 1 || k > d || d > 46340) /* d * d must fit an int */
-        return -1;
-    int n = (int)d, il = (int)(d - k + 1), iu = (int)d, m = 0, info = 0, lwork = -1, liwork = -1;
-    int iwq = 0;
-    double vl = 0, vu = 0, abstol = 0, wq = 0;
-    double *w = xmalloc(d * sizeof(double));
-    double *z = xmalloc(d * k * sizeof(double)); /* (k, d): column-major d x k */
-    int *isuppz = xmalloc(2 * k * sizeof(int));
-    int saved = blas_serial_begin();
-    /* The matrix is symmetric, so row-major and column-major are the same. */
-    dsyevr_("V", "I", "U", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, w, z, &n, isuppz, &wq,
-            &lwork, &iwq, &liwork, &info, 1, 1, 1);
-    int rc = -1;
-    if (info == 0) {
-        lwork = (int)wq + 1;
-        liwork = iwq + 1;
-        double *work = xmalloc((size_t)lwork * sizeof(double));
-        int *iwork = xmalloc((size_t)liwork * sizeof(int));
-        dsyevr_("V", "I", "U", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, w, z, &n, isuppz,
-                work, &lwork, iwork, &liwork, &info, 1, 1, 1);
-        free(work);
-        free(iwork);
-        if (info == 0 && m == (int)k) {
-            /* LAPACK gives them increasing: reverse. */
-            for (size_t j = 0; j < k; j++) {
                 size_t src = k - 1 - j;
                 vals[j] = w[src];
                 for (size_t r = 0; r < d; r++)

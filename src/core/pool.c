@@ -239,22 +239,38 @@ static void pool_serial_run(size_t n, size_t chunk, PoolTask fn, void *ctx)
         fn(ctx, b, n - b < chunk ? n : b + chunk, 0);
 }
 
-void pool_for(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
+/* The number of chunks of [0, n) for the pool; 0 when the range ran on the caller's
+ * thread alone (empty, no workers, or a single chunk). chunk: raised to 1 at least. */
+static size_t pool_prepare(Pool *p, size_t n, size_t *chunk, PoolTask fn, void *ctx)
 {
     if (n == 0)
-        return;
-    if (chunk < 1)
-        chunk = 1;
-    size_t chunks = n / chunk + (n % chunk != 0);
+        return 0;
+    if (*chunk < 1)
+        *chunk = 1;
+    size_t chunks = n / *chunk + (n % *chunk != 0);
     if (pool_serial(p, chunks)) {
-        pool_serial_run(n, chunk, fn, ctx);
-        return;
+        pool_serial_run(n, *chunk, fn, ctx);
+        return 0;
     }
+    return chunks;
+}
+
+/* Publishes job in slot s (under mu): its claims start at chunk 0 of its generation. */
+static void pool_publish(PoolSlot *s, PoolJob job)
+{
+    s->job = job;
+    atomic_store(&s->finished, 0);
+    atomic_store(&s->ticket, (uint_least64_t)job.generation << 32);
+}
+
+void pool_for(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
+{
+    size_t chunks = pool_prepare(p, n, &chunk, fn, ctx);
+    if (chunks == 0)
+        return;
     pthread_mutex_lock(&p->mu);
     unsigned g = atomic_load(&p->generation) + 1;
-    p->fg.job = (PoolJob){fn, ctx, n, chunk, chunks, (uint32_t)g};
-    atomic_store(&p->fg.finished, 0);
-    atomic_store(&p->fg.ticket, (uint_least64_t)(uint32_t)g << 32);
+    pool_publish(&p->fg, (PoolJob){fn, ctx, n, chunk, chunks, (uint32_t)g});
     atomic_store(&p->generation, g);
     if (p->sleepers > 0)
         pthread_cond_broadcast(&p->wake);
@@ -267,20 +283,12 @@ void pool_for(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
 
 void pool_start(Pool *p, size_t n, size_t chunk, PoolTask fn, void *ctx)
 {
-    if (n == 0)
+    size_t chunks = pool_prepare(p, n, &chunk, fn, ctx);
+    if (chunks == 0)
         return;
-    if (chunk < 1)
-        chunk = 1;
-    size_t chunks = n / chunk + (n % chunk != 0);
-    if (pool_serial(p, chunks)) {
-        pool_serial_run(n, chunk, fn, ctx);
-        return;
-    }
     pthread_mutex_lock(&p->mu);
     unsigned g = ++p->bg_generation;
-    p->bg.job = (PoolJob){fn, ctx, n, chunk, chunks, (uint32_t)g};
-    atomic_store(&p->bg.finished, 0);
-    atomic_store(&p->bg.ticket, (uint_least64_t)(uint32_t)g << 32);
+    pool_publish(&p->bg, (PoolJob){fn, ctx, n, chunk, chunks, (uint32_t)g});
     atomic_store(&p->bg_chunks, chunks);
     if (p->sleepers > 0)
         pthread_cond_broadcast(&p->wake);

@@ -79,11 +79,10 @@ void blas_serial_end(int saved);
 
 /* The k largest eigenvalues of the symmetric d x d matrix a (row-major, destroyed), in
  * decreasing order, into vals (k), and their unit eigenvectors into vecs (d, k)
- * row-major (column j for vals[j]), by LAPACK's dsyevr on the calling thread (the
- * same bits every run). Needs 1 <= k <= d. Returns 0, or -1 when LAPACK fails. */
-int blas_eigen_top(size_t d, double *a, size_t k, double *vals, double *vecs);
-/* The same from a float matrix by LAPACK's ssyevr: half the time (668 x 668, AMD EPYC
- * Zen 4: 0.016 s against 0.031 s), eigenvectors to float's precision. */
+ * row-major (column j for vals[j]), by LAPACK's ssyevr on the calling thread (the
+ * same bits every run; float's precision, half the time of dsyevr: 668 x 668 on AMD
+ * EPYC Zen 4, 0.016 s against 0.031 s). Needs 1 <= k <= d. Returns 0, or -1 when
+ * LAPACK fails. */
 int blas_eigen_top_f(size_t d, float *a, size_t k, double *vals, double *vecs);
 
 /* Measured sgemm speed in GFLOP/s on square matrices of side n, repeated for at
