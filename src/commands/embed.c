@@ -409,7 +409,8 @@ static const Param tsne_params[] = {
     {.name = "method", .type = PARAM_CHOICE, .choices = tsne_methods, .def = "auto",
      .help = N_("the repulsion: bh below 20000 points, fft (grid and FFT) from there, or exact")},
     {.name = "knn", .type = PARAM_CHOICE, .choices = tsne_knns, .def = "auto",
-     .help = N_("the neighbours: exact, or approx (from 20000 points in over 128 dimensions)")},
+     .help = N_("the neighbours: exact, or approx (from 20000 points, 2000 with method fft, in "
+                "over 128 dimensions)")},
     {.name = "pca", .type = PARAM_INT, .lo = 2, .hi = PCA_COV_MAX_K, .meta = N_("D"),
      .help = N_("first project on D principal components (FIt-SNE's practice: 50)")},
     {.name = "live", .type = PARAM_FLAG,
