@@ -23,7 +23,10 @@
  * for FFT_PURE_MIN of them, and at least FFT_PURE_MIN intervals otherwise,
  * with h taken from a geometric ladder so that it changes rarely; the interval count
  * is rounded up to a 7-smooth number, so the transform length 2 * 3 * count suits
- * FFTW. The kernels' spectra depend only on (h, count) and are kept until one changes;
+ * FFTW. The kernels' spectra depend only on (h, count) and are kept until one changes
+ * (the count also steps inside a rung; holding it at the rung's widest count saves
+ * about half the recomputations, ~1 % of a run's CPU, but the larger grids cost as
+ * much in every iteration);
  * FFTW plans are made once per transform length (FFTW_ESTIMATE: no timing, the same
  * plan every run).
  *
@@ -58,7 +61,9 @@
                                   the exaggeration phase gets a force error of about
                                   5e-5 relative (1e-5 with 50, at twice the side) */
 #define FFT_PURE_WIDTH 0.5     /* widest interval that needs no near field */
-#define FFT_SPLIT_RATIO 2.0    /* near-field radius / interval width */
+#define FFT_SPLIT_RATIO 2.0    /* near-field radius / interval width; 1.75 moves the
+                                  KL of all 70 000 MNIST images by 0.006 (2.8222 ->
+                                  2.8278) for about 3 % less CPU at 10 000 */
 #define FFT_SPLIT_C 0.4        /* intervals per axis with a near field: C sqrt(n) */
 #define FFT_LADDER 8           /* rungs per octave of the interval widths */
 #define FFT_ROWS 8             /* rows per batch of row transforms */
