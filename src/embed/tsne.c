@@ -430,16 +430,16 @@ const char *tsne_knn_name(TsneKnn k)
     return k >= TSNE_KNN_AUTO && k <= TSNE_KNN_APPROX ? names[k] : "?";
 }
 
-/* What each method and search is, for the verbose lines. */
+/* What each method is, for the verbose lines, in the session's language. */
 static const char *tsne_method_what(TsneMethod m)
 {
     switch (m) {
     case TSNE_METHOD_FFT:
-        return "FFT-accelerated interpolation on a grid";
+        return _("FFT-accelerated interpolation on a grid");
     case TSNE_METHOD_EXACT:
-        return "exact, all pairs";
+        return _("exact, all pairs");
     default:
-        return "Barnes-Hut quadtree";
+        return _("Barnes-Hut quadtree");
     }
 }
 
