@@ -173,6 +173,44 @@ static void check_gradient(size_t n, uint64_t seed, double spread)
     tsne_sparse_free(&P);
 }
 
+/* The reference for the forces' own renumbering: P (symmetric) renumbered, new row r
+ * being old row order[r], its columns renumbered the same way and kept increasing. */
+static void sparse_reorder(TsneSparseP *P, const uint32_t *order)
+{
+    size_t n = P->n, nnz = P->rowptr[n];
+    uint32_t *inv = malloc(n * sizeof(uint32_t));
+    for (size_t r = 0; r < n; r++)
+        inv[order[r]] = (uint32_t)r;
+    size_t *rowptr = malloc((n + 1) * sizeof(size_t));
+    uint32_t *col = malloc(nnz * sizeof(uint32_t));
+    float *val = malloc(nnz * sizeof(float));
+    /* P is symmetric with the same pattern: new row r holds as many entries as old row
+     * order[r]. Filling the rows of the entries' columns while walking the new rows in
+     * increasing order leaves every new row sorted by column; by symmetry what lands
+     * in new row inv[j] from new row r is p_{order[r] j} = p_{j order[r]}. */
+    rowptr[0] = 0;
+    for (size_t r = 0; r < n; r++)
+        rowptr[r + 1] = rowptr[r] + (P->rowptr[order[r] + 1] - P->rowptr[order[r]]);
+    size_t *fill = malloc(n * sizeof(size_t));
+    memcpy(fill, rowptr, n * sizeof(size_t));
+    for (size_t r = 0; r < n; r++) {
+        size_t i = order[r];
+        for (size_t t = P->rowptr[i]; t < P->rowptr[i + 1]; t++) {
+            size_t dst = fill[inv[P->col[t]]]++;
+            col[dst] = (uint32_t)r;
+            val[dst] = P->val[t];
+        }
+    }
+    free(fill);
+    free(inv);
+    free(P->rowptr);
+    free(P->col);
+    free(P->val);
+    P->rowptr = rowptr;
+    P->col = col;
+    P->val = val;
+}
+
 /* The attraction's kernels (AVX-512, AVX2, portable: those this processor runs) give
  * the same gradient and KL to the bit, on rows of every length modulo 16; after P
  * is renumbered in place the same forces follow it (their packed copy is made
@@ -213,7 +251,7 @@ START_TEST(test_attraction_paths)
     ck_assert_int_eq(tsne_forces_gradient(f, NULL, &P, y, 12.0, g0, &kl0, &e), 0);
     uint32_t *order = malloc(n * sizeof(uint32_t));
     tsne_spatial_order(yd, n, order);
-    tsne_sparse_reorder(&P, order);
+    sparse_reorder(&P, order);
     tsne_forces_p_changed(f);
     tsne_permute_pairs(yd, n, order, scratch);
     for (size_t t = 0; t < 2 * n; t++)

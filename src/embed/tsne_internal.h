@@ -110,9 +110,6 @@ CpuIsa tsne_forces_use_isa(TsneForces *f, CpuIsa isa);
 /* Renumbering along the map (tsne_order.c). order[r] receives the point to put at
  * position r: the points sorted along a Z-order curve of y (n, 2), ties by index. */
 void tsne_spatial_order(const double *y, size_t n, uint32_t *order);
-/* P (symmetric) renumbered: new row r is old row order[r], its columns renumbered the
- * same way and kept increasing. */
-void tsne_sparse_reorder(TsneSparseP *P, const uint32_t *order);
 /* v (n, 2) renumbered the same way; scratch (n, 2). */
 void tsne_permute_pairs(double *v, size_t n, const uint32_t *order, double *scratch);
 

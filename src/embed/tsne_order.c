@@ -48,42 +48,6 @@ void tsne_spatial_order(const double *y, size_t n, uint32_t *order)
     free(key);
 }
 
-void tsne_sparse_reorder(TsneSparseP *P, const uint32_t *order)
-{
-    size_t n = P->n, nnz = P->rowptr[n];
-    uint32_t *inv = xmalloc(n * sizeof(uint32_t));
-    for (size_t r = 0; r < n; r++)
-        inv[order[r]] = (uint32_t)r;
-    size_t *rowptr = xmalloc((n + 1) * sizeof(size_t));
-    uint32_t *col = xmalloc(nnz * sizeof(uint32_t));
-    float *val = xmalloc(nnz * sizeof(float));
-    /* P is symmetric with the same pattern: new row r holds as many entries as old row
-     * order[r]. Filling the rows of the entries' columns while walking the new rows in
-     * increasing order leaves every new row sorted by column; by symmetry what lands
-     * in new row inv[j] from new row r is p_{order[r] j} = p_{j order[r]}. */
-    rowptr[0] = 0;
-    for (size_t r = 0; r < n; r++)
-        rowptr[r + 1] = rowptr[r] + (P->rowptr[order[r] + 1] - P->rowptr[order[r]]);
-    size_t *fill = xmalloc(n * sizeof(size_t));
-    memcpy(fill, rowptr, n * sizeof(size_t));
-    for (size_t r = 0; r < n; r++) {
-        size_t i = order[r];
-        for (size_t t = P->rowptr[i]; t < P->rowptr[i + 1]; t++) {
-            size_t dst = fill[inv[P->col[t]]]++;
-            col[dst] = (uint32_t)r;
-            val[dst] = P->val[t];
-        }
-    }
-    free(fill);
-    free(inv);
-    free(P->rowptr);
-    free(P->col);
-    free(P->val);
-    P->rowptr = rowptr;
-    P->col = col;
-    P->val = val;
-}
-
 void tsne_permute_pairs(double *v, size_t n, const uint32_t *order, double *scratch)
 {
     for (size_t r = 0; r < n; r++) {
